@@ -1,0 +1,140 @@
+//! The on-disk shape of catalog files, as written by the county's editors.
+//! Ids are kept with their byte spans so every error can name a line.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{Audience, FieldKind, IdCardField, Obtain, QuestionKind, StepKind};
+
+pub type Id = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentsFile {
+    #[serde(default)]
+    pub department: Vec<RawDepartment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDepartment {
+    pub id: Id,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialsFile {
+    #[serde(default)]
+    pub material: Vec<RawMaterial>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaterial {
+    pub id: Id,
+    pub name: String,
+    pub name_en: String,
+    pub description: Option<String>,
+    pub description_en: Option<String>,
+    pub obtain: Spanned<Obtain>,
+    pub source: Option<String>,
+    pub source_en: Option<String>,
+    #[serde(default)]
+    pub covered_by: Vec<Id>,
+    pub issued_by: Option<Id>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsFile {
+    #[serde(default)]
+    pub field: Vec<RawField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    pub key: Id,
+    pub label: String,
+    pub label_en: String,
+    pub kind: FieldKind,
+    pub prefill: Option<IdCardField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemsFile {
+    #[serde(default)]
+    pub item: Vec<RawItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItem {
+    pub id: Id,
+    pub name: String,
+    pub name_en: String,
+    pub department: Id,
+    pub time_limit_days: u32,
+    #[serde(default)]
+    pub preconditions: Vec<Id>,
+    pub steps: Spanned<Vec<StepKind>>,
+    #[serde(default)]
+    pub site_inspection: bool,
+    #[serde(default)]
+    pub fields: Vec<Id>,
+    #[serde(default)]
+    pub materials: Vec<Id>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeFile {
+    pub id: Id,
+    pub name: String,
+    pub name_en: String,
+    pub summary: String,
+    pub summary_en: String,
+    pub category: String,
+    pub category_en: String,
+    pub audience: Audience,
+    pub items: Spanned<Vec<Id>>,
+    #[serde(default)]
+    pub question: Vec<RawQuestion>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub key: Id,
+    pub text: String,
+    pub text_en: String,
+    pub kind: QuestionKind,
+    #[serde(default)]
+    pub option: Vec<RawOption>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOption {
+    pub value: Id,
+    pub label: String,
+    pub label_en: String,
+    #[serde(default)]
+    pub add_items: Vec<Id>,
+    #[serde(default)]
+    pub remove_items: Vec<Id>,
+    #[serde(default)]
+    pub add_materials: Vec<RawItemMaterial>,
+    #[serde(default)]
+    pub remove_materials: Vec<Id>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItemMaterial {
+    pub item: Id,
+    pub material: Id,
+}

@@ -1,0 +1,229 @@
+//! The resolved catalog: every reference checked, ready for the engine.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Text;
+
+/// An ordered set of records addressable by id. Order is the order of the catalog files,
+/// which is the order citizens see.
+#[derive(Debug, Clone)]
+pub struct Registry<T> {
+    records: Vec<T>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Registry {
+            records: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Registry<T> {
+    /// Adds a record; returns false (and keeps the first) when the id is taken.
+    pub fn insert(&mut self, id: &str, record: T) -> bool {
+        if self.index.contains_key(id) {
+            return false;
+        }
+        self.index.insert(id.to_owned(), self.records.len());
+        self.records.push(record);
+        true
+    }
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.index.get(id).map(|&i| &self.records[i])
+    }
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.records.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub departments: Registry<Department>,
+    pub materials: Registry<Material>,
+    pub fields: Registry<Field>,
+    pub items: Registry<Item>,
+    pub themes: Registry<Theme>,
+}
+
+impl Catalog {
+    pub fn theme(&self, id: &str) -> Option<&Theme> {
+        self.themes.get(id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    pub id: String,
+    pub name: Text,
+}
+
+/// How the applicant comes to hold a material, which decides whether they must bring it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Obtain {
+    /// A paper document the applicant brings; scanned on the document camera.
+    Paper,
+    /// Read from the resident ID card on the card reader (copies of the ID card).
+    IdCard,
+    /// The government can verify it itself: an e-licence or shared government data.
+    Online,
+    /// Made at the kiosk: the application form, the signature.
+    Kiosk,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Material {
+    pub id: String,
+    pub name: Text,
+    pub description: Option<Text>,
+    pub obtain: Obtain,
+    /// For `online` materials: the system the government checks instead.
+    pub source: Option<Text>,
+    /// Materials that stand in for this one; the first that is already in the set wins,
+    /// otherwise the first listed is added in its place.
+    pub covered_by: Vec<String>,
+    /// The approval item whose result this material is (a licence a later item needs).
+    /// When that item is in the same chain, nobody needs to bring it.
+    pub issued_by: Option<String>,
+}
+
+/// Form field types; the UI picks its keyboard from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Number,
+    Date,
+    Phone,
+    IdNumber,
+    Address,
+}
+
+/// What the resident ID card can fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdCardField {
+    Name,
+    Sex,
+    Nation,
+    Birth,
+    Address,
+    IdNumber,
+    Issuer,
+    ValidTo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub key: String,
+    pub label: Text,
+    pub kind: FieldKind,
+    pub prefill: Option<IdCardField>,
+}
+
+/// A step the applicant takes for one approval item when applying for it on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Ask the department what is needed (replaced by the kiosk's situational questions).
+    Consult,
+    /// Hand in the application at the department's window.
+    Apply,
+    /// Collect the result (licence, certificate).
+    Collect,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub name: Text,
+    pub department: String,
+    /// The legal (or promised) time limit, in working days.
+    pub time_limit_days: u32,
+    /// Items whose result this one needs before it can be decided.
+    pub preconditions: Vec<String>,
+    pub steps: Vec<StepKind>,
+    /// Whether the department inspects the premises before deciding.
+    pub site_inspection: bool,
+    pub fields: Vec<String>,
+    pub materials: Vec<String>,
+}
+
+impl Item {
+    pub fn needs_inspection(&self) -> bool {
+        self.site_inspection
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Business,
+    Individual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    YesNo,
+    Choice,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    pub id: String,
+    pub name: Text,
+    pub summary: Text,
+    pub category: Text,
+    pub audience: Audience,
+    pub items: Vec<String>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub key: String,
+    pub text: Text,
+    pub kind: QuestionKind,
+    pub options: Vec<AnswerOption>,
+}
+
+impl Question {
+    pub fn option(&self, value: &str) -> Option<&AnswerOption> {
+        self.options.iter().find(|o| o.value == value)
+    }
+    pub fn allowed_values(&self) -> Vec<String> {
+        self.options.iter().map(|o| o.value.clone()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerOption {
+    pub value: String,
+    pub label: Text,
+    pub add_items: Vec<String>,
+    pub remove_items: Vec<String>,
+    pub add_materials: Vec<ItemMaterial>,
+    pub remove_materials: Vec<String>,
+}
+
+/// A material that an answer adds to one item's requirements.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemMaterial {
+    pub item: String,
+    pub material: String,
+}

@@ -1,0 +1,47 @@
+//! `onevisit`: the kiosk binary and technicians' command line.
+//!
+//! This is the composition root: the only place that knows the runtime, the UI toolkit and
+//! the real files and ports. Everything it calls into is pure (`onevisit-domain`).
+
+mod catalog_dir;
+mod cli;
+mod commands;
+mod table;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => ui::run(&cli.catalog),
+        Command::Catalog(cmd) => commands::catalog::run(cmd, &cli.catalog),
+        Command::Calendar(cmd) => commands::calendar::run(cmd, &cli.catalog),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

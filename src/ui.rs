@@ -1,0 +1,63 @@
+//! The kiosk window. For now: the theme chooser with each theme's before/after figures,
+//! computed by the engine from the catalog.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use anyhow::{Context, Result};
+use onevisit_domain::stats::stats;
+
+use crate::catalog_dir;
+
+slint::include_modules!();
+
+fn figure(before: u32, after: u32) -> Figure {
+    let clamp = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    Figure {
+        before: clamp(before),
+        after: clamp(after),
+    }
+}
+
+pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
+    let dir = catalog_dir::resolve(catalog_flag);
+    let (catalog, _calendar) = catalog_dir::load(&dir)?;
+    let table = stats(&catalog)?;
+
+    let cards: Vec<ThemeCard> = table
+        .themes
+        .iter()
+        .filter_map(|row| {
+            let theme = catalog.theme(&row.theme)?;
+            Some(ThemeCard {
+                id: theme.id.as_str().into(),
+                name: theme.name.zh.as_str().into(),
+                summary: theme.summary.zh.as_str().into(),
+                category: theme.category.zh.as_str().into(),
+                departments: figure(row.before.windows, row.after.windows).before,
+                steps: figure(row.before.steps, row.after.steps),
+                materials: figure(row.before.materials, row.after.materials),
+                days: figure(row.before.days, row.after.days),
+            })
+        })
+        .collect();
+
+    // Chinese first; ONEVISIT_LANG=en switches to the English msgids.
+    let lang = std::env::var("ONEVISIT_LANG").unwrap_or_else(|_| "zh_CN".into());
+    if lang != "en" {
+        slint::select_bundled_translation(&lang)
+            .with_context(|| format!("no bundled UI translation for {lang}"))?;
+    }
+
+    let window = AppWindow::new().context(
+        "cannot open the kiosk window: is a display available? (DISPLAY for the desktop build, \
+         /dev/dri for the kiosk build)",
+    )?;
+    let kiosk = window.global::<Kiosk>();
+    kiosk.set_site_name("样例县政务服务中心 · 自助服务".into());
+    kiosk.set_themes(Rc::new(slint::VecModel::from(cards)).into());
+    kiosk.on_theme_chosen(|id| tracing::info!(theme = %id, "theme chosen"));
+    window.run().context("running the kiosk window")?;
+    Ok(ExitCode::SUCCESS)
+}
