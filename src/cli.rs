@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "onevisit", version, about = "OneVisit self-service kiosk (一件事一次办)")]
+#[command(
+    name = "onevisit",
+    version,
+    about = "OneVisit self-service kiosk (一件事一次办)"
+)]
 pub struct Cli {
     /// The catalog folder [default: $ONEVISIT_CATALOG, ./catalog, /usr/share/onevisit/catalog]
     #[arg(long, global = true, value_name = "DIR")]

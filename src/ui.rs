@@ -24,6 +24,16 @@ pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
     let dir = catalog_dir::resolve(catalog_flag);
     let (catalog, _calendar) = catalog_dir::load(&dir)?;
     let table = stats(&catalog)?;
+    // Chinese first; ONEVISIT_LANG=en switches to English.
+    let lang = std::env::var("ONEVISIT_LANG").unwrap_or_else(|_| "zh_CN".into());
+    let english = lang == "en";
+    let pick = |t: &onevisit_domain::Text| -> slint::SharedString {
+        if english {
+            t.en.as_str().into()
+        } else {
+            t.zh.as_str().into()
+        }
+    };
 
     let cards: Vec<ThemeCard> = table
         .themes
@@ -32,9 +42,9 @@ pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
             let theme = catalog.theme(&row.theme)?;
             Some(ThemeCard {
                 id: theme.id.as_str().into(),
-                name: theme.name.zh.as_str().into(),
-                summary: theme.summary.zh.as_str().into(),
-                category: theme.category.zh.as_str().into(),
+                name: pick(&theme.name),
+                summary: pick(&theme.summary),
+                category: pick(&theme.category),
                 departments: figure(row.before.windows, row.after.windows).before,
                 steps: figure(row.before.steps, row.after.steps),
                 materials: figure(row.before.materials, row.after.materials),
@@ -43,17 +53,16 @@ pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
         })
         .collect();
 
-    // Chinese first; ONEVISIT_LANG=en switches to the English msgids.
-    let lang = std::env::var("ONEVISIT_LANG").unwrap_or_else(|_| "zh_CN".into());
-    if lang != "en" {
-        slint::select_bundled_translation(&lang)
-            .with_context(|| format!("no bundled UI translation for {lang}"))?;
-    }
-
     let window = AppWindow::new().context(
         "cannot open the kiosk window: is a display available? (DISPLAY for the desktop build, \
          /dev/dri for the kiosk build)",
     )?;
+    // After the window exists: Slint binds bundled translations to components.
+    if !english {
+        slint::select_bundled_translation(&lang)
+            .with_context(|| format!("no bundled UI translation for {lang}"))?;
+    }
+
     let kiosk = window.global::<Kiosk>();
     kiosk.set_site_name("样例县政务服务中心 · 自助服务".into());
     kiosk.set_themes(Rc::new(slint::VecModel::from(cards)).into());

@@ -41,7 +41,11 @@ pub fn run(cmd: CalendarCmd, catalog: &Option<PathBuf>) -> Result<ExitCode> {
     }
     println!("{due}");
     if !report.provisional_years.is_empty() {
-        let years: Vec<String> = report.provisional_years.iter().map(i32::to_string).collect();
+        let years: Vec<String> = report
+            .provisional_years
+            .iter()
+            .map(i32::to_string)
+            .collect();
         eprintln!(
             "note: the holiday data for {} is provisional (statutory holidays only); \
              replace it with the State Council's published arrangement",

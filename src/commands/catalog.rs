@@ -101,7 +101,13 @@ fn list(catalog: &Catalog, json: bool) -> Result<ExitCode> {
     if json {
         return print_json(&rows);
     }
-    let mut table = Table::new(&["id", "主题 Theme", "类别 Category", "事项 Items", "问题 Questions"]);
+    let mut table = Table::new(&[
+        "id",
+        "主题 Theme",
+        "类别 Category",
+        "事项 Items",
+        "问题 Questions",
+    ]);
     for r in rows {
         table.row(vec![
             r.id.to_owned(),
@@ -169,7 +175,10 @@ fn questions(catalog: &Catalog, theme: &str, json: bool) -> Result<ExitCode> {
     for (i, q) in out.iter().enumerate() {
         println!("{}. {} ({})", i + 1, q.text, q.text_en);
         for c in &q.choices {
-            println!("     --answer {}={}   {} ({})", q.key, c.value, c.label, c.label_en);
+            println!(
+                "     --answer {}={}   {} ({})",
+                q.key, c.value, c.label, c.label_en
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -213,14 +222,21 @@ fn reason_label(catalog: &Catalog, r: &DropReason) -> String {
             .get(id)
             .map_or(id.to_owned(), |m| m.name.zh.clone())
     };
-    let item = |id: &str| catalog.items.get(id).map_or(id.to_owned(), |i| i.name.zh.clone());
+    let item = |id: &str| {
+        catalog
+            .items
+            .get(id)
+            .map_or(id.to_owned(), |i| i.name.zh.clone())
+    };
     match r {
         DropReason::VerifiedOnline { source } => match source {
             Some(s) => format!("网上核验（{}） verified online ({})", s.zh, s.en),
             None => "网上核验 verified online".into(),
         },
         DropReason::ReadFromIdCard => "读取身份证 read from the ID card".into(),
-        DropReason::CoveredBy { material: m } => format!("由「{}」代替 covered by {m}", material(m)),
+        DropReason::CoveredBy { material: m } => {
+            format!("由「{}」代替 covered by {m}", material(m))
+        }
         DropReason::IssuedInChain { item: i } => {
             format!("本次同时办理「{}」 issued in this chain ({i})", item(i))
         }
@@ -247,7 +263,11 @@ fn print_plan(catalog: &Catalog, p: &Plan) {
             it.name.zh,
             dep,
             it.time_limit_days,
-            if it.inspection { "，需现场核查" } else { "" }
+            if it.inspection {
+                "，需现场核查"
+            } else {
+                ""
+            }
         );
     }
     println!("\n一套材料 One set of materials ({})", p.materials.len());
@@ -269,7 +289,11 @@ fn print_plan(catalog: &Catalog, p: &Plan) {
     if let Some(ins) = &p.inspection {
         println!(
             "{} {}",
-            if ins.joint { "联合现场核查 Joint site inspection:" } else { "现场核查 Site inspection:" },
+            if ins.joint {
+                "联合现场核查 Joint site inspection:"
+            } else {
+                "现场核查 Site inspection:"
+            },
             ins.items.join(", ")
         );
     }
@@ -325,6 +349,8 @@ fn stats_cmd(catalog: &Catalog, json: bool) -> Result<ExitCode> {
         pct(b.days, a.days),
     ]);
     print!("{}", table.render());
-    println!("(each theme with every question answered by its first option; days are working days)");
+    println!(
+        "(each theme with every question answered by its first option; days are working days)"
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -28,7 +28,11 @@ fn list_years(years: &[i32]) -> String {
     if years.is_empty() {
         return "no years".into();
     }
-    years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Facts about one year's data file, for reports and warnings.
@@ -118,11 +122,17 @@ impl Calendar {
         };
         let year = *parsed.year.get_ref();
         if self.years.contains_key(&year) {
-            errors.push(err(parsed.year.span().start, format!("year {year} is defined twice")));
+            errors.push(err(
+                parsed.year.span().start,
+                format!("year {year} is defined twice"),
+            ));
             return;
         }
-        let date = |s: &Spanned<String>, errors: &mut Vec<CatalogError>| {
-            match NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d") {
+        let date =
+            |s: &Spanned<String>, errors: &mut Vec<CatalogError>| match NaiveDate::parse_from_str(
+                s.get_ref(),
+                "%Y-%m-%d",
+            ) {
                 Ok(d) if d.year() == year => Some(d),
                 Ok(_) => {
                     let msg = format!("date {} is not in {year}", s.get_ref());
@@ -134,8 +144,7 @@ impl Calendar {
                     errors.push(err(s.span().start, msg));
                     None
                 }
-            }
-        };
+            };
         let mut y = Year {
             info: YearInfo {
                 year,
@@ -150,7 +159,10 @@ impl Calendar {
                 continue;
             };
             if from > to {
-                errors.push(err(h.to.span().start, format!("{} ends before it starts", h.name)));
+                errors.push(err(
+                    h.to.span().start,
+                    format!("{} ends before it starts", h.name),
+                ));
                 continue;
             }
             for d in from.iter_days().take_while(|d| *d <= to) {
@@ -192,12 +204,20 @@ impl Calendar {
 
     /// The holiday a date falls in, if any.
     pub fn holiday(&self, d: NaiveDate) -> Option<&str> {
-        self.years.get(&d.year())?.holidays.get(&d).map(String::as_str)
+        self.years
+            .get(&d.year())?
+            .holidays
+            .get(&d)
+            .map(String::as_str)
     }
 
     /// The date on which `days` working days after `start` have passed. Day 1 is the first
     /// working day after `start`; zero days is `start` itself.
-    pub fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate, CalendarError> {
+    pub fn add_working_days(
+        &self,
+        start: NaiveDate,
+        days: u32,
+    ) -> Result<NaiveDate, CalendarError> {
         let mut d = start;
         let mut left = days;
         while left > 0 {

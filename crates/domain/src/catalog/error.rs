@@ -20,7 +20,9 @@ pub enum CatalogErrorKind {
     Syntax(String),
     #[error("required file is missing (the catalog needs {0})")]
     MissingFile(String),
-    #[error("unexpected file: catalog files are departments.toml, materials.toml, fields.toml, items.toml and themes/*.toml")]
+    #[error(
+        "unexpected file: catalog files are departments.toml, materials.toml, fields.toml, items.toml and themes/*.toml"
+    )]
     UnknownFile,
     #[error("{what} id \"{id}\" is defined twice (first at line {first_line})")]
     Duplicate {
@@ -38,13 +40,17 @@ pub enum CatalogErrorKind {
     PreconditionCycle(Vec<String>),
     #[error("covered_by forms a cycle: {}", .0.join(" → "))]
     CoverCycle(Vec<String>),
-    #[error("question \"{question}\" switches item \"{item}\", which this theme neither lists nor adds")]
+    #[error(
+        "question \"{question}\" switches item \"{item}\", which this theme neither lists nor adds"
+    )]
     SwitchesMissingItem { question: String, item: String },
     #[error("yes/no question \"{0}\" must have exactly the options \"yes\" and \"no\"")]
     YesNoOptions(String),
     #[error("question \"{0}\" needs at least two options")]
     TooFewOptions(String),
-    #[error("material \"{0}\" is obtained online but names no source (add `source` and `source_en`)")]
+    #[error(
+        "material \"{0}\" is obtained online but names no source (add `source` and `source_en`)"
+    )]
     OnlineWithoutSource(String),
     #[error("item \"{0}\" lists no steps; list the applicant's steps (consult, apply, collect)")]
     NoSteps(String),

@@ -100,6 +100,9 @@ pub struct ThemeFile {
     pub category: String,
     pub category_en: String,
     pub audience: Audience,
+    /// Display order on the kiosk, most used first; ties by id.
+    #[serde(default = "default_order")]
+    pub order: u32,
     pub items: Spanned<Vec<Id>>,
     #[serde(default)]
     pub question: Vec<RawQuestion>,
@@ -137,4 +140,8 @@ pub struct RawOption {
 pub struct RawItemMaterial {
     pub item: Id,
     pub material: Id,
+}
+
+fn default_order() -> u32 {
+    1000
 }

@@ -235,7 +235,9 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         match role(&files[f].path) {
             Role::Departments => {
                 present.insert("departments.toml");
-                let Some(parsed) = l.parse::<DepartmentsFile>(f) else { continue };
+                let Some(parsed) = l.parse::<DepartmentsFile>(f) else {
+                    continue;
+                };
                 for d in parsed.department {
                     if l.define("department", &d.id, f) {
                         let id = d.id.into_inner();
@@ -249,7 +251,9 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
             }
             Role::Materials => {
                 present.insert("materials.toml");
-                let Some(parsed) = l.parse::<MaterialsFile>(f) else { continue };
+                let Some(parsed) = l.parse::<MaterialsFile>(f) else {
+                    continue;
+                };
                 for m in parsed.material {
                     if l.define("material", &m.id, f) {
                         raw_materials.push((f, m));
@@ -258,7 +262,9 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
             }
             Role::Fields => {
                 present.insert("fields.toml");
-                let Some(parsed) = l.parse::<FieldsFile>(f) else { continue };
+                let Some(parsed) = l.parse::<FieldsFile>(f) else {
+                    continue;
+                };
                 for fd in parsed.field {
                     if l.define("field", &fd.key, f) {
                         let key = fd.key.into_inner();
@@ -274,7 +280,9 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
             }
             Role::Items => {
                 present.insert("items.toml");
-                let Some(parsed) = l.parse::<ItemsFile>(f) else { continue };
+                let Some(parsed) = l.parse::<ItemsFile>(f) else {
+                    continue;
+                };
                 for it in parsed.item {
                     if l.define("item", &it.id, f) {
                         raw_items.push((f, it));
@@ -347,7 +355,10 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         }
         if *m.obtain.get_ref() == Obtain::Online && m.source.is_none() {
             let pos = Loader::pos(f, m.obtain.span());
-            l.error(pos, CatalogErrorKind::OnlineWithoutSource(m.id.get_ref().clone()));
+            l.error(
+                pos,
+                CatalogErrorKind::OnlineWithoutSource(m.id.get_ref().clone()),
+            );
         }
     }
     for (f, it) in &raw_items {
@@ -369,17 +380,20 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
     }
     check_cycles(
         &mut l,
-        "item",
-        raw_items.iter().map(|(f, it)| (*f, &it.id, &it.preconditions)),
+        raw_items
+            .iter()
+            .map(|(f, it)| (*f, &it.id, &it.preconditions)),
         CatalogErrorKind::PreconditionCycle,
     );
     check_cycles(
         &mut l,
-        "material",
-        raw_materials.iter().map(|(f, m)| (*f, &m.id, &m.covered_by)),
+        raw_materials
+            .iter()
+            .map(|(f, m)| (*f, &m.id, &m.covered_by)),
         CatalogErrorKind::CoverCycle,
     );
 
+    raw_themes.sort_by(|a, b| (a.2.order, &a.1).cmp(&(b.2.order, &b.1)));
     for (f, stem, t) in raw_themes {
         if let Some(theme) = load_theme(&mut l, &cat, f, &stem, t) {
             let id = theme.id.clone();
@@ -397,14 +411,16 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
 /// Reports each cycle in a "depends on" relation once, at the first record in it.
 fn check_cycles<'r>(
     l: &mut Loader<'_>,
-    what: &'static str,
     records: impl Iterator<Item = (usize, &'r Id, &'r Vec<Id>)>,
     make: fn(Vec<String>) -> CatalogErrorKind,
 ) {
     let mut edges: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut order = Vec::new();
     for (f, id, deps) in records {
-        edges.insert(id.get_ref(), deps.iter().map(|d| d.get_ref().as_str()).collect());
+        edges.insert(
+            id.get_ref(),
+            deps.iter().map(|d| d.get_ref().as_str()).collect(),
+        );
         order.push((f, id));
     }
     // 0 = unvisited, 1 = on the current path, 2 = done.
@@ -413,7 +429,6 @@ fn check_cycles<'r>(
         let mut path = Vec::new();
         if let Some(cycle) = dfs(id.get_ref(), &edges, &mut state, &mut path) {
             let pos = Loader::pos(f, id.span());
-            let _ = what;
             l.error(pos, make(cycle));
         }
     }
@@ -479,7 +494,12 @@ fn load_theme(
         l.check_ref("item", i, f, &cat.items);
     }
     // Items a theme can ever contain: its own list and whatever any answer adds.
-    let mut possible: HashSet<&str> = t.items.get_ref().iter().map(|i| i.get_ref().as_str()).collect();
+    let mut possible: HashSet<&str> = t
+        .items
+        .get_ref()
+        .iter()
+        .map(|i| i.get_ref().as_str())
+        .collect();
     for q in &t.question {
         for o in &q.option {
             possible.extend(o.add_items.iter().map(|i| i.get_ref().as_str()));
@@ -500,7 +520,10 @@ fn load_theme(
             );
             continue;
         }
-        seen_keys.insert(q.key.get_ref().clone(), line_col(&l.files[f].text, pos.start).0);
+        seen_keys.insert(
+            q.key.get_ref().clone(),
+            line_col(&l.files[f].text, pos.start).0,
+        );
         questions.push(load_question(l, cat, f, q, &possible));
     }
     Some(Theme {
@@ -523,7 +546,11 @@ fn load_question(
 ) -> Question {
     let key = q.key.get_ref().clone();
     let pos = Loader::pos(f, q.key.span());
-    let values: Vec<&str> = q.option.iter().map(|o| o.value.get_ref().as_str()).collect();
+    let values: Vec<&str> = q
+        .option
+        .iter()
+        .map(|o| o.value.get_ref().as_str())
+        .collect();
     match q.kind {
         QuestionKind::YesNo if values != ["yes", "no"] && values != ["no", "yes"] => {
             l.error(pos, CatalogErrorKind::YesNoOptions(key.clone()));

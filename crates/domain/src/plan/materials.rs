@@ -97,10 +97,14 @@ pub(super) fn merge<'c>(
     for (it, wanted) in &requests {
         for m in wanted {
             if let Some(&(q, a)) = removed.get(m) {
-                mg.drop(m, &it.id, DropReason::NotApplicable {
-                    question: q.to_owned(),
-                    answer: a.to_owned(),
-                });
+                mg.drop(
+                    m,
+                    &it.id,
+                    DropReason::NotApplicable {
+                        question: q.to_owned(),
+                        answer: a.to_owned(),
+                    },
+                );
                 continue;
             }
             requested_per_item += 1;
@@ -124,7 +128,9 @@ impl<'c> Merger<'c> {
     fn resolve(&mut self, id: &str, item: &str, replacing: Option<&str>, depth: usize) {
         let Some(m) = self.material(id) else { return };
         if let Some(by) = m.issued_by.as_deref().filter(|i| self.in_plan.contains(i)) {
-            let reason = DropReason::IssuedInChain { item: by.to_owned() };
+            let reason = DropReason::IssuedInChain {
+                item: by.to_owned(),
+            };
             return self.drop(id, item, reason);
         }
         match m.obtain {

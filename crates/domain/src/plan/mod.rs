@@ -182,10 +182,15 @@ fn switches<'c>(catalog: &'c Catalog, theme: &'c Theme, answers: &Answers) -> Sw
         }
         removed_items.extend(o.remove_items.iter().map(String::as_str));
         for m in &o.remove_materials {
-            removed.entry(m.as_str()).or_insert((q.key.as_str(), o.value.as_str()));
+            removed
+                .entry(m.as_str())
+                .or_insert((q.key.as_str(), o.value.as_str()));
         }
         for am in &o.add_materials {
-            added.entry(am.item.as_str()).or_default().push(am.material.as_str());
+            added
+                .entry(am.item.as_str())
+                .or_default()
+                .push(am.material.as_str());
         }
     }
     let items = ids
@@ -292,7 +297,9 @@ fn merge_fields(catalog: &Catalog, items: &[&Item]) -> Vec<FormField> {
                 out[i].needed_by.push(it.id.clone());
                 continue;
             }
-            let Some(f) = catalog.fields.get(key) else { continue };
+            let Some(f) = catalog.fields.get(key) else {
+                continue;
+            };
             index.insert(key, out.len());
             out.push(FormField {
                 key: f.key.clone(),

@@ -133,7 +133,8 @@ name_en = "Permit B"
 department = "amr"
 time_limit_days = 10
 preconditions = ["a"]
-steps = ["apply", "inspection", "collect"]
+steps = ["apply", "collect"]
+site_inspection = true
 fields = ["name", "shop", "area"]
 materials = ["form-b", "licence-a", "id-copy", "lease", "plan"]
 
@@ -144,7 +145,8 @@ name_en = "Check C"
 department = "fire"
 time_limit_days = 5
 preconditions = ["a"]
-steps = ["apply", "inspection", "collect"]
+steps = ["apply", "collect"]
+site_inspection = true
 fields = ["name", "area"]
 materials = ["licence-a", "fire-plan", "only-c"]
 "#;
