@@ -5,7 +5,7 @@
 # Runs the kiosk in a window, with the sample catalog.
 run:
 	scripts/setup-debian.sh run
-	cargo run --release --locked -- run
+	cargo run --locked -- run
 
 # Runs every test in the workspace.
 test:

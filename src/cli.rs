@@ -47,6 +47,8 @@ pub enum CatalogCmd {
     Check {
         /// Catalog folder (defaults to --catalog)
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        json: Json,
     },
     /// List the themes
     List(#[command(flatten)] Json),

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use onevisit_domain::catalog::{Catalog, Obtain};
-use onevisit_domain::plan::DropReason;
+use onevisit_domain::plan::{DropReason, answer_combinations};
 use onevisit_domain::stats::{change_percent, stats};
 use onevisit_domain::{Answers, Plan, SourceFile, plan};
 use serde::Serialize;
@@ -14,9 +14,9 @@ use crate::cli::CatalogCmd;
 use crate::table::Table;
 
 pub fn run(cmd: CatalogCmd, flag: &Option<PathBuf>) -> Result<ExitCode> {
-    if let CatalogCmd::Check { dir } = &cmd {
+    if let CatalogCmd::Check { dir, json } = &cmd {
         let dir = dir.clone().unwrap_or_else(|| catalog_dir::resolve(flag));
-        return check(&dir);
+        return check(&dir, json.json);
     }
     let dir = catalog_dir::resolve(flag);
     let (catalog, _) = catalog_dir::load(&dir)?;
@@ -33,7 +33,23 @@ pub fn run(cmd: CatalogCmd, flag: &Option<PathBuf>) -> Result<ExitCode> {
     }
 }
 
-fn check(dir: &std::path::Path) -> Result<ExitCode> {
+#[derive(Serialize)]
+struct CheckReport {
+    ok: bool,
+    problems: Vec<Problem>,
+    themes: usize,
+    answer_combinations: usize,
+}
+
+#[derive(Serialize)]
+struct Problem {
+    file: String,
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+fn check(dir: &std::path::Path, json: bool) -> Result<ExitCode> {
     let sources: Vec<SourceFile> = catalog_dir::read_sources(dir)?;
     let mut errors = Vec::new();
     let catalog = match Catalog::from_sources(&sources) {
@@ -47,6 +63,25 @@ fn check(dir: &std::path::Path) -> Result<ExitCode> {
         errors.extend(e.0);
     }
     if !errors.is_empty() {
+        if json {
+            let problems = errors
+                .iter()
+                .map(|e| Problem {
+                    file: e.file.clone(),
+                    line: e.line,
+                    column: e.column,
+                    message: e.kind.to_string(),
+                })
+                .collect();
+            let report = CheckReport {
+                ok: false,
+                problems,
+                themes: 0,
+                answer_combinations: 0,
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            return Ok(ExitCode::FAILURE);
+        }
         for e in &errors {
             println!("{e}");
         }
@@ -59,10 +94,25 @@ fn check(dir: &std::path::Path) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     if let Some(c) = catalog {
-        // A theme whose typical case cannot be planned is a catalog problem too.
-        stats(&c).context("planning every theme with its first answers")?;
+        // A path through a theme that cannot be planned is a catalog problem too.
+        let mut paths = 0;
+        for t in c.themes.iter() {
+            for answers in answer_combinations(t) {
+                plan(&c, &t.id, &answers)
+                    .with_context(|| format!("planning theme {} with {answers:?}", t.id))?;
+                paths += 1;
+            }
+        }
+        if json {
+            return print_json(&CheckReport {
+                ok: true,
+                problems: Vec::new(),
+                themes: c.themes.len(),
+                answer_combinations: paths,
+            });
+        }
         println!(
-            "ok: {} themes, {} items, {} materials, {} departments in {}",
+            "ok: {} themes ({paths} answer combinations planned), {} items, {} materials, {} departments in {}",
             c.themes.len(),
             c.items.len(),
             c.materials.len(),

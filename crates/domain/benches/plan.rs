@@ -3,58 +3,28 @@
 //! and on every catalog update.
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use onevisit_domain::{Answers, Catalog, SourceFile, default_answers, plan};
+use onevisit_domain::plan::answer_combinations;
+use onevisit_domain::{Answers, Catalog, default_answers, plan};
 
-fn sources() -> Vec<SourceFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let mut out = Vec::new();
-    let mut dirs = vec![root.clone()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("catalog folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                out.push(SourceFile {
-                    path: path
-                        .strip_prefix(&root)
-                        .expect("below root")
-                        .to_string_lossy()
-                        .into_owned(),
-                    text: std::fs::read_to_string(&path).expect("utf-8"),
-                });
-            }
-        }
-    }
-    out
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn all_answer_sets(catalog: &Catalog) -> Vec<(String, Answers)> {
-    let mut out = Vec::new();
-    for t in catalog.themes.iter() {
-        let mut combos = vec![Answers::new()];
-        for q in &t.questions {
-            combos = combos
+    catalog
+        .themes
+        .iter()
+        .flat_map(|t| {
+            answer_combinations(t)
                 .into_iter()
-                .flat_map(|a| {
-                    q.options.iter().map(move |o| {
-                        let mut a = a.clone();
-                        a.insert(q.key.clone(), o.value.clone());
-                        a
-                    })
-                })
-                .collect();
-        }
-        out.extend(combos.into_iter().map(|a| (t.id.clone(), a)));
-    }
-    out
+                .map(|a| (t.id.clone(), a))
+        })
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
-    let src = sources();
+    let src = common::sample_sources();
     let catalog = Catalog::from_sources(&src).expect("sample catalog");
     let sets = all_answer_sets(&catalog);
     eprintln!(

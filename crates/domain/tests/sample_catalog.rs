@@ -2,8 +2,9 @@
 
 mod common;
 
+use onevisit_domain::plan::answer_combinations;
 use onevisit_domain::stats::stats;
-use onevisit_domain::{Answers, default_answers, plan};
+use onevisit_domain::{default_answers, plan};
 
 #[test]
 fn restaurant_with_tobacco_takes_35_working_days_before_and_15_after() {
@@ -74,19 +75,8 @@ fn stats_table_snapshot() {
 fn every_combination_of_answers_plans() {
     let cat = common::sample();
     for t in cat.themes.iter() {
-        let mut combos: Vec<Answers> = vec![Answers::new()];
-        for q in &t.questions {
-            combos = combos
-                .into_iter()
-                .flat_map(|a| {
-                    q.options.iter().map(move |o| {
-                        let mut a = a.clone();
-                        a.insert(q.key.clone(), o.value.clone());
-                        a
-                    })
-                })
-                .collect();
-        }
+        let combos = answer_combinations(t);
+        assert_eq!(combos[0], default_answers(t));
         for a in combos {
             let p = plan(&cat, &t.id, &a).unwrap();
             assert!(!p.items.is_empty(), "{} {a:?}", t.id);

@@ -123,6 +123,25 @@ pub fn default_answers(theme: &Theme) -> Answers {
         .collect()
 }
 
+/// Every possible set of answers to a theme's questions, in option order (the first is
+/// [`default_answers`]). Used to check that every path through a theme can be planned.
+pub fn answer_combinations(theme: &Theme) -> Vec<Answers> {
+    let mut combos = vec![Answers::new()];
+    for q in &theme.questions {
+        combos = combos
+            .into_iter()
+            .flat_map(|a| {
+                q.options.iter().map(move |o| {
+                    let mut a = a.clone();
+                    a.insert(q.key.clone(), o.value.clone());
+                    a
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
 fn check_answers(theme: &Theme, answers: &Answers) -> Result<(), PlanError> {
     for key in answers.keys() {
         if !theme.questions.iter().any(|q| &q.key == key) {
