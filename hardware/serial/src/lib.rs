@@ -1,0 +1,14 @@
+//! Serial drivers: each pumps one of the pure device cores (`onevisit-idcard`, `onevisit-mrz`,
+//! `onevisit-scanner`) over a real port, survives the port disappearing and coming back, and
+//! reports the device's status. Also device simulators on pseudo-terminals, which `cargo run`,
+//! technicians (`onevisit sim …`) and the tests use.
+
+pub mod backoff;
+pub mod idcard;
+pub mod line;
+pub mod photo;
+pub mod port;
+pub mod pump;
+pub mod sim;
+
+pub use backoff::Backoff;

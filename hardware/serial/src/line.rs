@@ -1,0 +1,115 @@
+//! Drivers for the two "line" devices: the MRZ reader and the barcode/QR scanner. Both only
+//! send to us; their cores turn bytes into documents and scans.
+
+use chrono::NaiveDate;
+use onevisit_mrz::{Framer, Mrz, MrzError};
+use onevisit_scanner::{Scan, Splitter};
+
+use crate::pump::{self, Core, Driver, PortConfig, Step};
+
+#[derive(Debug)]
+pub enum MrzEvent {
+    Document(Result<Mrz, MrzError>),
+}
+
+pub struct MrzCore {
+    framer: Framer,
+    idle_ms: u64,
+    today: NaiveDate,
+}
+
+impl MrzCore {
+    pub fn new(idle_ms: u64, today: NaiveDate) -> Self {
+        MrzCore {
+            framer: Framer::new(idle_ms),
+            idle_ms,
+            today,
+        }
+    }
+
+    fn doc(&self, lines: Vec<String>) -> MrzEvent {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let parsed = onevisit_mrz::parse(&refs, self.today);
+        match &parsed {
+            Ok(m) => tracing::info!(format = ?m.format, checks_valid = m.checks_valid, "MRZ read"),
+            Err(e) => tracing::warn!(%e, "MRZ unreadable"),
+        }
+        MrzEvent::Document(parsed)
+    }
+}
+
+impl Core for MrzCore {
+    type Event = MrzEvent;
+    fn connected(&mut self, _now: u64) -> Step<MrzEvent> {
+        Step::default()
+    }
+    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<MrzEvent> {
+        let docs = self.framer.feed(now, bytes);
+        Step {
+            send: Vec::new(),
+            events: docs.into_iter().map(|d| self.doc(d)).collect(),
+        }
+    }
+    fn tick(&mut self, now: u64) -> Step<MrzEvent> {
+        Step {
+            send: Vec::new(),
+            events: self
+                .framer
+                .on_tick(now)
+                .map(|d| self.doc(d))
+                .into_iter()
+                .collect(),
+        }
+    }
+    fn deadline(&self) -> Option<u64> {
+        self.framer.deadline()
+    }
+    fn disconnected(&mut self) -> Vec<MrzEvent> {
+        // A document cut short by an unplug is discarded, not parsed half.
+        self.framer = Framer::new(self.idle_ms);
+        Vec::new()
+    }
+}
+
+pub fn spawn_mrz(port: PortConfig, idle_ms: u64, today: NaiveDate) -> Driver<MrzEvent> {
+    pump::spawn(port, MrzCore::new(idle_ms, today))
+}
+
+pub struct ScannerCore {
+    splitter: Splitter,
+}
+
+impl ScannerCore {
+    pub fn new(splitter: Splitter) -> Self {
+        ScannerCore { splitter }
+    }
+}
+
+impl Core for ScannerCore {
+    type Event = Scan;
+    fn connected(&mut self, _now: u64) -> Step<Scan> {
+        Step::default()
+    }
+    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Scan> {
+        Step {
+            send: Vec::new(),
+            events: self.splitter.feed(now, bytes),
+        }
+    }
+    fn tick(&mut self, now: u64) -> Step<Scan> {
+        Step {
+            send: Vec::new(),
+            events: self.splitter.on_tick(now).into_iter().collect(),
+        }
+    }
+    fn deadline(&self) -> Option<u64> {
+        self.splitter.deadline()
+    }
+    fn disconnected(&mut self) -> Vec<Scan> {
+        Vec::new()
+    }
+}
+
+pub fn spawn_scanner(port: PortConfig, splitter: Splitter) -> Driver<Scan> {
+    pump::spawn(port, ScannerCore::new(splitter))
+}
