@@ -32,6 +32,87 @@ pub enum Command {
     /// Working-day calendar
     #[command(subcommand)]
     Calendar(CalendarCmd),
+    /// Resident ID-card reader
+    #[command(subcommand)]
+    Idcard(IdcardCmd),
+    /// Machine-readable zones of passports, ID cards and travel permits
+    #[command(subcommand)]
+    Mrz(MrzCmd),
+    /// Device simulators on pseudo-terminals (print the port path, then serve)
+    #[command(subcommand)]
+    Sim(SimCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdcardCmd {
+    /// Decode a captured reply frame of a card read
+    Decode {
+        /// The captured bytes (raw, or hex text with --hex)
+        file: PathBuf,
+        /// FILE holds hex text (spaces and newlines ignored)
+        #[arg(long)]
+        hex: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Read one card from a real or simulated reader
+    Read {
+        #[arg(long, value_name = "PATH")]
+        port: String,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Give up after this many seconds
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MrzCmd {
+    /// Parse MRZ lines (from the arguments, or stdin when none are given)
+    Parse {
+        lines: Vec<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCmd {
+    /// A simulated ID-card reader. Commands on stdin: place [FILE], remove, fault KIND [N],
+    /// delay MS, unplug, replug, quit. KIND: checksum, truncated, silent, sam=HEX, none
+    Idcard {
+        /// Card description (JSON object, or an array: the first is placed)
+        #[arg(long, value_name = "FILE")]
+        card: Option<PathBuf>,
+        /// Make the port appear at this path (a symlink), so it can be unplugged and replugged
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
+        /// Start with a fault: checksum, truncated, silent, sam=HEX
+        #[arg(long)]
+        fault: Option<String>,
+        /// Delay before every reply, in milliseconds
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
+    /// A simulated MRZ reader: type the lines of a document on stdin, then an empty line
+    Mrz {
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
+    },
+    /// A simulated barcode/QR scanner: each line on stdin is sent as one scan
+    Scanner {
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
+        /// Suffix after each code: cr, lf, crlf, tab, none
+        #[arg(long, default_value = "crlf")]
+        terminator: String,
+        /// AIM symbology id to prefix, e.g. Q1
+        #[arg(long)]
+        aim: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         Command::Run => ui::run(&cli.catalog),
         Command::Catalog(cmd) => commands::catalog::run(cmd, &cli.catalog),
         Command::Calendar(cmd) => commands::calendar::run(cmd, &cli.catalog),
+        Command::Idcard(cmd) => commands::idcard::run(cmd),
+        Command::Mrz(cmd) => commands::mrz::run(cmd),
+        Command::Sim(cmd) => commands::sim::run(cmd),
     };
     match result {
         Ok(code) => code,

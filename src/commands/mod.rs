@@ -1,5 +1,8 @@
 pub mod calendar;
 pub mod catalog;
+pub mod idcard;
+pub mod mrz;
+pub mod sim;
 
 use std::process::ExitCode;
 
@@ -9,4 +12,9 @@ use serde::Serialize;
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Today's date on the kiosk's clock (local time: China Standard Time on a real kiosk).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
 }

@@ -203,10 +203,10 @@ fn pump<C: Core>(
         if let Err(reason) = carry(port, step, tx) {
             return reason;
         }
-        if core.deadline().is_some_and(|d| now() >= d) {
-            if let Err(reason) = carry(port, core.tick(now()), tx) {
-                return reason;
-            }
+        if core.deadline().is_some_and(|d| now() >= d)
+            && let Err(reason) = carry(port, core.tick(now()), tx)
+        {
+            return reason;
         }
     }
 }

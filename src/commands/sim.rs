@@ -1,0 +1,168 @@
+//! `onevisit sim …`: device simulators for technicians and for `cargo run`. Each prints the
+//! path to open, then serves until stdin says `quit` or the process is stopped.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use onevisit_idcard::sim::Fault;
+use onevisit_scanner::Splitter;
+use onevisit_serial::sim::{IdCardSim, MrzSim, ScannerSim, load_cards};
+
+use crate::cli::SimCmd;
+
+pub fn run(cmd: SimCmd) -> Result<ExitCode> {
+    match cmd {
+        SimCmd::Idcard {
+            card,
+            link,
+            fault,
+            delay_ms,
+        } => idcard(card.as_deref(), link.as_deref(), fault.as_deref(), delay_ms),
+        SimCmd::Mrz { link } => mrz(link.as_deref()),
+        SimCmd::Scanner {
+            link,
+            terminator,
+            aim,
+        } => {
+            let t = Splitter::terminator_from_name(&terminator).with_context(|| {
+                format!("unknown terminator {terminator:?}: use cr, lf, crlf, tab or none")
+            })?;
+            let mut sim = ScannerSim::start(link.as_deref(), &t, aim.as_deref())?;
+            announce(&sim.path(), "scanner");
+            for line in std::io::stdin().lock().lines() {
+                let line = line?;
+                if line.trim() == "quit" {
+                    break;
+                }
+                sim.scan(line.trim_end())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn announce(path: &Path, what: &str) {
+    // The path alone on stdout, so scripts can read it; help on stderr.
+    println!("{}", path.display());
+    eprintln!("simulated {what} at {}; Ctrl-C to stop", path.display());
+}
+
+fn parse_fault(s: &str) -> Result<Option<Fault>> {
+    Ok(Some(match s {
+        "none" => return Ok(None),
+        "checksum" => Fault::BadChecksum,
+        "truncated" => Fault::Truncated,
+        "silent" => Fault::Silent,
+        _ => match s.strip_prefix("sam=") {
+            Some(code) => Fault::SamError(
+                u8::from_str_radix(code.trim_start_matches("0x"), 16).with_context(|| {
+                    format!("sam={code}: give the SW3 code in hex, e.g. sam=41")
+                })?,
+            ),
+            None => bail!("unknown fault {s:?}: checksum, truncated, silent, sam=HEX or none"),
+        },
+    }))
+}
+
+fn idcard(
+    card: Option<&Path>,
+    link: Option<&Path>,
+    fault: Option<&str>,
+    delay_ms: u64,
+) -> Result<ExitCode> {
+    let sim = IdCardSim::start(link)?;
+    if let Some(c) = card {
+        let cards = load_cards(c).map_err(anyhow::Error::msg)?;
+        if let Some(first) = cards.into_iter().next() {
+            sim.place(first);
+        }
+    }
+    if let Some(f) = fault {
+        sim.set_fault(parse_fault(f)?, None);
+    }
+    sim.set_delay(delay_ms);
+    announce(&sim.path(), "ID-card reader");
+    let mut quit = false;
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let mut words = line.split_whitespace();
+        let result: Result<()> = match (words.next(), words.next(), words.next()) {
+            (Some("quit"), ..) => {
+                quit = true;
+                break;
+            }
+            (Some("place"), Some(file), _) => load_cards(Path::new(file))
+                .map_err(anyhow::Error::msg)
+                .map(|cards| cards.into_iter().for_each(|c| sim.place(c))),
+            (Some("place"), None, _) => match card {
+                Some(c) => load_cards(c)
+                    .map_err(anyhow::Error::msg)
+                    .map(|cards| cards.into_iter().take(1).for_each(|c| sim.place(c))),
+                None => Err(anyhow::anyhow!("place FILE: which card?")),
+            },
+            (Some("remove"), ..) => {
+                sim.remove();
+                Ok(())
+            }
+            (Some("fault"), Some(kind), times) => parse_fault(kind).and_then(|f| {
+                let times = times
+                    .map(str::parse::<u32>)
+                    .transpose()
+                    .context("fault KIND [N]: N is a count")?;
+                sim.set_fault(f, times);
+                Ok(())
+            }),
+            (Some("delay"), Some(ms), _) => {
+                ms.parse().map(|ms| sim.set_delay(ms)).context("delay MS")
+            }
+            (Some("unplug"), ..) => {
+                sim.unplug();
+                Ok(())
+            }
+            (Some("replug"), ..) => {
+                sim.replug();
+                Ok(())
+            }
+            (None, ..) => Ok(()),
+            _ => Err(anyhow::anyhow!(
+                "commands: place [FILE], remove, fault KIND [N], delay MS, unplug, replug, quit"
+            )),
+        };
+        match result {
+            Ok(()) => eprintln!("ok"),
+            Err(e) => eprintln!("error: {e:#}"),
+        }
+    }
+    // stdin closed without `quit` (e.g. started in the background): keep serving.
+    if !quit {
+        loop {
+            std::thread::park();
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mrz(link: Option<&Path>) -> Result<ExitCode> {
+    let mut sim = MrzSim::start(link)?;
+    announce(&sim.path(), "MRZ reader");
+    let mut doc: Vec<String> = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let t = line.trim();
+        if t == "quit" {
+            break;
+        }
+        if t.is_empty() {
+            if !doc.is_empty() {
+                let refs: Vec<&str> = doc.iter().map(String::as_str).collect();
+                sim.present(&refs)?;
+                doc.clear();
+            }
+        } else {
+            doc.push(t.to_owned());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
