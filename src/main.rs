@@ -6,6 +6,7 @@
 mod catalog_dir;
 mod cli;
 mod commands;
+mod devices;
 mod table;
 mod ui;
 

@@ -1,14 +1,17 @@
 //! The kiosk window. For now: the theme chooser with each theme's before/after figures,
-//! computed by the engine from the catalog.
+//! computed by the engine from the catalog, and the card reader's status.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use onevisit_domain::stats::stats;
 
 use crate::catalog_dir;
+use crate::devices::{Devices, ReaderView};
 
 slint::include_modules!();
 
@@ -67,6 +70,33 @@ pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
     kiosk.set_site_name("样例县政务服务中心 · 自助服务".into());
     kiosk.set_themes(Rc::new(slint::VecModel::from(cards)).into());
     kiosk.on_theme_chosen(|id| tracing::info!(theme = %id, "theme chosen"));
+
+    let devices = Rc::new(RefCell::new(
+        Devices::start().context("starting the devices")?,
+    ));
+    kiosk.set_simulation(devices.borrow().simulated());
+    show_reader(&kiosk, &devices.borrow().view());
+    let d = devices.clone();
+    kiosk.on_simulation_key(move |key| d.borrow_mut().simulation_key(&key));
+    // Device events arrive on driver threads; the UI picks them up here, never waiting.
+    let timer = slint::Timer::default();
+    let weak = window.as_weak();
+    let d = devices.clone();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(100),
+        move || {
+            if let (Some(w), Some(view)) = (weak.upgrade(), d.borrow_mut().poll()) {
+                show_reader(&w.global::<Kiosk>(), &view);
+            }
+        },
+    );
     window.run().context("running the kiosk window")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
+    kiosk.set_reader_ok(view.ok);
+    kiosk.set_reader_status(view.status.as_str().into());
+    kiosk.set_card_notice(view.card_notice.as_str().into());
 }

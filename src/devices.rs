@@ -1,0 +1,160 @@
+//! The kiosk's devices, real or simulated, and what the UI should show about them.
+//!
+//! With `ONEVISIT_IDCARD_PORT` set, the ID-card reader at that port is used; otherwise an
+//! in-process simulator stands in for it (simulation mode), driven by keyboard shortcuts.
+
+use onevisit_idcard::mask;
+use onevisit_idcard::reader::{Config, Event, ReaderStatus};
+use onevisit_idcard::sim::SimCard;
+use onevisit_serial::idcard;
+use onevisit_serial::pump::{Driver, Link, Output, PortConfig};
+use onevisit_serial::sim::IdCardSim;
+
+use crate::commands::today;
+
+/// What the UI shows about the card reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderView {
+    pub ok: bool,
+    /// zh-CN first, English after.
+    pub status: String,
+    pub card_notice: String,
+}
+
+pub struct Devices {
+    reader: Driver<Event>,
+    sim: Option<IdCardSim>,
+    sample_card: Option<SimCard>,
+    view: ReaderView,
+    simulated: bool,
+}
+
+/// A synthetic person's card, built in, for the F2 shortcut.
+const SAMPLE_CARD: &str = include_str!("../hardware/serial/tests/cards/resident.json");
+
+impl Devices {
+    pub fn start() -> anyhow::Result<Devices> {
+        let (path, sim) = match std::env::var("ONEVISIT_IDCARD_PORT") {
+            Ok(p) => (p, None),
+            Err(_) => {
+                let link =
+                    std::env::temp_dir().join(format!("onevisit-idcard-{}", std::process::id()));
+                let sim = IdCardSim::start(Some(&link))?;
+                (link.to_string_lossy().into_owned(), Some(sim))
+            }
+        };
+        let simulated = sim.is_some();
+        let sample_card = serde_json::from_str(SAMPLE_CARD).ok();
+        let reader = idcard::spawn(PortConfig::new(path, 115_200), Config::default(), today());
+        Ok(Devices {
+            reader,
+            sim,
+            sample_card,
+            view: ReaderView {
+                ok: false,
+                status: "身份证阅读器连接中 · Card reader: connecting".into(),
+                card_notice: String::new(),
+            },
+            simulated,
+        })
+    }
+
+    pub fn simulated(&self) -> bool {
+        self.simulated
+    }
+
+    /// Drains device events; returns the new view if it changed.
+    pub fn poll(&mut self) -> Option<ReaderView> {
+        let before = self.view.clone();
+        while let Ok(o) = self.reader.events.try_recv() {
+            self.apply(o);
+        }
+        (self.view != before).then(|| self.view.clone())
+    }
+
+    pub fn view(&self) -> ReaderView {
+        self.view.clone()
+    }
+
+    fn set_status(&mut self, ok: bool, zh: &str, en: &str) {
+        let (szh, sen) = if self.simulated {
+            ("（模拟）", " (simulated)")
+        } else {
+            ("", "")
+        };
+        self.view.ok = ok;
+        self.view.status = format!("{zh}{szh} · {en}{sen}");
+        if !ok {
+            // Whatever card was there is no longer known to be.
+            self.view.card_notice.clear();
+        }
+    }
+
+    fn apply(&mut self, o: Output<Event>) {
+        match o {
+            Output::Link(Link::Open) => {}
+            Output::Link(Link::Closed { .. }) => self.set_status(
+                false,
+                "身份证阅读器未连接，请联系工作人员",
+                "Card reader disconnected: please ask staff",
+            ),
+            Output::Device(Event::Status(s)) => match s {
+                ReaderStatus::Online => {
+                    self.set_status(true, "身份证阅读器正常", "Card reader ready")
+                }
+                ReaderStatus::Unknown => {
+                    self.set_status(false, "身份证阅读器连接中", "Card reader: connecting")
+                }
+                ReaderStatus::Offline => self.set_status(
+                    false,
+                    "身份证阅读器未连接，请联系工作人员",
+                    "Card reader disconnected: please ask staff",
+                ),
+                ReaderStatus::NotResponding | ReaderStatus::Faulty(_) => self.set_status(
+                    false,
+                    "身份证阅读器故障，可手工输入证件号码",
+                    "Card reader fault: you can type your ID number",
+                ),
+                ReaderStatus::Resetting => {
+                    self.set_status(false, "身份证阅读器正在重启", "Restarting the card reader")
+                }
+            },
+            Output::Device(Event::CardRead(r)) => {
+                self.view.card_notice = format!(
+                    "已读取 {} {}",
+                    mask::name(&r.card.name),
+                    mask::id_number(&r.card.id_number)
+                );
+            }
+            Output::Device(Event::CardRemoved) => self.view.card_notice.clear(),
+            Output::Device(Event::ReadFailed(e)) => {
+                tracing::warn!(%e, "card read failed");
+                self.view.card_notice =
+                    "读卡失败，请重新放置身份证 · Please place the card again".into();
+            }
+            Output::Device(Event::LineNoise(_) | Event::NoCard) => {}
+        }
+    }
+
+    /// Keyboard shortcuts of simulation mode.
+    pub fn simulation_key(&mut self, key: &str) {
+        tracing::debug!(key, "simulation shortcut");
+        let Some(sim) = &self.sim else { return };
+        match key {
+            "place-card" => {
+                if let Some(c) = self.sample_card.clone() {
+                    sim.place(c);
+                }
+            }
+            "remove-card" => sim.remove(),
+            "unplug-reader" => {
+                if self.view.ok {
+                    sim.unplug();
+                } else {
+                    sim.replug();
+                }
+            }
+            _ => {}
+        }
+    }
+}
