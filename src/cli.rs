@@ -64,6 +64,9 @@ pub enum IdcardCmd {
         /// Give up after this many seconds
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// Also write the photo as a BMP here (needs the reader vendor's libwlt2bmp.so)
+        #[arg(long, value_name = "FILE")]
+        photo: Option<PathBuf>,
         #[command(flatten)]
         json: Json,
     },

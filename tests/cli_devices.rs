@@ -115,6 +115,26 @@ fn read_a_card_from_the_simulator_process() {
     assert_eq!(v["valid_to"], "2040-05-01");
     assert_eq!(v["id_number_valid"], true);
 
+    // The photo needs the vendor's decoder; without it, a clear message and no fake photo.
+    let photo = std::env::temp_dir().join(format!("onevisit-photo-{}.bmp", std::process::id()));
+    let o = bin()
+        .args([
+            "idcard",
+            "read",
+            "--timeout",
+            "5",
+            "--port",
+            &sim.path,
+            "--photo",
+        ])
+        .arg(&photo)
+        .env("ONEVISIT_WLT_LIB", "/nonexistent/libwlt2bmp.so")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no WLT photo decoder"));
+    assert!(!photo.exists());
+
     sim.say("remove");
     let o = sim.read();
     assert!(!o.status.success());

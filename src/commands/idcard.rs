@@ -7,6 +7,7 @@ use onevisit_idcard::frame::{Decoded, Decoder};
 use onevisit_idcard::reader::parse_read_reply;
 use onevisit_idcard::status::Status;
 use onevisit_serial::idcard::read_once;
+use onevisit_serial::photo::{PhotoDecoder, VendorWlt};
 
 use super::{print_json, today};
 use crate::cli::IdcardCmd;
@@ -24,9 +25,15 @@ pub fn run(cmd: IdcardCmd) -> Result<ExitCode> {
             port,
             baud,
             timeout,
+            photo,
             json,
         } => {
             let read = read_once(&port, baud, Duration::from_secs(timeout), today())?;
+            if let Some(out) = photo {
+                let decoder = VendorWlt::load(&VendorWlt::default_path(), "unpack")?;
+                let bmp = decoder.decode(&read.photo)?;
+                std::fs::write(&out, bmp).with_context(|| format!("writing {}", out.display()))?;
+            }
             show(&read.card, json.json)
         }
     }
