@@ -10,25 +10,16 @@ use onevisit_idcard::frame::{Decoded, Decoder, encode};
 use onevisit_idcard::reader::{encode_read_reply, parse_read_reply};
 
 fn reply() -> Vec<u8> {
+    let valid_to = ValidTo::Date(NaiveDate::from_ymd_opt(2040, 5, 1).unwrap_or_default());
     let card = Card {
-        card_type: CardType::Resident,
         name: "张试民".into(),
         sex: Sex::Male,
         nation: Some("汉".into()),
         birth: NaiveDate::from_ymd_opt(1990, 3, 7),
         address: Some("样例省样例市样例县幸福路1号".into()),
-        id_number: "110101199003071233".into(),
-        id_number_valid: true,
         issuer: Some("样例县公安局".into()),
         valid_from: NaiveDate::from_ymd_opt(2020, 5, 1),
-        valid_to: ValidTo::Date(NaiveDate::from_ymd_opt(2040, 5, 1).unwrap_or_default()),
-        expired: false,
-        english_name: None,
-        nationality: None,
-        pass_number: None,
-        issue_count: None,
-        card_version: None,
-        appended_address: None,
+        ..Card::blank(CardType::Resident, "110101199003071233", valid_to)
     };
     let mut body = vec![0, 0, 0x90];
     body.extend(encode_read_reply(&encode_text(&card), &[0x5A; 1024], None));

@@ -168,6 +168,32 @@ pub struct Card {
     pub appended_address: Option<String>,
 }
 
+impl Card {
+    /// A card with only its type, number and validity; every other field empty.
+    pub fn blank(card_type: CardType, id_number: impl Into<String>, valid_to: ValidTo) -> Card {
+        Card {
+            card_type,
+            name: String::new(),
+            sex: Sex::Unknown,
+            nation: None,
+            birth: None,
+            address: None,
+            id_number: id_number.into(),
+            id_number_valid: false,
+            issuer: None,
+            valid_from: None,
+            valid_to,
+            expired: false,
+            english_name: None,
+            nationality: None,
+            pass_number: None,
+            issue_count: None,
+            card_version: None,
+            appended_address: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CardError {
     #[error("text block has {0} bytes, expected 256")]
@@ -216,24 +242,9 @@ pub fn decode_text(text: &[u8], today: NaiveDate) -> Result<Card, CardError> {
     let valid_to =
         parse_valid_to(&valid_to_raw).ok_or(CardError::BadValidity(valid_to_raw.clone()))?;
     let mut card = Card {
-        card_type: ty,
-        name: String::new(),
-        sex: Sex::Unknown,
-        nation: None,
-        birth: None,
-        address: None,
-        id_number: String::new(),
-        id_number_valid: false,
-        issuer: None,
         valid_from,
-        valid_to,
         expired: matches!(valid_to, ValidTo::Date(d) if d < today),
-        english_name: None,
-        nationality: None,
-        pass_number: None,
-        issue_count: None,
-        card_version: None,
-        appended_address: None,
+        ..Card::blank(ty, String::new(), valid_to)
     };
     match ty {
         CardType::Resident | CardType::HkMoTw => {
