@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use onevisit_idcard::card::{Card, Sex, ValidTo};
+use onevisit_idcard::card::{Card, CardType, Sex, ValidTo};
 use onevisit_idcard::frame::{Decoded, Decoder};
 use onevisit_idcard::reader::parse_read_reply;
 use onevisit_idcard::status::Status;
@@ -110,7 +110,13 @@ fn show(card: &Card, json: bool) -> Result<ExitCode> {
         ValidTo::Date(d) => d.to_string(),
         ValidTo::LongTerm => "长期".into(),
     };
-    println!("类型 type        {:?}", card.card_type);
+    let kind = match card.card_type {
+        CardType::Resident => "居民身份证 resident ID card",
+        CardType::HkMoTw => "港澳台居民居住证 HK/Macau/Taiwan residence permit",
+        CardType::Foreign2017 => "外国人永久居留身份证（2017）foreign permanent resident (2017)",
+        CardType::Foreign2023 => "外国人永久居留身份证（2023）foreign permanent resident (2023)",
+    };
+    println!("类型 type        {kind}");
     println!("姓名 name        {}", card.name);
     if let Some(e) = &card.english_name {
         println!("英文名 english   {e}");

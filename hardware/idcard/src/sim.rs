@@ -78,8 +78,16 @@ impl SimReader {
         self.fault = fault.map(|f| (f, times));
     }
 
-    fn active_fault(&mut self) -> Option<Fault> {
+    /// The fault for a reply to `cmd`, counting it against the fault's remaining uses. A SAM
+    /// error with a card-level code only concerns reads, so other replies do not use it up.
+    fn active_fault(&mut self, cmd: Option<Command>) -> Option<Fault> {
         let (fault, times) = self.fault?;
+        if let Fault::SamError(code) = fault {
+            let is_read = matches!(cmd, Some(Command::ReadText | Command::ReadTextFingerprint));
+            if !is_read && !Status::from_sw3(code).is_reader_fault() {
+                return None;
+            }
+        }
         match times {
             None => Some(fault),
             Some(0) => {
@@ -110,19 +118,11 @@ impl SimReader {
                 Decoded::Error(FrameError::Garbage(_)) => continue,
             };
             self.requests += 1;
-            let fault = self.active_fault();
             let cmd = Command::parse(&body);
+            let fault = self.active_fault(cmd);
             let reply_body = match (fault, cmd) {
                 (Some(Fault::Silent), _) => continue,
-                (Some(Fault::SamError(code)), Some(c)) => {
-                    let reader_level = Status::from_sw3(code).is_reader_fault();
-                    let is_read = matches!(c, Command::ReadText | Command::ReadTextFingerprint);
-                    if reader_level || is_read {
-                        status_only(Status::from_sw3(code))
-                    } else {
-                        self.answer(c)
-                    }
-                }
+                (Some(Fault::SamError(code)), Some(_)) => status_only(Status::from_sw3(code)),
                 (_, Some(c)) => self.answer(c),
                 (_, None) => status_only(Status::CommandError),
             };
@@ -199,4 +199,22 @@ impl SimReader {
 
 fn status_only(s: Status) -> Vec<u8> {
     vec![0, 0, s.sw3()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counted_card_error_waits_for_a_read() {
+        let mut sim = SimReader::new();
+        sim.set_fault(Some(Fault::SamError(0x41)), Some(1));
+        // A find is answered normally and does not use the fault up.
+        let r = sim.on_bytes(&Command::FindCard.encode());
+        assert_eq!(r[0].bytes[9], Status::FindFailed.sw3());
+        let r = sim.on_bytes(&Command::ReadText.encode());
+        assert_eq!(r[0].bytes[9], 0x41);
+        let r = sim.on_bytes(&Command::ReadText.encode());
+        assert_eq!(r[0].bytes[9], Status::FindFailed.sw3());
+    }
 }
