@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod mask;
 pub mod plan;
 pub mod stats;
 mod text;

@@ -8,7 +8,7 @@ pub mod card;
 pub mod command;
 pub mod frame;
 pub mod id_number;
-pub mod mask;
+pub use onevisit_domain::mask;
 pub mod nation;
 pub mod reader;
 pub mod sim;

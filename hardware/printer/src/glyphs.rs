@@ -1,0 +1,66 @@
+//! Drawing characters for the interpreter. Printers use 12 × 24 dot cells for Latin and
+//! 24 × 24 for Chinese; we draw an outline font into those cells. The font's bytes are
+//! passed in: reading font files is the caller's business.
+
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum GlyphError {
+    #[error("the font file could not be parsed (index {0}): use an OpenType/TrueType CJK font")]
+    BadFont(u32),
+}
+
+pub trait Glyphs {
+    /// Calls `dot(x, y)` for each dark dot of `c` drawn in a `cell_w` × `cell_h` cell.
+    fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32));
+}
+
+pub struct FontGlyphs {
+    font: FontVec,
+}
+
+impl FontGlyphs {
+    /// `index` selects a face in a collection (`.ttc`); Noto Sans CJK SC is index 2.
+    pub fn from_bytes(bytes: Vec<u8>, index: u32) -> Result<Self, GlyphError> {
+        let font = FontVec::try_from_vec_and_index(bytes, index)
+            .map_err(|_| GlyphError::BadFont(index))?;
+        Ok(FontGlyphs { font })
+    }
+}
+
+impl Glyphs for FontGlyphs {
+    fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32)) {
+        // Scale so one em fills the cell's height, as printer fonts fill their 24-dot cells
+        // (PxScale alone sizes the font's whole line height, which is much taller than an em).
+        let em = self.font.units_per_em().unwrap_or(1000.0);
+        let scale = PxScale::from(cell_h as f32 * self.font.height_unscaled() / em * 0.95);
+        let scaled = self.font.as_scaled(scale);
+        let advance = scaled.h_advance(self.font.glyph_id(c));
+        // Centre the glyph horizontally in its cell; the baseline sits where an em box's does.
+        let x0 = ((cell_w as f32 - advance) / 2.0).max(0.0);
+        let glyph = self
+            .font
+            .glyph_id(c)
+            .with_scale_and_position(scale, ab_glyph::point(x0, cell_h as f32 * 0.84));
+        if let Some(outline) = self.font.outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|x, y, coverage| {
+                if coverage > 0.45 {
+                    let px = b.min.x as i64 + i64::from(x);
+                    let py = b.min.y as i64 + i64::from(y);
+                    if px >= 0 && py >= 0 && (px as u32) < cell_w && (py as u32) < cell_h {
+                        dot(px as u32, py as u32);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Draws nothing: for tests and previews that need no text.
+pub struct NoGlyphs;
+
+impl Glyphs for NoGlyphs {
+    fn draw(&self, _: char, _: u32, _: u32, _: &mut dyn FnMut(u32, u32)) {}
+}

@@ -1,0 +1,166 @@
+//! A simulated receipt printer: prints with the interpreter, answers status queries, and has
+//! scriptable paper and cover. It also behaves like real printers in the way that hurts:
+//! while the paper is out it keeps what it receives and prints it after a refill — unless the
+//! host clears its buffers — so tests can prove our driver never causes stale receipts.
+
+use crate::glyphs::Glyphs;
+use crate::interp::{Event, Interpreter, Page};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Paper {
+    pub out: bool,
+    pub near_end: bool,
+    pub cover_open: bool,
+    /// The paper runs out after this many more bytes of print data.
+    pub out_after: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct SimOut {
+    /// Bytes to send back to the host (status replies, ASB messages).
+    pub reply: Vec<u8>,
+    pub pages: Vec<Page>,
+}
+
+pub struct SimPrinter {
+    interp: Interpreter,
+    glyphs: Box<dyn Glyphs + Send>,
+    pub paper: Paper,
+    asb: bool,
+    /// What arrived while the printer could not print.
+    backlog: Vec<u8>,
+}
+
+impl SimPrinter {
+    pub fn new(width_dots: u32, glyphs: Box<dyn Glyphs + Send>) -> Self {
+        SimPrinter {
+            interp: Interpreter::new(width_dots),
+            glyphs,
+            paper: Paper::default(),
+            asb: false,
+            backlog: Vec::new(),
+        }
+    }
+
+    fn halted(&self) -> bool {
+        self.paper.out || self.paper.cover_open
+    }
+
+    fn offline(&self) -> bool {
+        self.halted()
+    }
+
+    /// The reply to `DLE EOT n`, Epson bit layout.
+    pub fn status_byte(&self, n: u8) -> u8 {
+        let p = &self.paper;
+        let bit = |on: bool, mask: u8| if on { mask } else { 0 };
+        0x12 | match n {
+            1 => bit(self.offline(), 0x08),
+            2 => bit(p.cover_open, 0x04) | bit(p.out, 0x20),
+            3 => 0,
+            4 => bit(p.near_end || p.out, 0x0C) | bit(p.out, 0x60),
+            _ => 0,
+        }
+    }
+
+    fn asb_message(&self) -> [u8; 4] {
+        let p = &self.paper;
+        let bit = |on: bool, mask: u8| if on { mask } else { 0 };
+        [
+            0x10 | bit(self.offline(), 0x08) | bit(p.cover_open, 0x20),
+            0,
+            bit(p.near_end || p.out, 0x03) | bit(p.out, 0x0C),
+            0,
+        ]
+    }
+
+    pub fn on_bytes(&mut self, bytes: &[u8]) -> SimOut {
+        let mut out = SimOut::default();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.halted() {
+                self.take_halted(rest, &mut out);
+                return out;
+            }
+            let n = match self.paper.out_after {
+                Some(left) if left < rest.len() => left,
+                _ => rest.len(),
+            };
+            self.print(&rest[..n], &mut out);
+            if let Some(left) = self.paper.out_after.as_mut() {
+                *left -= n;
+                if *left == 0 {
+                    self.paper.out_after = None;
+                    self.set_paper(
+                        Paper {
+                            out: true,
+                            ..self.paper
+                        },
+                        &mut out,
+                    );
+                }
+            }
+            rest = &rest[n..];
+        }
+        out
+    }
+
+    fn print(&mut self, bytes: &[u8], out: &mut SimOut) {
+        for e in self.interp.feed(bytes, self.glyphs.as_ref()) {
+            match e {
+                Event::Page(p) => out.pages.push(p),
+                Event::RealTimeStatus(n) => out.reply.push(self.status_byte(n)),
+                Event::AutoStatus(n) => self.asb = n != 0,
+                Event::ClearBuffers => {}
+            }
+        }
+    }
+
+    /// While halted, real-time commands are still answered; everything else waits.
+    fn take_halted(&mut self, bytes: &[u8], out: &mut SimOut) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == 0x10 && bytes.get(i + 1) == Some(&0x04) && i + 2 < bytes.len() {
+                out.reply.push(self.status_byte(bytes[i + 2]));
+                i += 3;
+            } else if bytes[i..].starts_with(&crate::status::CLEAR_BUFFERS) {
+                self.backlog.clear();
+                if let Some(p) = self.interp.tear_off() {
+                    out.pages.push(p);
+                }
+                i += crate::status::CLEAR_BUFFERS.len();
+            } else {
+                self.backlog.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+
+    fn set_paper(&mut self, paper: Paper, out: &mut SimOut) {
+        let was_halted = self.halted();
+        let before = self.asb_message();
+        self.paper = paper;
+        if self.asb && self.asb_message() != before {
+            out.reply.extend_from_slice(&self.asb_message());
+        }
+        if was_halted && !self.halted() {
+            // Back in business: what waited is printed now (what real printers do).
+            let backlog = std::mem::take(&mut self.backlog);
+            let more = self.on_bytes(&backlog);
+            out.reply.extend(more.reply);
+            out.pages.extend(more.pages);
+        }
+    }
+
+    /// Changes paper or cover state (scripted faults, or a technician at the printer).
+    pub fn update(&mut self, paper: Paper) -> SimOut {
+        let mut out = SimOut::default();
+        self.set_paper(paper, &mut out);
+        out
+    }
+
+    /// Bytes waiting for paper.
+    pub fn backlog(&self) -> usize {
+        self.backlog.len()
+    }
+}
