@@ -144,9 +144,17 @@ pub fn barcode128(data: &str, height: u8) -> Vec<u8> {
 }
 
 pub fn encode(doc: &Doc, model: Model) -> Vec<u8> {
-    let mut out = vec![ESC, b'@', FS, b'&'];
+    encode_segments(doc, model).concat()
+}
+
+/// The job as segments of whole commands, one per element: a driver may ask for status
+/// between segments without ever splitting a command (a status query inside image data would
+/// be taken as image data).
+pub fn encode_segments(doc: &Doc, model: Model) -> Vec<Vec<u8>> {
+    let mut segments = vec![vec![ESC, b'@', FS, b'&']];
     let columns = doc.paper.columns();
     for el in &doc.elements {
+        let mut out = Vec::new();
         match el {
             Element::Text {
                 text,
@@ -202,8 +210,9 @@ pub fn encode(doc: &Doc, model: Model) -> Vec<u8> {
             Element::Feed(n) => out.extend_from_slice(&[ESC, b'd', *n]),
             Element::Cut => out.extend_from_slice(&[GS, b'V', 66, 3]),
         }
+        segments.push(out);
     }
-    out
+    segments
 }
 
 /// Pads `left` and `right` apart to fill `columns` (for "name ...... 3页" lines); wraps the

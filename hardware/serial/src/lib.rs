@@ -4,10 +4,12 @@
 //! technicians (`onevisit sim …`) and the tests use.
 
 pub mod backoff;
+pub mod fonts;
 pub mod idcard;
 pub mod line;
 pub mod photo;
 pub mod port;
+pub mod printer;
 pub mod pump;
 pub mod sim;
 

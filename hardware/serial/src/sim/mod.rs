@@ -3,8 +3,11 @@
 
 mod idcard;
 mod line;
+mod printer;
 mod pty;
+mod serve;
 
 pub use idcard::{IdCardSim, load_cards};
 pub use line::{MrzSim, ScannerSim};
+pub use printer::PrinterSim;
 pub use pty::VirtualPort;
