@@ -41,6 +41,62 @@ pub enum Command {
     /// Device simulators on pseudo-terminals (print the port path, then serve)
     #[command(subcommand)]
     Sim(SimCmd),
+    /// The kiosk receipt: ESC/POS bytes and what they print
+    #[command(subcommand)]
+    Receipt(ReceiptCmd),
+    /// Receipt printer
+    #[command(subcommand)]
+    Printer(PrinterCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct PaperArgs {
+    /// Paper width in mm
+    #[arg(long, default_value_t = 80, value_parser = paper_mm)]
+    pub width: u32,
+    /// How the printer model prints QR codes
+    #[arg(long, default_value = "native", value_parser = ["native", "raster"])]
+    pub qr: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCmd {
+    /// Write the receipt's ESC/POS bytes to stdout
+    Escpos {
+        receipt: PathBuf,
+        #[command(flatten)]
+        paper: PaperArgs,
+    },
+    /// Render the receipt to PNG by interpreting its ESC/POS bytes, as a printer would
+    Render {
+        receipt: PathBuf,
+        #[arg(long, value_name = "OUT.png")]
+        png: PathBuf,
+        #[command(flatten)]
+        paper: PaperArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrinterCmd {
+    /// Ask the printer for its status (exit 0 ready, 2 not ready, 1 no answer)
+    Status {
+        #[arg(long, value_name = "PATH")]
+        port: String,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Print a test page
+    Test {
+        #[arg(long, value_name = "PATH")]
+        port: String,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        #[command(flatten)]
+        paper: PaperArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +161,18 @@ pub enum SimCmd {
         #[arg(long, value_name = "PATH")]
         link: Option<PathBuf>,
     },
+    /// A simulated receipt printer saving each page as PNG. Commands on stdin: paper-out,
+    /// refill, near-end, cover-open, cover-close, out-after N, unplug, replug, quit
+    Printer {
+        /// Folder for the printed pages
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
+        /// Paper width in mm (58 or 80)
+        #[arg(long, default_value_t = 80, value_parser = paper_mm)]
+        width: u32,
+    },
     /// A simulated barcode/QR scanner: each line on stdin is sent as one scan
     Scanner {
         #[arg(long, value_name = "PATH")]
@@ -165,4 +233,12 @@ pub enum CalendarCmd {
         #[command(flatten)]
         json: Json,
     },
+}
+
+fn paper_mm(s: &str) -> Result<u32, String> {
+    match s {
+        "58" => Ok(58),
+        "80" => Ok(80),
+        _ => Err("paper is 58 or 80 (mm)".into()),
+    }
 }

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Idcard(cmd) => commands::idcard::run(cmd),
         Command::Mrz(cmd) => commands::mrz::run(cmd),
         Command::Sim(cmd) => commands::sim::run(cmd),
+        Command::Receipt(cmd) => commands::receipt::run(cmd),
+        Command::Printer(cmd) => commands::printer::run(cmd),
     };
     match result {
         Ok(code) => code,

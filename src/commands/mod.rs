@@ -2,6 +2,8 @@ pub mod calendar;
 pub mod catalog;
 pub mod idcard;
 pub mod mrz;
+pub mod printer;
+pub mod receipt;
 pub mod sim;
 
 use std::process::ExitCode;

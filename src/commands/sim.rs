@@ -7,8 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use onevisit_idcard::sim::Fault;
+use onevisit_printer::doc::PaperWidth;
+use onevisit_printer::sim::Paper;
 use onevisit_scanner::Splitter;
-use onevisit_serial::sim::{IdCardSim, MrzSim, ScannerSim, load_cards};
+use onevisit_serial::fonts::receipt_font;
+use onevisit_serial::sim::{IdCardSim, MrzSim, PrinterSim, ScannerSim, load_cards};
 
 use crate::cli::SimCmd;
 
@@ -21,6 +24,7 @@ pub fn run(cmd: SimCmd) -> Result<ExitCode> {
             delay_ms,
         } => idcard(card.as_deref(), link.as_deref(), fault.as_deref(), delay_ms),
         SimCmd::Mrz { link } => mrz(link.as_deref()),
+        SimCmd::Printer { out, link, width } => printer(&out, link.as_deref(), width),
         SimCmd::Scanner {
             link,
             terminator,
@@ -162,6 +166,82 @@ fn mrz(link: Option<&Path>) -> Result<ExitCode> {
             }
         } else {
             doc.push(t.to_owned());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn printer(out: &Path, link: Option<&Path>, width: u32) -> Result<ExitCode> {
+    let paper = PaperWidth::from_mm(width).context("--width is 58 or 80")?;
+    let glyphs = receipt_font().map_err(anyhow::Error::msg)?;
+    let sim = PrinterSim::start(paper.dots(), Box::new(glyphs), out, link)?;
+    announce(&sim.path(), "receipt printer");
+    eprintln!("pages are saved in {}", out.display());
+    let mut quit = false;
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let mut words = line.split_whitespace();
+        let p = sim.paper();
+        // Each command either changes the paper/cover or plugs the port.
+        let change: Result<Option<Paper>> = match (words.next(), words.next()) {
+            (Some("quit"), _) => {
+                quit = true;
+                break;
+            }
+            (Some("paper-out"), _) => Ok(Some(Paper { out: true, ..p })),
+            (Some("refill"), _) => Ok(Some(Paper {
+                out: false,
+                near_end: false,
+                out_after: None,
+                ..p
+            })),
+            (Some("near-end"), _) => Ok(Some(Paper {
+                near_end: true,
+                ..p
+            })),
+            (Some("cover-open"), _) => Ok(Some(Paper {
+                cover_open: true,
+                ..p
+            })),
+            (Some("cover-close"), _) => Ok(Some(Paper {
+                cover_open: false,
+                ..p
+            })),
+            (Some("out-after"), Some(n)) => n
+                .parse()
+                .map(|n| {
+                    Some(Paper {
+                        out_after: Some(n),
+                        ..p
+                    })
+                })
+                .context("out-after N: N is a byte count"),
+            (Some("unplug"), _) => {
+                sim.unplug();
+                Ok(None)
+            }
+            (Some("replug"), _) => {
+                sim.replug();
+                Ok(None)
+            }
+            (None, _) => Ok(None),
+            _ => Err(anyhow::anyhow!(
+                "commands: paper-out, refill, near-end, cover-open, cover-close, out-after N, unplug, replug, quit"
+            )),
+        };
+        let result = change.map(|c| {
+            if let Some(paper) = c {
+                sim.set_paper(paper);
+            }
+        });
+        match result {
+            Ok(()) => eprintln!("ok"),
+            Err(e) => eprintln!("error: {e:#}"),
+        }
+    }
+    if !quit {
+        loop {
+            std::thread::park();
         }
     }
     Ok(ExitCode::SUCCESS)

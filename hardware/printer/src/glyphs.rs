@@ -34,7 +34,14 @@ impl Glyphs for FontGlyphs {
         // Scale so one em fills the cell's height, as printer fonts fill their 24-dot cells
         // (PxScale alone sizes the font's whole line height, which is much taller than an em).
         let em = self.font.units_per_em().unwrap_or(1000.0);
-        let scale = PxScale::from(cell_h as f32 * self.font.height_unscaled() / em * 0.95);
+        let mut scale = PxScale::from(cell_h as f32 * self.font.height_unscaled() / em * 0.95);
+        // Printer fonts squeeze wide Latin letters (M, W) into their narrow cells: do the same
+        // rather than clip them.
+        let natural = self.font.as_scaled(scale).h_advance(self.font.glyph_id(c));
+        let room = cell_w as f32 * 0.92;
+        if natural > room {
+            scale.x *= room / natural;
+        }
         let scaled = self.font.as_scaled(scale);
         let advance = scaled.h_advance(self.font.glyph_id(c));
         // Centre the glyph horizontally in its cell; the baseline sits where an em box's does.
