@@ -47,6 +47,26 @@ pub enum Command {
     /// Receipt printer
     #[command(subcommand)]
     Printer(PrinterCmd),
+    /// Document capture: camera pages to one PDF per material
+    #[command(subcommand)]
+    Capture(CaptureCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaptureCmd {
+    /// Straighten, check and compress photographed pages into one PDF
+    Process {
+        /// Photographs of the pages, in order (JPEG or PNG)
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long, value_name = "OUT.pdf")]
+        pdf: PathBuf,
+        /// text (black and white), gray, or colour
+        #[arg(long, default_value = "text", value_parser = ["text", "gray", "colour"])]
+        mode: String,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Debug, Args)]

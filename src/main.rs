@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Sim(cmd) => commands::sim::run(cmd),
         Command::Receipt(cmd) => commands::receipt::run(cmd),
         Command::Printer(cmd) => commands::printer::run(cmd),
+        Command::Capture(cmd) => commands::capture::run(cmd),
     };
     match result {
         Ok(code) => code,

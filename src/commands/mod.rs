@@ -1,4 +1,5 @@
 pub mod calendar;
+pub mod capture;
 pub mod catalog;
 pub mod idcard;
 pub mod mrz;
