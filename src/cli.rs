@@ -50,6 +50,39 @@ pub enum Command {
     /// Document capture: camera pages to one PDF per material
     #[command(subcommand)]
     Capture(CaptureCmd),
+    /// Cabinet signals: status LED, relays, presence sensor, service button, tamper switch
+    #[command(subcommand)]
+    Gpio(GpioCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// Hardware profile: rpi4-cabinet, rpi5-cabinet, x86-pc, simulated, or a TOML file
+    /// [default: $ONEVISIT_GPIO_PROFILE, else simulated]
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GpioCmd {
+    /// Read every input and show the wiring
+    Status {
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Drive an output: status_led on|off|idle|busy|attention|fault; reader_power or
+    /// printer_power cycle (off for the profile's power-cycle time, then on)
+    Set {
+        name: String,
+        value: String,
+        /// How long to show a pattern or hold the level
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Receipt(cmd) => commands::receipt::run(cmd),
         Command::Printer(cmd) => commands::printer::run(cmd),
         Command::Capture(cmd) => commands::capture::run(cmd),
+        Command::Gpio(cmd) => commands::gpio::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 pub mod calendar;
 pub mod capture;
 pub mod catalog;
+pub mod gpio;
 pub mod idcard;
 pub mod mrz;
 pub mod printer;
