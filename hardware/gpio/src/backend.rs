@@ -26,9 +26,15 @@ pub trait Backend: Send {
 
 /// In-memory pins. Clones share the same pins, so a test (or the simulator UI) can flip
 /// inputs and watch outputs while the cabinet runs.
+#[derive(Debug, Default)]
+struct SimPins {
+    inputs: HashMap<Input, bool>,
+    outputs: HashMap<Output, bool>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SimBackend {
-    pins: Arc<Mutex<(HashMap<Input, bool>, HashMap<Output, bool>)>>,
+    pins: Arc<Mutex<SimPins>>,
 }
 
 impl SimBackend {
@@ -38,7 +44,7 @@ impl SimBackend {
 
     pub fn set_input(&self, input: Input, active: bool) {
         if let Ok(mut p) = self.pins.lock() {
-            p.0.insert(input, active);
+            p.inputs.insert(input, active);
         }
     }
 
@@ -61,7 +67,7 @@ impl Backend for SimBackend {
     }
     fn write(&mut self, output: Output, on: bool) -> Result<(), GpioError> {
         if let Ok(mut p) = self.pins.lock() {
-            p.1.insert(output, on);
+            p.outputs.insert(output, on);
         }
         Ok(())
     }
