@@ -52,7 +52,7 @@ impl SimBackend {
         self.pins
             .lock()
             .ok()
-            .and_then(|p| p.1.get(&output).copied())
+            .and_then(|p| p.outputs.get(&output).copied())
     }
 }
 
@@ -61,7 +61,7 @@ impl Backend for SimBackend {
         Ok(Some(
             self.pins
                 .lock()
-                .map(|p| p.0.get(&input).copied().unwrap_or(false))
+                .map(|p| p.inputs.get(&input).copied().unwrap_or(false))
                 .unwrap_or(false),
         ))
     }
