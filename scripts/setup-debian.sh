@@ -5,7 +5,8 @@
 set -euo pipefail
 
 what=${1:-test}
-packages=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev fonts-noto-cjk)
+# libclang-dev: the V4L2 camera bindings are generated at build time.
+packages=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev fonts-noto-cjk)
 if [ "$what" = run ]; then
   # X11 client libraries for the desktop window (winit loads them at run time).
   packages+=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)

@@ -100,6 +100,14 @@ pub enum CaptureCmd {
         #[command(flatten)]
         json: Json,
     },
+    /// Take one full-resolution still from the document camera
+    Snap {
+        /// /dev/videoN, or sim:DIR for a simulated camera
+        #[arg(long)]
+        device: String,
+        #[arg(long, value_name = "FILE.jpg")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +233,17 @@ pub enum SimCmd {
         /// Paper width in mm (58 or 80)
         #[arg(long, default_value_t = 80, value_parser = paper_mm)]
         width: u32,
+    },
+    /// A simulated document camera: a folder whose current.jpg is what lies under the camera.
+    /// Prints the device name (sim:DIR) to give to `capture snap` or the kiosk. Commands on
+    /// stdin: next, prev, empty, quit
+    Camera {
+        /// Photographs to put under the camera, in name order
+        #[arg(long, value_name = "DIR")]
+        images: PathBuf,
+        /// The camera's folder [default: a new folder in the temporary directory]
+        #[arg(long, value_name = "PATH")]
+        link: Option<PathBuf>,
     },
     /// A simulated barcode/QR scanner: each line on stdin is sent as one scan
     Scanner {

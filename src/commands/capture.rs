@@ -41,12 +41,27 @@ fn load(path: &Path, want_rgb: bool) -> Result<(Gray, Option<Vec<u8>>)> {
 }
 
 pub fn run(cmd: CaptureCmd) -> Result<ExitCode> {
-    let CaptureCmd::Process {
-        images,
-        pdf: out,
-        mode,
-        json,
-    } = cmd;
+    let (images, out, mode, json) = match cmd {
+        CaptureCmd::Process {
+            images,
+            pdf,
+            mode,
+            json,
+        } => (images, pdf, mode, json),
+        CaptureCmd::Snap { device, out } => {
+            let mut camera = onevisit_camera::open(&device)?;
+            let still = camera.still()?;
+            std::fs::write(&out, &still.bytes)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "{} ({} bytes, {})",
+                out.display(),
+                still.bytes.len(),
+                still.extension
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let mode = match mode.as_str() {
         "gray" => Mode::Gray,
         "colour" => Mode::Colour,

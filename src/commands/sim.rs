@@ -25,6 +25,7 @@ pub fn run(cmd: SimCmd) -> Result<ExitCode> {
         } => idcard(card.as_deref(), link.as_deref(), fault.as_deref(), delay_ms),
         SimCmd::Mrz { link } => mrz(link.as_deref()),
         SimCmd::Printer { out, link, width } => printer(&out, link.as_deref(), width),
+        SimCmd::Camera { images, link } => camera(&images, link.as_deref()),
         SimCmd::Scanner {
             link,
             terminator,
@@ -234,6 +235,74 @@ fn printer(out: &Path, link: Option<&Path>, width: u32) -> Result<ExitCode> {
                 sim.set_paper(paper);
             }
         });
+        match result {
+            Ok(()) => eprintln!("ok"),
+            Err(e) => eprintln!("error: {e:#}"),
+        }
+    }
+    if !quit {
+        loop {
+            std::thread::park();
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The simulated camera is a folder: `current.jpg` is the page under the camera.
+fn camera(images: &Path, link: Option<&Path>) -> Result<ExitCode> {
+    let pages = onevisit_camera::images_in(images);
+    if pages.is_empty() {
+        bail!("no JPEG or PNG images in {}", images.display());
+    }
+    let dir = link.map(Path::to_owned).unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("onevisit-camera-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let show = |i: Option<usize>| -> Result<()> {
+        for stale in ["current.jpg", "current.png"] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        if let Some(i) = i {
+            let src = &pages[i];
+            let ext = src
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("jpg")
+                .to_ascii_lowercase();
+            let ext = if ext == "png" { "png" } else { "jpg" };
+            std::fs::copy(src, dir.join(format!("current.{ext}")))?;
+            eprintln!("under the camera: {}", src.display());
+        } else {
+            eprintln!("nothing under the camera");
+        }
+        Ok(())
+    };
+    let mut at = 0usize;
+    show(Some(at))?;
+    println!("sim:{}", dir.display());
+    eprintln!(
+        "simulated document camera with {} pages; commands: next, prev, empty, quit",
+        pages.len()
+    );
+    let mut quit = false;
+    for line in std::io::stdin().lock().lines() {
+        let result = match line?.trim() {
+            "quit" => {
+                quit = true;
+                break;
+            }
+            "next" => {
+                at = (at + 1) % pages.len();
+                show(Some(at))
+            }
+            "prev" => {
+                at = (at + pages.len() - 1) % pages.len();
+                show(Some(at))
+            }
+            "empty" => show(None),
+            "" => Ok(()),
+            _ => Err(anyhow::anyhow!("commands: next, prev, empty, quit")),
+        };
         match result {
             Ok(()) => eprintln!("ok"),
             Err(e) => eprintln!("error: {e:#}"),

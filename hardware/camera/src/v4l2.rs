@@ -1,0 +1,84 @@
+//! A UVC document camera through V4L2: the largest MJPEG frame size, a few frames skipped so
+//! auto-exposure settles, then one still.
+
+use v4l::buffer::Type;
+use v4l::io::mmap::Stream;
+use v4l::io::traits::CaptureStream;
+use v4l::video::Capture;
+use v4l::{Device, FourCC};
+
+use crate::{Camera, CameraError, Still};
+
+/// Frames to drop after starting the stream: the first ones are dark or unfocused.
+const SETTLE_FRAMES: usize = 5;
+
+pub struct V4l2Camera {
+    path: String,
+    device: Device,
+}
+
+impl V4l2Camera {
+    pub fn open(path: &str) -> Result<Self, CameraError> {
+        let device = Device::with_path(path).map_err(|e| CameraError::Open {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(V4l2Camera {
+            path: path.to_owned(),
+            device,
+        })
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> CameraError {
+        CameraError::Capture {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Switches to MJPEG at the camera's largest discrete frame size.
+    fn set_mjpeg_max(&self) -> Result<(), CameraError> {
+        let mjpg = FourCC::new(b"MJPG");
+        let sizes = self.device.enum_framesizes(mjpg).map_err(|e| self.err(e))?;
+        let largest = sizes
+            .into_iter()
+            .flat_map(|s| s.size.to_discrete())
+            .max_by_key(|d| u64::from(d.width) * u64::from(d.height))
+            .ok_or_else(|| CameraError::NoMjpeg {
+                path: self.path.clone(),
+            })?;
+        let mut fmt = self.device.format().map_err(|e| self.err(e))?;
+        fmt.fourcc = mjpg;
+        fmt.width = largest.width;
+        fmt.height = largest.height;
+        let set = self.device.set_format(&fmt).map_err(|e| self.err(e))?;
+        if set.fourcc != mjpg {
+            return Err(CameraError::NoMjpeg {
+                path: self.path.clone(),
+            });
+        }
+        tracing::info!(
+            width = set.width,
+            height = set.height,
+            "document camera set to MJPEG"
+        );
+        Ok(())
+    }
+}
+
+impl Camera for V4l2Camera {
+    fn still(&mut self) -> Result<Still, CameraError> {
+        self.set_mjpeg_max()?;
+        let mut stream =
+            Stream::with_buffers(&self.device, Type::VideoCapture, 4).map_err(|e| self.err(e))?;
+        for _ in 0..SETTLE_FRAMES {
+            stream.next().map_err(|e| self.err(e))?;
+        }
+        let (buf, meta) = stream.next().map_err(|e| self.err(e))?;
+        let used = (meta.bytesused as usize).min(buf.len());
+        Ok(Still {
+            bytes: buf[..used].to_vec(),
+            extension: "jpg",
+        })
+    }
+}
