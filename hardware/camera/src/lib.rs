@@ -42,6 +42,9 @@ pub struct Still {
 pub trait Camera {
     /// One full-resolution still.
     fn still(&mut self) -> Result<Still, CameraError>;
+    /// One low-resolution frame for the live preview on screen (at least `min_width` wide
+    /// where the camera can, as small as possible above that).
+    fn preview(&mut self, min_width: u32) -> Result<Still, CameraError>;
 }
 
 /// A camera by the name a technician gives: `/dev/videoN` for a real camera, `sim:DIR` for a

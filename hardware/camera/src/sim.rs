@@ -51,6 +51,15 @@ impl SimCamera {
 }
 
 impl Camera for SimCamera {
+    /// The simulated camera has one resolution; the UI scales the preview down.
+    fn preview(&mut self, _min_width: u32) -> Result<Still, CameraError> {
+        let next = self.next;
+        let s = self.still();
+        // A preview does not advance to the next page.
+        self.next = next;
+        s
+    }
+
     fn still(&mut self) -> Result<Still, CameraError> {
         for name in ["current.jpg", "current.png"] {
             let p = self.dir.join(name);

@@ -36,17 +36,29 @@ impl V4l2Camera {
         }
     }
 
-    /// Switches to MJPEG at the camera's largest discrete frame size.
-    fn set_mjpeg_max(&self) -> Result<(), CameraError> {
+    /// Switches to MJPEG at the largest frame size (stills), or at the smallest at least
+    /// `min_width` wide (previews).
+    fn set_mjpeg(&self, preview_min_width: Option<u32>) -> Result<(), CameraError> {
         let mjpg = FourCC::new(b"MJPG");
-        let sizes = self.device.enum_framesizes(mjpg).map_err(|e| self.err(e))?;
-        let largest = sizes
+        let sizes: Vec<_> = self
+            .device
+            .enum_framesizes(mjpg)
+            .map_err(|e| self.err(e))?
             .into_iter()
             .flat_map(|s| s.size.to_discrete())
-            .max_by_key(|d| u64::from(d.width) * u64::from(d.height))
-            .ok_or_else(|| CameraError::NoMjpeg {
-                path: self.path.clone(),
-            })?;
+            .collect();
+        let area = |d: &v4l::framesize::Discrete| u64::from(d.width) * u64::from(d.height);
+        let chosen = match preview_min_width {
+            None => sizes.iter().max_by_key(|d| area(d)),
+            Some(min) => sizes
+                .iter()
+                .filter(|d| d.width >= min)
+                .min_by_key(|d| area(d))
+                .or_else(|| sizes.iter().max_by_key(|d| area(d))),
+        };
+        let largest = chosen.copied().ok_or_else(|| CameraError::NoMjpeg {
+            path: self.path.clone(),
+        })?;
         let mut fmt = self.device.format().map_err(|e| self.err(e))?;
         fmt.fourcc = mjpg;
         fmt.width = largest.width;
@@ -66,12 +78,16 @@ impl V4l2Camera {
     }
 }
 
-impl Camera for V4l2Camera {
-    fn still(&mut self) -> Result<Still, CameraError> {
-        self.set_mjpeg_max()?;
+impl V4l2Camera {
+    fn grab(
+        &mut self,
+        preview_min_width: Option<u32>,
+        settle: usize,
+    ) -> Result<Still, CameraError> {
+        self.set_mjpeg(preview_min_width)?;
         let mut stream =
             Stream::with_buffers(&self.device, Type::VideoCapture, 4).map_err(|e| self.err(e))?;
-        for _ in 0..SETTLE_FRAMES {
+        for _ in 0..settle {
             stream.next().map_err(|e| self.err(e))?;
         }
         let (buf, meta) = stream.next().map_err(|e| self.err(e))?;
@@ -80,5 +96,15 @@ impl Camera for V4l2Camera {
             bytes: buf[..used].to_vec(),
             extension: "jpg",
         })
+    }
+}
+
+impl Camera for V4l2Camera {
+    fn still(&mut self) -> Result<Still, CameraError> {
+        self.grab(None, SETTLE_FRAMES)
+    }
+
+    fn preview(&mut self, min_width: u32) -> Result<Still, CameraError> {
+        self.grab(Some(min_width), 1)
     }
 }
