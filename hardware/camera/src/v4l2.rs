@@ -56,13 +56,16 @@ impl V4l2Camera {
                 .min_by_key(|d| area(d))
                 .or_else(|| sizes.iter().max_by_key(|d| area(d))),
         };
-        let largest = chosen.copied().ok_or_else(|| CameraError::NoMjpeg {
-            path: self.path.clone(),
-        })?;
+        let (width, height) =
+            chosen
+                .map(|d| (d.width, d.height))
+                .ok_or_else(|| CameraError::NoMjpeg {
+                    path: self.path.clone(),
+                })?;
         let mut fmt = self.device.format().map_err(|e| self.err(e))?;
         fmt.fourcc = mjpg;
-        fmt.width = largest.width;
-        fmt.height = largest.height;
+        fmt.width = width;
+        fmt.height = height;
         let set = self.device.set_format(&fmt).map_err(|e| self.err(e))?;
         if set.fourcc != mjpg {
             return Err(CameraError::NoMjpeg {
