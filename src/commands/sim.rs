@@ -89,64 +89,62 @@ fn idcard(
     }
     sim.set_delay(delay_ms);
     announce(&sim.path(), "ID-card reader");
-    let mut quit = false;
+    command_loop(|words| match words {
+        ["place", file] => load_cards(Path::new(file))
+            .map_err(anyhow::Error::msg)
+            .map(|cards| cards.into_iter().for_each(|c| sim.place(c))),
+        ["place"] => match card {
+            Some(c) => load_cards(c)
+                .map_err(anyhow::Error::msg)
+                .map(|cards| cards.into_iter().take(1).for_each(|c| sim.place(c))),
+            None => Err(anyhow::anyhow!("place FILE: which card?")),
+        },
+        ["remove"] => {
+            sim.remove();
+            Ok(())
+        }
+        ["fault", kind, rest @ ..] => parse_fault(kind).and_then(|f| {
+            let times = rest
+                .first()
+                .map(|n| n.parse::<u32>())
+                .transpose()
+                .context("fault KIND [N]: N is a count")?;
+            sim.set_fault(f, times);
+            Ok(())
+        }),
+        ["delay", ms] => ms.parse().map(|ms| sim.set_delay(ms)).context("delay MS"),
+        ["unplug"] => {
+            sim.unplug();
+            Ok(())
+        }
+        ["replug"] => {
+            sim.replug();
+            Ok(())
+        }
+        _ => Err(anyhow::anyhow!(
+            "commands: place [FILE], remove, fault KIND [N], delay MS, unplug, replug, quit"
+        )),
+    })
+}
+
+/// Reads commands from stdin until `quit`, answering each with `ok` or `error: …` on stderr.
+/// When stdin closes without `quit` (started in the background), keeps serving until stopped.
+fn command_loop(mut handle: impl FnMut(&[&str]) -> Result<()>) -> Result<ExitCode> {
     for line in std::io::stdin().lock().lines() {
         let line = line?;
-        let mut words = line.split_whitespace();
-        let result: Result<()> = match (words.next(), words.next(), words.next()) {
-            (Some("quit"), ..) => {
-                quit = true;
-                break;
-            }
-            (Some("place"), Some(file), _) => load_cards(Path::new(file))
-                .map_err(anyhow::Error::msg)
-                .map(|cards| cards.into_iter().for_each(|c| sim.place(c))),
-            (Some("place"), None, _) => match card {
-                Some(c) => load_cards(c)
-                    .map_err(anyhow::Error::msg)
-                    .map(|cards| cards.into_iter().take(1).for_each(|c| sim.place(c))),
-                None => Err(anyhow::anyhow!("place FILE: which card?")),
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [] => continue,
+            ["quit"] => return Ok(ExitCode::SUCCESS),
+            w => match handle(w) {
+                Ok(()) => eprintln!("ok"),
+                Err(e) => eprintln!("error: {e:#}"),
             },
-            (Some("remove"), ..) => {
-                sim.remove();
-                Ok(())
-            }
-            (Some("fault"), Some(kind), times) => parse_fault(kind).and_then(|f| {
-                let times = times
-                    .map(str::parse::<u32>)
-                    .transpose()
-                    .context("fault KIND [N]: N is a count")?;
-                sim.set_fault(f, times);
-                Ok(())
-            }),
-            (Some("delay"), Some(ms), _) => {
-                ms.parse().map(|ms| sim.set_delay(ms)).context("delay MS")
-            }
-            (Some("unplug"), ..) => {
-                sim.unplug();
-                Ok(())
-            }
-            (Some("replug"), ..) => {
-                sim.replug();
-                Ok(())
-            }
-            (None, ..) => Ok(()),
-            _ => Err(anyhow::anyhow!(
-                "commands: place [FILE], remove, fault KIND [N], delay MS, unplug, replug, quit"
-            )),
-        };
-        match result {
-            Ok(()) => eprintln!("ok"),
-            Err(e) => eprintln!("error: {e:#}"),
         }
     }
-    // stdin closed without `quit` (e.g. started in the background): keep serving.
-    if !quit {
-        loop {
-            std::thread::park();
-        }
+    loop {
+        std::thread::park();
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn mrz(link: Option<&Path>) -> Result<ExitCode> {
@@ -178,74 +176,47 @@ fn printer(out: &Path, link: Option<&Path>, width: u32) -> Result<ExitCode> {
     let sim = PrinterSim::start(paper.dots(), Box::new(glyphs), out, link)?;
     announce(&sim.path(), "receipt printer");
     eprintln!("pages are saved in {}", out.display());
-    let mut quit = false;
-    for line in std::io::stdin().lock().lines() {
-        let line = line?;
-        let mut words = line.split_whitespace();
+    command_loop(|words| {
         let p = sim.paper();
-        // Each command either changes the paper/cover or plugs the port.
-        let change: Result<Option<Paper>> = match (words.next(), words.next()) {
-            (Some("quit"), _) => {
-                quit = true;
-                break;
-            }
-            (Some("paper-out"), _) => Ok(Some(Paper { out: true, ..p })),
-            (Some("refill"), _) => Ok(Some(Paper {
+        let paper = match words {
+            ["paper-out"] => Paper { out: true, ..p },
+            ["refill"] => Paper {
                 out: false,
                 near_end: false,
                 out_after: None,
                 ..p
-            })),
-            (Some("near-end"), _) => Ok(Some(Paper {
+            },
+            ["near-end"] => Paper {
                 near_end: true,
                 ..p
-            })),
-            (Some("cover-open"), _) => Ok(Some(Paper {
+            },
+            ["cover-open"] => Paper {
                 cover_open: true,
                 ..p
-            })),
-            (Some("cover-close"), _) => Ok(Some(Paper {
+            },
+            ["cover-close"] => Paper {
                 cover_open: false,
                 ..p
-            })),
-            (Some("out-after"), Some(n)) => n
-                .parse()
-                .map(|n| {
-                    Some(Paper {
-                        out_after: Some(n),
-                        ..p
-                    })
-                })
-                .context("out-after N: N is a byte count"),
-            (Some("unplug"), _) => {
+            },
+            ["out-after", n] => Paper {
+                out_after: Some(n.parse().context("out-after N: N is a byte count")?),
+                ..p
+            },
+            ["unplug"] => {
                 sim.unplug();
-                Ok(None)
+                return Ok(());
             }
-            (Some("replug"), _) => {
+            ["replug"] => {
                 sim.replug();
-                Ok(None)
+                return Ok(());
             }
-            (None, _) => Ok(None),
-            _ => Err(anyhow::anyhow!(
+            _ => bail!(
                 "commands: paper-out, refill, near-end, cover-open, cover-close, out-after N, unplug, replug, quit"
-            )),
+            ),
         };
-        let result = change.map(|c| {
-            if let Some(paper) = c {
-                sim.set_paper(paper);
-            }
-        });
-        match result {
-            Ok(()) => eprintln!("ok"),
-            Err(e) => eprintln!("error: {e:#}"),
-        }
-    }
-    if !quit {
-        loop {
-            std::thread::park();
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+        sim.set_paper(paper);
+        Ok(())
+    })
 }
 
 /// The simulated camera is a folder: `current.jpg` is the page under the camera.
@@ -284,34 +255,16 @@ fn camera(images: &Path, link: Option<&Path>) -> Result<ExitCode> {
         "simulated document camera with {} pages; commands: next, prev, empty, quit",
         pages.len()
     );
-    let mut quit = false;
-    for line in std::io::stdin().lock().lines() {
-        let result = match line?.trim() {
-            "quit" => {
-                quit = true;
-                break;
-            }
-            "next" => {
-                at = (at + 1) % pages.len();
-                show(Some(at))
-            }
-            "prev" => {
-                at = (at + pages.len() - 1) % pages.len();
-                show(Some(at))
-            }
-            "empty" => show(None),
-            "" => Ok(()),
-            _ => Err(anyhow::anyhow!("commands: next, prev, empty, quit")),
-        };
-        match result {
-            Ok(()) => eprintln!("ok"),
-            Err(e) => eprintln!("error: {e:#}"),
+    command_loop(|words| match words {
+        ["next"] => {
+            at = (at + 1) % pages.len();
+            show(Some(at))
         }
-    }
-    if !quit {
-        loop {
-            std::thread::park();
+        ["prev"] => {
+            at = (at + pages.len() - 1) % pages.len();
+            show(Some(at))
         }
-    }
-    Ok(ExitCode::SUCCESS)
+        ["empty"] => show(None),
+        _ => Err(anyhow::anyhow!("commands: next, prev, empty, quit")),
+    })
 }
