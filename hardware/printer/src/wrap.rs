@@ -19,6 +19,11 @@ pub(crate) fn char_width(c: char) -> usize {
     }
 }
 
+/// Punctuation that may not begin a line.
+const NO_LINE_START: &str = "，。、；：？！”’）》】」』…%,.;:?!)]";
+/// Punctuation that may not end a line.
+const NO_LINE_END: &str = "“‘（《【「『([";
+
 /// Splits `text` into lines of at most `columns` columns (explicit newlines kept).
 pub fn wrap(text: &str, columns: usize) -> Vec<String> {
     let columns = columns.max(2);
@@ -39,9 +44,18 @@ pub fn wrap(text: &str, columns: usize) -> Vec<String> {
                         width = display_width(&line);
                     }
                     _ => {
+                        // 避头尾: closing marks may not start a line, opening marks may not
+                        // end one; the line's last character moves down to keep them together.
+                        let keep_together = NO_LINE_START.contains(c)
+                            || line.chars().last().is_some_and(|l| NO_LINE_END.contains(l));
+                        let carry = if keep_together && line.chars().count() > 1 {
+                            line.pop().map(String::from).unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
                         out.push(line.trim_end().to_owned());
-                        line = String::new();
-                        width = 0;
+                        width = display_width(&carry);
+                        line = carry;
                     }
                 }
                 last_space = None;
@@ -86,6 +100,14 @@ mod tests {
     fn latin_breaks_at_spaces() {
         assert_eq!(wrap("one visit kiosk", 10), ["one visit", "kiosk"]);
         assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
+    }
+
+    #[test]
+    fn punctuation_stays_with_its_words() {
+        // A comma would start the second line: the character before it comes down too.
+        assert_eq!(wrap("一二三四，五六", 8), ["一二三", "四，五六"]);
+        // An opening quote would end the first line: it moves down.
+        assert_eq!(wrap("一二三“四五”", 8), ["一二三", "“四五”"]);
     }
 
     #[test]
