@@ -157,6 +157,8 @@ pub enum PrinterCmd {
         baud: u32,
         #[command(flatten)]
         paper: PaperArgs,
+        #[command(flatten)]
+        json: Json,
     },
 }
 

@@ -58,7 +58,12 @@ pub fn run(cmd: PrinterCmd) -> Result<ExitCode> {
                 },
             )
         }
-        PrinterCmd::Test { port, baud, paper } => {
+        PrinterCmd::Test {
+            port,
+            baud,
+            paper,
+            json,
+        } => {
             let (width, model) = paper_and_model(&paper);
             let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
             let big = |t: &str| Element::Text {
@@ -91,6 +96,14 @@ pub fn run(cmd: PrinterCmd) -> Result<ExitCode> {
             };
             let mut p = PrinterPort::open(&port, baud, BitTable::EPSON)?;
             let r = p.print(&encode_segments(&doc, model))?;
+            if json.json {
+                print_json(&r)?;
+                return Ok(if r.printed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
             if r.printed {
                 println!(
                     "printed{}",
