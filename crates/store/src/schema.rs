@@ -1,0 +1,56 @@
+//! The schema, as numbered migrations applied in order; `PRAGMA user_version` records how far
+//! a database has come. A migration is never edited once released: add the next one.
+
+use rusqlite::Connection;
+
+use crate::store::StoreError;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: cases, their attachments, the audit log, key-value state.
+    "CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        theme TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        central_number TEXT,
+        receipt TEXT NOT NULL DEFAULT 'not_printed',
+        personal BLOB
+     );
+     CREATE TABLE attachments (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        PRIMARY KEY (case_id, idx)
+     );
+     CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        case_id TEXT,
+        action TEXT NOT NULL
+     );
+     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE INDEX cases_by_state ON cases(state, created_at);",
+];
+
+/// Brings a database up to the current schema. Refuses one written by a newer OneVisit.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as u32;
+    if current > latest {
+        return Err(StoreError::TooNew(current, latest));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(latest)
+}

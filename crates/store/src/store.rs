@@ -1,0 +1,409 @@
+//! Opening, committing, listing and checking.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use onevisit_domain::mask;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::crypto::DataKey;
+use crate::schema;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error(
+        "the case database {0} is damaged ({1}). It has been left untouched for recovery: stop the kiosk, copy the data folder somewhere safe, and call support"
+    )]
+    Corrupt(String, String),
+    #[error(
+        "the case database has schema version {0}, newer than this OneVisit knows ({1}): update the software"
+    )]
+    TooNew(u32, u32),
+    #[error(
+        "the data key {0} has {1} bytes; it must have 32. Restore it from the provisioning backup"
+    )]
+    BadKey(String, usize),
+    #[error("the data key {0} is readable by others (mode {1:o}): chmod 600 it")]
+    KeyPermissions(String, u32),
+    #[error("stored data failed its integrity check (wrong key, or the file was altered)")]
+    Tampered,
+    #[error("no case {0}")]
+    NoSuchCase(String),
+    #[error("attachment file {0} is missing")]
+    MissingAttachment(String),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Where a case is on its way to the central system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Queued,
+    Uploading,
+    Acknowledged,
+    Purged,
+}
+
+impl SyncState {
+    fn parse(s: &str) -> SyncState {
+        match s {
+            "uploading" => SyncState::Uploading,
+            "acknowledged" => SyncState::Acknowledged,
+            "purged" => SyncState::Purged,
+            _ => SyncState::Queued,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub name: String,
+    pub id_number: String,
+}
+
+/// A material as captured: its PDF and page count.
+#[derive(Debug, Clone)]
+pub struct NewMaterial {
+    pub name: String,
+    pub pages: u32,
+    pub pdf: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub theme: String,
+    pub answers: BTreeMap<String, String>,
+    pub applicant: Applicant,
+    pub form: BTreeMap<String, String>,
+    pub materials: Vec<NewMaterial>,
+    pub signature: Option<Vec<u8>>,
+    pub rating: Option<u8>,
+}
+
+/// The sealed part of a case.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Personal {
+    applicant: Applicant,
+    form: BTreeMap<String, String>,
+    signature: Option<Vec<u8>>,
+    rating: Option<u8>,
+}
+
+/// A case as listed: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub id: String,
+    pub theme: String,
+    pub created_at: i64,
+    pub state: SyncState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub applicant: Option<String>,
+    pub id_number: Option<String>,
+    pub materials: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaterialInfo {
+    pub name: String,
+    pub pages: u32,
+    pub sha256: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    pub answers: BTreeMap<String, String>,
+    pub central_number: Option<String>,
+    pub receipt: String,
+    pub materials: Vec<MaterialInfo>,
+}
+
+/// One row of the summary query, before decryption.
+struct SummaryRow {
+    id: String,
+    theme: String,
+    created_at: i64,
+    state: String,
+    attempts: u32,
+    last_error: Option<String>,
+    personal: Option<Vec<u8>>,
+    materials: usize,
+}
+
+impl SummaryRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+        Ok(SummaryRow {
+            id: r.get(0)?,
+            theme: r.get(1)?,
+            created_at: r.get(2)?,
+            state: r.get(3)?,
+            attempts: r.get(4)?,
+            last_error: r.get(5)?,
+            personal: r.get(6)?,
+            materials: r.get(7)?,
+        })
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    key: DataKey,
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`: `cases.db`, `attachments/`, and the data key
+    /// `data.key`. Checks the database first and refuses a damaged one, leaving it in place.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let att = dir.join("attachments");
+        std::fs::create_dir_all(&att).map_err(|e| StoreError::io(&att, e))?;
+        let key = DataKey::load_or_create(&dir.join("data.key"))?;
+        let db = dir.join("cases.db");
+        let mut conn = Connection::open(&db)?;
+        let check = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| e.to_string());
+        if check != "ok" {
+            return Err(StoreError::Corrupt(db.display().to_string(), check));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        let store = Store {
+            conn,
+            dir: dir.to_owned(),
+            key,
+        };
+        store.remove_orphans()?;
+        Ok(store)
+    }
+
+    /// Attachment files no committed case refers to: left by a commit interrupted between
+    /// writing its files and its transaction. The case never became visible; its files go.
+    fn remove_orphans(&self) -> Result<usize, StoreError> {
+        let att = self.dir.join("attachments");
+        let mut referenced = std::collections::HashSet::new();
+        let mut stmt = self.conn.prepare("SELECT file FROM attachments")?;
+        for f in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            referenced.insert(f?);
+        }
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&att)
+            .map_err(|e| StoreError::io(&att, e))?
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !referenced.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed attachment files of interrupted commits");
+        }
+        Ok(removed)
+    }
+
+    /// Commits a case durably; returns its id. Files first (written, fsynced, renamed), then
+    /// one transaction: the case exists entirely or not at all.
+    pub fn commit(&mut self, case: &NewCase, now_ms: i64) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let att = self.dir.join("attachments");
+        let mut rows = Vec::new();
+        for (i, m) in case.materials.iter().enumerate() {
+            let file = format!("{id}-{i}.bin");
+            let tmp = att.join(format!(".tmp-{file}"));
+            let sealed = self.key.seal(&m.pdf, format!("{id}/{i}").as_bytes());
+            {
+                let mut f = File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+                std::io::Write::write_all(&mut f, &sealed).map_err(|e| StoreError::io(&tmp, e))?;
+                f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+            }
+            let dest = att.join(&file);
+            std::fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, e))?;
+            let sha: String = Sha256::digest(&m.pdf)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            rows.push((i, m, sha, sealed.len(), file));
+        }
+        sync_dir(&att)?;
+        let personal = Personal {
+            applicant: case.applicant.clone(),
+            form: case.form.clone(),
+            signature: case.signature.clone(),
+            rating: case.rating,
+        };
+        let plain = serde_json::to_vec(&personal).unwrap_or_default();
+        let sealed = self.key.seal(&plain, id.as_bytes());
+        let answers = serde_json::to_string(&case.answers).unwrap_or_else(|_| "{}".into());
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO cases (id, theme, answers, created_at, personal) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, case.theme, answers, now_ms, sealed],
+        )?;
+        for (i, m, sha, size, file) in &rows {
+            tx.execute(
+                "INSERT INTO attachments (case_id, idx, name, pages, sha256, size, file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, *i as i64, m.name, m.pages, sha, *size as i64, file],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, 'committed')",
+            params![now_ms, id],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn personal(&self, id: &str, sealed: Option<Vec<u8>>) -> Option<Personal> {
+        let plain = self.key.open(&sealed?, id.as_bytes()).ok()?;
+        serde_json::from_slice(&plain).ok()
+    }
+
+    fn summary(&self, row: SummaryRow) -> CaseSummary {
+        let p = self.personal(&row.id, row.personal);
+        CaseSummary {
+            theme: row.theme,
+            created_at: row.created_at,
+            state: SyncState::parse(&row.state),
+            attempts: row.attempts,
+            last_error: row.last_error,
+            applicant: p.as_ref().map(|p| mask::name(&p.applicant.name)),
+            id_number: p.as_ref().map(|p| mask::id_number(&p.applicant.id_number)),
+            materials: row.materials,
+            id: row.id,
+        }
+    }
+
+    const SUMMARY_SQL: &'static str =
+        "SELECT c.id, c.theme, c.created_at, c.state, c.attempts, c.last_error, c.personal,
+            (SELECT COUNT(*) FROM attachments a WHERE a.case_id = c.id)
+         FROM cases c";
+
+    pub fn list(&self) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{} ORDER BY c.created_at, c.id",
+            Self::SUMMARY_SQL
+        ))?;
+        let rows = stmt.query_map([], SummaryRow::read)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(self.summary(row?));
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: &str) -> Result<CaseDetail, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("{} WHERE c.id = ?1", Self::SUMMARY_SQL),
+                [id],
+                SummaryRow::read,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))?;
+        let (answers, central_number, receipt): (String, Option<String>, String) =
+            self.conn.query_row(
+                "SELECT answers, central_number, receipt FROM cases WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        let mut stmt = self.conn.prepare(
+            "SELECT name, pages, sha256, size FROM attachments WHERE case_id = ?1 ORDER BY idx",
+        )?;
+        let materials = stmt
+            .query_map([id], |r| {
+                Ok(MaterialInfo {
+                    name: r.get(0)?,
+                    pages: r.get(1)?,
+                    sha256: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(CaseDetail {
+            summary: self.summary(row),
+            answers: serde_json::from_str(&answers).unwrap_or_default(),
+            central_number,
+            receipt,
+            materials,
+        })
+    }
+
+    /// A material's PDF, decrypted and checked against its recorded SHA-256.
+    pub fn attachment(&self, id: &str, idx: u32) -> Result<Vec<u8>, StoreError> {
+        let (file, sha): (String, String) = self
+            .conn
+            .query_row(
+                "SELECT file, sha256 FROM attachments WHERE case_id = ?1 AND idx = ?2",
+                params![id, idx],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCase(format!("{id} attachment {idx}")))?;
+        let path = self.dir.join("attachments").join(&file);
+        let sealed =
+            std::fs::read(&path).map_err(|_| StoreError::MissingAttachment(file.clone()))?;
+        let pdf = self.key.open(&sealed, format!("{id}/{idx}").as_bytes())?;
+        let got: String = Sha256::digest(&pdf)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if got != sha {
+            return Err(StoreError::Tampered);
+        }
+        Ok(pdf)
+    }
+
+    /// Full integrity check: SQLite's own, and every attachment present and authentic.
+    pub fn check(&self) -> Result<usize, StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result != "ok" {
+            return Err(StoreError::Corrupt(
+                self.dir.join("cases.db").display().to_string(),
+                result,
+            ));
+        }
+        let mut stmt = self.conn.prepare("SELECT case_id, idx FROM attachments")?;
+        let all: Vec<(String, u32)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, idx) in &all {
+            self.attachment(id, *idx)?;
+        }
+        Ok(all.len())
+    }
+}

@@ -1,0 +1,218 @@
+//! The case store on real SQLite files in a temporary folder.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use onevisit_store::{Applicant, NewCase, NewMaterial, Store, StoreError, SyncState};
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("onevisit-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A synthetic applicant (valid check digit) and two small "PDFs".
+fn case() -> NewCase {
+    let mut answers = BTreeMap::new();
+    answers.insert("sells_tobacco".to_string(), "yes".to_string());
+    let mut form = BTreeMap::new();
+    form.insert("shop_name".to_string(), "样例小饭馆".to_string());
+    form.insert("phone".to_string(), "13800000000".to_string());
+    NewCase {
+        theme: "open-restaurant".into(),
+        answers,
+        applicant: Applicant {
+            name: "张试民".into(),
+            id_number: "110101199003071233".into(),
+        },
+        form,
+        materials: vec![
+            NewMaterial {
+                name: "房屋租赁合同".into(),
+                pages: 3,
+                pdf: "%PDF-1.4 lease contract of 张试民 110101199003071233 %%EOF"
+                    .as_bytes()
+                    .to_vec(),
+            },
+            NewMaterial {
+                name: "经营场所平面布局图".into(),
+                pages: 1,
+                pdf: b"%PDF-1.4 floor plan %%EOF".to_vec(),
+            },
+        ],
+        signature: Some(vec![1, 2, 3]),
+        rating: Some(5),
+    }
+}
+
+fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn commit_list_show_and_read_back() {
+    let d = dir("roundtrip");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&case(), 1_700_000_000_000).unwrap();
+    let list = s.list().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, id);
+    assert_eq!(list[0].state, SyncState::Queued);
+    assert_eq!(list[0].applicant.as_deref(), Some("张**"));
+    assert_eq!(list[0].id_number.as_deref(), Some("1101**********1233"));
+    let detail = s.get(&id).unwrap();
+    assert_eq!(detail.materials.len(), 2);
+    assert_eq!(detail.materials[0].pages, 3);
+    assert_eq!(detail.answers["sells_tobacco"], "yes");
+    assert_eq!(s.attachment(&id, 1).unwrap(), b"%PDF-1.4 floor plan %%EOF");
+    assert_eq!(s.check().unwrap(), 2);
+    drop(s);
+    // Reopening finds it all again.
+    let s = Store::open(&d).unwrap();
+    assert_eq!(s.list().unwrap().len(), 1);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn no_personal_data_or_scan_in_clear_in_any_file() {
+    let d = dir("clear");
+    let mut s = Store::open(&d).unwrap();
+    s.commit(&case(), 1).unwrap();
+    drop(s);
+    let needles: [&[u8]; 5] = [
+        "张试民".as_bytes(),
+        b"110101199003071233",
+        "样例小饭馆".as_bytes(),
+        b"13800000000",
+        b"%PDF",
+    ];
+    for (path, bytes) in all_bytes(&d) {
+        for n in needles {
+            assert!(
+                !contains(&bytes, n),
+                "{} contains {:?} in clear",
+                path.display(),
+                String::from_utf8_lossy(n)
+            );
+        }
+    }
+    let key = std::fs::metadata(d.join("data.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(key, 0o600);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn an_altered_attachment_is_detected() {
+    let d = dir("tamper");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&case(), 1).unwrap();
+    let file = d.join("attachments").join(format!("{id}-0.bin"));
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&file, bytes).unwrap();
+    assert!(matches!(s.attachment(&id, 0), Err(StoreError::Tampered)));
+    assert!(s.check().is_err());
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn a_damaged_database_is_refused_and_kept() {
+    let d = dir("corrupt");
+    {
+        let mut s = Store::open(&d).unwrap();
+        for i in 0..20 {
+            s.commit(&case(), i).unwrap();
+        }
+    }
+    let db = d.join("cases.db");
+    let _ = std::fs::remove_file(d.join("cases.db-wal"));
+    let _ = std::fs::remove_file(d.join("cases.db-shm"));
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() >= 3 * 4096, "{} bytes", bytes.len());
+    // Scribble over the b-tree page headers of pages 2 and 3, as a torn write would.
+    for page in [1usize, 2] {
+        for b in &mut bytes[page * 4096..page * 4096 + 64] {
+            *b = 0xA5;
+        }
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let err = Store::open(&d).err().expect("damage found");
+    assert!(
+        matches!(err, StoreError::Corrupt(..) | StoreError::Sql(_)),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "the damaged file is kept as it was"
+    );
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn migrations_run_from_an_empty_database_and_a_newer_one_is_refused() {
+    let d = dir("migrate");
+    {
+        // An empty database at version 0, as a very first start leaves it.
+        let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 0);
+    }
+    let mut s = Store::open(&d).unwrap();
+    s.commit(&case(), 1).unwrap();
+    drop(s);
+    {
+        let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    assert!(matches!(Store::open(&d), Err(StoreError::TooNew(99, _))));
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn files_of_an_interrupted_commit_are_cleaned_up() {
+    let d = dir("orphans");
+    Store::open(&d).unwrap();
+    std::fs::write(d.join("attachments").join(".tmp-x-0.bin"), b"half").unwrap();
+    std::fs::write(d.join("attachments").join("dead-0.bin"), b"never committed").unwrap();
+    Store::open(&d).unwrap();
+    assert_eq!(std::fs::read_dir(d.join("attachments")).unwrap().count(), 0);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn a_key_readable_by_others_is_refused() {
+    let d = dir("keyperm");
+    Store::open(&d).unwrap();
+    std::fs::set_permissions(d.join("data.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(matches!(
+        Store::open(&d),
+        Err(StoreError::KeyPermissions(..))
+    ));
+    std::fs::remove_dir_all(d).unwrap();
+}
