@@ -6,10 +6,11 @@
 //! with XChaCha20-Poly1305 under a per-device key kept outside the database (mode 0600).
 
 mod crypto;
-mod schema;
+pub mod schema;
 mod store;
 
 pub use crypto::DataKey;
 pub use store::{
-    Applicant, CaseDetail, CaseSummary, NewCase, NewMaterial, Store, StoreError, SyncState,
+    Applicant, CaseDetail, CaseSummary, DEFAULT_RESERVE, NewCase, NewMaterial, Store, StoreError,
+    SyncState,
 };

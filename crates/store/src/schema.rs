@@ -37,6 +37,8 @@ pub const MIGRATIONS: &[&str] = &[
      );
      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE INDEX cases_by_state ON cases(state, created_at);",
+    // 2: when the central system acknowledged a case, for retention.
+    "ALTER TABLE cases ADD COLUMN acknowledged_at INTEGER;",
 ];
 
 /// Brings a database up to the current schema. Refuses one written by a newer OneVisit.

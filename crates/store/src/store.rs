@@ -42,6 +42,12 @@ pub enum StoreError {
     NoSuchCase(String),
     #[error("attachment file {0} is missing")]
     MissingAttachment(String),
+    #[error(
+        "the disk is too full to keep this application safely ({free_mb} MB free, {needed_mb} MB needed including the reserve): the kiosk cannot accept new applications until a technician frees space or the queue is delivered"
+    )]
+    DiskFull { free_mb: u64, needed_mb: u64 },
+    #[error("case {0} cannot go from {1:?} to {2:?}")]
+    BadTransition(String, SyncState, SyncState),
 }
 
 impl StoreError {
@@ -171,6 +177,21 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     key: DataKey,
+    /// Free space kept in reserve: a submission that would eat into it is refused.
+    pub reserve_bytes: u64,
+}
+
+/// Default free-space reserve: enough for the database to checkpoint and for logs.
+pub const DEFAULT_RESERVE: u64 = 200 * 1024 * 1024;
+
+/// Bytes free for an unprivileged writer on the filesystem holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
@@ -202,6 +223,7 @@ impl Store {
             conn,
             dir: dir.to_owned(),
             key,
+            reserve_bytes: DEFAULT_RESERVE,
         };
         store.remove_orphans()?;
         Ok(store)
@@ -236,6 +258,22 @@ impl Store {
     /// Commits a case durably; returns its id. Files first (written, fsynced, renamed), then
     /// one transaction: the case exists entirely or not at all.
     pub fn commit(&mut self, case: &NewCase, now_ms: i64) -> Result<String, StoreError> {
+        // Refuse before writing anything: a half-written case on a full disk helps nobody.
+        let size: u64 = case
+            .materials
+            .iter()
+            .map(|m| m.pdf.len() as u64 + 64)
+            .sum::<u64>()
+            + 64 * 1024;
+        if let Some(free) = free_bytes(&self.dir) {
+            let needed = size + self.reserve_bytes;
+            if free < needed {
+                return Err(StoreError::DiskFull {
+                    free_mb: free / (1024 * 1024),
+                    needed_mb: needed.div_ceil(1024 * 1024),
+                });
+            }
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let att = self.dir.join("attachments");
         let mut rows = Vec::new();
@@ -359,6 +397,162 @@ impl Store {
             receipt,
             materials,
         })
+    }
+
+    fn state_of(&self, id: &str) -> Result<SyncState, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        s.map(|s| SyncState::parse(&s))
+            .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))
+    }
+
+    fn transition(
+        &mut self,
+        id: &str,
+        from: &[SyncState],
+        to: SyncState,
+        now_ms: i64,
+        set: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<(), StoreError> {
+        let state = self.state_of(id)?;
+        if !from.contains(&state) {
+            return Err(StoreError::BadTransition(id.to_owned(), state, to));
+        }
+        let tx = self.conn.transaction()?;
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id];
+        all.extend_from_slice(args);
+        tx.execute(
+            &format!("UPDATE cases SET {set} WHERE id = ?1"),
+            all.as_slice(),
+        )?;
+        let action = format!("{to:?}").to_lowercase();
+        tx.execute(
+            "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, ?3)",
+            params![now_ms, id, action],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sync starts sending a case (again): one more attempt.
+    pub fn mark_uploading(&mut self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.transition(
+            id,
+            &[SyncState::Queued, SyncState::Uploading],
+            SyncState::Uploading,
+            now_ms,
+            "state = 'uploading', attempts = attempts + 1",
+            &[],
+        )
+    }
+
+    /// An attempt failed; the case waits for the next one. The error is kept for `queue list`.
+    pub fn mark_failed(&mut self, id: &str, error: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.transition(
+            id,
+            &[SyncState::Uploading, SyncState::Queued],
+            SyncState::Queued,
+            now_ms,
+            "state = 'queued', last_error = ?2",
+            &[&error],
+        )
+    }
+
+    /// The central system has the case. Repeating it is harmless (a late duplicate
+    /// acknowledgement of the same case changes nothing).
+    pub fn mark_acknowledged(
+        &mut self,
+        id: &str,
+        central_number: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        if self.state_of(id)? == SyncState::Acknowledged {
+            return Ok(());
+        }
+        self.transition(
+            id,
+            &[SyncState::Queued, SyncState::Uploading],
+            SyncState::Acknowledged,
+            now_ms,
+            "state = 'acknowledged', central_number = ?2, acknowledged_at = ?3, last_error = NULL",
+            &[&central_number, &now_ms],
+        )
+    }
+
+    /// Records whether the receipt was printed: `printed`, `not_printed` or `reprinted`.
+    pub fn set_receipt(&mut self, id: &str, receipt: &str, now_ms: i64) -> Result<(), StoreError> {
+        let state = self.state_of(id)?;
+        self.transition(id, &[state], state, now_ms, "receipt = ?2", &[&receipt])
+    }
+
+    /// Deletes personal data and attachments of cases acknowledged more than `retention_ms`
+    /// ago; a small non-personal record (theme, dates, central number) stays for statistics.
+    /// Returns how many cases were purged.
+    pub fn purge(&mut self, now_ms: i64, retention_ms: i64) -> Result<usize, StoreError> {
+        let due: Vec<String> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT id FROM cases WHERE state = 'acknowledged' AND acknowledged_at <= ?1",
+            )?;
+            stmt.query_map([now_ms - retention_ms], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for id in &due {
+            let files: Vec<String> = {
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT file FROM attachments WHERE case_id = ?1")?;
+                stmt.query_map([id], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            };
+            let tx = self.conn.transaction()?;
+            tx.execute("DELETE FROM attachments WHERE case_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE cases SET personal = NULL, state = 'purged' WHERE id = ?1",
+                [id],
+            )?;
+            tx.execute(
+                "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, 'purged')",
+                params![now_ms, id],
+            )?;
+            tx.commit()?;
+            // Files go after the commit: a crash in between leaves orphans, removed at open.
+            for f in files {
+                let _ = std::fs::remove_file(self.dir.join("attachments").join(f));
+            }
+        }
+        Ok(due.len())
+    }
+
+    pub fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn kv_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Cases committed (from the audit log) and cases present: equal unless something was
+    /// lost or duplicated.
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let committed: u64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'committed'",
+            [],
+            |r| r.get(0),
+        )?;
+        let present: u64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?;
+        Ok((committed, present))
     }
 
     /// A material's PDF, decrypted and checked against its recorded SHA-256.

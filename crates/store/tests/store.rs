@@ -216,3 +216,122 @@ fn a_key_readable_by_others_is_refused() {
     ));
     std::fs::remove_dir_all(d).unwrap();
 }
+
+#[test]
+fn every_earlier_schema_version_migrates_with_its_data() {
+    use onevisit_store::schema::MIGRATIONS;
+    for from in 1..MIGRATIONS.len() {
+        let d = dir(&format!("from-v{from}"));
+        {
+            let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+            for (i, sql) in MIGRATIONS.iter().enumerate().take(from) {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", (i + 1) as u32)
+                    .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO cases (id, theme, answers, created_at) VALUES ('old-case', 'newborn', '{}', 5)",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&d).unwrap();
+        let list = s.list().unwrap();
+        assert_eq!(list.len(), 1, "from v{from}");
+        assert_eq!(list[0].id, "old-case");
+        drop(s);
+        let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+        let v: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len());
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn sync_states_attempts_errors_and_acknowledgement() {
+    let d = dir("states");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&case(), 1).unwrap();
+    s.mark_uploading(&id, 2).unwrap();
+    s.mark_failed(&id, "connection reset after 512 KiB", 3)
+        .unwrap();
+    s.mark_uploading(&id, 4).unwrap();
+    let c = &s.list().unwrap()[0];
+    assert_eq!((c.state, c.attempts), (SyncState::Uploading, 2));
+    assert_eq!(
+        c.last_error.as_deref(),
+        Some("connection reset after 512 KiB")
+    );
+    s.mark_acknowledged(&id, "YL-2026-000123", 5).unwrap();
+    // A duplicate acknowledgement (e.g. after an export and the online one) changes nothing.
+    s.mark_acknowledged(&id, "YL-2026-000123", 6).unwrap();
+    let detail = s.get(&id).unwrap();
+    assert_eq!(detail.summary.state, SyncState::Acknowledged);
+    assert_eq!(detail.central_number.as_deref(), Some("YL-2026-000123"));
+    assert!(matches!(
+        s.mark_uploading(&id, 7),
+        Err(StoreError::BadTransition(..))
+    ));
+    s.set_receipt(&id, "reprinted", 8).unwrap();
+    assert_eq!(s.get(&id).unwrap().receipt, "reprinted");
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn personal_data_is_purged_after_retention_and_a_record_remains() {
+    let d = dir("purge");
+    let mut s = Store::open(&d).unwrap();
+    let day = 86_400_000;
+    let old = s.commit(&case(), 0).unwrap();
+    let young = s.commit(&case(), 0).unwrap();
+    let queued = s.commit(&case(), 0).unwrap();
+    s.mark_acknowledged(&old, "A-1", 0).unwrap();
+    s.mark_acknowledged(&young, "A-2", 6 * day).unwrap();
+    assert_eq!(s.purge(8 * day, 7 * day).unwrap(), 1);
+    let old_case = s.get(&old).unwrap();
+    assert_eq!(old_case.summary.state, SyncState::Purged);
+    assert_eq!(old_case.summary.applicant, None);
+    assert!(old_case.materials.is_empty());
+    assert_eq!(old_case.summary.theme, "open-restaurant");
+    assert!(s.attachment(&young, 0).is_ok());
+    assert!(
+        s.attachment(&queued, 0).is_ok(),
+        "unsent cases are never purged"
+    );
+    // Only the two unpurged cases' files are left.
+    assert_eq!(std::fs::read_dir(d.join("attachments")).unwrap().count(), 4);
+    assert_eq!(s.check().unwrap(), 4);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn a_too_full_disk_refuses_the_submission_and_changes_nothing() {
+    let d = dir("full");
+    let mut s = Store::open(&d).unwrap();
+    s.reserve_bytes = u64::MAX / 4;
+    let err = s.commit(&case(), 1).unwrap_err();
+    assert!(matches!(err, StoreError::DiskFull { .. }));
+    assert!(
+        err.to_string().contains("cannot accept new applications"),
+        "{err}"
+    );
+    assert!(s.list().unwrap().is_empty());
+    assert_eq!(std::fs::read_dir(d.join("attachments")).unwrap().count(), 0);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn key_value_state() {
+    let d = dir("kv");
+    let mut s = Store::open(&d).unwrap();
+    assert_eq!(s.kv_get("catalog_version").unwrap(), None);
+    s.kv_set("catalog_version", "2026.11.1").unwrap();
+    s.kv_set("catalog_version", "2026.11.2").unwrap();
+    assert_eq!(
+        s.kv_get("catalog_version").unwrap().as_deref(),
+        Some("2026.11.2")
+    );
+    std::fs::remove_dir_all(d).unwrap();
+}
