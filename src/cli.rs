@@ -15,6 +15,10 @@ pub struct Cli {
     /// The catalog folder [default: $ONEVISIT_CATALOG, ./catalog, /usr/share/onevisit/catalog]
     #[arg(long, global = true, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+    /// The kiosk's data folder (cases, attachments, data key)
+    /// [default: $ONEVISIT_DATA_DIR, else $XDG_DATA_HOME/onevisit or ~/.local/share/onevisit]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// More log output (-v info, -vv debug); ONEVISIT_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -53,6 +57,45 @@ pub enum Command {
     /// Cabinet signals: status LED, relays, presence sensor, service button, tamper switch
     #[command(subcommand)]
     Gpio(GpioCmd),
+    /// The queue of cases waiting for (or delivered to) the central system
+    #[command(subcommand)]
+    Queue(QueueCmd),
+    /// The case store itself
+    #[command(subcommand)]
+    Store(StoreCmd),
+    /// Cases
+    #[command(subcommand)]
+    Case(CaseCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// Cases with state, attempts and last error (personal data masked)
+    List(#[command(flatten)] Json),
+    /// One case in detail (personal data masked)
+    Show {
+        case_id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Integrity check of the database and every attachment; non-zero exit with the problem
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCmd {
+    /// Commit synthetic cases (invented people) through the kiosk's own path
+    SubmitSample {
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Pages per material
+        #[arg(long, default_value_t = 1)]
+        pages: u32,
+    },
 }
 
 #[derive(Debug, Args)]

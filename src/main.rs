@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         Command::Printer(cmd) => commands::printer::run(cmd),
         Command::Capture(cmd) => commands::capture::run(cmd),
         Command::Gpio(cmd) => commands::gpio::run(cmd),
+        Command::Queue(cmd) => commands::store::queue(cmd, &cli.data_dir),
+        Command::Store(cmd) => commands::store::store(cmd, &cli.data_dir),
+        Command::Case(cmd) => commands::store::case(cmd, &cli.data_dir, &cli.catalog),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod mrz;
 pub mod printer;
 pub mod receipt;
 pub mod sim;
+pub mod store;
 
 use std::process::ExitCode;
 
