@@ -157,7 +157,7 @@ fn synthetic_pdf(pages: u32, seed: u32) -> Vec<u8> {
             let mut bits = vec![0u8; row * h as usize];
             for y in (200..h as usize - 200).step_by(48) {
                 for x in 20..row - 20 {
-                    if (x + y / 48 + (seed + p) as usize) % 7 != 0 {
+                    if !(x + y / 48 + (seed + p) as usize).is_multiple_of(7) {
                         bits[y * row + x] = 0xFF;
                     }
                 }
