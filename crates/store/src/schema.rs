@@ -39,6 +39,12 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX cases_by_state ON cases(state, created_at);",
     // 2: when the central system acknowledged a case, for retention.
     "ALTER TABLE cases ADD COLUMN acknowledged_at INTEGER;",
+    // 3: who did it, and the audit log made append-only by the database itself.
+    "ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT 'kiosk';
+     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 /// Brings a database up to the current schema. Refuses one written by a newer OneVisit.

@@ -181,6 +181,10 @@ pub struct Store {
     pub reserve_bytes: u64,
 }
 
+/// How long personal data stays after the central system has a case (so a receipt can be
+/// reprinted): 7 days.
+pub const DEFAULT_RETENTION_MS: i64 = 7 * 86_400_000;
+
 /// Default free-space reserve: enough for the database to checkpoint and for logs.
 pub const DEFAULT_RESERVE: u64 = 200 * 1024 * 1024;
 
@@ -316,7 +320,7 @@ impl Store {
             )?;
         }
         tx.execute(
-            "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, 'committed')",
+            "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, 'committed', 'kiosk')",
             params![now_ms, id],
         )?;
         tx.commit()?;
@@ -408,12 +412,14 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
         id: &str,
         from: &[SyncState],
         to: SyncState,
         now_ms: i64,
+        actor: &str,
         set: &str,
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<(), StoreError> {
@@ -430,8 +436,8 @@ impl Store {
         )?;
         let action = format!("{to:?}").to_lowercase();
         tx.execute(
-            "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, ?3)",
-            params![now_ms, id, action],
+            "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, ?3, ?4)",
+            params![now_ms, id, action, actor],
         )?;
         tx.commit()?;
         Ok(())
@@ -444,6 +450,7 @@ impl Store {
             &[SyncState::Queued, SyncState::Uploading],
             SyncState::Uploading,
             now_ms,
+            "sync",
             "state = 'uploading', attempts = attempts + 1",
             &[],
         )
@@ -456,6 +463,7 @@ impl Store {
             &[SyncState::Uploading, SyncState::Queued],
             SyncState::Queued,
             now_ms,
+            "sync",
             "state = 'queued', last_error = ?2",
             &[&error],
         )
@@ -477,6 +485,7 @@ impl Store {
             &[SyncState::Queued, SyncState::Uploading],
             SyncState::Acknowledged,
             now_ms,
+            "sync",
             "state = 'acknowledged', central_number = ?2, acknowledged_at = ?3, last_error = NULL",
             &[&central_number, &now_ms],
         )
@@ -485,7 +494,15 @@ impl Store {
     /// Records whether the receipt was printed: `printed`, `not_printed` or `reprinted`.
     pub fn set_receipt(&mut self, id: &str, receipt: &str, now_ms: i64) -> Result<(), StoreError> {
         let state = self.state_of(id)?;
-        self.transition(id, &[state], state, now_ms, "receipt = ?2", &[&receipt])
+        self.transition(
+            id,
+            &[state],
+            state,
+            now_ms,
+            "kiosk",
+            "receipt = ?2",
+            &[&receipt],
+        )
     }
 
     /// Deletes personal data and attachments of cases acknowledged more than `retention_ms`
@@ -514,7 +531,7 @@ impl Store {
                 [id],
             )?;
             tx.execute(
-                "INSERT INTO audit (at, case_id, action) VALUES (?1, ?2, 'purged')",
+                "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, 'purged', 'retention')",
                 params![now_ms, id],
             )?;
             tx.commit()?;

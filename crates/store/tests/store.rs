@@ -335,3 +335,33 @@ fn key_value_state() {
     );
     std::fs::remove_dir_all(d).unwrap();
 }
+
+#[test]
+fn the_audit_log_is_append_only_and_names_who() {
+    let d = dir("audit");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&case(), 1).unwrap();
+    s.mark_uploading(&id, 2).unwrap();
+    s.mark_acknowledged(&id, "A-1", 3).unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+    let rows: Vec<(String, String)> = conn
+        .prepare("SELECT action, actor FROM audit ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expect = [
+        ("committed", "kiosk"),
+        ("uploading", "sync"),
+        ("acknowledged", "sync"),
+    ];
+    assert_eq!(rows.len(), 3);
+    for ((a, w), (ea, ew)) in rows.iter().zip(expect) {
+        assert_eq!((a.as_str(), w.as_str()), (ea, ew));
+    }
+    assert!(conn.execute("DELETE FROM audit", []).is_err());
+    assert!(conn.execute("UPDATE audit SET action = 'x'", []).is_err());
+    std::fs::remove_dir_all(d).unwrap();
+}
