@@ -21,29 +21,34 @@ pub enum Command {
     SetBaud(u32),
 }
 
+/// The commands without arguments and their bytes: one table, read both ways.
+const FIXED: [(Command, [u8; 2]); 8] = [
+    (Command::ResetSam, [0x10, 0xFF]),
+    (Command::SamStatus, [0x11, 0xFF]),
+    (Command::ReadSamId, [0x12, 0xFF]),
+    (Command::FindCard, [0x20, 0x01]),
+    (Command::SelectCard, [0x20, 0x02]),
+    (Command::ReadText, [0x30, 0x01]),
+    (Command::ReadTextFingerprint, [0x30, 0x10]),
+    (Command::ReadAppendedAddress, [0x30, 0x03]),
+];
+
+/// Serial speeds by their code in `0x60 code`.
+const BAUDS: [u32; 5] = [115_200, 57_600, 38_400, 19_200, 9_600];
+
 impl Command {
     /// Command, parameter and data bytes.
     pub fn body(self) -> Vec<u8> {
         match self {
-            Command::ResetSam => vec![0x10, 0xFF],
-            Command::SamStatus => vec![0x11, 0xFF],
-            Command::ReadSamId => vec![0x12, 0xFF],
-            Command::FindCard => vec![0x20, 0x01],
-            Command::SelectCard => vec![0x20, 0x02],
-            Command::ReadText => vec![0x30, 0x01],
-            Command::ReadTextFingerprint => vec![0x30, 0x10],
-            Command::ReadAppendedAddress => vec![0x30, 0x03],
             Command::SetMaxRfFrame(n) => vec![0x61, 0xFF, n.clamp(24, 255)],
             Command::SetBaud(baud) => {
-                let code = match baud {
-                    57600 => 1,
-                    38400 => 2,
-                    19200 => 3,
-                    9600 => 4,
-                    _ => 0,
-                };
-                vec![0x60, code]
+                let code = BAUDS.iter().position(|&b| b == baud).unwrap_or(0);
+                vec![0x60, code as u8]
             }
+            fixed => FIXED
+                .iter()
+                .find(|(c, _)| *c == fixed)
+                .map_or_else(Vec::new, |(_, bytes)| bytes.to_vec()),
         }
     }
 
@@ -53,25 +58,13 @@ impl Command {
 
     /// Recognises a request body (used by the simulator).
     pub fn parse(body: &[u8]) -> Option<Command> {
-        Some(match body {
-            [0x10, 0xFF] => Command::ResetSam,
-            [0x11, 0xFF] => Command::SamStatus,
-            [0x12, 0xFF] => Command::ReadSamId,
-            [0x20, 0x01] => Command::FindCard,
-            [0x20, 0x02] => Command::SelectCard,
-            [0x30, 0x01] => Command::ReadText,
-            [0x30, 0x10] => Command::ReadTextFingerprint,
-            [0x30, 0x03] => Command::ReadAppendedAddress,
-            [0x61, 0xFF, n] => Command::SetMaxRfFrame(*n),
-            [0x60, c] => Command::SetBaud(match c {
-                1 => 57600,
-                2 => 38400,
-                3 => 19200,
-                4 => 9600,
-                _ => 115200,
-            }),
-            _ => return None,
-        })
+        match body {
+            [0x61, 0xFF, n] => Some(Command::SetMaxRfFrame(*n)),
+            [0x60, c] => Some(Command::SetBaud(
+                BAUDS.get(usize::from(*c)).copied().unwrap_or(BAUDS[0]),
+            )),
+            _ => FIXED.iter().find(|(_, b)| b[..] == *body).map(|(c, _)| *c),
+        }
     }
 }
 

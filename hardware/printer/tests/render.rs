@@ -5,39 +5,11 @@ use onevisit_printer::doc::{Align, Doc, Element, PaperWidth, QrMode};
 use onevisit_printer::encode::{Model, encode, gb18030};
 use onevisit_printer::glyphs::{FontGlyphs, Glyphs, NoGlyphs};
 use onevisit_printer::interp::{Event, Interpreter, Page};
-use onevisit_printer::receipt::{MaterialLine, ReceiptData, build};
+use onevisit_printer::receipt::{ReceiptData, build};
 
+/// The sample receipt shipped in docs/ (the one the CLI examples use).
 pub fn sample() -> ReceiptData {
-    ReceiptData {
-        site: "样例县政务服务中心".into(),
-        case_number: "YL-20261128-000123".into(),
-        theme: "我要开饭店".into(),
-        applicant_name: "张试民".into(),
-        id_number: "110101199003071233".into(),
-        materials: vec![
-            MaterialLine {
-                name: "房屋租赁合同".into(),
-                pages: 3,
-            },
-            MaterialLine {
-                name: "经营场所平面布局图".into(),
-                pages: 1,
-            },
-            MaterialLine {
-                name: "食品安全管理人员任命书及培训考核证明".into(),
-                pages: 2,
-            },
-        ],
-        departments: vec![
-            "县市场监督管理局".into(),
-            "县城市管理局".into(),
-            "县消防救援大队".into(),
-        ],
-        due_date: "2026-12-21".into(),
-        tracking_url: "https://zwfw.example.gov.cn/t/YL-20261128-000123".into(),
-        issued_at: "2026-11-28 10:12".into(),
-        reprint: false,
-    }
+    serde_json::from_str(include_str!("../../../docs/receipts/sample-receipt.json")).unwrap()
 }
 
 fn font() -> Option<FontGlyphs> {
