@@ -34,29 +34,16 @@ pub fn read_sources(dir: &Path) -> Result<Vec<SourceFile>> {
             dir.display()
         );
     }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(root, &path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let rel = rel.to_string_lossy().replace('\\', "/");
+    let files = onevisit_sync::bundle::read_tree(dir)
+        .with_context(|| format!("reading the catalog folder {}", dir.display()))?;
+    files
+        .into_iter()
+        .map(|(path, bytes)| {
             let text = String::from_utf8(bytes)
-                .map_err(|_| anyhow::anyhow!("{rel}: not UTF-8 text; save the file as UTF-8"))?;
-            out.push(SourceFile { path: rel, text });
-        }
-    }
-    Ok(())
+                .map_err(|_| anyhow::anyhow!("{path}: not UTF-8 text; save the file as UTF-8"))?;
+            Ok(SourceFile { path, text })
+        })
+        .collect()
 }
 
 /// The catalog and its calendar, or every problem found in them.

@@ -66,6 +66,29 @@ pub enum Command {
     /// Cases
     #[command(subcommand)]
     Case(CaseCmd),
+    /// Enroll this kiosk with the county's central system (one-time code from the county)
+    Provision {
+        /// The central system's address, e.g. https://zwfw.example.gov.cn:8443
+        #[arg(long, value_name = "URL")]
+        central: String,
+        /// One-time enrollment code from `onevisit-central enroll-code`
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// Also require this certificate SHA-256 (from `onevisit-central fingerprint`)
+        #[arg(long, value_name = "SHA256")]
+        pin: Option<String>,
+        /// Replace an existing identity
+        #[arg(long)]
+        force: bool,
+    },
+    /// Deliver queued cases to the central system, fetch status changes and catalogs
+    Sync {
+        /// Drain the queue once and exit, reporting what happened (otherwise run until Ctrl-C)
+        #[arg(long)]
+        once: bool,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +98,13 @@ pub enum QueueCmd {
     /// One case in detail (personal data masked)
     Show {
         case_id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Write every queued case to a signed, encrypted bundle in DIR (e.g. a USB stick) for
+    /// `onevisit-central import`; the cases stay queued until acknowledged online
+    Export {
+        dir: PathBuf,
         #[command(flatten)]
         json: Json,
     },

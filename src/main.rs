@@ -17,10 +17,19 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     init_logging(cli.verbose);
+    // A catalog the central system distributed (verified, activated) comes before the one
+    // installed with the software; an explicit --catalog or ONEVISIT_CATALOG before both.
+    if cli.catalog.is_none()
+        && std::env::var_os("ONEVISIT_CATALOG").is_none()
+        && let Some(dir) =
+            onevisit_sync::driver::catalog::active_dir(&commands::store::data_dir(&cli.data_dir))
+    {
+        cli.catalog = Some(dir);
+    }
     let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Run => ui::run(&cli.catalog),
+        Command::Run => ui::run(&cli.catalog, &cli.data_dir),
         Command::Catalog(cmd) => commands::catalog::run(cmd, &cli.catalog),
         Command::Calendar(cmd) => commands::calendar::run(cmd, &cli.catalog),
         Command::Idcard(cmd) => commands::idcard::run(cmd),
@@ -33,6 +42,13 @@ fn main() -> ExitCode {
         Command::Queue(cmd) => commands::store::queue(cmd, &cli.data_dir),
         Command::Store(cmd) => commands::store::store(cmd, &cli.data_dir),
         Command::Case(cmd) => commands::store::case(cmd, &cli.data_dir, &cli.catalog),
+        Command::Provision {
+            central,
+            code,
+            pin,
+            force,
+        } => commands::sync::provision(&cli.data_dir, &central, &code, pin.as_deref(), force),
+        Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };
     match result {
         Ok(code) => code,

@@ -23,7 +23,9 @@ fn figure(before: u32, after: u32) -> Figure {
     }
 }
 
-pub fn run(catalog_flag: &Option<PathBuf>) -> Result<ExitCode> {
+pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<ExitCode> {
+    // Sync runs beside the UI on its own thread; it stops when this returns.
+    let _sync = crate::commands::sync::background(data_flag);
     let dir = catalog_dir::resolve(catalog_flag);
     let (catalog, _calendar) = catalog_dir::load(&dir)?;
     let table = stats(&catalog)?;

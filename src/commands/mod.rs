@@ -8,6 +8,7 @@ pub mod printer;
 pub mod receipt;
 pub mod sim;
 pub mod store;
+pub mod sync;
 
 use std::process::ExitCode;
 

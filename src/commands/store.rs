@@ -70,6 +70,10 @@ pub fn queue(cmd: QueueCmd, flag: &Option<PathBuf>) -> Result<ExitCode> {
             println!("{} cases", list.len());
             Ok(ExitCode::SUCCESS)
         }
+        QueueCmd::Export { dir, json } => {
+            drop(s);
+            super::sync::export(flag, &dir, json.json)
+        }
         QueueCmd::Show { case_id, json } => {
             let c = s.get(&case_id)?;
             if json.json {
@@ -86,6 +90,15 @@ pub fn queue(cmd: QueueCmd, flag: &Option<PathBuf>) -> Result<ExitCode> {
             }
             if let Some(n) = &c.central_number {
                 println!("central no. {n}");
+            }
+            if let Some(st) = &c.remote_status {
+                match &c.remote_reason {
+                    Some(r) => println!("status      {st} ({r})"),
+                    None => println!("status      {st}"),
+                }
+            }
+            if c.exported_at.is_some() {
+                println!("exported    to a USB bundle (waiting for the online acknowledgement)");
             }
             println!(
                 "applicant   {} {}",

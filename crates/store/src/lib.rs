@@ -11,6 +11,6 @@ mod store;
 
 pub use crypto::DataKey;
 pub use store::{
-    Applicant, CaseDetail, CaseSummary, DEFAULT_RESERVE, DEFAULT_RETENTION_MS, NewCase,
-    NewMaterial, Store, StoreError, SyncState,
+    Applicant, CaseDetail, CasePayload, CaseSummary, DEFAULT_RESERVE, DEFAULT_RETENTION_MS,
+    NewCase, NewMaterial, Store, StoreError, SyncState, free_bytes,
 };

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 4: delivery by USB export, and the central system's decisions coming back.
+    "ALTER TABLE cases ADD COLUMN exported_at INTEGER;
+     ALTER TABLE cases ADD COLUMN remote_status TEXT;
+     ALTER TABLE cases ADD COLUMN remote_reason TEXT;
+     ALTER TABLE cases ADD COLUMN remote_at INTEGER;",
 ];
 
 /// Brings a database up to the current schema. Refuses one written by a newer OneVisit.

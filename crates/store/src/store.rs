@@ -144,6 +144,26 @@ pub struct CaseDetail {
     pub central_number: Option<String>,
     pub receipt: String,
     pub materials: Vec<MaterialInfo>,
+    /// When the case was written to a USB export bundle (it still syncs online).
+    pub exported_at: Option<i64>,
+    /// The central system's latest decision (`received`, `in_review`, …) and its reason.
+    pub remote_status: Option<String>,
+    pub remote_reason: Option<String>,
+}
+
+/// Everything the central system receives about a case, decrypted (for sync and export
+/// only; never logged or shown).
+#[derive(Debug, Clone)]
+pub struct CasePayload {
+    pub theme: String,
+    pub created_at: i64,
+    pub answers: BTreeMap<String, String>,
+    pub applicant: Applicant,
+    pub form: BTreeMap<String, String>,
+    pub signature: Option<Vec<u8>>,
+    pub rating: Option<u8>,
+    /// (name, pages) per attachment, in order; bytes via [`Store::attachment`].
+    pub materials: Vec<(String, u32)>,
 }
 
 /// One row of the summary query, before decryption.
@@ -189,7 +209,7 @@ pub const DEFAULT_RETENTION_MS: i64 = 7 * 86_400_000;
 pub const DEFAULT_RESERVE: u64 = 200 * 1024 * 1024;
 
 /// Bytes free for an unprivileged writer on the filesystem holding `dir`.
-fn free_bytes(dir: &Path) -> Option<u64> {
+pub fn free_bytes(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -375,12 +395,20 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))?;
-        let (answers, central_number, receipt): (String, Option<String>, String) =
-            self.conn.query_row(
-                "SELECT answers, central_number, receipt FROM cases WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+        #[allow(clippy::type_complexity)]
+        let (answers, central_number, receipt, exported_at, remote_status, remote_reason): (
+            String,
+            Option<String>,
+            String,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        ) = self.conn.query_row(
+            "SELECT answers, central_number, receipt, exported_at, remote_status, remote_reason
+             FROM cases WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )?;
         let mut stmt = self.conn.prepare(
             "SELECT name, pages, sha256, size FROM attachments WHERE case_id = ?1 ORDER BY idx",
         )?;
@@ -400,7 +428,99 @@ impl Store {
             central_number,
             receipt,
             materials,
+            exported_at,
+            remote_status,
+            remote_reason,
         })
+    }
+
+    /// The case as the central system receives it. Fails for a purged case.
+    pub fn payload(&self, id: &str) -> Result<CasePayload, StoreError> {
+        let (theme, created_at, answers, sealed): (String, i64, String, Option<Vec<u8>>) = self
+            .conn
+            .query_row(
+                "SELECT theme, created_at, answers, personal FROM cases WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))?;
+        let sealed = sealed.ok_or_else(|| StoreError::NoSuchCase(format!("{id} (purged)")))?;
+        let plain = self.key.open(&sealed, id.as_bytes())?;
+        let p: Personal = serde_json::from_slice(&plain).map_err(|_| StoreError::Tampered)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, pages FROM attachments WHERE case_id = ?1 ORDER BY idx")?;
+        let materials = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(CasePayload {
+            theme,
+            created_at,
+            answers: serde_json::from_str(&answers).unwrap_or_default(),
+            applicant: p.applicant,
+            form: p.form,
+            signature: p.signature,
+            rating: p.rating,
+            materials,
+        })
+    }
+
+    /// Cases the central system does not have yet, oldest first.
+    pub fn pending(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM cases WHERE state IN ('queued', 'uploading') ORDER BY created_at, id",
+        )?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Age of the oldest pending case, and how many there are.
+    pub fn backlog(&self, now_ms: i64) -> Result<(u64, Option<i64>), StoreError> {
+        let (n, oldest): (u64, Option<i64>) = self.conn.query_row(
+            "SELECT COUNT(*), MIN(created_at) FROM cases WHERE state IN ('queued', 'uploading')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((n, oldest.map(|t| now_ms - t)))
+    }
+
+    /// The case went onto a USB export bundle. It stays queued: the online acknowledgement
+    /// (after the county imports the bundle) is what completes it.
+    pub fn mark_exported(&mut self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE cases SET exported_at = ?2 WHERE id = ?1",
+            params![id, now_ms],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuchCase(id.to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, 'exported', 'technician')",
+            params![now_ms, id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The central system's decision on a case, from the status feed (applied in the feed's
+    /// order, the latest wins). Unknown ids (a case from before a reinstall) are ignored.
+    pub fn set_remote_status(
+        &mut self,
+        id: &str,
+        status: &str,
+        reason: Option<&str>,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE cases SET remote_status = ?2, remote_reason = ?3, remote_at = ?4
+             WHERE id = ?1",
+            params![id, status, reason, at],
+        )?;
+        Ok(n > 0)
     }
 
     fn state_of(&self, id: &str) -> Result<SyncState, StoreError> {
@@ -477,7 +597,10 @@ impl Store {
         central_number: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        if self.state_of(id)? == SyncState::Acknowledged {
+        if matches!(
+            self.state_of(id)?,
+            SyncState::Acknowledged | SyncState::Purged
+        ) {
             return Ok(());
         }
         self.transition(

@@ -1,0 +1,370 @@
+//! What officers and administrators do from the command line: enrollment codes, case lists,
+//! status changes, devices, catalog publishing, USB imports. Each runs on its own connection
+//! beside a running server (SQLite WAL lets both work at once).
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use onevisit_domain::{Calendar, Catalog, SourceFile, mask};
+use onevisit_sync::auth;
+use onevisit_sync::bundle;
+use onevisit_sync::export::{self, ExportReader};
+use onevisit_sync::proto::{CaseManifest, CaseStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::intake;
+use crate::keys::Keys;
+
+/// Enrollment codes expire after a week unused.
+pub const CODE_TTL_MS: i64 = 7 * 86_400_000;
+
+pub fn enroll_code(conn: &Connection, site: &str, now: i64) -> Result<String> {
+    if site.trim().is_empty() {
+        bail!("the site name must not be empty");
+    }
+    let code = auth::new_code();
+    conn.execute(
+        "INSERT INTO enroll_codes (code_id, code, site, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![auth::code_id(&code), auth::normalize_code(&code), site.trim(), now, now + CODE_TTL_MS],
+    )?;
+    Ok(code)
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttachmentRow {
+    pub index: u32,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Bytes received so far.
+    pub received: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseRow {
+    pub id: String,
+    pub case_number: String,
+    pub site: String,
+    pub device_id: String,
+    pub theme: String,
+    /// `receiving` or `committed`.
+    pub state: String,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    /// Masked: officers open the full record in the case system, not in a terminal.
+    pub applicant: String,
+    pub id_number: String,
+    pub submitted_at: i64,
+    pub received_at: i64,
+    pub committed_at: Option<i64>,
+    /// `online` or `usb`.
+    pub source: String,
+    pub attachments: Vec<AttachmentRow>,
+}
+
+pub fn list_cases(conn: &Connection) -> Result<Vec<CaseRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, number, site, device_id, theme, state, status, reason, manifest, submitted_at,
+                received_at, committed_at, source FROM cases ORDER BY received_at, number",
+    )?;
+    let mut rows: Vec<CaseRow> = stmt
+        .query_map([], |r| {
+            let manifest: String = r.get(8)?;
+            let m: Option<CaseManifest> = serde_json::from_str(&manifest).ok();
+            Ok(CaseRow {
+                id: r.get(0)?,
+                case_number: r.get(1)?,
+                site: r.get(2)?,
+                device_id: r.get(3)?,
+                theme: r.get(4)?,
+                state: r.get(5)?,
+                status: r.get(6)?,
+                reason: r.get(7)?,
+                applicant: m
+                    .as_ref()
+                    .map_or_else(String::new, |m| mask::name(&m.applicant.name)),
+                id_number: m
+                    .as_ref()
+                    .map_or_else(String::new, |m| mask::id_number(&m.applicant.id_number)),
+                submitted_at: r.get(9)?,
+                received_at: r.get(10)?,
+                committed_at: r.get(11)?,
+                source: r.get(12)?,
+                attachments: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut att = conn.prepare(
+        "SELECT idx, name, size, sha256, offset FROM attachments WHERE case_id = ?1 ORDER BY idx",
+    )?;
+    for row in &mut rows {
+        row.attachments = att
+            .query_map([&row.id], |r| {
+                Ok(AttachmentRow {
+                    index: r.get(0)?,
+                    name: r.get(1)?,
+                    size: r.get::<_, i64>(2)? as u64,
+                    sha256: r.get(3)?,
+                    received: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(rows)
+}
+
+/// Records an officer's decision. `id` is the case number or the kiosk's case UUID.
+pub fn set_status(
+    conn: &mut Connection,
+    id: &str,
+    status: &str,
+    reason: Option<&str>,
+    now: i64,
+    officer: &str,
+) -> Result<String> {
+    let Some(st) = CaseStatus::parse(status) else {
+        bail!(
+            "unknown status {status:?}; use one of: {}",
+            CaseStatus::ALL.map(|s| s.as_str()).join(", ")
+        );
+    };
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if st == CaseStatus::Rejected && reason.is_none() {
+        bail!("a rejection needs --reason: the citizen must be told why and what to do");
+    }
+    let tx = conn.transaction()?;
+    let row: Option<(String, String, String, String)> = tx
+        .query_row(
+            "SELECT id, number, device_id, state FROM cases WHERE id = ?1 OR number = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((case_id, number, device, state)) = row else {
+        bail!("no case {id}; `onevisit-central cases list` shows them");
+    };
+    if state != "committed" {
+        bail!("case {number} has not finished arriving yet (attachments still uploading)");
+    }
+    tx.execute(
+        "UPDATE cases SET status = ?2, reason = ?3 WHERE id = ?1",
+        params![case_id, st.as_str(), reason],
+    )?;
+    tx.execute(
+        "INSERT INTO status_changes (case_id, device_id, status, reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![case_id, device, st.as_str(), reason, now, officer],
+    )?;
+    tx.commit()?;
+    Ok(number)
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeviceRow {
+    pub id: String,
+    pub site: String,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub heartbeat: Option<serde_json::Value>,
+}
+
+pub fn devices(conn: &Connection) -> Result<Vec<DeviceRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, site, enrolled_at, revoked_at, last_seen, heartbeat FROM devices ORDER BY enrolled_at",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            let hb: Option<String> = r.get(5)?;
+            Ok(DeviceRow {
+                id: r.get(0)?,
+                site: r.get(1)?,
+                enrolled_at: r.get(2)?,
+                revoked_at: r.get(3)?,
+                last_seen: r.get(4)?,
+                heartbeat: hb.and_then(|h| serde_json::from_str(&h).ok()),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn revoke(conn: &Connection, id: &str, now: i64) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+        params![id, now],
+    )?;
+    if n == 0 {
+        bail!("no device {id}; `onevisit-central devices list` shows them");
+    }
+    Ok(())
+}
+
+pub fn catalog_path(data: &Path, version: u64) -> PathBuf {
+    data.join("catalogs").join(format!("{version}.json"))
+}
+
+/// Checks a catalog folder with the kiosk's own loader, signs it as the next version, and
+/// makes it available to kiosks. Returns the version.
+pub fn publish(conn: &Connection, data: &Path, keys: &Keys, dir: &Path, now: i64) -> Result<u64> {
+    let files = bundle::read_tree(dir)
+        .with_context(|| format!("reading the catalog folder {}", dir.display()))?;
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(p, b)| {
+            Ok(SourceFile {
+                path: p.clone(),
+                text: String::from_utf8(b.clone())
+                    .map_err(|_| anyhow::anyhow!("{p}: not UTF-8 text"))?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut problems = Vec::new();
+    if let Err(e) = Catalog::from_sources(&sources) {
+        problems.extend(e.0);
+    }
+    if let Err(e) = Calendar::from_sources(&sources) {
+        problems.extend(e.0);
+    }
+    if !problems.is_empty() {
+        let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
+        bail!(
+            "the catalog in {} has {} problem(s); nothing was published:{list}",
+            dir.display(),
+            problems.len()
+        );
+    }
+    let version: u64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM catalogs", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64
+            + 1;
+    let bytes = bundle::sign_catalog(&keys.catalog, version, now, &files)?;
+    let path = catalog_path(data, version);
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp)?;
+    f.write_all(&bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    conn.execute(
+        "INSERT INTO catalogs (version, sha256, size, published_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            version as i64,
+            onevisit_sync::sha256_hex(&bytes),
+            bytes.len() as i64,
+            now
+        ],
+    )?;
+    Ok(version)
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub device_id: String,
+    pub site: String,
+    pub cases: u64,
+    /// Cases new to the central system.
+    pub imported: u64,
+    /// Cases it had already (online, or from an earlier import of the same bundle).
+    pub already: u64,
+    /// Cases that had started arriving online and were completed from the bundle.
+    pub completed: u64,
+}
+
+/// Ingests a USB export bundle. Verifies the device's signature over the whole file first;
+/// then each case goes in (or is recognised) in its own transaction, so running the import
+/// again, or the kiosk sending the same case online later, changes nothing.
+pub fn import(
+    conn: &mut Connection,
+    data: &Path,
+    keys: &Keys,
+    path: &Path,
+    now: i64,
+) -> Result<ImportReport> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = BufReader::new(file);
+    let header = export::verify(&mut reader, |h| {
+        let key: Option<(String, Option<i64>)> = conn
+            .query_row(
+                "SELECT public_key, revoked_at FROM devices WHERE id = ?1",
+                [&h.device_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        key.filter(|(_, revoked)| revoked.is_none())
+            .and_then(|(k, _)| auth::verifying_key(&k).ok())
+    })?;
+    let site: String = conn.query_row(
+        "SELECT site FROM devices WHERE id = ?1",
+        [&header.device_id],
+        |r| r.get(0),
+    )?;
+    let mut r = ExportReader::open(reader, &keys.export)?;
+    let mut report = ImportReport {
+        device_id: header.device_id.clone(),
+        site: site.clone(),
+        ..ImportReport::default()
+    };
+    while let Some((case, atts)) = r.next_case()? {
+        report.cases += 1;
+        let m = &case.manifest;
+        intake::validate(m).map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
+        for (a, bytes) in m.attachments.iter().zip(&atts) {
+            if onevisit_sync::sha256_hex(bytes) != a.sha256 {
+                bail!(
+                    "case {}: attachment {} does not match its SHA-256; the bundle is damaged",
+                    case.case_id,
+                    a.index
+                );
+            }
+        }
+        let tx = conn.transaction()?;
+        let hash = intake::manifest_hash(m);
+        let (receipt, created) = intake::create(
+            &tx,
+            &header.device_id,
+            &site,
+            &case.case_id,
+            m,
+            &hash,
+            now,
+            "usb",
+        )
+        .map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
+        if receipt.state == onevisit_sync::proto::IntakeState::Committed {
+            report.already += 1;
+            continue;
+        }
+        for (a, bytes) in m.attachments.iter().zip(&atts) {
+            let p = intake::attachment_path(data, &case.case_id, a.index);
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            let tmp = p.with_extension("import");
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &p)?;
+            tx.execute(
+                "UPDATE attachments SET offset = size WHERE case_id = ?1 AND idx = ?2",
+                params![case.case_id, a.index],
+            )?;
+        }
+        intake::commit(&tx, &case.case_id, now, "usb-import")
+            .map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
+        tx.commit()?;
+        if created {
+            report.imported += 1;
+        } else {
+            report.completed += 1;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,182 @@
+//! The central database: SQLite, with one writer thread that commits requests in groups.
+//!
+//! Every acknowledgement the server sends must survive a power cut (the kiosk deletes its
+//! copy after it), so transactions are `synchronous=FULL`. One fsync per request would cap
+//! intake at the disk's fsync rate; instead the writer takes every job waiting, runs each in
+//! its own savepoint (one job's failure does not undo another's), commits once, and only then
+//! lets the replies go out.
+
+use std::path::Path;
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+
+use crate::error::ApiError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: enrollment, devices, cases and their attachments, status history, catalogs.
+    "CREATE TABLE enroll_codes (
+        code_id TEXT PRIMARY KEY,
+        code TEXT NOT NULL,
+        site TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_by TEXT
+     );
+     CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        last_seen INTEGER,
+        heartbeat TEXT
+     );
+     CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        device_id TEXT NOT NULL REFERENCES devices(id),
+        site TEXT NOT NULL,
+        theme TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        manifest_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        status TEXT,
+        reason TEXT,
+        submitted_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        committed_at INTEGER,
+        source TEXT NOT NULL
+     );
+     CREATE INDEX cases_by_device ON cases(device_id);
+     CREATE TABLE attachments (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        offset INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (case_id, idx)
+     );
+     CREATE TABLE status_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        device_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL
+     );
+     CREATE INDEX status_by_device ON status_changes(device_id, seq);
+     CREATE TABLE catalogs (
+        version INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        published_at INTEGER NOT NULL
+     );
+     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+];
+
+/// Opens `central.db` in `dir`, creating and migrating it.
+pub fn open(dir: &Path) -> Result<Connection, rusqlite::Error> {
+    let mut conn = Connection::open(dir.join("central.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(conn)
+}
+
+type Deliver = Box<dyn FnOnce(bool) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
+
+/// Handle to the writer thread. Cloning shares it.
+#[derive(Clone)]
+pub struct Db {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Most jobs committed together.
+const GROUP: usize = 512;
+
+impl Db {
+    pub fn start(conn: Connection) -> Db {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("central-db".into())
+            .spawn(move || writer(conn, rx))
+            .expect("spawn the database thread");
+        Db { jobs: tx }
+    }
+
+    /// Runs `f` in the writer's next group; its result comes back after the group commits.
+    /// An `Err` from `f` rolls back what `f` did and nothing else.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, ApiError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let r = f(conn);
+            let ok = r.is_ok();
+            let deliver: Deliver = Box::new(move |committed| {
+                let r = if committed {
+                    r
+                } else {
+                    Err(ApiError::internal("the database could not commit"))
+                };
+                let _ = tx.send(r);
+            });
+            (ok, deliver)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::internal("the database thread stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("the database thread stopped"))?
+    }
+}
+
+fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!("database: cannot begin: {e}");
+        }
+        let mut delivers = Vec::with_capacity(batch.len());
+        for job in batch {
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let (ok, deliver) = job(&conn);
+            if !ok {
+                let _ = conn.execute_batch("ROLLBACK TO job");
+            }
+            let _ = conn.execute_batch("RELEASE job");
+            delivers.push(deliver);
+        }
+        let committed = match conn.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!("database: commit failed: {e}");
+                let _ = conn.execute_batch("ROLLBACK");
+                false
+            }
+        };
+        for d in delivers {
+            d(committed);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! `onevisit-central`: the reference central system's server and officers' command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use onevisit_central::{admin, db, keys::Keys, now_ms};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "onevisit-central",
+    version,
+    about = "OneVisit reference central system"
+)]
+struct Cli {
+    /// The data folder (database, attachments, keys, certificate) for every command
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "central-data"
+    )]
+    data: PathBuf,
+    /// More log output (-v info, -vv debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Serve the kiosk API over HTTPS
+    Serve {
+        /// Address to listen on
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+        listen: String,
+    },
+    /// Make a one-time enrollment code for a kiosk at a site (valid 7 days)
+    EnrollCode {
+        /// The site's name as citizens know it, e.g. 城关镇便民服务中心
+        #[arg(long)]
+        site: String,
+    },
+    /// Cases received
+    #[command(subcommand)]
+    Cases(CasesCmd),
+    /// Enrolled kiosks and their last heartbeat
+    #[command(subcommand)]
+    Devices(DevicesCmd),
+    /// Catalog distribution
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// Ingest a USB export bundle written by `onevisit queue export`
+    Import {
+        bundle: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The certificate fingerprint kiosks pin
+    Fingerprint,
+}
+
+#[derive(Debug, Subcommand)]
+enum CasesCmd {
+    /// Every case, with each attachment's SHA-256 (names and ID numbers masked)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a decision: received, in_review, approved, ready_for_pickup, rejected
+    SetStatus {
+        /// Case number (e.g. 2026-000001) or the kiosk's case UUID
+        id: String,
+        status: String,
+        /// Why (required for rejected: the citizen sees it at the kiosk)
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who decided (kept in the status history)
+        #[arg(long, default_value = "officer")]
+        officer: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DevicesCmd {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop accepting a kiosk (stolen, retired): its requests get 403 from now on
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCmd {
+    /// Check a catalog folder, sign it as the next version, and offer it to kiosks
+    Publish { dir: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = ["warn", "info", "debug"][cli.verbose.min(2) as usize];
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn conn(data: &Path) -> Result<rusqlite::Connection> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    db::open(data).with_context(|| format!("opening the database in {}", data.display()))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(
+                &chrono::FixedOffset::east_opt(8 * 3600)
+                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
+            )
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let data = &cli.data;
+    match cli.command {
+        Cmd::Serve { listen } => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let bound = onevisit_central::bind(data, &listen).await?;
+                eprintln!(
+                    "onevisit-central: serving https://{} (data {}), certificate SHA-256 {}",
+                    bound.addr,
+                    data.display(),
+                    bound.fingerprint
+                );
+                bound
+                    .serve(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await;
+                anyhow::Ok(())
+            })?;
+        }
+        Cmd::EnrollCode { site } => {
+            let keys = Keys::load_or_create(data)?;
+            let code = admin::enroll_code(&conn(data)?, &site, now_ms())?;
+            println!("{code}");
+            eprintln!(
+                "One-time enrollment code for {site}, valid 7 days. On the kiosk:\n  onevisit provision --central https://<this server>:8443 --code {code}\n(certificate SHA-256 {})",
+                keys.fingerprint()?
+            );
+        }
+        Cmd::Fingerprint => println!("{}", Keys::load_or_create(data)?.fingerprint()?),
+        Cmd::Cases(CasesCmd::List { json }) => {
+            let cases = admin::list_cases(&conn(data)?)?;
+            if json {
+                return print_json(&cases);
+            }
+            if cases.is_empty() {
+                println!("No cases yet.");
+            }
+            for c in cases {
+                println!(
+                    "{}  {}  {:<18} {:<9} {:<16} {}  {}  {} ({})",
+                    c.case_number,
+                    c.id,
+                    c.theme,
+                    c.state,
+                    c.status.as_deref().unwrap_or("-"),
+                    c.applicant,
+                    c.id_number,
+                    c.site,
+                    time(c.received_at),
+                );
+                if let Some(r) = &c.reason {
+                    println!("    reason: {r}");
+                }
+                for a in c.attachments {
+                    println!(
+                        "    [{}] {}  {} bytes{}  sha256 {}",
+                        a.index,
+                        a.name,
+                        a.size,
+                        if a.received == a.size {
+                            String::new()
+                        } else {
+                            format!(" ({} received)", a.received)
+                        },
+                        a.sha256
+                    );
+                }
+            }
+        }
+        Cmd::Cases(CasesCmd::SetStatus {
+            id,
+            status,
+            reason,
+            officer,
+        }) => {
+            let number = admin::set_status(
+                &mut conn(data)?,
+                &id,
+                &status,
+                reason.as_deref(),
+                now_ms(),
+                &officer,
+            )?;
+            println!("{number}: {status}");
+        }
+        Cmd::Devices(DevicesCmd::List { json }) => {
+            let devices = admin::devices(&conn(data)?)?;
+            if json {
+                return print_json(&devices);
+            }
+            for d in devices {
+                println!(
+                    "{}  {}  enrolled {}{}  last seen {}",
+                    d.id,
+                    d.site,
+                    time(d.enrolled_at),
+                    d.revoked_at
+                        .map(|t| format!(", REVOKED {}", time(t)))
+                        .unwrap_or_default(),
+                    d.last_seen.map(time).unwrap_or_else(|| "never".into()),
+                );
+                if let Some(hb) = d.heartbeat {
+                    println!("    {hb}");
+                }
+            }
+        }
+        Cmd::Devices(DevicesCmd::Revoke { id }) => {
+            admin::revoke(&conn(data)?, &id, now_ms())?;
+            println!("{id}: revoked");
+        }
+        Cmd::Catalog(CatalogCmd::Publish { dir }) => {
+            let keys = Keys::load_or_create(data)?;
+            let v = admin::publish(&conn(data)?, data, &keys, &dir, now_ms())?;
+            println!("published catalog version {v}");
+        }
+        Cmd::Import { bundle, json } => {
+            let keys = Keys::load_or_create(data)?;
+            let report = admin::import(&mut conn(data)?, data, &keys, &bundle, now_ms())?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "{}: {} cases from {} ({}): {} new, {} completed, {} already here",
+                bundle.display(),
+                report.cases,
+                report.device_id,
+                report.site,
+                report.imported,
+                report.completed,
+                report.already
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Serving the API over TLS: one task per connection, so a slow village link never holds up
+//! another kiosk.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::api::{AppState, router};
+use crate::db::{self, Db};
+use crate::keys::Keys;
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A server bound and ready: its address and the certificate fingerprint kiosks pin.
+pub struct Bound {
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    listener: TcpListener,
+    state: AppState,
+    tls: Arc<rustls::ServerConfig>,
+}
+
+pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let keys = Keys::load_or_create(data)?;
+    let conn =
+        db::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
+    let fingerprint = keys.fingerprint()?;
+    let state = AppState::new(
+        Db::start(conn),
+        data.to_owned(),
+        fingerprint.clone(),
+        onevisit_sync::auth::public_b64(&keys.catalog),
+        onevisit_sync::auth::b64(
+            onevisit_sync::export::x25519::PublicKey::from(&keys.export).as_bytes(),
+        ),
+        now_ms,
+    );
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    Ok(Bound {
+        addr: listener.local_addr()?,
+        fingerprint,
+        listener,
+        state,
+        tls: keys.tls_config()?,
+    })
+}
+
+impl Bound {
+    /// Serves until `shutdown` resolves.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) {
+        let acceptor = TlsAcceptor::from(self.tls);
+        let app = router(self.state);
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                _ = &mut shutdown => break,
+                r = self.listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!("accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            let svc = TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let tls = match tokio::time::timeout(Duration::from_secs(30), acceptor.accept(tcp))
+                    .await
+                {
+                    Ok(Ok(t)) => t,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, "TLS handshake failed: {e}");
+                        return;
+                    }
+                    Err(_) => return,
+                };
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(60))
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(tls), svc);
+                if let Err(e) = conn.await {
+                    tracing::debug!(%peer, "connection ended: {e}");
+                }
+            });
+        }
+    }
+}
+
+/// A server on its own thread and runtime (for tests, benchmarks and the kiosk's own tests):
+/// dropping the handle stops it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn spawn(data: &Path, listen: &str) -> Result<Running> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let bound = rt.block_on(bind(data, listen))?;
+    let (addr, fingerprint) = (bound.addr, bound.fingerprint.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("central".into())
+        .spawn(move || {
+            rt.block_on(bound.serve(async {
+                let _ = rx.await;
+            }));
+            rt.shutdown_timeout(Duration::from_secs(1));
+        })?;
+    Ok(Running {
+        addr,
+        fingerprint,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,188 @@
+//! A county and a kiosk on 127.0.0.1: the real central server (TLS, SQLite, files), a real
+//! kiosk store, the real sync driver, and optionally the fault-injecting proxy between them.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use onevisit_central::{Running, admin, db};
+use onevisit_netsim::{Config, Proxy};
+use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
+use onevisit_sync::driver::{self, SyncOptions, SyncReport, Syncer};
+use tempfile::TempDir;
+
+pub struct World {
+    pub central_dir: TempDir,
+    pub kiosk_dir: TempDir,
+    pub central: Running,
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub fn code(central_dir: &Path, site: &str) -> String {
+    let conn = db::open(central_dir).unwrap();
+    admin::enroll_code(&conn, site, onevisit_central::now_ms()).unwrap()
+}
+
+impl World {
+    /// A central system and a kiosk provisioned directly against it.
+    pub fn new() -> World {
+        let central_dir = TempDir::new().unwrap();
+        let kiosk_dir = TempDir::new().unwrap();
+        let central = onevisit_central::spawn(central_dir.path(), "127.0.0.1:0").unwrap();
+        let w = World {
+            central_dir,
+            kiosk_dir,
+            central,
+        };
+        let code = code(w.central_dir.path(), "城关镇便民服务中心");
+        rt().block_on(driver::provision(
+            w.kiosk_dir.path(),
+            &w.central.url(),
+            &code,
+            None,
+            "test",
+            false,
+            0,
+        ))
+        .unwrap();
+        w
+    }
+
+    pub fn cert(&self) -> (PathBuf, PathBuf) {
+        (
+            self.central_dir.path().join("tls/cert.pem"),
+            self.central_dir.path().join("tls/key.pem"),
+        )
+    }
+
+    /// A proxy in front of the central system; the kiosk is pointed at it.
+    pub fn proxy(&self, cfg: Config) -> Proxy {
+        let (cert, key) = self.cert();
+        let p = Proxy::start(self.central.addr, &cert, &key, cfg).unwrap();
+        self.point_kiosk_at(&p.url());
+        p
+    }
+
+    pub fn point_kiosk_at(&self, url: &str) {
+        let path = self.kiosk_dir.path().join("sync/identity.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["central"] = url.into();
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(self.kiosk_dir.path()).unwrap()
+    }
+
+    /// Commits synthetic cases with attachments of the given sizes.
+    pub fn add_cases(&self, sizes: &[&[usize]]) -> Vec<String> {
+        let mut s = self.store();
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(n, atts)| s.commit(&case(n, atts), 1_000 + n as i64).unwrap())
+            .collect()
+    }
+
+    pub fn sync_once(&self) -> SyncReport {
+        self.sync_with(SyncOptions::new("test", true))
+    }
+
+    pub fn sync_with(&self, mut opts: SyncOptions) -> SyncReport {
+        opts.config.backoff_base_ms = 50;
+        let s = Syncer::open(self.kiosk_dir.path(), opts).unwrap();
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        rt().block_on(s.run(rx))
+    }
+
+    pub fn central_cases(&self) -> Vec<admin::CaseRow> {
+        admin::list_cases(&db::open(self.central_dir.path()).unwrap()).unwrap()
+    }
+}
+
+/// Deterministic bytes that do not compress away.
+pub fn bytes(seed: usize, n: usize) -> Vec<u8> {
+    let mut x = (seed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+pub fn case(n: usize, sizes: &[usize]) -> NewCase {
+    NewCase {
+        theme: "open-restaurant".into(),
+        answers: BTreeMap::from([("sells_tobacco".into(), "no".into())]),
+        // The worked example of GB 11643 (a synthetic number with a valid check digit).
+        applicant: Applicant {
+            name: "测试甲".into(),
+            id_number: "11010519491231002X".into(),
+        },
+        form: BTreeMap::from([("shop_name".into(), format!("测试饭店{n}"))]),
+        materials: sizes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| NewMaterial {
+                name: format!("材料{i}"),
+                pages: 1,
+                pdf: bytes(n * 100 + i, *s),
+            })
+            .collect(),
+        signature: Some(vec![1, 2, 3]),
+        rating: Some(5),
+    }
+}
+
+/// Every kiosk case is at the central system exactly once, committed, with every attachment
+/// complete and hashing as the kiosk recorded it.
+pub fn assert_delivered_exactly_once(w: &World, ids: &[String]) {
+    let central = w.central_cases();
+    let store = w.store();
+    for id in ids {
+        let at: Vec<_> = central.iter().filter(|c| &c.id == id).collect();
+        assert_eq!(at.len(), 1, "case {id} present {} times", at.len());
+        let c = at[0];
+        assert_eq!(c.state, "committed", "case {id}");
+        let local = store.get(id).unwrap();
+        assert_eq!(
+            local.central_number.as_deref(),
+            Some(c.case_number.as_str())
+        );
+        assert_eq!(local.materials.len(), c.attachments.len());
+        for (m, a) in local.materials.iter().zip(&c.attachments) {
+            assert_eq!(m.sha256, a.sha256);
+            assert_eq!(a.received, a.size);
+            let file = w
+                .central_dir
+                .path()
+                .join(format!("attachments/{id}/{}.bin", a.index));
+            let on_disk = if a.size == 0 && !file.exists() {
+                Vec::new()
+            } else {
+                std::fs::read(&file).unwrap()
+            };
+            assert_eq!(
+                onevisit_sync::sha256_hex(&on_disk),
+                a.sha256,
+                "file of {id}/{}",
+                a.index
+            );
+        }
+    }
+    let mut numbers: Vec<_> = central.iter().map(|c| &c.case_number).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), central.len(), "case numbers are unique");
+}

@@ -1,0 +1,167 @@
+//! What provisioning leaves on the kiosk: `sync/identity.json` (the central system's address,
+//! pinned certificate and public keys, this device's id and site) and `sync/device.key` (the
+//! device's Ed25519 key, mode 0600, never leaves the kiosk).
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+
+use super::SyncError;
+use super::http::{Endpoint, Link};
+use crate::auth;
+use crate::proto::{EnrollRequest, EnrollResponse, ErrorBody};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub central: String,
+    /// SHA-256 of the central system's certificate, as pinned at provisioning.
+    pub fingerprint: String,
+    pub device_id: String,
+    pub site: String,
+    pub catalog_key: String,
+    pub export_key: String,
+    pub provisioned_at: i64,
+}
+
+fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("sync")
+}
+
+impl Identity {
+    pub fn load(data_dir: &Path) -> Result<(Identity, SigningKey), SyncError> {
+        let path = dir(data_dir).join("identity.json");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(SyncError::NotProvisioned);
+            }
+            Err(e) => return Err(SyncError::io(&path, e)),
+        };
+        let id: Identity = serde_json::from_str(&text).map_err(|e| {
+            SyncError::Corrupt(format!(
+                "{} is damaged ({e}); provision the kiosk again",
+                path.display()
+            ))
+        })?;
+        let kpath = dir(data_dir).join("device.key");
+        let bytes = std::fs::read(&kpath).map_err(|e| SyncError::io(&kpath, e))?;
+        let mode = std::fs::metadata(&kpath)
+            .map_err(|e| SyncError::io(&kpath, e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(SyncError::Corrupt(format!(
+                "the device key {} is readable by others (mode {:o}): chmod 600 it",
+                kpath.display(),
+                mode & 0o777
+            )));
+        }
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| {
+            SyncError::Corrupt(format!(
+                "the device key {} is damaged; provision the kiosk again",
+                kpath.display()
+            ))
+        })?;
+        Ok((id, SigningKey::from_bytes(&seed)))
+    }
+
+    fn save(&self, data_dir: &Path, key: &SigningKey) -> Result<(), SyncError> {
+        let d = dir(data_dir);
+        std::fs::create_dir_all(&d).map_err(|e| SyncError::io(&d, e))?;
+        write_atomic(&d.join("device.key"), key.as_bytes(), 0o600)?;
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| SyncError::Corrupt(e.to_string()))?;
+        write_atomic(&d.join("identity.json"), &json, 0o644)
+    }
+
+    pub fn endpoint(&self) -> Result<Endpoint, SyncError> {
+        Endpoint::parse(&self.central).map_err(SyncError::Link)
+    }
+}
+
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SyncError> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(|e| SyncError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| SyncError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| SyncError::io(path, e))?;
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Enrolls this kiosk with the central system at `url` using a one-time `code`. With `pin`
+/// (a certificate SHA-256 the county gave out), the server must present exactly that.
+pub async fn provision(
+    data_dir: &Path,
+    url: &str,
+    code: &str,
+    pin: Option<&str>,
+    app_version: &str,
+    force: bool,
+    now: i64,
+) -> Result<Identity, SyncError> {
+    if !force && let Ok((old, _)) = Identity::load(data_dir) {
+        return Err(SyncError::AlreadyProvisioned(old.device_id, old.site));
+    }
+    let endpoint = Endpoint::parse(url).map_err(SyncError::Link)?;
+    let pin = pin.map(|p| p.trim().trim_start_matches("sha256:").to_ascii_lowercase());
+    let mut link = Link::new(endpoint.clone(), pin);
+    link.connect().await.map_err(SyncError::Link)?;
+    let fingerprint = link
+        .seen_fingerprint()
+        .ok_or_else(|| SyncError::Link("the server presented no certificate".into()))?;
+    let key = auth::new_signing_key();
+    let device_key = auth::public_b64(&key);
+    let req = EnrollRequest {
+        code_id: auth::code_id(code),
+        proof: auth::enroll_proof(code, &fingerprint, &device_key),
+        device_key,
+        app_version: app_version.to_owned(),
+    };
+    let body = serde_json::to_vec(&req).map_err(|e| SyncError::Corrupt(e.to_string()))?;
+    let resp = link
+        .send(
+            "POST",
+            &format!("{}/v1/enroll", endpoint.prefix),
+            &[("content-type", "application/json".into())],
+            body,
+        )
+        .await
+        .map_err(SyncError::Link)?;
+    if resp.status != 201 && resp.status != 200 {
+        let msg = serde_json::from_slice::<ErrorBody>(&resp.body)
+            .map(|e| e.message)
+            .unwrap_or_else(|_| format!("HTTP {}", resp.status));
+        return Err(SyncError::Refused(format!(
+            "the central system refused enrollment: {msg}"
+        )));
+    }
+    let r: EnrollResponse = serde_json::from_slice(&resp.body)
+        .map_err(|e| SyncError::Refused(format!("unreadable enrollment reply: {e}")))?;
+    if !auth::check_server_proof(code, &fingerprint, &r) {
+        return Err(SyncError::ServerProof);
+    }
+    let id = Identity {
+        central: url.trim_end_matches('/').to_owned(),
+        fingerprint,
+        device_id: r.device_id,
+        site: r.site,
+        catalog_key: r.catalog_key,
+        export_key: r.export_key,
+        provisioned_at: now,
+    };
+    id.save(data_dir, &key)?;
+    Ok(id)
+}

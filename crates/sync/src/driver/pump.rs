@@ -1,0 +1,553 @@
+//! The loop: ask the engine, perform its request over the link, feed the answer back, apply
+//! its effects to the store. Runs once (`onevisit sync --once`) or for ever beside the kiosk
+//! UI, on its own thread: nothing here can block a citizen's screen.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use onevisit_store::{CasePayload, Store};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::http::Link;
+use super::identity::Identity;
+use super::{SyncError, catalog, wall_ms};
+use crate::auth::{self, b64};
+use crate::engine::{Action, Config, Effect, Engine, Reply, Request, Stats};
+use crate::proto::{self, Applicant, AttachmentDecl, CaseManifest, Heartbeat, header};
+
+/// Device health the app keeps current for the heartbeat.
+#[derive(Debug, Clone, Default)]
+pub struct Health {
+    pub devices: BTreeMap<String, String>,
+    pub paper_near_end: bool,
+}
+
+/// What the UI and technicians can see of sync, kept current by the loop.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncStatus {
+    pub online: bool,
+    pub last_contact: Option<i64>,
+    pub pending: usize,
+    /// Case being uploaded: bytes at the server, bytes in all.
+    pub uploading: Option<(u64, u64)>,
+    pub last_error: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub app_version: String,
+    pub once: bool,
+    pub config: Config,
+    pub health: Arc<Mutex<Health>>,
+    pub status: Arc<Mutex<SyncStatus>>,
+    /// Seconds between looks at the store for new cases (background mode).
+    pub rescan: Duration,
+}
+
+impl SyncOptions {
+    pub fn new(app_version: &str, once: bool) -> SyncOptions {
+        SyncOptions {
+            app_version: app_version.to_owned(),
+            once,
+            config: Config {
+                once: once.then_some(6),
+                ..Config::default()
+            },
+            health: Arc::default(),
+            status: Arc::default(),
+            rescan: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Delivered {
+    pub case_id: String,
+    pub case_number: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub delivered: Vec<Delivered>,
+    pub refused: Vec<(String, String)>,
+    pub still_queued: usize,
+    pub status_updates: usize,
+    pub catalog_activated: Option<u64>,
+    pub catalog_error: Option<String>,
+    pub error: Option<String>,
+    pub stats: Stats,
+    pub connections: u64,
+}
+
+pub struct Syncer {
+    store: Store,
+    data_dir: PathBuf,
+    id: Identity,
+    key: SigningKey,
+    link: Link,
+    engine: Engine,
+    opts: SyncOptions,
+    /// Server time minus kiosk time, learned from a clock-skew refusal.
+    offset_ms: i64,
+    /// The current case's attachment bytes (decrypted once per case, not per chunk).
+    cache: Option<(String, Vec<Vec<u8>>)>,
+    report: SyncReport,
+}
+
+/// The manifest the central system receives for a stored case.
+pub fn manifest(p: &CasePayload, attachments: &[Vec<u8>]) -> CaseManifest {
+    CaseManifest {
+        theme: p.theme.clone(),
+        submitted_at: p.created_at,
+        answers: p.answers.clone(),
+        applicant: Applicant {
+            name: p.applicant.name.clone(),
+            id_number: p.applicant.id_number.clone(),
+        },
+        form: p.form.clone(),
+        signature: p.signature.as_deref().map(b64),
+        rating: p.rating,
+        attachments: p
+            .materials
+            .iter()
+            .zip(attachments)
+            .enumerate()
+            .map(|(i, ((name, pages), bytes))| AttachmentDecl {
+                index: i as u32,
+                name: name.clone(),
+                pages: *pages,
+                size: bytes.len() as u64,
+                sha256: crate::sha256_hex(bytes),
+            })
+            .collect(),
+    }
+}
+
+const STATUS_SEQ: &str = "sync.status_seq";
+
+impl Syncer {
+    pub fn open(data_dir: &Path, opts: SyncOptions) -> Result<Syncer, SyncError> {
+        let (id, key) = Identity::load(data_dir)?;
+        let store = Store::open(data_dir)?;
+        let status_after = store
+            .kv_get(STATUS_SEQ)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let seed = u64::from_le_bytes(crate::random_bytes::<8>());
+        let engine = Engine::new(
+            opts.config.clone(),
+            seed,
+            status_after,
+            catalog::active_version(data_dir),
+        );
+        let link = Link::new(id.endpoint()?, Some(id.fingerprint.clone()));
+        Ok(Syncer {
+            store,
+            data_dir: data_dir.to_owned(),
+            id,
+            key,
+            link,
+            engine,
+            opts,
+            offset_ms: 0,
+            cache: None,
+            report: SyncReport::default(),
+        })
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.id
+    }
+
+    fn enqueue_pending(&mut self) {
+        match self.store.pending() {
+            Ok(ids) => {
+                for id in ids {
+                    self.engine.enqueue(&id);
+                }
+            }
+            Err(e) => tracing::warn!("sync: cannot list the queue: {e}"),
+        }
+    }
+
+    fn publish_status(&mut self, online: Option<bool>, error: Option<String>) {
+        if let Ok(mut s) = self.opts.status.lock() {
+            if let Some(o) = online {
+                s.online = o;
+                if o {
+                    s.last_contact = Some(wall_ms());
+                }
+            }
+            if error.is_some() {
+                s.last_error = error;
+            }
+            s.pending = self.engine.pending();
+            s.uploading = self.engine.progress().map(|(_, d, a)| (d, a));
+            s.revoked = self.engine.stats().revoked;
+        }
+    }
+
+    /// Runs until done (`once`) or until `stop` turns true.
+    pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> SyncReport {
+        self.enqueue_pending();
+        let mut last_scan = wall_ms();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let now = wall_ms();
+            if !self.opts.once && now - last_scan >= self.opts.rescan.as_millis() as i64 {
+                self.enqueue_pending();
+                last_scan = now;
+            }
+            match self.engine.poll(now) {
+                Action::Done => break,
+                Action::WaitUntil(t) => {
+                    let wait = (t - now).clamp(1, self.opts.rescan.as_millis() as i64);
+                    self.publish_status(None, None);
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                        _ = stop.changed() => {}
+                    }
+                    if !self.opts.once {
+                        self.enqueue_pending();
+                        last_scan = wall_ms();
+                    }
+                }
+                Action::Send(req) => {
+                    let result = self.perform(&req).await;
+                    let online = result.is_ok();
+                    let now = wall_ms();
+                    let fx = self.engine.handle(now, result);
+                    self.apply(now, fx);
+                    self.publish_status(Some(online), None);
+                }
+            }
+        }
+        self.report.stats = self.engine.stats().clone();
+        self.report.connections = self.link.connects;
+        self.report.still_queued = self.store.pending().map(|p| p.len()).unwrap_or(0);
+        if self.report.stats.gave_up && self.report.error.is_none() {
+            self.report.error = Some("the central system could not be reached".into());
+        }
+        self.publish_status(None, None);
+        self.report
+    }
+
+    fn headers(&self, method: &str, pq: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+        let t = wall_ms() + self.offset_ms;
+        vec![
+            (header::DEVICE, self.id.device_id.clone()),
+            (header::TIME, t.to_string()),
+            (
+                header::SIGNATURE,
+                auth::sign_request(&self.key, method, pq, t, body),
+            ),
+        ]
+    }
+
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        mut extra: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> Result<Reply, String> {
+        let pq = format!("{}{path}", self.link.endpoint().prefix);
+        let mut headers = self.headers(method, &pq, &body);
+        headers.append(&mut extra);
+        let resp = self.link.send(method, &pq, &headers, body).await?;
+        let get = |name: &str| {
+            resp.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after_ms = get(header::RETRY_AFTER).and_then(|v| {
+            v.trim().parse::<i64>().map(|s| s * 1000).ok().or_else(|| {
+                // The HTTP-date form.
+                httpdate_ms(&v).map(|t| (t - wall_ms()).max(0))
+            })
+        });
+        Ok(Reply {
+            status: resp.status,
+            upload_offset: get(header::UPLOAD_OFFSET).and_then(|v| v.parse().ok()),
+            retry_after_ms,
+            body: resp.body,
+        })
+    }
+
+    fn local_refusal(message: String) -> Result<Reply, String> {
+        Ok(Reply {
+            status: 422,
+            body: serde_json::to_vec(&proto::ErrorBody {
+                error: "local".into(),
+                message,
+                server_time: None,
+            })
+            .unwrap_or_default(),
+            ..Reply::default()
+        })
+    }
+
+    fn attachments(&mut self, case_id: &str) -> Result<&Vec<Vec<u8>>, String> {
+        if self.cache.as_ref().is_none_or(|(id, _)| id != case_id) {
+            let n = self
+                .store
+                .get(case_id)
+                .map_err(|e| e.to_string())?
+                .materials
+                .len();
+            let mut all = Vec::with_capacity(n);
+            for i in 0..n {
+                all.push(
+                    self.store
+                        .attachment(case_id, i as u32)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            self.cache = Some((case_id.to_owned(), all));
+        }
+        Ok(&self.cache.as_ref().ok_or("cache")?.1)
+    }
+
+    async fn perform(&mut self, req: &Request) -> Result<Reply, String> {
+        let json = || vec![("content-type", "application/json".to_owned())];
+        match req {
+            Request::Heartbeat => {
+                let body = serde_json::to_vec(&self.heartbeat()).unwrap_or_default();
+                self.call("POST", "/v1/heartbeat", json(), body).await
+            }
+            Request::Create { case_id } => {
+                if let Err(e) = self.store.mark_uploading(case_id, wall_ms()) {
+                    tracing::warn!("sync: {e}");
+                }
+                let payload = match self.store.payload(case_id) {
+                    Ok(p) => p,
+                    Err(e) => return Self::local_refusal(format!("cannot read the case: {e}")),
+                };
+                let bytes = match self.attachments(case_id) {
+                    Ok(b) => b.clone(),
+                    Err(e) => {
+                        return Self::local_refusal(format!("cannot read an attachment: {e}"));
+                    }
+                };
+                let body = serde_json::to_vec(&manifest(&payload, &bytes)).unwrap_or_default();
+                self.call("PUT", &format!("/v1/cases/{case_id}"), json(), body)
+                    .await
+            }
+            Request::Head { case_id, index } => {
+                let extra = vec![(header::TUS_RESUMABLE, proto::TUS_VERSION.to_owned())];
+                self.call(
+                    "HEAD",
+                    &format!("/v1/cases/{case_id}/attachments/{index}"),
+                    extra,
+                    Vec::new(),
+                )
+                .await
+            }
+            Request::Patch {
+                case_id,
+                index,
+                offset,
+                len,
+            } => {
+                let chunk = {
+                    let all = match self.attachments(case_id) {
+                        Ok(a) => a,
+                        Err(e) => {
+                            return Self::local_refusal(format!("cannot read an attachment: {e}"));
+                        }
+                    };
+                    let a = all.get(*index as usize).ok_or("no such attachment")?;
+                    let (s, e) = (*offset as usize, (*offset + *len) as usize);
+                    a.get(s..e).ok_or("chunk out of range")?.to_vec()
+                };
+                let extra = vec![
+                    (header::TUS_RESUMABLE, proto::TUS_VERSION.to_owned()),
+                    ("content-type", header::OFFSET_CONTENT_TYPE.to_owned()),
+                    (header::UPLOAD_OFFSET, offset.to_string()),
+                    (
+                        header::UPLOAD_CHECKSUM,
+                        format!("sha256 {}", b64(&Sha256::digest(&chunk))),
+                    ),
+                ];
+                self.call(
+                    "PATCH",
+                    &format!("/v1/cases/{case_id}/attachments/{index}"),
+                    extra,
+                    chunk,
+                )
+                .await
+            }
+            Request::Commit { case_id } => {
+                self.call(
+                    "POST",
+                    &format!("/v1/cases/{case_id}/commit"),
+                    json(),
+                    Vec::new(),
+                )
+                .await
+            }
+            Request::Status { after } => {
+                self.call(
+                    "GET",
+                    &format!("/v1/status?after={after}"),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .await
+            }
+            Request::Catalog { version } => {
+                self.call(
+                    "GET",
+                    &format!("/v1/catalog/{version}"),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .await
+            }
+        }
+    }
+
+    fn heartbeat(&self) -> Heartbeat {
+        let health = self
+            .opts
+            .health
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_default();
+        let (depth, oldest) = self.store.backlog(wall_ms()).unwrap_or((0, None));
+        Heartbeat {
+            app_version: self.opts.app_version.clone(),
+            devices: health.devices,
+            paper_near_end: health.paper_near_end,
+            queue_depth: depth,
+            oldest_queued_age_s: oldest.map(|ms| (ms / 1000).max(0) as u64),
+            disk_free_bytes: onevisit_store::free_bytes(&self.data_dir).unwrap_or(0),
+            catalog_version: catalog::active_version(&self.data_dir),
+        }
+    }
+
+    fn apply(&mut self, now: i64, effects: Vec<Effect>) {
+        for fx in effects {
+            match fx {
+                Effect::Acknowledged {
+                    case_id,
+                    case_number,
+                } => {
+                    if let Err(e) = self.store.mark_acknowledged(&case_id, &case_number, now) {
+                        tracing::error!("sync: cannot record delivery of {case_id}: {e}");
+                    }
+                    tracing::info!(case = %case_id, number = %case_number, "delivered");
+                    self.cache = None;
+                    self.report.delivered.push(Delivered {
+                        case_id,
+                        case_number,
+                    });
+                }
+                Effect::Retrying { case_id, reason } => {
+                    let _ = self.store.mark_failed(&case_id, &reason, now);
+                    tracing::info!(case = %case_id, "sync attempt failed: {reason}");
+                    self.publish_status(None, Some(reason));
+                }
+                Effect::Refused { case_id, reason } => {
+                    let msg = format!("refused by the central system: {reason}");
+                    let _ = self.store.mark_failed(&case_id, &msg, now);
+                    tracing::warn!(case = %case_id, "{msg}");
+                    self.cache = None;
+                    self.report.refused.push((case_id, reason));
+                }
+                Effect::StatusChanges(changes) => {
+                    for c in &changes {
+                        if let Err(e) = self.store.set_remote_status(
+                            &c.case_id,
+                            c.status.as_str(),
+                            c.reason.as_deref(),
+                            c.at,
+                        ) {
+                            tracing::warn!("sync: cannot record a status: {e}");
+                        }
+                    }
+                    self.report.status_updates += changes.len();
+                    if let Some(last) = changes.last() {
+                        let _ = self.store.kv_set(STATUS_SEQ, &last.seq.to_string());
+                    }
+                }
+                Effect::Catalog { version, bundle } => {
+                    match catalog::install(&self.data_dir, &self.id.catalog_key, &bundle) {
+                        Ok(v) => {
+                            tracing::info!(version = v, "catalog activated");
+                            self.report.catalog_activated = Some(v);
+                            self.engine.catalog_result(v, true);
+                        }
+                        Err(e) => {
+                            tracing::error!("catalog version {version} refused: {e}");
+                            self.report.catalog_error = Some(e.to_string());
+                            self.engine.catalog_result(version, false);
+                        }
+                    }
+                }
+                Effect::Revoked { reason } => {
+                    tracing::error!("sync stopped: {reason}");
+                    self.report.error = Some(reason.clone());
+                    self.publish_status(None, Some(reason));
+                }
+                Effect::ServerTime(t) => {
+                    self.offset_ms = t - wall_ms();
+                    tracing::warn!(
+                        offset_ms = self.offset_ms,
+                        "kiosk clock is off; correcting request times"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `Retry-After` as an HTTP date (RFC 9110 IMF-fixdate), in Unix ms.
+fn httpdate_ms(s: &str) -> Option<i64> {
+    // "Sun, 06 Nov 1994 08:49:37 GMT"
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: i64 = parts[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])? as i64
+        + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<i64> = parts[4].split(':').filter_map(|p| p.parse().ok()).collect();
+    if hms.len() != 3 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400) + hms[0] * 3600 + hms[1] * 60 + hms[2]) * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            super::httpdate_ms("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        assert_eq!(super::httpdate_ms("soon"), None);
+    }
+}

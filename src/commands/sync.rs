@@ -1,0 +1,205 @@
+//! `onevisit provision`, `onevisit sync`, `onevisit queue export`, and the background sync
+//! thread of `onevisit run`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use onevisit_store::Store;
+use onevisit_sync::driver::{self, Health, Identity, SyncOptions, SyncStatus, Syncer, usb};
+
+use super::print_json;
+use super::store::{data_dir, now_ms};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")
+}
+
+pub fn provision(
+    flag: &Option<PathBuf>,
+    central: &str,
+    code: &str,
+    pin: Option<&str>,
+    force: bool,
+) -> Result<ExitCode> {
+    let dir = data_dir(flag);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let id = runtime()?.block_on(driver::provision(
+        &dir,
+        central,
+        code,
+        pin,
+        VERSION,
+        force,
+        now_ms(),
+    ))?;
+    println!(
+        "provisioned: device {} at {}\ncentral system {} (certificate SHA-256 {} pinned)",
+        id.device_id, id.site, id.central, id.fingerprint
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sync(flag: &Option<PathBuf>, once: bool, json: bool) -> Result<ExitCode> {
+    let dir = data_dir(flag);
+    let syncer = Syncer::open(&dir, SyncOptions::new(VERSION, once))?;
+    let central = syncer.identity().central.clone();
+    let rt = runtime()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let report = rt.block_on(async move {
+        let run = syncer.run(stop_rx);
+        tokio::pin!(run);
+        tokio::select! {
+            r = &mut run => r,
+            _ = tokio::signal::ctrl_c() => {
+                let _ = stop_tx.send(true);
+                run.await
+            }
+        }
+    });
+    if json {
+        print_json(&report)?;
+    } else {
+        for d in &report.delivered {
+            println!("delivered  {}  → {}", d.case_id, d.case_number);
+        }
+        for (id, why) in &report.refused {
+            println!("refused    {id}: {why}");
+        }
+        if report.status_updates > 0 {
+            println!(
+                "status     {} update(s) from the central system",
+                report.status_updates
+            );
+        }
+        if let Some(v) = report.catalog_activated {
+            println!("catalog    version {v} activated");
+        }
+        if let Some(e) = &report.catalog_error {
+            println!("catalog    refused: {e}");
+        }
+        let s = &report.stats;
+        println!(
+            "{central}: {} delivered, {} still queued; {} requests, {} failed and retried, {} KB of attachments sent ({} KB again after cuts)",
+            report.delivered.len(),
+            report.still_queued,
+            s.requests,
+            s.failures,
+            s.bytes_sent / 1024,
+            s.bytes_resent / 1024
+        );
+        if let Some(e) = &report.error {
+            eprintln!(
+                "error: {e}. The cases stay queued and nothing is lost; sync tries again later."
+            );
+        }
+    }
+    let ok = report.error.is_none() && report.refused.is_empty();
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A one-line progress bar on stderr.
+fn bar(done: u64, total: u64) {
+    let width = 30usize;
+    let frac = if total == 0 {
+        1.0
+    } else {
+        done as f64 / total as f64
+    };
+    let filled = ((frac * width as f64).round() as usize).min(width);
+    eprint!(
+        "\r[{}{}] {:>3}%  {:.1} / {:.1} MB",
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        (frac * 100.0).round() as u32,
+        done as f64 / 1e6,
+        total as f64 / 1e6
+    );
+    let _ = std::io::stderr().flush();
+}
+
+pub fn export(flag: &Option<PathBuf>, dir: &Path, json: bool) -> Result<ExitCode> {
+    let data = data_dir(flag);
+    let (id, key) = Identity::load(&data)?;
+    let mut store = Store::open(&data)?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let summary = usb::export_queue(&mut store, &id, &key, dir, now_ms(), &stamp, bar)?;
+    eprintln!();
+    if json {
+        print_json(&summary)?;
+    } else {
+        println!(
+            "wrote {} case(s), {:.1} MB, to {}\nTake it to the county: `onevisit-central import {}`. The cases stay queued here until the central system confirms them online.",
+            summary.cases,
+            summary.bytes as f64 / 1e6,
+            summary.path.display(),
+            summary
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Background sync for `onevisit run`: its own thread and runtime, so the UI never waits on
+/// the network. `None` (with a log line) when the kiosk is not provisioned.
+pub struct Background {
+    // The screens of issue 8 read these (sync state on the attract screen, device health).
+    #[allow(dead_code)]
+    pub status: Arc<Mutex<SyncStatus>>,
+    #[allow(dead_code)]
+    pub health: Arc<Mutex<Health>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn background(flag: &Option<PathBuf>) -> Option<Background> {
+    let dir = data_dir(flag);
+    let opts = SyncOptions::new(VERSION, false);
+    let (status, health) = (opts.status.clone(), opts.health.clone());
+    let syncer = match Syncer::open(&dir, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("sync off: {e}");
+            return None;
+        }
+    };
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || match runtime() {
+            Ok(rt) => {
+                rt.block_on(syncer.run(stop_rx));
+            }
+            Err(e) => tracing::error!("sync off: {e}"),
+        })
+        .ok()?;
+    Some(Background {
+        status,
+        health,
+        stop,
+        thread: Some(thread),
+    })
+}
