@@ -25,7 +25,8 @@ fn figure(before: u32, after: u32) -> Figure {
 
 pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<ExitCode> {
     // Sync runs beside the UI on its own thread; it stops when this returns.
-    let _sync = crate::commands::sync::background(data_flag);
+    let sync = crate::commands::sync::background(data_flag);
+    let health = sync.as_ref().map(|s| s.health.clone());
     let dir = catalog_dir::resolve(catalog_flag);
     let (catalog, _calendar) = catalog_dir::load(&dir)?;
     let table = stats(&catalog)?;
@@ -78,6 +79,7 @@ pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Resul
     ));
     kiosk.set_simulation(devices.borrow().simulated());
     show_reader(&kiosk, &devices.borrow().view());
+    report_health(&health, &devices.borrow().view());
     let d = devices.clone();
     kiosk.on_simulation_key(move |key| d.borrow_mut().simulation_key(&key));
     // Device events arrive on driver threads; the UI picks them up here, never waiting.
@@ -90,11 +92,30 @@ pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Resul
         move || {
             if let (Some(w), Some(view)) = (weak.upgrade(), d.borrow_mut().poll()) {
                 show_reader(&w.global::<Kiosk>(), &view);
+                report_health(&health, &view);
             }
         },
     );
     window.run().context("running the kiosk window")?;
+    drop(sync);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The reader's state, for the heartbeat the central system sees.
+fn report_health(
+    health: &Option<std::sync::Arc<std::sync::Mutex<onevisit_sync::driver::Health>>>,
+    view: &ReaderView,
+) {
+    if let Some(h) = health
+        && let Ok(mut h) = h.lock()
+    {
+        let state = if view.ok {
+            "ok".to_owned()
+        } else {
+            format!("error: {}", view.status)
+        };
+        h.devices.insert("reader".into(), state);
+    }
 }
 
 fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {

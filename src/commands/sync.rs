@@ -157,10 +157,9 @@ pub fn export(flag: &Option<PathBuf>, dir: &Path, json: bool) -> Result<ExitCode
 /// Background sync for `onevisit run`: its own thread and runtime, so the UI never waits on
 /// the network. `None` (with a log line) when the kiosk is not provisioned.
 pub struct Background {
-    // The screens of issue 8 read these (sync state on the attract screen, device health).
+    // The screens of issue 8 read this (sync state on the attract screen, "my cases").
     #[allow(dead_code)]
     pub status: Arc<Mutex<SyncStatus>>,
-    #[allow(dead_code)]
     pub health: Arc<Mutex<Health>>,
     stop: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,

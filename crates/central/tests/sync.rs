@@ -163,3 +163,41 @@ fn a_kiosk_restart_mid_upload_resumes_where_it_stopped() {
     );
     assert_delivered_exactly_once(&w, &ids);
 }
+
+#[test]
+fn connections_that_die_after_a_few_kilobytes_still_deliver_everything() {
+    let w = World::new();
+    let ids = w.add_cases(&[&[250_000, 1_000], &[80_000]]);
+    let p = w.proxy(Config {
+        cut_after_bytes: Some(90_000),
+        latency: Some(Duration::from_millis(5)),
+        ..Config::default()
+    });
+    let mut opts = SyncOptions::new("test", true);
+    opts.config.once = Some(50);
+    let r = w.sync_with(opts);
+    assert_eq!(r.delivered.len(), 2, "{r:?}");
+    assert!(
+        p.get(|c| &c.connections) >= 4,
+        "each connection carried at most 90 kB"
+    );
+    assert_delivered_exactly_once(&w, &ids);
+}
+
+#[test]
+fn personal_data_is_purged_once_delivered_and_retention_ends() {
+    let w = World::new();
+    let ids = w.add_cases(&[&[1_000]]);
+    let mut opts = SyncOptions::new("test", true);
+    opts.retention_ms = 0;
+    assert_eq!(w.sync_with(opts.clone()).delivered.len(), 1);
+    // The next run (here at once; on a kiosk after 7 days) purges it.
+    w.sync_with(opts);
+    let s = w.store();
+    let c = s.get(&ids[0]).unwrap();
+    assert_eq!(c.summary.state, SyncState::Purged);
+    assert!(c.summary.applicant.is_none());
+    assert!(s.attachment(&ids[0], 0).is_err());
+    // The central system still has it.
+    assert_eq!(w.central_cases()[0].state, "committed");
+}

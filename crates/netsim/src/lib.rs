@@ -317,9 +317,14 @@ async fn read_body<R: AsyncRead + Unpin>(
     pace_slot: Option<(&Mutex<Instant>, Option<u64>)>,
     counters: &[&AtomicU64],
 ) -> std::io::Result<Vec<u8>> {
-    // Counted as they arrive, so a body cut short still counts what came through.
+    // Counted as they arrive, so a body cut short still counts what came through. Bytes that
+    // came in with the head are paced now: the link must not carry them for free.
+    let early = buf.len().min(n);
     for c in counters {
-        c.fetch_add(buf.len().min(n) as u64, Ordering::Relaxed);
+        c.fetch_add(early as u64, Ordering::Relaxed);
+    }
+    if let Some((slot, rate)) = pace_slot {
+        pace(slot, rate, early).await;
     }
     while buf.len() < n {
         let mut tmp = [0u8; 4096];

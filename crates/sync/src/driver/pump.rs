@@ -47,6 +47,8 @@ pub struct SyncOptions {
     pub status: Arc<Mutex<SyncStatus>>,
     /// Seconds between looks at the store for new cases (background mode).
     pub rescan: Duration,
+    /// How long personal data stays after delivery (for reprinting a receipt).
+    pub retention_ms: i64,
 }
 
 impl SyncOptions {
@@ -61,6 +63,7 @@ impl SyncOptions {
             health: Arc::default(),
             status: Arc::default(),
             rescan: Duration::from_secs(5),
+            retention_ms: onevisit_store::DEFAULT_RETENTION_MS,
         }
     }
 }
@@ -129,6 +132,8 @@ pub fn manifest(p: &CasePayload, attachments: &[Vec<u8>]) -> CaseManifest {
 }
 
 const STATUS_SEQ: &str = "sync.status_seq";
+/// How often delivered cases past their retention are purged of personal data.
+const PURGE_EVERY_MS: i64 = 60 * 60 * 1000;
 
 impl Syncer {
     pub fn open(data_dir: &Path, opts: SyncOptions) -> Result<Syncer, SyncError> {
@@ -196,11 +201,16 @@ impl Syncer {
     pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> SyncReport {
         self.enqueue_pending();
         let mut last_scan = wall_ms();
+        let mut last_purge: Option<i64> = None;
         loop {
             if *stop.borrow() {
                 break;
             }
             let now = wall_ms();
+            if last_purge.is_none_or(|t| now - t >= PURGE_EVERY_MS) {
+                self.purge(now);
+                last_purge = Some(now);
+            }
             if !self.opts.once && now - last_scan >= self.opts.rescan.as_millis() as i64 {
                 self.enqueue_pending();
                 last_scan = now;
@@ -237,6 +247,15 @@ impl Syncer {
         }
         self.publish_status(None, None);
         self.report
+    }
+
+    /// Personal data of delivered cases goes once retention ends (the central system has it).
+    fn purge(&mut self, now: i64) {
+        match self.store.purge(now, self.opts.retention_ms) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cases = n, "purged personal data of delivered cases"),
+            Err(e) => tracing::warn!("sync: purge failed: {e}"),
+        }
     }
 
     fn headers(&self, method: &str, pq: &str, body: &[u8]) -> Vec<(&'static str, String)> {

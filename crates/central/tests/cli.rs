@@ -1,0 +1,58 @@
+//! `onevisit-central` from the command line: the officers' and administrators' contract.
+
+use std::process::Command;
+
+fn central(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_onevisit-central"));
+    c.arg("--data").arg(dir);
+    c
+}
+
+fn run(c: &mut Command) -> (bool, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn officers_commands() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let (ok, code, err) = run(central(d).args(["enroll-code", "--site", "城关镇"]));
+    assert!(ok, "{err}");
+    let code = code.trim();
+    assert_eq!(code.len(), 19, "{code}");
+    assert!(err.contains("onevisit provision"), "{err}");
+    let (ok, fp, _) = run(central(d).arg("fingerprint"));
+    assert!(ok && fp.trim().len() == 64 && err.contains(fp.trim()));
+
+    let (ok, out, _) = run(central(d).args(["cases", "list", "--json"]));
+    assert!(ok);
+    assert_eq!(out.trim(), "[]");
+    let (ok, _, err) = run(central(d).args(["cases", "set-status", "2026-000001", "approved"]));
+    assert!(!ok && err.contains("no case"), "{err}");
+    let (ok, _, err) = run(central(d).args(["cases", "set-status", "x", "done"]));
+    assert!(
+        !ok && err.contains("ready_for_pickup"),
+        "lists the statuses: {err}"
+    );
+    let (ok, _, err) = run(central(d).args(["cases", "set-status", "x", "rejected"]));
+    assert!(!ok && err.contains("--reason"), "{err}");
+    let (ok, _, err) = run(central(d).args(["devices", "revoke", "kiosk-nope"]));
+    assert!(!ok && err.contains("no device"), "{err}");
+
+    let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let (ok, out, err) = run(central(d).args(["catalog", "publish"]).arg(&catalog));
+    assert!(ok, "{err}");
+    assert!(out.contains("version 1"));
+    let (ok, _, err) = run(central(d).args(["catalog", "publish", "/nonexistent"]));
+    assert!(!ok && err.contains("/nonexistent"), "{err}");
+
+    let junk = d.join("junk.ovx");
+    std::fs::write(&junk, b"not a bundle").unwrap();
+    let (ok, _, err) = run(central(d).arg("import").arg(&junk));
+    assert!(!ok && err.contains("not a OneVisit export bundle"), "{err}");
+}

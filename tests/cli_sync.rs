@@ -1,0 +1,178 @@
+//! `onevisit provision`, `sync --once` and `queue export` against a real central system on
+//! 127.0.0.1, including a sync process killed mid-upload.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn bin(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_onevisit"));
+    c.arg("--data-dir")
+        .arg(dir)
+        .env("ONEVISIT_CATALOG", "catalog");
+    c
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("onevisit-cli-sync-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn code(central: &Path) -> String {
+    let conn = onevisit_central::db::open(central).unwrap();
+    onevisit_central::admin::enroll_code(&conn, "城关镇便民服务中心", onevisit_central::now_ms())
+        .unwrap()
+}
+
+fn run(c: &mut Command) -> (bool, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn provision_sync_and_export_from_the_command_line() {
+    let (cdir, kdir, usb) = (temp("c1"), temp("k1"), temp("usb1"));
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let (ok, _, err) = run(bin(&kdir).args(["sync", "--once"]));
+    assert!(!ok && err.contains("onevisit provision"), "{err}");
+
+    let code = code(&cdir);
+    let (ok, out, err) =
+        run(bin(&kdir).args(["provision", "--central", &central.url(), "--code", &code]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("城关镇便民服务中心") && out.contains(&central.fingerprint),
+        "{out}"
+    );
+    let (ok, _, err) =
+        run(bin(&kdir).args(["provision", "--central", &central.url(), "--code", &code]));
+    assert!(!ok && err.contains("--force"), "{err}");
+
+    assert!(run(bin(&kdir).args(["case", "submit-sample", "--count", "2"])).0);
+    let (ok, out, err) = run(bin(&kdir).args(["sync", "--once", "--json"]));
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["delivered"].as_array().unwrap().len(), 2, "{report}");
+    let (_, out, _) = run(bin(&kdir).args(["queue", "list", "--json"]));
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(list.iter().all(|c| c["state"] == "acknowledged"));
+
+    assert!(run(bin(&kdir).args(["case", "submit-sample", "--count", "1"])).0);
+    let (ok, out, err) = run(bin(&kdir).args(["queue", "export"]).arg(&usb).arg("--json"));
+    assert!(ok, "{err}");
+    assert!(err.contains("100%"), "a progress bar: {err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["cases"], 1);
+    let path = PathBuf::from(summary["path"].as_str().unwrap());
+    let keys = onevisit_central::keys::Keys::load_or_create(&cdir).unwrap();
+    let mut conn = onevisit_central::db::open(&cdir).unwrap();
+    let r = onevisit_central::admin::import(&mut conn, &cdir, &keys, &path, 1).unwrap();
+    assert_eq!(r.imported, 1);
+    let (ok, out, _) = run(bin(&kdir).args(["sync", "--once", "--json"]));
+    assert!(ok);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["delivered"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        report["stats"]["bytes_sent"], 0,
+        "already there: nothing uploaded again"
+    );
+    assert_eq!(onevisit_central::admin::list_cases(&conn).unwrap().len(), 3);
+    for d in [cdir, kdir, usb] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn a_sync_killed_mid_upload_resumes_instead_of_starting_over() {
+    let (cdir, kdir) = (temp("c2"), temp("k2"));
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let proxy = onevisit_netsim::Proxy::start(
+        central.addr,
+        &cdir.join("tls/cert.pem"),
+        &cdir.join("tls/key.pem"),
+        onevisit_netsim::Config {
+            rate: Some(300_000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let code = code(&cdir);
+    assert!(run(bin(&kdir).args(["provision", "--central", &proxy.url(), "--code", &code])).0);
+    let size = 2_000_000;
+    let pdf: Vec<u8> = (0..size)
+        .map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let id = onevisit_store::Store::open(&kdir)
+        .unwrap()
+        .commit(
+            &onevisit_store::NewCase {
+                theme: "open-restaurant".into(),
+                answers: BTreeMap::new(),
+                applicant: onevisit_store::Applicant {
+                    name: "测试丁".into(),
+                    id_number: "11010519491231002X".into(),
+                },
+                form: BTreeMap::new(),
+                materials: vec![onevisit_store::NewMaterial {
+                    name: "平面图".into(),
+                    pages: 1,
+                    pdf,
+                }],
+                signature: None,
+                rating: None,
+            },
+            1,
+        )
+        .unwrap();
+    let mut child = bin(&kdir)
+        .args(["sync", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let conn = onevisit_central::db::open(&cdir).unwrap();
+    let received = || -> u64 {
+        onevisit_central::admin::list_cases(&conn)
+            .unwrap()
+            .first()
+            .map_or(0, |c| c.attachments[0].received)
+    };
+    let start = Instant::now();
+    while received() < 500_000 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "upload did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let had = received();
+    assert!(had < size as u64, "killed too late");
+    let sent_before = proxy.get(|c| &c.patch_body_bytes);
+    let (ok, out, err) = run(bin(&kdir).args(["sync", "--once", "--json"]));
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["delivered"][0]["case_id"], id.as_str());
+    let sent_after = proxy.get(|c| &c.patch_body_bytes) - sent_before;
+    assert!(
+        sent_after <= size as u64 - had + 64 * 1024,
+        "after the restart {sent_after} bytes were sent; the server already had {had} of {size}"
+    );
+    let cases = onevisit_central::admin::list_cases(&conn).unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].state, "committed");
+    drop(proxy);
+    for d in [cdir, kdir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
