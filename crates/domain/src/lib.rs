@@ -6,8 +6,10 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod id_number;
 pub mod mask;
 pub mod plan;
+pub mod session;
 pub mod stats;
 mod text;
 

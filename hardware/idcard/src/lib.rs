@@ -7,7 +7,7 @@
 pub mod card;
 pub mod command;
 pub mod frame;
-pub mod id_number;
+pub use onevisit_domain::id_number;
 pub use onevisit_domain::mask;
 pub mod nation;
 pub mod reader;

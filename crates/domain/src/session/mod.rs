@@ -1,0 +1,756 @@
+//! The kiosk session: the citizen's whole journey as a pure state machine.
+//!
+//! The UI shows [`Session`]'s state and sends it [`Event`]s; the session answers with
+//! [`Action`]s for the composition root to carry out (commit the case, print, speak, wipe).
+//! Time comes in as `now` (milliseconds); nothing here touches a device, file or clock. The
+//! journey itself — which screen follows which, what back means, when the kiosk gives up on an
+//! absent citizen — lives here and nowhere else, so it is tested without a window.
+
+mod form;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Theme};
+use crate::plan::{Answers, Plan, plan};
+pub use form::{FieldError, validate_field};
+
+pub type Millis = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Which screen the citizen sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "screen", content = "index", rename_all = "snake_case")]
+pub enum Screen {
+    Attract,
+    Themes,
+    /// The n-th situational question.
+    Question(usize),
+    Materials,
+    Identify,
+    ManualId,
+    Form,
+    /// Scanning the n-th material that must be scanned.
+    Scan(usize),
+    Sign,
+    Review,
+    Receipt,
+    Rate,
+    Done,
+    MyCases,
+}
+
+/// How the applicant was identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    IdCard,
+    Mrz,
+    Manual,
+}
+
+/// The applicant, as read or typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub id_number: String,
+    pub sex: Option<String>,
+    pub nation: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth: Option<String>,
+    pub address: Option<String>,
+    pub source: IdSource,
+}
+
+/// One captured page: its quality verdict and its bytes (opaque to the session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub ok: bool,
+    /// What the citizen should do if it is not ok ("hold the page flat", …).
+    pub advice: String,
+    pub data: Vec<u8>,
+}
+
+/// Where the receipt stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptState {
+    NotYet,
+    Printing,
+    Printed,
+    /// The printer failed: the QR code is on screen; reprint later from "my cases".
+    Failed(String),
+}
+
+/// A case earlier submitted by the person at the kiosk, for "my cases".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EarlierCase {
+    pub case_id: String,
+    pub theme: String,
+    pub submitted_at: Millis,
+    pub number: Option<String>,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Everything the kiosk commits for a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub theme: String,
+    pub answers: Answers,
+    pub applicant: Person,
+    pub form: BTreeMap<String, String>,
+    /// Per material to scan: (material id, name in Chinese, pages).
+    pub materials: Vec<(String, String, Vec<Page>)>,
+    pub signature: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Any touch on the screen: the citizen is still there.
+    Touch,
+    Start,
+    ToggleLanguage,
+    ToggleElderly,
+    /// The presence sensor saw someone.
+    Presence,
+    /// "Read this screen aloud".
+    ReadAloud,
+    ChooseTheme(String),
+    Answer {
+        key: String,
+        value: String,
+    },
+    Back,
+    Next,
+    CardRead(Person),
+    MrzRead(Person),
+    UseManualEntry,
+    ManualEntry {
+        name: String,
+        id_number: String,
+    },
+    SetField {
+        key: String,
+        value: String,
+    },
+    PageCaptured(Page),
+    RetakeLastPage,
+    MaterialDone,
+    Signed(Vec<u8>),
+    ClearSignature,
+    Submit,
+    Committed {
+        case_id: String,
+        due_date: String,
+    },
+    CommitFailed(String),
+    Printed,
+    PrintFailed(String),
+    Reprint,
+    Rate(u8),
+    Comment(String),
+    FinishRating,
+    OpenMyCases,
+    CasesFound(Vec<EarlierCase>),
+    /// "Yes, I am still here" on the idle warning.
+    StillHere,
+    /// Time passes (the UI sends this every few hundred milliseconds).
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Commit(Box<Draft>),
+    Print {
+        case_id: String,
+        reprint: bool,
+    },
+    RecordRating {
+        case_id: String,
+        rating: u8,
+        comment: Option<String>,
+    },
+    LookupCases {
+        id_number: String,
+    },
+    /// Read this text aloud (elderly mode, or on request).
+    Speak(String),
+    /// Forget everything personal, in memory and on screen.
+    Wipe,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// No touch for this long → "are you still there?".
+    pub idle_ms: Millis,
+    /// The warning's countdown before the session is wiped.
+    pub countdown_ms: Millis,
+    /// How long the final screen stays.
+    pub done_ms: Millis,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            idle_ms: 90_000,
+            countdown_ms: 15_000,
+            done_ms: 10_000,
+        }
+    }
+}
+
+/// A notice for the citizen, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Notice {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Notice {
+        Notice {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+pub struct Session {
+    cfg: Config,
+    pub screen: Screen,
+    history: Vec<Screen>,
+    pub lang: Lang,
+    pub elderly: bool,
+    pub theme: Option<String>,
+    pub answers: Answers,
+    pub plan: Option<Plan>,
+    pub applicant: Option<Person>,
+    pub form: BTreeMap<String, String>,
+    pub field_errors: BTreeMap<String, FieldError>,
+    /// Pages per material to scan, in the order of [`Session::to_scan`].
+    pub pages: Vec<Vec<Page>>,
+    pub signature: Option<Vec<u8>>,
+    pub submitting: bool,
+    pub case_id: Option<String>,
+    pub due_date: Option<String>,
+    pub receipt: ReceiptState,
+    pub rating: Option<u8>,
+    pub comment: String,
+    pub my_cases: Option<Vec<EarlierCase>>,
+    pub notice: Option<Notice>,
+    last_touch: Millis,
+    /// When the "still there?" countdown started.
+    pub warning_since: Option<Millis>,
+    done_since: Option<Millis>,
+    /// Taps the citizen made (not typing or scanning): the journey's cost in touches.
+    pub touches: u32,
+}
+
+impl Session {
+    pub fn new(cfg: Config, now: Millis) -> Session {
+        Session {
+            cfg,
+            screen: Screen::Attract,
+            history: Vec::new(),
+            lang: Lang::Zh,
+            elderly: false,
+            theme: None,
+            answers: Answers::new(),
+            plan: None,
+            applicant: None,
+            form: BTreeMap::new(),
+            field_errors: BTreeMap::new(),
+            pages: Vec::new(),
+            signature: None,
+            submitting: false,
+            case_id: None,
+            due_date: None,
+            receipt: ReceiptState::NotYet,
+            rating: None,
+            comment: String::new(),
+            my_cases: None,
+            notice: None,
+            last_touch: now,
+            warning_since: None,
+            done_since: None,
+            touches: 0,
+        }
+    }
+
+    /// Seconds left on the idle countdown, if it is showing.
+    pub fn countdown(&self, now: Millis) -> Option<u32> {
+        self.warning_since
+            .map(|t| ((self.cfg.countdown_ms - (now - t)).max(0) as f64 / 1000.0).ceil() as u32)
+    }
+
+    fn theme_of<'c>(&self, catalog: &'c Catalog) -> Option<&'c Theme> {
+        catalog.theme(self.theme.as_deref()?)
+    }
+
+    /// The materials the citizen scans here (paper they bring), as (id, zh name, en name).
+    pub fn to_scan(&self) -> Vec<(String, String, String)> {
+        self.plan
+            .as_ref()
+            .map(|p| {
+                p.materials
+                    .iter()
+                    .filter(|m| crate::plan::must_bring(m.obtain))
+                    .map(|m| (m.id.clone(), m.name.zh.clone(), m.name.en.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn go(&mut self, to: Screen) {
+        if to != self.screen {
+            self.history.push(self.screen);
+            self.screen = to;
+        }
+        self.notice = None;
+    }
+
+    fn wipe(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        let (lang, cfg) = (Lang::Zh, self.cfg.clone());
+        *self = Session::new(cfg, now);
+        self.lang = lang;
+        fx.push(Action::Wipe);
+    }
+
+    /// Handles one event at `now`.
+    pub fn handle(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
+        let mut fx = Vec::new();
+        let before = self.screen;
+        let is_tap = !matches!(
+            event,
+            Event::Tick
+                | Event::Presence
+                | Event::CardRead(_)
+                | Event::MrzRead(_)
+                | Event::PageCaptured(_)
+                | Event::Signed(_)
+                | Event::SetField { .. }
+                | Event::ManualEntry { .. }
+                | Event::Comment(_)
+                | Event::Committed { .. }
+                | Event::CommitFailed(_)
+                | Event::Printed
+                | Event::PrintFailed(_)
+                | Event::CasesFound(_)
+                | Event::Touch
+        );
+        if !matches!(
+            event,
+            Event::Tick
+                | Event::Committed { .. }
+                | Event::CommitFailed(_)
+                | Event::Printed
+                | Event::PrintFailed(_)
+                | Event::CasesFound(_)
+        ) {
+            // The citizen did something: they are here.
+            self.last_touch = now;
+            self.warning_since = None;
+        }
+        if is_tap {
+            self.touches += 1;
+        }
+        match event {
+            Event::Tick => self.tick(now, &mut fx),
+            Event::Touch | Event::StillHere => {}
+            Event::Presence => {}
+            Event::ToggleLanguage => {
+                self.lang = match self.lang {
+                    Lang::Zh => Lang::En,
+                    Lang::En => Lang::Zh,
+                }
+            }
+            Event::ToggleElderly => {
+                self.elderly = !self.elderly;
+                if self.elderly {
+                    fx.push(Action::Speak(self.spoken(catalog)));
+                }
+            }
+            Event::ReadAloud => fx.push(Action::Speak(self.spoken(catalog))),
+            Event::Start if self.screen == Screen::Attract => self.go(Screen::Themes),
+            Event::OpenMyCases if self.screen == Screen::Attract => self.go(Screen::MyCases),
+            Event::ChooseTheme(id) if self.screen == Screen::Themes => {
+                if let Some(theme) = catalog.theme(&id) {
+                    self.theme = Some(theme.id.clone());
+                    self.answers.clear();
+                    self.plan = None;
+                    if theme.questions.is_empty() {
+                        self.make_plan(catalog);
+                        self.go(Screen::Materials);
+                    } else {
+                        self.go(Screen::Question(0));
+                    }
+                }
+            }
+            Event::Answer { key, value } => {
+                if let Screen::Question(i) = self.screen
+                    && let Some(theme) = self.theme_of(catalog)
+                    && let Some(q) = theme.questions.get(i)
+                    && q.key == key
+                    && q.option(&value).is_some()
+                {
+                    let n = theme.questions.len();
+                    self.answers.insert(key, value);
+                    if i + 1 < n {
+                        self.go(Screen::Question(i + 1));
+                    } else {
+                        self.make_plan(catalog);
+                        self.go(Screen::Materials);
+                    }
+                }
+            }
+            Event::Back => self.back(now, &mut fx),
+            Event::Next => self.next(),
+            Event::CardRead(p) | Event::MrzRead(p) => self.identified(p, &mut fx),
+            Event::UseManualEntry if self.screen == Screen::Identify => self.go(Screen::ManualId),
+            Event::ManualEntry { name, id_number } if self.screen == Screen::ManualId => {
+                let name = name.trim().to_owned();
+                let id = id_number.trim().to_ascii_uppercase();
+                if name.chars().count() < 2 {
+                    self.notice = Some(Notice::new("请输入姓名", "Please enter your name"));
+                } else if !crate::id_number::is_valid_gb11643(&id) {
+                    self.notice = Some(Notice::new(
+                        "身份证号码不正确，请核对后重新输入（18位，最后一位可能是X）",
+                        "This ID number is not valid: check it and type it again (18 characters, the last may be X)",
+                    ));
+                } else {
+                    let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
+                    self.identified(
+                        Person {
+                            name,
+                            sex: Some(
+                                if id.as_bytes()[16] % 2 == 1 {
+                                    "男"
+                                } else {
+                                    "女"
+                                }
+                                .into(),
+                            ),
+                            birth: Some(birth),
+                            id_number: id,
+                            nation: None,
+                            address: None,
+                            source: IdSource::Manual,
+                        },
+                        &mut fx,
+                    );
+                }
+            }
+            Event::SetField { key, value } if self.screen == Screen::Form => {
+                self.field_errors.remove(&key);
+                self.form.insert(key, value);
+            }
+            Event::PageCaptured(page) => {
+                if let Screen::Scan(i) = self.screen
+                    && let Some(pages) = self.pages.get_mut(i)
+                {
+                    if !page.ok {
+                        self.notice = Some(Notice::new(page.advice.clone(), page.advice.clone()));
+                    }
+                    pages.push(page);
+                }
+            }
+            Event::RetakeLastPage => {
+                if let Screen::Scan(i) = self.screen
+                    && let Some(pages) = self.pages.get_mut(i)
+                {
+                    pages.pop();
+                }
+            }
+            Event::MaterialDone => {
+                if let Screen::Scan(i) = self.screen {
+                    let good = self.pages.get(i).is_some_and(|p| p.iter().any(|p| p.ok));
+                    if !good {
+                        self.notice = Some(Notice::new(
+                            "请先拍摄这份材料（至少一页清晰的）",
+                            "Please capture this material first (at least one clear page)",
+                        ));
+                    } else if i + 1 < self.pages.len() {
+                        self.go(Screen::Scan(i + 1));
+                    } else {
+                        self.go(Screen::Sign);
+                    }
+                }
+            }
+            Event::Signed(png) if self.screen == Screen::Sign => {
+                self.signature = Some(png);
+            }
+            Event::ClearSignature => self.signature = None,
+            Event::Submit if self.screen == Screen::Review && !self.submitting => {
+                if let Some(d) = self.draft(catalog) {
+                    self.submitting = true;
+                    fx.push(Action::Commit(Box::new(d)));
+                }
+            }
+            Event::Committed { case_id, due_date } if self.submitting => {
+                self.submitting = false;
+                self.case_id = Some(case_id.clone());
+                self.due_date = Some(due_date);
+                self.receipt = ReceiptState::Printing;
+                // Submitted: back can no longer undo it.
+                self.history.clear();
+                self.screen = Screen::Receipt;
+                fx.push(Action::Print {
+                    case_id,
+                    reprint: false,
+                });
+            }
+            Event::CommitFailed(msg) => {
+                self.submitting = false;
+                self.notice = Some(Notice::new(
+                    format!("提交未成功：{msg}。您的资料仍在，请稍后再试或联系工作人员。"),
+                    format!(
+                        "The application could not be saved: {msg}. Nothing is lost; try again or ask staff."
+                    ),
+                ));
+            }
+            Event::Printed => self.receipt = ReceiptState::Printed,
+            Event::PrintFailed(why) => self.receipt = ReceiptState::Failed(why),
+            Event::Reprint => {
+                if let Some(id) = &self.case_id {
+                    self.receipt = ReceiptState::Printing;
+                    fx.push(Action::Print {
+                        case_id: id.clone(),
+                        reprint: true,
+                    });
+                }
+            }
+            Event::Rate(n) if self.screen == Screen::Rate && (1..=5).contains(&n) => {
+                self.rating = Some(n);
+            }
+            Event::Comment(c) => self.comment = c,
+            Event::FinishRating if self.screen == Screen::Rate => {
+                if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
+                    let comment = self.comment.trim();
+                    fx.push(Action::RecordRating {
+                        case_id: id.clone(),
+                        rating: r,
+                        comment: (!comment.is_empty()).then(|| comment.to_owned()),
+                    });
+                }
+                self.screen = Screen::Done;
+                self.done_since = Some(now);
+            }
+            Event::CasesFound(list) => self.my_cases = Some(list),
+            _ => {}
+        }
+        // Elderly mode reads each new screen aloud.
+        if self.elderly && self.screen != before {
+            fx.push(Action::Speak(self.spoken(catalog)));
+        }
+        fx
+    }
+
+    fn tick(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        if self.screen == Screen::Attract {
+            return;
+        }
+        if let Some(t) = self.done_since
+            && now - t >= self.cfg.done_ms
+        {
+            self.wipe(now, fx);
+            return;
+        }
+        match self.warning_since {
+            None if now - self.last_touch >= self.cfg.idle_ms && !self.submitting => {
+                self.warning_since = Some(now);
+            }
+            Some(t) if now - t >= self.cfg.countdown_ms => self.wipe(now, fx),
+            _ => {}
+        }
+    }
+
+    fn back(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        match self.screen {
+            Screen::Receipt | Screen::Rate | Screen::Done => {}
+            _ if self.submitting => {}
+            Screen::Themes | Screen::MyCases => self.wipe(now, fx),
+            _ => {
+                if let Some(prev) = self.history.pop() {
+                    self.screen = prev;
+                    self.notice = None;
+                    if prev == Screen::Attract {
+                        self.wipe(now, fx);
+                    }
+                }
+            }
+        }
+    }
+
+    fn next(&mut self) {
+        match self.screen {
+            Screen::Materials => {
+                if self.applicant.is_some() {
+                    self.enter_form();
+                } else {
+                    self.go(Screen::Identify);
+                }
+            }
+            Screen::Form => {
+                let fields = self
+                    .plan
+                    .as_ref()
+                    .map(|p| p.fields.clone())
+                    .unwrap_or_default();
+                self.field_errors.clear();
+                for f in &fields {
+                    let v = self.form.get(&f.key).map(String::as_str).unwrap_or("");
+                    if let Err(e) = validate_field(f.kind, v) {
+                        self.field_errors.insert(f.key.clone(), e);
+                    }
+                }
+                if self.field_errors.is_empty() {
+                    let n = self.to_scan().len();
+                    self.pages.resize(n, Vec::new());
+                    self.go(if n > 0 { Screen::Scan(0) } else { Screen::Sign });
+                } else {
+                    self.notice = Some(Notice::new(
+                        "有几项需要补充或更正，已用红色标出",
+                        "Some entries need completing or correcting (marked in red)",
+                    ));
+                }
+            }
+            Screen::Sign => {
+                if self.signature.is_some() {
+                    self.go(Screen::Review);
+                } else {
+                    self.notice = Some(Notice::new("请在框内签名", "Please sign in the box"));
+                }
+            }
+            Screen::Receipt => self.go(Screen::Rate),
+            _ => {}
+        }
+    }
+
+    fn make_plan(&mut self, catalog: &Catalog) {
+        if let Some(t) = &self.theme {
+            self.plan = plan(catalog, t, &self.answers).ok();
+        }
+    }
+
+    fn identified(&mut self, p: Person, fx: &mut Vec<Action>) {
+        match self.screen {
+            // Placing the card to start: remembered, the journey begins.
+            Screen::Attract => {
+                self.applicant = Some(p);
+                self.go(Screen::Themes);
+            }
+            Screen::Identify | Screen::ManualId => {
+                self.applicant = Some(p);
+                self.enter_form();
+            }
+            Screen::MyCases => {
+                fx.push(Action::LookupCases {
+                    id_number: p.id_number.clone(),
+                });
+                self.applicant = Some(p);
+                self.my_cases = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The form, pre-filled from the applicant where the plan says so.
+    fn enter_form(&mut self) {
+        if let (Some(plan), Some(p)) = (&self.plan, &self.applicant) {
+            for f in &plan.fields {
+                if self.form.contains_key(&f.key) {
+                    continue;
+                }
+                let v = match f.id_card_field {
+                    Some(crate::catalog::IdCardField::Name) => Some(p.name.clone()),
+                    Some(crate::catalog::IdCardField::IdNumber) => Some(p.id_number.clone()),
+                    Some(crate::catalog::IdCardField::Sex) => p.sex.clone(),
+                    Some(crate::catalog::IdCardField::Nation) => p.nation.clone(),
+                    Some(crate::catalog::IdCardField::Birth) => p.birth.clone(),
+                    Some(crate::catalog::IdCardField::Address) => p.address.clone(),
+                    _ => None,
+                };
+                if let Some(v) = v {
+                    self.form.insert(f.key.clone(), v);
+                }
+            }
+        }
+        self.go(Screen::Form);
+    }
+
+    fn draft(&self, catalog: &Catalog) -> Option<Draft> {
+        let theme = self.theme_of(catalog)?;
+        let applicant = self.applicant.clone()?;
+        let materials = self
+            .to_scan()
+            .into_iter()
+            .zip(&self.pages)
+            .map(|((id, zh, _), pages)| (id, zh, pages.iter().filter(|p| p.ok).cloned().collect()))
+            .collect();
+        Some(Draft {
+            theme: theme.id.clone(),
+            answers: self.answers.clone(),
+            applicant,
+            form: self.form.clone(),
+            materials,
+            signature: self.signature.clone(),
+        })
+    }
+
+    /// The main text of the current screen, for reading aloud.
+    pub fn spoken(&self, catalog: &Catalog) -> String {
+        let zh = self.lang == Lang::Zh;
+        let pick = |z: &str, e: &str| if zh { z.to_owned() } else { e.to_owned() };
+        match self.screen {
+            Screen::Attract => pick(
+                "欢迎。请放置身份证，或轻触屏幕开始。",
+                "Welcome. Place your ID card or touch the screen to start.",
+            ),
+            Screen::Themes => pick("请选择您要办的事。", "Please choose what you want to do."),
+            Screen::Question(i) => self
+                .theme_of(catalog)
+                .and_then(|t| t.questions.get(i))
+                .map(|q| {
+                    if zh {
+                        q.text.zh.clone()
+                    } else {
+                        q.text.en.clone()
+                    }
+                })
+                .unwrap_or_default(),
+            Screen::Materials => pick(
+                "这是您需要准备的材料。",
+                "These are the materials you need.",
+            ),
+            Screen::Identify | Screen::MyCases => pick(
+                "请将身份证放在读卡区。",
+                "Please place your ID card on the reader.",
+            ),
+            Screen::ManualId => pick(
+                "请输入姓名和身份证号码。",
+                "Please type your name and ID number.",
+            ),
+            Screen::Form => pick("请核对并填写表格。", "Please check and complete the form."),
+            Screen::Scan(_) => pick(
+                "请将材料平放在拍摄区。",
+                "Please lay the document flat under the camera.",
+            ),
+            Screen::Sign => pick("请在框内签名。", "Please sign in the box."),
+            Screen::Review => pick("请核对后提交。", "Please check everything, then submit."),
+            Screen::Receipt => pick(
+                "已提交。请取走回执。",
+                "Submitted. Please take your receipt.",
+            ),
+            Screen::Rate => pick("请为本次服务评价。", "Please rate this service."),
+            Screen::Done => pick("谢谢，再见。", "Thank you, goodbye."),
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The citizen's journey through the pure session: every screen in order, back, the idle
+//! wipe, elderly mode, failures — without a window.
+
+mod common;
+
+use onevisit_domain::session::{
+    Action, Config, Event, IdSource, Page, Person, ReceiptState, Screen, Session,
+};
+
+fn person() -> Person {
+    Person {
+        name: "测试甲".into(),
+        id_number: "11010519491231002X".into(),
+        sex: Some("女".into()),
+        nation: Some("汉".into()),
+        birth: Some("1949-12-31".into()),
+        address: Some("北京市朝阳区测试路1号".into()),
+        source: IdSource::IdCard,
+    }
+}
+
+fn page(ok: bool) -> Page {
+    Page {
+        ok,
+        advice: if ok {
+            String::new()
+        } else {
+            "请把材料放平".into()
+        },
+        data: vec![1, 2, 3],
+    }
+}
+
+struct J {
+    s: Session,
+    now: i64,
+    cat: onevisit_domain::Catalog,
+    actions: Vec<Action>,
+}
+
+impl J {
+    fn new() -> J {
+        J {
+            s: Session::new(Config::default(), 0),
+            now: 0,
+            cat: common::sample(),
+            actions: Vec::new(),
+        }
+    }
+    fn ev(&mut self, e: Event) -> &mut J {
+        self.now += 1_000;
+        let fx = self.s.handle(self.now, e, &self.cat);
+        self.actions.extend(fx);
+        self
+    }
+    fn answer(&mut self, k: &str, v: &str) -> &mut J {
+        self.ev(Event::Answer {
+            key: k.into(),
+            value: v.into(),
+        })
+    }
+    fn field(&mut self, k: &str, v: &str) -> &mut J {
+        self.ev(Event::SetField {
+            key: k.into(),
+            value: v.into(),
+        })
+    }
+}
+
+/// Through the restaurant journey up to the form.
+fn to_form(j: &mut J) {
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "rented")
+        .answer("outdoor_sign", "yes")
+        .answer("large_venue", "no");
+    assert_eq!(j.s.screen, Screen::Materials);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Identify);
+    j.ev(Event::CardRead(person()));
+    assert_eq!(j.s.screen, Screen::Form);
+}
+
+fn fill_form(j: &mut J) {
+    for (k, v) in [
+        ("phone", "13800138000"),
+        ("shop_name", "测试小馆"),
+        ("business_address", "测试县城关镇人民路8号"),
+        ("business_scope", "热食类食品制售"),
+        ("capital", "50000"),
+        ("employees", "3"),
+        ("floor_area", "80"),
+        ("sign_size", "3米×0.8米"),
+    ] {
+        j.field(k, v);
+    }
+}
+
+#[test]
+fn the_whole_restaurant_journey() {
+    let mut j = J::new();
+    to_form(&mut j);
+    // Pre-filled from the card.
+    assert_eq!(j.s.form["applicant_name"], "测试甲");
+    assert_eq!(j.s.form["id_number"], "11010519491231002X");
+    // Nothing typed yet: Next shows what is missing.
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Form);
+    assert!(j.s.field_errors.contains_key("phone"));
+    fill_form(&mut j);
+    j.field("phone", "12345");
+    j.ev(Event::Next);
+    assert_eq!(j.s.field_errors.len(), 1, "{:?}", j.s.field_errors);
+    j.field("phone", "13800138000").ev(Event::Next);
+    let n = j.s.to_scan().len();
+    assert_eq!(n, 9, "{:?}", j.s.to_scan());
+    for i in 0..n {
+        assert_eq!(j.s.screen, Screen::Scan(i));
+        if i == 0 {
+            // A blurred page, retaken.
+            j.ev(Event::PageCaptured(page(false)));
+            assert!(j.s.notice.is_some());
+            j.ev(Event::RetakeLastPage);
+            j.ev(Event::MaterialDone);
+            assert_eq!(j.s.screen, Screen::Scan(0), "no clear page yet");
+        }
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    assert_eq!(j.s.screen, Screen::Sign);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Sign, "a signature is needed");
+    j.ev(Event::Signed(vec![9; 10])).ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Review);
+    j.ev(Event::Submit).ev(Event::Submit);
+    let commits: Vec<_> = j
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Commit(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        commits.len(),
+        1,
+        "one commit however often Submit is pressed"
+    );
+    let d = commits[0];
+    assert_eq!(d.theme, "open-restaurant");
+    assert_eq!(d.materials.len(), 9);
+    assert!(d.materials.iter().all(|(_, _, p)| p.len() == 1 && p[0].ok));
+    assert_eq!(d.form["shop_name"], "测试小馆");
+    j.ev(Event::Committed {
+        case_id: "c-1".into(),
+        due_date: "2026-12-18".into(),
+    });
+    assert_eq!(j.s.screen, Screen::Receipt);
+    assert!(j.actions.contains(&Action::Print {
+        case_id: "c-1".into(),
+        reprint: false
+    }));
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Receipt, "no way back past a submission");
+    j.ev(Event::Printed).ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Rate);
+    j.ev(Event::Rate(2))
+        .ev(Event::Comment("等了很久".into()))
+        .ev(Event::FinishRating);
+    assert!(j.actions.contains(&Action::RecordRating {
+        case_id: "c-1".into(),
+        rating: 2,
+        comment: Some("等了很久".into())
+    }));
+    assert_eq!(j.s.screen, Screen::Done);
+    // The final screen goes back to the start by itself, wiping everything.
+    j.now += 10_000;
+    let fx = j.s.handle(j.now, Event::Tick, &j.cat);
+    assert!(fx.contains(&Action::Wipe));
+    assert_eq!(j.s.screen, Screen::Attract);
+    assert!(j.s.applicant.is_none() && j.s.form.is_empty() && j.s.case_id.is_none());
+    println!("touches: {}", j.s.touches);
+}
+
+#[test]
+fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    for _ in 0..j.s.to_scan().len() {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    j.ev(Event::Signed(vec![1]))
+        .ev(Event::Next)
+        .ev(Event::Submit);
+    j.ev(Event::Committed {
+        case_id: "c".into(),
+        due_date: "d".into(),
+    })
+    .ev(Event::Printed)
+    .ev(Event::Next)
+    .ev(Event::Rate(5))
+    .ev(Event::FinishRating);
+    // Start, theme, 4 answers, materials → next, form → next, 9 × "material done",
+    // sign → next, submit, receipt → next, rate, finish.
+    assert_eq!(j.s.touches, 22);
+}
+
+#[test]
+fn back_goes_one_screen_back_and_keeps_answers() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "yes");
+    assert_eq!(j.s.screen, Screen::Question(1));
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Question(0));
+    assert_eq!(j.s.answers["sells_tobacco"], "yes");
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Themes);
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Attract);
+    assert!(j.actions.contains(&Action::Wipe));
+}
+
+#[test]
+fn an_absent_citizen_is_warned_then_everything_is_wiped() {
+    let mut j = J::new();
+    to_form(&mut j);
+    j.field("shop_name", "测试小馆");
+    j.now += 89_000;
+    j.s.handle(j.now, Event::Tick, &j.cat);
+    assert_eq!(j.s.countdown(j.now), None);
+    j.now += 2_000;
+    j.s.handle(j.now, Event::Tick, &j.cat);
+    assert_eq!(j.s.countdown(j.now), Some(15));
+    // "Still here": the countdown goes, the form stays.
+    j.ev(Event::StillHere);
+    assert_eq!(j.s.countdown(j.now), None);
+    assert_eq!(j.s.form["shop_name"], "测试小馆");
+    j.now += 91_000;
+    j.s.handle(j.now, Event::Tick, &j.cat);
+    j.now += 15_000;
+    let fx = j.s.handle(j.now, Event::Tick, &j.cat);
+    assert_eq!(fx, vec![Action::Wipe]);
+    assert_eq!(j.s.screen, Screen::Attract);
+    assert!(j.s.applicant.is_none() && j.s.form.is_empty() && j.s.plan.is_none());
+}
+
+#[test]
+fn manual_entry_checks_the_id_number() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "owned")
+        .answer("outdoor_sign", "no")
+        .answer("large_venue", "no")
+        .ev(Event::Next)
+        .ev(Event::UseManualEntry);
+    assert_eq!(j.s.screen, Screen::ManualId);
+    j.ev(Event::ManualEntry {
+        name: "测试乙".into(),
+        id_number: "110105194912310021".into(),
+    });
+    assert_eq!(j.s.screen, Screen::ManualId);
+    assert!(j.s.notice.as_ref().unwrap().zh.contains("不正确"));
+    j.ev(Event::ManualEntry {
+        name: "测试乙".into(),
+        id_number: "11010519491231002x".into(),
+    });
+    assert_eq!(j.s.screen, Screen::Form);
+    assert_eq!(j.s.form["id_number"], "11010519491231002X");
+    assert_eq!(j.s.applicant.as_ref().unwrap().source, IdSource::Manual);
+}
+
+#[test]
+fn a_card_placed_on_the_attract_screen_starts_and_skips_identification() {
+    let mut j = J::new();
+    j.ev(Event::CardRead(person()));
+    assert_eq!(j.s.screen, Screen::Themes);
+    j.ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "owned")
+        .answer("outdoor_sign", "no")
+        .answer("large_venue", "no")
+        .ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Form);
+}
+
+#[test]
+fn printer_failure_keeps_the_receipt_on_screen_and_offers_a_reprint() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    for _ in 0..j.s.to_scan().len() {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    j.ev(Event::Signed(vec![1]))
+        .ev(Event::Next)
+        .ev(Event::Submit);
+    j.ev(Event::CommitFailed("磁盘已满".into()));
+    assert_eq!(j.s.screen, Screen::Review);
+    assert!(j.s.notice.as_ref().unwrap().zh.contains("磁盘已满"));
+    j.ev(Event::Submit).ev(Event::Committed {
+        case_id: "c-9".into(),
+        due_date: "d".into(),
+    });
+    j.ev(Event::PrintFailed("缺纸".into()));
+    assert_eq!(j.s.receipt, ReceiptState::Failed("缺纸".into()));
+    j.ev(Event::Reprint);
+    assert!(j.actions.contains(&Action::Print {
+        case_id: "c-9".into(),
+        reprint: true
+    }));
+}
+
+#[test]
+fn elderly_mode_reads_each_new_screen_aloud() {
+    let mut j = J::new();
+    j.ev(Event::ToggleElderly);
+    assert!(matches!(j.actions.last(), Some(Action::Speak(t)) if t.contains("欢迎")));
+    j.ev(Event::Start);
+    assert!(matches!(j.actions.last(), Some(Action::Speak(t)) if t.contains("选择")));
+    j.ev(Event::ToggleLanguage).ev(Event::ReadAloud);
+    assert!(matches!(j.actions.last(), Some(Action::Speak(t)) if t.contains("choose")));
+}
+
+#[test]
+fn my_cases_looks_up_by_the_card() {
+    let mut j = J::new();
+    j.ev(Event::OpenMyCases);
+    assert_eq!(j.s.screen, Screen::MyCases);
+    j.ev(Event::CardRead(person()));
+    assert!(j.actions.contains(&Action::LookupCases {
+        id_number: "11010519491231002X".into()
+    }));
+    j.ev(Event::CasesFound(vec![]));
+    assert_eq!(j.s.my_cases, Some(vec![]));
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Attract);
+    assert!(j.s.applicant.is_none());
+}
