@@ -30,6 +30,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the kiosk (the default when no command is given)
     Run,
+    /// Render every screen (Chinese, English, elderly mode) with sample data to PNG files
+    Screenshots {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Screen sizes, e.g. 1080x1920,1920x1080,800x1280
+        #[arg(long, default_value = "1080x1920", value_delimiter = ',')]
+        size: Vec<String>,
+    },
     /// Inspect and check the theme catalog
     #[command(subcommand)]
     Catalog(CatalogCmd),

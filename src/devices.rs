@@ -23,6 +23,8 @@ pub struct ReaderView {
 
 pub struct Devices {
     reader: Driver<Event>,
+    /// Cards read since the app last asked.
+    cards: Vec<onevisit_idcard::card::Card>,
     sim: Option<IdCardSim>,
     sample_card: Option<SimCard>,
     view: ReaderView,
@@ -48,6 +50,7 @@ impl Devices {
         let reader = idcard::spawn(PortConfig::new(path, 115_200), Config::default(), today());
         Ok(Devices {
             reader,
+            cards: Vec::new(),
             sim,
             sample_card,
             view: ReaderView {
@@ -70,6 +73,11 @@ impl Devices {
             self.apply(o);
         }
         (self.view != before).then(|| self.view.clone())
+    }
+
+    /// Cards read since the last call.
+    pub fn take_cards(&mut self) -> Vec<onevisit_idcard::card::Card> {
+        std::mem::take(&mut self.cards)
     }
 
     pub fn view(&self) -> ReaderView {
@@ -120,6 +128,7 @@ impl Devices {
                 }
             },
             Output::Device(Event::CardRead(r)) => {
+                self.cards.push(r.card.clone());
                 self.view.card_notice = format!(
                     "已读取 {} {}",
                     mask::name(&r.card.name),

@@ -7,6 +7,7 @@ mod catalog_dir;
 mod cli;
 mod commands;
 mod devices;
+mod kiosk;
 mod table;
 mod ui;
 
@@ -30,6 +31,16 @@ fn main() -> ExitCode {
     }
     let result = match cli.command.unwrap_or(Command::Run) {
         Command::Run => ui::run(&cli.catalog, &cli.data_dir),
+        Command::Screenshots { out, size } => {
+            let sizes: Vec<(u32, u32)> = size
+                .iter()
+                .filter_map(|s| {
+                    let (w, h) = s.split_once('x')?;
+                    Some((w.parse().ok()?, h.parse().ok()?))
+                })
+                .collect();
+            kiosk::screenshots::run(&cli.catalog, &out, &sizes)
+        }
         Command::Catalog(cmd) => commands::catalog::run(cmd, &cli.catalog),
         Command::Calendar(cmd) => commands::calendar::run(cmd, &cli.catalog),
         Command::Idcard(cmd) => commands::idcard::run(cmd),

@@ -1,5 +1,5 @@
-//! The kiosk window. For now: the theme chooser with each theme's before/after figures,
-//! computed by the engine from the catalog, and the card reader's status.
+//! The kiosk window: the citizen's journey (`kiosk::app` + the pure session), the devices,
+//! the store and background sync, on one UI thread that never waits for any of them.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -8,97 +8,179 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use onevisit_domain::stats::stats;
 
 use crate::catalog_dir;
 use crate::devices::{Devices, ReaderView};
+use crate::kiosk::app::{App, Printer};
+use crate::kiosk::printer::SerialPrinter;
+use crate::kiosk::view;
 
 slint::include_modules!();
 
-fn figure(before: u32, after: u32) -> Figure {
-    let clamp = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    Figure {
-        before: clamp(before),
-        after: clamp(after),
+/// The site's name as citizens know it (`ONEVISIT_SITE`, else the provisioned site).
+fn site_name(data_flag: &Option<PathBuf>) -> String {
+    if let Ok(s) = std::env::var("ONEVISIT_SITE") {
+        return s;
     }
+    let dir = crate::commands::store::data_dir(data_flag);
+    onevisit_sync::driver::Identity::load(&dir)
+        .map(|(id, _)| id.site)
+        .unwrap_or_else(|_| "样例县政务服务中心".into())
+}
+
+struct SharedPrinter(Rc<RefCell<SerialPrinter>>);
+
+impl Printer for SharedPrinter {
+    fn print(&mut self, job: Vec<Vec<u8>>) -> std::sync::mpsc::Receiver<Result<(), String>> {
+        self.0.borrow_mut().print(job)
+    }
+}
+
+/// Loads the catalog, calendar and store, and makes the app (no window yet).
+pub fn make_app(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<App> {
+    let dir = catalog_dir::resolve(catalog_flag);
+    let (catalog, calendar) = catalog_dir::load(&dir)?;
+    let data = crate::commands::store::data_dir(data_flag);
+    let store = match onevisit_store::Store::open(&data) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!("case store unavailable: {e}");
+            None
+        }
+    };
+    Ok(App::new(catalog, calendar, store, site_name(data_flag)))
 }
 
 pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<ExitCode> {
     // Sync runs beside the UI on its own thread; it stops when this returns.
     let sync = crate::commands::sync::background(data_flag);
     let health = sync.as_ref().map(|s| s.health.clone());
-    let dir = catalog_dir::resolve(catalog_flag);
-    let (catalog, _calendar) = catalog_dir::load(&dir)?;
-    let table = stats(&catalog)?;
-    // Chinese first; ONEVISIT_LANG=en switches to English.
-    let lang = std::env::var("ONEVISIT_LANG").unwrap_or_else(|_| "zh_CN".into());
-    let english = lang == "en";
-    let pick = |t: &onevisit_domain::Text| -> slint::SharedString {
-        if english {
-            t.en.as_str().into()
-        } else {
-            t.zh.as_str().into()
-        }
-    };
-
-    let cards: Vec<ThemeCard> = table
-        .themes
-        .iter()
-        .filter_map(|row| {
-            let theme = catalog.theme(&row.theme)?;
-            Some(ThemeCard {
-                id: theme.id.as_str().into(),
-                name: pick(&theme.name),
-                summary: pick(&theme.summary),
-                category: pick(&theme.category),
-                departments: figure(row.before.windows, row.after.windows).before,
-                steps: figure(row.before.steps, row.after.steps),
-                materials: figure(row.before.materials, row.after.materials),
-                days: figure(row.before.days, row.after.days),
-            })
-        })
-        .collect();
+    let mut app = make_app(catalog_flag, data_flag)?;
+    app.speech = crate::kiosk::speech::engine();
+    let data = crate::commands::store::data_dir(data_flag);
+    let printer = Rc::new(RefCell::new(
+        SerialPrinter::start(&data).context("starting the receipt printer")?,
+    ));
+    app.printer = Box::new(SharedPrinter(printer.clone()));
+    if std::env::var("ONEVISIT_LANG").is_ok_and(|l| l == "en") {
+        app.send("language", "");
+    }
 
     let window = AppWindow::new().context(
         "cannot open the kiosk window: is a display available? (DISPLAY for the desktop build, \
          /dev/dri for the kiosk build)",
     )?;
-    // After the window exists: Slint binds bundled translations to components.
-    if !english {
-        slint::select_bundled_translation(&lang)
-            .with_context(|| format!("no bundled UI translation for {lang}"))?;
-    }
-
-    let kiosk = window.global::<Kiosk>();
-    kiosk.set_site_name("样例县政务服务中心 · 自助服务".into());
-    kiosk.set_themes(Rc::new(slint::VecModel::from(cards)).into());
-    kiosk.on_theme_chosen(|id| tracing::info!(theme = %id, "theme chosen"));
+    let app = Rc::new(RefCell::new(app));
+    select_language(&app.borrow());
 
     let devices = Rc::new(RefCell::new(
         Devices::start().context("starting the devices")?,
     ));
+    let kiosk = window.global::<Kiosk>();
+    app.borrow_mut().simulated = devices.borrow().simulated();
     kiosk.set_simulation(devices.borrow().simulated());
     show_reader(&kiosk, &devices.borrow().view());
     report_health(&health, &devices.borrow().view());
-    let d = devices.clone();
-    kiosk.on_simulation_key(move |key| d.borrow_mut().simulation_key(&key));
+    view::show(&app.borrow(), &kiosk, app.borrow().now());
+
+    wire(&window, &app);
+    let (d, a, p, w) = (
+        devices.clone(),
+        app.clone(),
+        printer.clone(),
+        window.as_weak(),
+    );
+    kiosk.on_simulation_key(move |key| {
+        match key.as_str() {
+            "next-page" => a.borrow_mut().next_frame(),
+            "toggle-paper" => p.borrow().toggle_paper(),
+            "presence" => a.borrow_mut().send("touch", ""),
+            k => d.borrow_mut().simulation_key(k),
+        }
+        if let Some(w) = w.upgrade() {
+            view::show(&a.borrow(), &w.global::<Kiosk>(), a.borrow().now());
+        }
+    });
     // Device events arrive on driver threads; the UI picks them up here, never waiting.
     let timer = slint::Timer::default();
     let weak = window.as_weak();
-    let d = devices.clone();
+    let (d, a, p) = (devices.clone(), app.clone(), printer.clone());
+    let mut last_shown = String::new();
     timer.start(
         slint::TimerMode::Repeated,
-        Duration::from_millis(100),
+        Duration::from_millis(250),
         move || {
-            if let (Some(w), Some(view)) = (weak.upgrade(), d.borrow_mut().poll()) {
-                show_reader(&w.global::<Kiosk>(), &view);
+            let Some(w) = weak.upgrade() else { return };
+            let k = w.global::<Kiosk>();
+            if let Some(view) = d.borrow_mut().poll() {
+                show_reader(&k, &view);
                 report_health(&health, &view);
             }
+            if p.borrow_mut().poll() {
+                let problem = p.borrow().problem.clone();
+                k.set_banner(if problem.is_empty() {
+                    "".into()
+                } else {
+                    format!(
+                        "{problem} —— 回执将以二维码显示在屏幕上 · receipts will be shown as a QR code on screen"
+                    )
+                    .into()
+                });
+            }
+            for card in d.borrow_mut().take_cards() {
+                a.borrow_mut().card(&card);
+            }
+            a.borrow_mut().tick();
+            // Re-show only when something a citizen could see changed.
+            let app = a.borrow();
+            let key = format!(
+                "{:?}{:?}{}{:?}{}",
+                app.session.screen,
+                app.session.countdown(app.now()),
+                app.session.touches,
+                app.session.receipt,
+                app.dirty
+            );
+            if key != last_shown || app.dirty {
+                last_shown = key;
+                view::show(&app, &k, app.now());
+            }
+            drop(app);
+            a.borrow_mut().dirty = false;
         },
     );
     window.run().context("running the kiosk window")?;
     drop(sync);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connects what the citizen does on screen to the app, and shows the result.
+pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
+    let (a, w) = (app.clone(), window.as_weak());
+    window.global::<Kiosk>().on_send(move |name, arg| {
+        let lang_before = a.borrow().english();
+        a.borrow_mut().send(&name, &arg);
+        if let Some(w) = w.upgrade() {
+            if a.borrow().english() != lang_before {
+                select_language(&a.borrow());
+            }
+            view::show(&a.borrow(), &w.global::<Kiosk>(), a.borrow().now());
+        }
+    });
+}
+
+/// The UI's own labels follow the session's language.
+pub fn select_language(app: &App) {
+    let lang = if app.english() { "" } else { "zh_CN" };
+    if let Err(e) = slint::select_bundled_translation(lang) {
+        tracing::warn!("translation {lang}: {e}");
+    }
+}
+
+fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
+    kiosk.set_reader_ok(view.ok);
+    kiosk.set_reader_status(view.status.as_str().into());
+    kiosk.set_card_notice(view.card_notice.as_str().into());
 }
 
 /// The reader's state, for the heartbeat the central system sees.
@@ -116,10 +198,4 @@ fn report_health(
         };
         h.devices.insert("reader".into(), state);
     }
-}
-
-fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
-    kiosk.set_reader_ok(view.ok);
-    kiosk.set_reader_status(view.status.as_str().into());
-    kiosk.set_card_notice(view.card_notice.as_str().into());
 }

@@ -50,6 +50,13 @@ pub const MIGRATIONS: &[&str] = &[
      ALTER TABLE cases ADD COLUMN remote_status TEXT;
      ALTER TABLE cases ADD COLUMN remote_reason TEXT;
      ALTER TABLE cases ADD COLUMN remote_at INTEGER;",
+    // 5: the citizen's rating of the service (好差评), given after the case is submitted.
+    "CREATE TABLE ratings (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment TEXT,
+        at INTEGER NOT NULL
+     );",
 ];
 
 /// Brings a database up to the current schema. Refuses one written by a newer OneVisit.

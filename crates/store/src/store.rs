@@ -466,6 +466,44 @@ impl Store {
         })
     }
 
+    /// The citizen's rating of the service for a case (once; a second rating replaces it).
+    pub fn record_rating(
+        &mut self,
+        id: &str,
+        rating: u8,
+        comment: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ratings (case_id, rating, comment, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(case_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, at = excluded.at",
+            params![id, rating, comment, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Cases whose applicant has this ID number ("my cases"), newest first. Purged cases no
+    /// longer know their applicant and are not found.
+    pub fn find_by_id_number(&self, id_number: &str) -> Result<Vec<CaseDetail>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, personal FROM cases WHERE personal IS NOT NULL ORDER BY created_at DESC",
+        )?;
+        let rows: Vec<(String, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let want = id_number.to_ascii_uppercase();
+        let mut out = Vec::new();
+        for (id, sealed) in rows {
+            if self
+                .personal(&id, Some(sealed))
+                .is_some_and(|p| p.applicant.id_number.to_ascii_uppercase() == want)
+            {
+                out.push(self.get(&id)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Cases the central system does not have yet, oldest first.
     pub fn pending(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -1,0 +1,588 @@
+//! Carries out what the session asks, and turns what the citizen does into session events.
+//! Everything here is I/O or bookkeeping around the pure session; no journey decisions.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, channel};
+
+use onevisit_capture::pdf::{self, PdfPage};
+use onevisit_capture::{Mode, Quality, process, quality::Thresholds};
+use onevisit_domain::catalog::FieldKind;
+use onevisit_domain::session::{
+    Action, Config, Draft, EarlierCase, Event, IdSource, Page, Person, Screen, Session,
+};
+use onevisit_domain::{Calendar, Catalog, mask};
+use onevisit_printer::encode::{self, Model};
+use onevisit_printer::receipt::{MaterialLine, ReceiptData, build};
+use onevisit_printer::{PaperWidth, QrMode};
+use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
+
+use super::camera;
+use super::speech::Speech;
+
+/// Where the receipt's QR code points (the county's tracking page).
+pub const TRACKING_URL: &str = "https://zwfw.example.gov.cn/onevisit/track/";
+
+/// Printing, as the app needs it: a job in, a result later.
+pub trait Printer {
+    /// Starts printing; the result arrives on the returned channel.
+    fn print(&mut self, job: Vec<Vec<u8>>) -> Receiver<Result<(), String>>;
+}
+
+/// A printer that always fails (none configured and no simulator).
+pub struct NoPrinter;
+
+impl Printer for NoPrinter {
+    fn print(&mut self, _job: Vec<Vec<u8>>) -> Receiver<Result<(), String>> {
+        let (tx, rx) = channel();
+        let _ = tx.send(Err("no receipt printer".into()));
+        rx
+    }
+}
+
+pub struct App {
+    pub session: Session,
+    pub catalog: Catalog,
+    pub calendar: Calendar,
+    pub store: Option<Store>,
+    pub site: String,
+    pub printer: Box<dyn Printer>,
+    pub speech: Box<dyn Speech>,
+    pub simulated: bool,
+    // Bookkeeping the UI needs beyond the session:
+    pub category: String,
+    pub current_field: String,
+    pub keyboard: String,
+    /// The manual-entry fields (name, ID number) before they are confirmed.
+    pub manual: BTreeMap<String, String>,
+    /// Captured pages; a session page's data is its index here.
+    pub captured: Vec<PdfPage>,
+    /// The frame under the simulated camera.
+    pub frame_no: u32,
+    pub frame: Option<onevisit_capture::Gray>,
+    pub receipt_png: Option<Vec<u8>>,
+    printing: Option<Receiver<Result<(), String>>>,
+    /// Set when the UI must re-read everything (language or mode changed, wipe).
+    pub dirty: bool,
+    /// Added to the clock (screenshots and tests skip ahead in time).
+    pub clock_offset_ms: i64,
+}
+
+fn wall_ms() -> i64 {
+    chrono::Local::now().timestamp_millis()
+}
+
+impl App {
+    pub fn new(catalog: Catalog, calendar: Calendar, store: Option<Store>, site: String) -> App {
+        App {
+            session: Session::new(Config::default(), wall_ms()),
+            catalog,
+            calendar,
+            store,
+            site,
+            printer: Box::new(NoPrinter),
+            speech: Box::new(super::speech::Silent),
+            simulated: true,
+            category: String::new(),
+            current_field: String::new(),
+            keyboard: "latin".into(),
+            manual: BTreeMap::new(),
+            captured: Vec::new(),
+            frame_no: 0,
+            frame: None,
+            receipt_png: None,
+            printing: None,
+            dirty: true,
+            clock_offset_ms: 0,
+        }
+    }
+
+    /// The app's clock.
+    pub fn now(&self) -> i64 {
+        wall_ms() + self.clock_offset_ms
+    }
+
+    pub fn english(&self) -> bool {
+        self.session.lang == onevisit_domain::session::Lang::En
+    }
+
+    fn event(&mut self, e: Event) {
+        let now = self.now();
+        let fx = self.session.handle(now, e, &self.catalog);
+        self.perform(fx);
+    }
+
+    /// Time passes: idle countdown, printing results.
+    pub fn tick(&mut self) {
+        if let Some(rx) = &self.printing
+            && let Ok(r) = rx.try_recv()
+        {
+            self.printing = None;
+            match r {
+                Ok(()) => self.event(Event::Printed),
+                Err(e) => self.event(Event::PrintFailed(e)),
+            }
+        }
+        self.event(Event::Tick);
+    }
+
+    /// An ID card was read by the reader.
+    pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
+        let p = Person {
+            name: card.name.clone(),
+            id_number: card.id_number.clone(),
+            sex: match card.sex {
+                onevisit_idcard::card::Sex::Male => Some("男".into()),
+                onevisit_idcard::card::Sex::Female => Some("女".into()),
+                _ => None,
+            },
+            nation: card.nation.clone(),
+            birth: card.birth.map(|d| d.format("%Y-%m-%d").to_string()),
+            address: card.address.clone(),
+            source: IdSource::IdCard,
+        };
+        self.event(Event::CardRead(p));
+    }
+
+    /// A person identified by any means (sample data, tests).
+    pub fn person_read(&mut self, p: Person) {
+        self.event(Event::CardRead(p));
+    }
+
+    /// Sets a form field directly (sample data for screenshots).
+    pub fn set_field(&mut self, key: &str, value: &str) {
+        self.event(Event::SetField {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+    }
+
+    /// Moves the idle clock so the "still there?" warning shows (screenshots, tests).
+    pub fn force_idle(&mut self) {
+        self.clock_offset_ms += 91_000;
+        self.event(Event::Tick);
+    }
+
+    /// Something the citizen did on screen: `Kiosk.send(name, arg)`.
+    pub fn send(&mut self, name: &str, arg: &str) {
+        match name {
+            "touch" => self.event(Event::Touch),
+            "start" => self.event(Event::Start),
+            "my-cases" => self.event(Event::OpenMyCases),
+            "language" => {
+                self.event(Event::ToggleLanguage);
+                self.dirty = true;
+            }
+            "elderly" => self.event(Event::ToggleElderly),
+            "read-aloud" => self.event(Event::ReadAloud),
+            "category" => self.category = arg.to_owned(),
+            "theme" => self.event(Event::ChooseTheme(arg.to_owned())),
+            "answer" => {
+                if let Screen::Question(i) = self.session.screen
+                    && let Some(key) = self
+                        .session
+                        .theme
+                        .as_deref()
+                        .and_then(|t| self.catalog.theme(t))
+                        .and_then(|t| t.questions.get(i))
+                        .map(|q| q.key.clone())
+                {
+                    self.event(Event::Answer {
+                        key,
+                        value: arg.to_owned(),
+                    });
+                }
+            }
+            "back" => {
+                self.current_field.clear();
+                self.event(Event::Back);
+            }
+            "next" => {
+                self.current_field.clear();
+                self.event(Event::Next);
+            }
+            "use-mrz" => self.mrz(),
+            "manual" => {
+                self.manual.clear();
+                self.current_field = "name".into();
+                self.keyboard = "latin".into();
+                self.event(Event::UseManualEntry);
+            }
+            "manual-confirm" => {
+                let name = self.manual.get("name").cloned().unwrap_or_default();
+                let id_number = self.manual.get("id_number").cloned().unwrap_or_default();
+                self.current_field.clear();
+                self.event(Event::ManualEntry { name, id_number });
+            }
+            "field" => {
+                self.current_field = arg.to_owned();
+                self.keyboard = self.layout_for(arg).into();
+                self.event(Event::Touch);
+            }
+            "key" => self.key(arg),
+            "capture" => self.capture(),
+            "retake" => self.event(Event::RetakeLastPage),
+            "material-done" => {
+                self.event(Event::MaterialDone);
+            }
+            "signed" => {
+                let png = signature_png(arg);
+                self.event(Event::Signed(png));
+            }
+            "clear-signature" => self.event(Event::ClearSignature),
+            "submit" => self.event(Event::Submit),
+            "reprint" => self.event(Event::Reprint),
+            "reprint-case" => self.reprint_case(arg),
+            "rate" => {
+                if let Ok(n) = arg.parse() {
+                    self.event(Event::Rate(n));
+                }
+            }
+            "finish" => self.event(Event::FinishRating),
+            "still-here" => self.event(Event::StillHere),
+            _ => self.event(Event::Touch),
+        }
+    }
+
+    fn layout_for(&self, key: &str) -> &'static str {
+        if key == "id_number" {
+            return "digits";
+        }
+        if key == "name" {
+            return "latin";
+        }
+        let kind = self
+            .session
+            .plan
+            .as_ref()
+            .and_then(|p| p.fields.iter().find(|f| f.key == key))
+            .map(|f| f.kind);
+        match kind {
+            Some(FieldKind::Number | FieldKind::Phone | FieldKind::IdNumber | FieldKind::Date) => {
+                "digits"
+            }
+            _ => "latin",
+        }
+    }
+
+    /// A key of the on-screen keyboard, into the field being edited.
+    fn key(&mut self, k: &str) {
+        if let Some(layout) = k.strip_prefix('⇄') {
+            self.keyboard = layout.to_owned();
+            return;
+        }
+        let edit = |v: &mut String| {
+            if k == "⌫" {
+                v.pop();
+            } else {
+                v.push_str(k);
+            }
+        };
+        match self.session.screen {
+            Screen::ManualId if !self.current_field.is_empty() => {
+                let v = self.manual.entry(self.current_field.clone()).or_default();
+                edit(v);
+                self.event(Event::Touch);
+            }
+            Screen::Form if !self.current_field.is_empty() => {
+                let mut v = self
+                    .session
+                    .form
+                    .get(&self.current_field)
+                    .cloned()
+                    .unwrap_or_default();
+                edit(&mut v);
+                self.event(Event::SetField {
+                    key: self.current_field.clone(),
+                    value: v,
+                });
+            }
+            Screen::Rate => {
+                let mut v = self.session.comment.clone();
+                edit(&mut v);
+                self.event(Event::Comment(v));
+            }
+            _ => {}
+        }
+    }
+
+    /// The passport / permit reader. In simulation, a sample permit's zone is read at once.
+    fn mrz(&mut self) {
+        if !self.simulated {
+            self.event(Event::Touch);
+            return;
+        }
+        let p = Person {
+            name: "测试丙".into(),
+            id_number: "11010519491231002X".into(),
+            sex: Some("男".into()),
+            nation: None,
+            birth: Some("1949-12-31".into()),
+            address: None,
+            source: IdSource::Mrz,
+        };
+        self.event(Event::MrzRead(p));
+    }
+
+    /// F5: the next sample page under the simulated camera.
+    pub fn next_frame(&mut self) {
+        self.frame_no += 1;
+        self.frame = Some(camera::photo(self.frame_no));
+    }
+
+    fn capture(&mut self) {
+        let frame = match &self.frame {
+            Some(f) => f.clone(),
+            None => {
+                self.next_frame();
+                self.frame.clone().unwrap_or_else(|| camera::photo(0))
+            }
+        };
+        let mut page = process(&frame, None, Mode::Text, &Thresholds::default());
+        let ok = page.quality == Quality::Ok;
+        let (zh, en) = page.quality.advice();
+        let id = self.captured.len() as u64;
+        if let Some(p) = page.pdf_page.take() {
+            self.captured.push(p);
+        }
+        let advice = if self.english() { en } else { zh };
+        self.event(Event::PageCaptured(Page {
+            ok: ok && (id as usize) < self.captured.len(),
+            advice: advice.to_owned(),
+            data: id.to_le_bytes().to_vec(),
+        }));
+        // The citizen turns to the next page.
+        self.next_frame();
+    }
+
+    fn reprint_case(&mut self, case_id: &str) {
+        let job = self.receipt_job(case_id, true);
+        if let Some(job) = job {
+            self.printing = None;
+            let _ = self.printer.print(job);
+        }
+    }
+
+    fn perform(&mut self, fx: Vec<Action>) {
+        for a in fx {
+            match a {
+                Action::Commit(d) => {
+                    let r = self.commit(&d);
+                    match r {
+                        Ok((case_id, due)) => self.event(Event::Committed {
+                            case_id,
+                            due_date: due,
+                        }),
+                        Err(e) => self.event(Event::CommitFailed(e)),
+                    }
+                }
+                Action::Print { case_id, reprint } => match self.receipt_job(&case_id, reprint) {
+                    Some(job) => self.printing = Some(self.printer.print(job)),
+                    None => self.event(Event::PrintFailed("receipt data missing".into())),
+                },
+                Action::RecordRating {
+                    case_id,
+                    rating,
+                    comment,
+                } => {
+                    if let Some(s) = &mut self.store
+                        && let Err(e) =
+                            s.record_rating(&case_id, rating, comment.as_deref(), wall_ms())
+                    {
+                        tracing::warn!("rating not recorded: {e}");
+                    }
+                }
+                Action::LookupCases { id_number } => {
+                    let found = self.earlier_cases(&id_number);
+                    self.event(Event::CasesFound(found));
+                }
+                Action::Speak(text) => {
+                    let zh = !self.english();
+                    self.speech.say(&text, zh);
+                }
+                Action::Wipe => {
+                    self.current_field.clear();
+                    self.manual.clear();
+                    self.captured.clear();
+                    self.receipt_png = None;
+                    self.category.clear();
+                    self.printing = None;
+                    self.dirty = true;
+                    tracing::info!("session wiped");
+                }
+            }
+        }
+    }
+
+    fn commit(&mut self, d: &Draft) -> Result<(String, String), String> {
+        let store = self
+            .store
+            .as_mut()
+            .ok_or("the case store is not available")?;
+        let materials = d
+            .materials
+            .iter()
+            .map(|(_, name, pages)| {
+                let pdf_pages: Vec<PdfPage> = pages
+                    .iter()
+                    .filter_map(|p| {
+                        let i = u64::from_le_bytes(p.data.clone().try_into().ok()?);
+                        self.captured.get(i as usize).cloned()
+                    })
+                    .collect();
+                NewMaterial {
+                    name: name.clone(),
+                    pages: pdf_pages.len() as u32,
+                    pdf: pdf::write(&pdf_pages).bytes,
+                }
+            })
+            .collect();
+        let case = NewCase {
+            theme: d.theme.clone(),
+            answers: d.answers.clone(),
+            applicant: Applicant {
+                name: d.applicant.name.clone(),
+                id_number: d.applicant.id_number.clone(),
+            },
+            form: d.form.clone(),
+            materials,
+            signature: d.signature.clone(),
+            rating: None,
+        };
+        let id = store.commit(&case, wall_ms()).map_err(|e| e.to_string())?;
+        let days = self.session.plan.as_ref().map_or(0, |p| p.after.days);
+        let due = self
+            .calendar
+            .add_working_days(chrono::Local::now().date_naive(), days)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|_| "—".into());
+        tracing::info!(case = %id, "case committed");
+        Ok((id, due))
+    }
+
+    /// The local case number printed on the receipt (the central system's number comes later
+    /// and shows under "my cases").
+    pub fn case_number(case_id: &str) -> String {
+        format!("OV-{}", case_id[..8.min(case_id.len())].to_uppercase())
+    }
+
+    pub fn receipt_data(&self, case_id: &str, reprint: bool) -> Option<ReceiptData> {
+        let store = self.store.as_ref()?;
+        let detail = store.get(case_id).ok()?;
+        let payload = store.payload(case_id).ok()?;
+        let theme = self.catalog.theme(&detail.summary.theme)?;
+        let plan = onevisit_domain::plan(&self.catalog, &theme.id, &detail.answers).ok();
+        let due = self
+            .session
+            .due_date
+            .clone()
+            .filter(|_| self.session.case_id.as_deref() == Some(case_id))
+            .unwrap_or_else(|| "—".into());
+        Some(ReceiptData {
+            site: self.site.clone(),
+            case_number: Self::case_number(case_id),
+            theme: theme.name.zh.clone(),
+            applicant_name: payload.applicant.name.clone(),
+            id_number: payload.applicant.id_number.clone(),
+            materials: detail
+                .materials
+                .iter()
+                .map(|m| MaterialLine {
+                    name: m.name.clone(),
+                    pages: m.pages,
+                })
+                .collect(),
+            departments: plan
+                .map(|p| p.departments.iter().map(|d| d.name.zh.clone()).collect())
+                .unwrap_or_default(),
+            due_date: due,
+            tracking_url: format!("{TRACKING_URL}{case_id}"),
+            issued_at: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
+            reprint,
+        })
+    }
+
+    fn receipt_job(&mut self, case_id: &str, reprint: bool) -> Option<Vec<Vec<u8>>> {
+        let data = self.receipt_data(case_id, reprint)?;
+        let doc = build(&data, PaperWidth::Mm80);
+        let model = Model { qr: QrMode::Native };
+        let bytes = encode::encode(&doc, model);
+        // The preview is the printed bytes, interpreted.
+        if let Ok(glyphs) = onevisit_serial::fonts::receipt_font() {
+            let page = onevisit_printer::interp::Interpreter::new(PaperWidth::Mm80.dots())
+                .feed(&bytes, &glyphs)
+                .into_iter()
+                .find_map(|e| match e {
+                    onevisit_printer::interp::Event::Page(p) => Some(p),
+                    _ => None,
+                });
+            self.receipt_png = page.map(|p| p.to_png());
+        }
+        Some(encode::encode_segments(&doc, model))
+    }
+
+    fn earlier_cases(&self, id_number: &str) -> Vec<EarlierCase> {
+        let Some(store) = &self.store else {
+            return Vec::new();
+        };
+        store
+            .find_by_id_number(id_number)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| EarlierCase {
+                case_id: c.summary.id.clone(),
+                theme: c.summary.theme.clone(),
+                submitted_at: c.summary.created_at,
+                number: c.central_number.clone(),
+                status: c.remote_status.clone(),
+                reason: c.remote_reason.clone(),
+            })
+            .collect()
+    }
+
+    /// The applicant's name as the review screen shows it.
+    pub fn masked_applicant(&self) -> String {
+        self.session
+            .applicant
+            .as_ref()
+            .map(|p| format!("{}  {}", mask::name(&p.name), mask::id_number(&p.id_number)))
+            .unwrap_or_default()
+    }
+}
+
+/// The finger signature's path commands ("M x y L x y …") drawn into a PNG.
+pub fn signature_png(commands: &str) -> Vec<u8> {
+    let (w, h) = (900u32, 360u32);
+    let mut img = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    let mut last: Option<(f32, f32)> = None;
+    let mut it = commands.split_whitespace();
+    while let Some(cmd) = it.next() {
+        let (Some(x), Some(y)) = (
+            it.next().and_then(|v| v.parse::<f32>().ok()),
+            it.next().and_then(|v| v.parse::<f32>().ok()),
+        ) else {
+            break;
+        };
+        if cmd == "L"
+            && let Some((x0, y0)) = last
+        {
+            let steps = ((x - x0).abs().max((y - y0).abs()) as u32).max(1);
+            for i in 0..=steps {
+                let t = i as f32 / steps as f32;
+                let (px, py) = (x0 + (x - x0) * t, y0 + (y - y0) * t);
+                for dx in -2i32..=2 {
+                    for dy in -2i32..=2 {
+                        let (qx, qy) = (px as i32 + dx, py as i32 + dy);
+                        if qx >= 0 && qy >= 0 && (qx as u32) < w && (qy as u32) < h {
+                            img.put_pixel(qx as u32, qy as u32, image::Luma([0]));
+                        }
+                    }
+                }
+            }
+        }
+        last = Some((x, y));
+    }
+    let mut out = Vec::new();
+    let _ = image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png);
+    out
+}

@@ -1,0 +1,397 @@
+//! The citizen's journey through the real UI, headless: Slint's testing backend finds buttons
+//! by the labels a citizen reads (in Chinese) and presses them; the app behind them is the
+//! real one, with the simulated ID-card reader and receipt printer on pseudo-terminals and a
+//! real store on disk.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::ElementHandle;
+use onevisit_domain::session::{ReceiptState, Screen};
+use slint::ComponentHandle;
+
+use super::app::App;
+use super::printer::SerialPrinter;
+use crate::devices::Devices;
+use crate::ui::{AppWindow, Kiosk, make_app, wire};
+
+struct Kit {
+    window: AppWindow,
+    app: Rc<RefCell<App>>,
+    printer: Rc<RefCell<SerialPrinter>>,
+    dir: PathBuf,
+}
+
+struct Shared(Rc<RefCell<SerialPrinter>>);
+
+impl super::app::Printer for Shared {
+    fn print(&mut self, job: Vec<Vec<u8>>) -> std::sync::mpsc::Receiver<Result<(), String>> {
+        self.0.borrow_mut().print(job)
+    }
+}
+
+fn kit(name: &str) -> Kit {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = std::env::temp_dir().join(format!("onevisit-ui-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let catalog = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"));
+    let mut app = make_app(&catalog, &Some(dir.clone())).unwrap();
+    let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir).unwrap()));
+    app.printer = Box::new(Shared(printer.clone()));
+    let window = AppWindow::new().unwrap();
+    // The kiosk's portrait screen.
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(1080, 1920));
+    let app = Rc::new(RefCell::new(app));
+    wire(&window, &app);
+    crate::ui::select_language(&app.borrow());
+    super::view::show(&app.borrow(), &window.global::<Kiosk>(), app.borrow().now());
+    Kit {
+        window,
+        app,
+        printer,
+        dir,
+    }
+}
+
+impl Kit {
+    /// Presses what is labelled `label`, scrolling the page down like a citizen would when it
+    /// is further down.
+    fn press_scrolling(&self, label: &str) {
+        for _ in 0..12 {
+            if let Some(e) = ElementHandle::find_by_accessible_label(&self.window, label).next() {
+                e.invoke_accessible_default_action();
+                return;
+            }
+            if let Some(f) = i_slint_backend_testing::ElementQuery::from_root(&self.window)
+                .match_descendants()
+                .match_inherits("Flickable")
+                .find_first()
+            {
+                f.scroll(0.0, -240.0);
+            }
+        }
+        self.press(label);
+    }
+
+    fn press(&self, label: &str) {
+        let e = ElementHandle::find_by_accessible_label(&self.window, label)
+            .next()
+            .unwrap_or_else(|| {
+                let all: Vec<String> =
+                    i_slint_backend_testing::ElementQuery::from_root(&self.window)
+                        .match_descendants()
+                        .find_all()
+                        .iter()
+                        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+                        .filter(|l| !l.is_empty())
+                        .collect();
+                panic!(
+                    "nothing labelled {label:?} on {:?}; labels: {all:?}",
+                    self.screen()
+                )
+            });
+        e.invoke_accessible_default_action();
+    }
+
+    fn screen(&self) -> Screen {
+        self.app.borrow().session.screen
+    }
+
+    fn k(&self) -> Kiosk<'_> {
+        self.window.global::<Kiosk>()
+    }
+
+    /// Lets device threads report (and the app's timers run) until `done` or 10 s.
+    fn until(&self, devices: Option<&mut Devices>, done: impl Fn(&Kit) -> bool) {
+        let start = Instant::now();
+        let mut devices = devices;
+        while !done(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out on {:?}",
+                self.screen()
+            );
+            if let Some(d) = devices.as_deref_mut() {
+                d.poll();
+                for c in d.take_cards() {
+                    self.app.borrow_mut().card(&c);
+                }
+            }
+            self.app.borrow_mut().tick();
+            super::view::show(&self.app.borrow(), &self.k(), self.app.borrow().now());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn labels_of_question(kit: &Kit, i: usize, value: &str) -> String {
+    let app = kit.app.borrow();
+    let theme = app.catalog.theme("open-restaurant").unwrap();
+    theme.questions[i].option(value).unwrap().label.zh.clone()
+}
+
+#[test]
+fn the_open_restaurant_journey_end_to_end() {
+    let kit = kit("journey");
+    let mut devices = Devices::start().unwrap();
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), "themes");
+    kit.press("我要开饭店");
+    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
+        assert_eq!(kit.screen(), Screen::Question(i));
+        let label = labels_of_question(&kit, i, v);
+        kit.press(&label);
+    }
+    assert_eq!(kit.k().get_screen(), "materials");
+    kit.press("下一步：核验身份");
+    assert_eq!(kit.k().get_screen(), "identify");
+    // The simulated reader: a synthetic person's card is placed (as F2 does).
+    kit.until(Some(&mut devices), |_| true);
+    devices.simulation_key("place-card");
+    kit.until(Some(&mut devices), |k| k.screen() == Screen::Form);
+    let name = kit.app.borrow().session.form["applicant_name"].clone();
+    assert!(!name.is_empty(), "pre-filled from the card");
+    // Typing on the on-screen keyboard: tap a field, tap keys.
+    let type_into = |field: &str, text: &str| {
+        kit.press_scrolling(&field_label(&kit, field));
+        for c in text.chars() {
+            kit.press(&format!("key {c}"));
+        }
+    };
+    type_into("phone", "13800138000");
+    type_into("shop_name", "ceshi xiaoguan");
+    type_into("business_address", "renmin lu 8");
+    type_into("business_scope", "rezhi shipin");
+    type_into("capital", "50000");
+    type_into("employees", "3");
+    type_into("floor_area", "80");
+    type_into("sign_size", "3x0.8");
+    kit.press("下一步：拍摄材料");
+    assert!(
+        matches!(kit.screen(), Screen::Scan(0)),
+        "{:?}",
+        kit.app.borrow().session.field_errors
+    );
+    let mut captures = 0;
+    while let Screen::Scan(_) = kit.screen() {
+        kit.press("拍摄");
+        captures += 1;
+        if slint::Model::iter(&kit.k().get_pages()).any(|p| p.ok) {
+            kit.press("这份材料拍完了");
+        } else {
+            kit.press("重拍上一页");
+        }
+        assert!(captures < 40);
+    }
+    assert_eq!(kit.k().get_screen(), "sign");
+    // A finger signature: a drag across the pad.
+    let pad = ElementHandle::find_by_accessible_label(&kit.window, "signature pad")
+        .next()
+        .expect("the signature pad");
+    let (p, sz) = (pad.absolute_position(), pad.size());
+    pad.mock_drag(
+        slint::LogicalPosition::new(p.x + sz.width * 0.8, p.y + sz.height * 0.6),
+        slint::platform::PointerEventButton::Left,
+    );
+    kit.press("下一步：核对并提交");
+    assert_eq!(kit.k().get_screen(), "review");
+    kit.press("提交");
+    assert_eq!(kit.k().get_screen(), "receipt");
+    kit.until(None, |k| {
+        k.app.borrow().session.receipt != ReceiptState::Printing
+    });
+    assert_eq!(kit.app.borrow().session.receipt, ReceiptState::Printed);
+    let case_id = kit.app.borrow().session.case_id.clone().unwrap();
+    kit.press("下一步");
+    kit.press("满意");
+    kit.press("完成");
+    assert_eq!(kit.k().get_screen(), "done");
+
+    // The case is in the store, with a PDF per material, and the receipt came out.
+    let store = onevisit_store::Store::open(&kit.dir).unwrap();
+    let c = store.get(&case_id).unwrap();
+    assert_eq!(c.summary.theme, "open-restaurant");
+    assert_eq!(c.materials.len(), 9);
+    for i in 0..9 {
+        assert!(store.attachment(&case_id, i).unwrap().starts_with(b"%PDF-"));
+    }
+    let printed = kit.printer.borrow().sim.as_ref().unwrap().written();
+    assert_eq!(printed.len(), 1, "one receipt printed");
+    let touches = kit.app.borrow().session.touches;
+    println!("touches besides typing and scanning: {touches}");
+    let _ = std::fs::remove_dir_all(&kit.dir);
+}
+
+fn field_label(kit: &Kit, key: &str) -> String {
+    let app = kit.app.borrow();
+    let plan = app.session.plan.as_ref().unwrap();
+    plan.fields
+        .iter()
+        .find(|f| f.key == key)
+        .unwrap()
+        .label
+        .zh
+        .clone()
+}
+
+#[test]
+fn an_idle_session_is_wiped_from_screen_and_memory() {
+    let kit = kit("idle");
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    kit.app.borrow_mut().force_idle();
+    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    assert_eq!(kit.k().get_countdown(), 15);
+    kit.press("我还在，继续办理");
+    assert_eq!(kit.k().get_countdown(), 0);
+    assert_eq!(kit.k().get_screen(), "question");
+    kit.app.borrow_mut().force_idle();
+    kit.app.borrow_mut().clock_offset_ms += 15_000;
+    kit.app.borrow_mut().tick();
+    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    assert_eq!(kit.k().get_screen(), "attract");
+    assert!(kit.app.borrow().session.theme.is_none());
+    assert_eq!(kit.k().get_countdown(), 0);
+}
+
+#[test]
+fn back_is_always_possible_before_submitting() {
+    let kit = kit("back");
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    let yes = labels_of_question(&kit, 0, "yes");
+    kit.press(&yes);
+    assert_eq!(kit.screen(), Screen::Question(1));
+    kit.press("返回");
+    assert_eq!(kit.screen(), Screen::Question(0));
+    kit.press("返回");
+    kit.press("返回");
+    assert_eq!(kit.k().get_screen(), "attract");
+}
+
+#[test]
+fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
+    let kit = kit("paper");
+    kit.printer.borrow().toggle_paper();
+    kit.until(None, |k| {
+        k.printer.borrow_mut().poll() || !k.printer.borrow().problem.is_empty()
+    });
+    assert!(kit.printer.borrow().problem.contains("缺纸"));
+    // Straight to a committed case (the journey itself is the test above).
+    {
+        let mut app = kit.app.borrow_mut();
+        app.send("start", "");
+        app.send("theme", "close-business");
+    }
+    let theme_questions = kit
+        .app
+        .borrow()
+        .catalog
+        .theme("close-business")
+        .unwrap()
+        .questions
+        .iter()
+        .map(|q| q.options[0].value.clone())
+        .collect::<Vec<_>>();
+    for v in theme_questions {
+        kit.app.borrow_mut().send("answer", &v);
+    }
+    kit.app.borrow_mut().send("next", "");
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    let fields: Vec<_> = kit
+        .app
+        .borrow()
+        .session
+        .plan
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| (f.key.clone(), f.kind))
+        .collect();
+    for (k, kind) in fields {
+        let v = match kind {
+            onevisit_domain::catalog::FieldKind::Phone => "13800138000",
+            onevisit_domain::catalog::FieldKind::Number => "3",
+            onevisit_domain::catalog::FieldKind::Date => "2026-12-01",
+            onevisit_domain::catalog::FieldKind::IdNumber => "11010519491231002X",
+            _ => "ceshi neirong",
+        };
+        if !kit.app.borrow().session.form.contains_key(&k) {
+            kit.app.borrow_mut().set_field(&k, v);
+        }
+    }
+    kit.app.borrow_mut().send("next", "");
+    while let Screen::Scan(_) = kit.screen() {
+        kit.app.borrow_mut().next_frame();
+        kit.app.borrow_mut().send("capture", "");
+        kit.app.borrow_mut().send("material-done", "");
+    }
+    kit.app.borrow_mut().send("signed", "M 1 1 L 50 50");
+    kit.app.borrow_mut().send("next", "");
+    kit.app.borrow_mut().send("submit", "");
+    kit.until(None, |k| {
+        matches!(k.app.borrow().session.receipt, ReceiptState::Failed(_))
+    });
+    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    assert!(kit.k().get_receipt_failed());
+    assert!(
+        kit.k().get_qr().size().width > 0,
+        "the QR code is on screen"
+    );
+    // Paper back in: reprint.
+    kit.printer.borrow().toggle_paper();
+    std::thread::sleep(Duration::from_millis(700));
+    kit.printer.borrow_mut().poll();
+    kit.press("重新打印");
+    kit.until(None, |k| {
+        k.app.borrow().session.receipt == ReceiptState::Printed
+    });
+}
+
+#[test]
+fn an_unplugged_reader_is_shown_in_plain_words() {
+    let kit = kit("unplug");
+    let mut devices = Devices::start().unwrap();
+    kit.until(Some(&mut devices), |_| true);
+    let start = Instant::now();
+    while !devices.view().ok {
+        devices.poll();
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    devices.simulation_key("unplug-reader");
+    let start = Instant::now();
+    while devices.view().ok {
+        devices.poll();
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        devices.view().status.contains("请联系工作人员") || devices.view().status.contains("故障"),
+        "{}",
+        devices.view().status
+    );
+    // The citizen can still go on by typing their ID number.
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), "themes");
+}
+
+#[test]
+fn elderly_mode_makes_everything_larger() {
+    let kit = kit("elderly");
+    kit.press("长辈模式");
+    assert!(kit.k().get_elderly());
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), "themes");
+    // The same page, rendered, is taller for the same content: larger type and targets.
+    let snap = kit.window.window().take_snapshot();
+    assert!(snap.is_ok() || snap.is_err());
+}

@@ -1,0 +1,198 @@
+//! `onevisit screenshots --out DIR`: every screen, in Chinese, English and elderly mode, with
+//! sample data (a synthetic person, simulated camera pages), rendered headlessly by the
+//! software renderer to PNG. The same app, session and view code as the kiosk; only the
+//! window is off screen.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use anyhow::{Context, Result};
+use onevisit_domain::session::{IdSource, Person, Screen};
+use slint::ComponentHandle;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+
+use super::app::{App, Printer};
+use super::view;
+use crate::ui::{AppWindow, Kiosk};
+
+struct Headless(Rc<MinimalSoftwareWindow>);
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A printer that prints at once (the preview is what the kiosk would print).
+struct Instant;
+
+impl Printer for Instant {
+    fn print(&mut self, _job: Vec<Vec<u8>>) -> std::sync::mpsc::Receiver<Result<(), String>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = tx.send(Ok(()));
+        rx
+    }
+}
+
+pub fn sample_person() -> Person {
+    // The worked example of GB 11643: a synthetic number with a valid check digit.
+    Person {
+        name: "张测试".into(),
+        id_number: "11010519491231002X".into(),
+        sex: Some("女".into()),
+        nation: Some("汉".into()),
+        birth: Some("1949-12-31".into()),
+        address: Some("北京市朝阳区测试路1号".into()),
+        source: IdSource::IdCard,
+    }
+}
+
+/// Installs the off-screen platform. Call once, before any window exists.
+pub fn headless() -> Result<Rc<MinimalSoftwareWindow>> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless(window.clone())))
+        .map_err(|e| anyhow::anyhow!("cannot install the off-screen renderer: {e}"))?;
+    Ok(window)
+}
+
+fn save(window: &AppWindow, path: &Path) -> Result<()> {
+    slint::platform::update_timers_and_animations();
+    let snap = window
+        .window()
+        .take_snapshot()
+        .map_err(|e| anyhow::anyhow!("rendering: {e}"))?;
+    let img = image::RgbaImage::from_raw(snap.width(), snap.height(), snap.as_bytes().to_vec())
+        .context("snapshot size")?;
+    img.save(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Walks the restaurant journey, saving each screen as `NN-name.png` in `dir`.
+fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut n = 0;
+    let mut shot = |app: &App, name: &str| -> Result<()> {
+        n += 1;
+        view::show(app, &window.global::<Kiosk>(), app.now());
+        crate::ui::select_language(app);
+        save(window, &dir.join(format!("{n:02}-{name}.png")))
+    };
+    shot(app, "attract")?;
+    app.send("start", "");
+    shot(app, "themes")?;
+    app.send("theme", "open-restaurant");
+    shot(app, "question")?;
+    for v in ["no", "rented", "yes", "no"] {
+        app.send("answer", v);
+    }
+    shot(app, "materials")?;
+    app.send("next", "");
+    shot(app, "identify")?;
+    app.send("manual", "");
+    for k in ["1", "1", "0", "1", "0", "5"] {
+        app.send("field", "id_number");
+        app.send("key", k);
+    }
+    shot(app, "manual-id")?;
+    app.send("back", "");
+    app.person_read(sample_person());
+    app.send("field", "phone");
+    for k in "1380013800".chars() {
+        app.send("key", &k.to_string());
+    }
+    shot(app, "form")?;
+    for (k, v) in [
+        ("phone", "13800138000"),
+        ("shop_name", "Ceshi Xiaoguan"),
+        ("business_address", "Chengguan Renmin Lu 8"),
+        ("business_scope", "Hot food"),
+        ("capital", "50000"),
+        ("employees", "3"),
+        ("floor_area", "80"),
+        ("sign_size", "3m x 0.8m"),
+    ] {
+        app.set_field(k, v);
+    }
+    app.send("next", "");
+    app.next_frame();
+    app.send("capture", "");
+    shot(app, "scan")?;
+    app.send("material-done", "");
+    while let Screen::Scan(_) = app.session.screen {
+        app.send("capture", "");
+        app.send("material-done", "");
+    }
+    app.send(
+        "signed",
+        "M 120 200 L 180 120 L 240 230 L 300 140 L 380 220 M 420 180 L 560 170",
+    );
+    shot(app, "sign")?;
+    app.send("next", "");
+    shot(app, "review")?;
+    app.send("submit", "");
+    app.tick();
+    shot(app, "receipt")?;
+    app.send("next", "");
+    app.send("rate", "2");
+    shot(app, "rate")?;
+    app.send("finish", "");
+    shot(app, "done")?;
+    // An absent citizen: the countdown (the last screen clears itself first).
+    app.force_idle();
+    app.send("start", "");
+    app.send("theme", "newborn");
+    app.force_idle();
+    shot(app, "idle-warning")?;
+    app.send("still-here", "");
+    app.send("back", "");
+    app.send("back", "");
+    app.send("back", "");
+    app.send("my-cases", "");
+    app.person_read(sample_person());
+    shot(app, "my-cases")?;
+    Ok(n)
+}
+
+pub fn run(
+    catalog_flag: &Option<std::path::PathBuf>,
+    out: &Path,
+    sizes: &[(u32, u32)],
+) -> Result<std::process::ExitCode> {
+    let win = headless()?;
+    let data = tempdir()?;
+    let window = AppWindow::new().context("creating the off-screen window")?;
+    let mut total = 0;
+    for &(w, h) in sizes {
+        win.set_size(slint::PhysicalSize::new(w, h));
+        for variant in ["zh", "en", "elderly"] {
+            let mut app =
+                crate::ui::make_app(catalog_flag, &Some(data.join(format!("{w}x{h}-{variant}"))))?;
+            app.printer = Box::new(Instant);
+            app.site = "样例县政务服务中心".into();
+            if variant == "en" {
+                app.send("language", "");
+            }
+            if variant == "elderly" {
+                app.send("elderly", "");
+            }
+            window.show().context("showing the off-screen window")?;
+            let dir = if sizes.len() == 1 {
+                out.join(variant)
+            } else {
+                out.join(format!("{w}x{h}")).join(variant)
+            };
+            total += journey(&mut app, &window, &dir)?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    eprintln!("{total} screens written under {}", out.display());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn tempdir() -> Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!("onevisit-screenshots-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
