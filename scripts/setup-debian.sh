@@ -10,6 +10,8 @@ packages=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev fonts-
 if [ "$what" = run ]; then
   # X11 client libraries for the desktop window (winit loads them at run time).
   packages+=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
+  # Reading screens aloud in elderly mode (Mandarin voice included); the kiosk is silent without it.
+  packages+=(espeak-ng)
 fi
 if [ "$what" = kiosk ]; then
   # Linux KMS/DRM kiosk build: input and device libraries.

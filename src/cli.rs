@@ -29,7 +29,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the kiosk (the default when no command is given)
-    Run,
+    Run {
+        /// The kiosk's settings (site name, idle time, device ports); without it, devices are
+        /// simulated
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Render every screen (Chinese, English, elderly mode) with sample data to PNG files
     Screenshots {
         #[arg(long, value_name = "DIR")]

@@ -35,10 +35,11 @@ pub struct Devices {
 const SAMPLE_CARD: &str = include_str!("../hardware/serial/tests/cards/resident.json");
 
 impl Devices {
-    pub fn start() -> anyhow::Result<Devices> {
-        let (path, sim) = match std::env::var("ONEVISIT_IDCARD_PORT") {
-            Ok(p) => (p, None),
-            Err(_) => {
+    /// The reader at `port` (else `ONEVISIT_IDCARD_PORT`), or the simulator.
+    pub fn start(port: Option<String>) -> anyhow::Result<Devices> {
+        let (path, sim) = match port.or_else(|| std::env::var("ONEVISIT_IDCARD_PORT").ok()) {
+            Some(p) => (p, None),
+            None => {
                 let link =
                     std::env::temp_dir().join(format!("onevisit-idcard-{}", std::process::id()));
                 let sim = IdCardSim::start(Some(&link))?;

@@ -51,15 +51,31 @@ pub fn make_app(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> 
     Ok(App::new(catalog, calendar, store, site_name(data_flag)))
 }
 
-pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<ExitCode> {
+pub fn run(
+    catalog_flag: &Option<PathBuf>,
+    data_flag: &Option<PathBuf>,
+    config: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    crate::kiosk::tune_allocator();
+    let config = match config {
+        Some(p) => crate::config::KioskConfig::load(p)?,
+        None => crate::config::KioskConfig::default(),
+    };
     // Sync runs beside the UI on its own thread; it stops when this returns.
     let sync = crate::commands::sync::background(data_flag);
     let health = sync.as_ref().map(|s| s.health.clone());
     let mut app = make_app(catalog_flag, data_flag)?;
+    if let Some(site) = &config.site {
+        app.site = site.clone();
+    }
+    if let Some(idle) = config.idle_seconds {
+        app.set_idle_seconds(idle);
+    }
     app.speech = crate::kiosk::speech::engine();
     let data = crate::commands::store::data_dir(data_flag);
     let printer = Rc::new(RefCell::new(
-        SerialPrinter::start(&data).context("starting the receipt printer")?,
+        SerialPrinter::start(&data, config.devices.printer.clone())
+            .context("starting the receipt printer")?,
     ));
     app.printer = Box::new(SharedPrinter(printer.clone()));
     if std::env::var("ONEVISIT_LANG").is_ok_and(|l| l == "en") {
@@ -74,7 +90,7 @@ pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Resul
     select_language(&app.borrow());
 
     let devices = Rc::new(RefCell::new(
-        Devices::start().context("starting the devices")?,
+        Devices::start(config.devices.idcard.clone()).context("starting the devices")?,
     ));
     let kiosk = window.global::<Kiosk>();
     app.borrow_mut().simulated = devices.borrow().simulated();
@@ -149,6 +165,55 @@ pub fn run(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Resul
             a.borrow_mut().dirty = false;
         },
     );
+    // Benchmarks: ONEVISIT_BENCH=first-frame prints the time from process start to the first
+    // frame and exits; =journey also walks a scripted citizen through the restaurant journey.
+    let bench = std::env::var("ONEVISIT_BENCH").ok();
+    let bench_timer = slint::Timer::default();
+    if let Some(mode) = bench.clone() {
+        // The first frame: once the event loop runs, render it with the software renderer (the
+        // same drawing the window presents) and report the time since `main` began.
+        let w = window.as_weak();
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            if let Some(win) = w.upgrade() {
+                let ok = win.window().take_snapshot().is_ok();
+                println!(
+                    "first-frame-ms {:.1}{}",
+                    crate::since_start_ms(),
+                    if ok { "" } else { " (not rendered)" }
+                );
+            }
+            if mode == "first-frame" {
+                let _ = slint::quit_event_loop();
+            }
+        });
+        if bench.as_deref() == Some("journey") {
+            let w = window.as_weak();
+            let (a, step) = (app.clone(), std::cell::Cell::new(0usize));
+            bench_timer.start(
+                slint::TimerMode::Repeated,
+                Duration::from_millis(60),
+                move || {
+                    let more = crate::kiosk::script::step(&mut a.borrow_mut(), step.get());
+                    if std::env::var_os("ONEVISIT_BENCH_TRACE").is_some() {
+                        println!(
+                            "step {} {:?} pss {} kB",
+                            step.get(),
+                            a.borrow().session.screen,
+                            crate::kiosk::pss_kb()
+                        );
+                    }
+                    step.set(step.get() + 1);
+                    if let Some(win) = w.upgrade() {
+                        view::show(&a.borrow(), &win.global::<Kiosk>(), a.borrow().now());
+                    }
+                    if !more {
+                        println!("journey-steps {}", step.get());
+                        let _ = slint::quit_event_loop();
+                    }
+                },
+            );
+        }
+    }
     window.run().context("running the kiosk window")?;
     drop(sync);
     Ok(ExitCode::SUCCESS)

@@ -50,6 +50,8 @@ pub struct App {
     pub simulated: bool,
     // Bookkeeping the UI needs beyond the session:
     pub category: String,
+    /// What the citizen typed to find a theme.
+    pub search: String,
     pub current_field: String,
     pub keyboard: String,
     /// The manual-entry fields (name, ID number) before they are confirmed.
@@ -59,12 +61,15 @@ pub struct App {
     /// The frame under the simulated camera.
     pub frame_no: u32,
     pub frame: Option<onevisit_capture::Gray>,
+    /// The frame as the preview shows it (made once per frame, not per redraw).
+    pub preview: Option<slint::Image>,
     pub receipt_png: Option<Vec<u8>>,
     printing: Option<Receiver<Result<(), String>>>,
     /// Set when the UI must re-read everything (language or mode changed, wipe).
     pub dirty: bool,
     /// Added to the clock (screenshots and tests skip ahead in time).
     pub clock_offset_ms: i64,
+    idle_ms: i64,
 }
 
 fn wall_ms() -> i64 {
@@ -83,16 +88,32 @@ impl App {
             speech: Box::new(super::speech::Silent),
             simulated: true,
             category: String::new(),
+            search: String::new(),
             current_field: String::new(),
             keyboard: "latin".into(),
             manual: BTreeMap::new(),
             captured: Vec::new(),
             frame_no: 0,
             frame: None,
+            preview: None,
             receipt_png: None,
             printing: None,
             dirty: true,
             clock_offset_ms: 0,
+            idle_ms: Config::default().idle_ms,
+        }
+    }
+
+    /// Seconds without a touch before "are you still there?" (the kiosk's settings).
+    pub fn set_idle_seconds(&mut self, s: u32) {
+        self.idle_ms = i64::from(s.max(10)) * 1000;
+        self.session = Session::new(self.session_config(), self.now());
+    }
+
+    fn session_config(&self) -> Config {
+        Config {
+            idle_ms: self.idle_ms,
+            ..Config::default()
         }
     }
 
@@ -296,6 +317,10 @@ impl App {
                     value: v,
                 });
             }
+            Screen::Themes if self.current_field == "search" => {
+                edit(&mut self.search);
+                self.event(Event::Touch);
+            }
             Screen::Rate => {
                 let mut v = self.session.comment.clone();
                 edit(&mut v);
@@ -326,7 +351,9 @@ impl App {
     /// F5: the next sample page under the simulated camera.
     pub fn next_frame(&mut self) {
         self.frame_no += 1;
-        self.frame = Some(camera::photo(self.frame_no));
+        let frame = camera::photo(self.frame_no);
+        self.preview = Some(camera::to_image(&frame));
+        self.frame = Some(frame);
     }
 
     fn capture(&mut self) {
@@ -352,6 +379,7 @@ impl App {
         }));
         // The citizen turns to the next page.
         self.next_frame();
+        super::release_memory();
     }
 
     fn reprint_case(&mut self, case_id: &str) {
@@ -403,8 +431,11 @@ impl App {
                     self.current_field.clear();
                     self.manual.clear();
                     self.captured.clear();
+                    self.frame = None;
+                    self.preview = None;
                     self.receipt_png = None;
                     self.category.clear();
+                    self.search.clear();
                     self.printing = None;
                     self.dirty = true;
                     tracing::info!("session wiped");

@@ -29,7 +29,8 @@ pub fn photo(n: u32) -> Gray {
             let in_line = v > 60.0 && v < ph - 60.0 && ((v - 60.0) % 28.0) < 9.0;
             let len =
                 pw - 120.0 - (line.wrapping_mul(37).wrapping_add(n.wrapping_mul(11)) % 160) as f32;
-            let ink = in_line && u > 60.0 && u < 60.0 + len && !(u as u32 / 9 + line).is_multiple_of(7);
+            let ink =
+                in_line && u > 60.0 && u < 60.0 + len && !(u as u32 / 9 + line).is_multiple_of(7);
             px[(y * W + x) as usize] = if ink { 30 } else { 236 };
         }
     }

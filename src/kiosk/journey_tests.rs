@@ -39,7 +39,7 @@ fn kit(name: &str) -> Kit {
     std::fs::create_dir_all(&dir).unwrap();
     let catalog = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"));
     let mut app = make_app(&catalog, &Some(dir.clone())).unwrap();
-    let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir).unwrap()));
+    let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir, None).unwrap()));
     app.printer = Box::new(Shared(printer.clone()));
     let window = AppWindow::new().unwrap();
     // The kiosk's portrait screen.
@@ -138,7 +138,7 @@ fn labels_of_question(kit: &Kit, i: usize, value: &str) -> String {
 #[test]
 fn the_open_restaurant_journey_end_to_end() {
     let kit = kit("journey");
-    let mut devices = Devices::start().unwrap();
+    let mut devices = Devices::start(None).unwrap();
     kit.press("开始办理");
     assert_eq!(kit.k().get_screen(), "themes");
     kit.press("我要开饭店");
@@ -162,6 +162,7 @@ fn the_open_restaurant_journey_end_to_end() {
         for c in text.chars() {
             kit.press(&format!("key {c}"));
         }
+        kit.press("完成此项");
     };
     type_into("phone", "13800138000");
     type_into("shop_name", "ceshi xiaoguan");
@@ -359,7 +360,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
 #[test]
 fn an_unplugged_reader_is_shown_in_plain_words() {
     let kit = kit("unplug");
-    let mut devices = Devices::start().unwrap();
+    let mut devices = Devices::start(None).unwrap();
     kit.until(Some(&mut devices), |_| true);
     let start = Instant::now();
     while !devices.view().ok {

@@ -18,10 +18,14 @@ pub struct SerialPrinter {
 }
 
 impl SerialPrinter {
-    pub fn start(data_dir: &std::path::Path) -> anyhow::Result<SerialPrinter> {
-        let (path, sim) = match std::env::var("ONEVISIT_PRINTER_PORT") {
-            Ok(p) => (p, None),
-            Err(_) => {
+    /// The printer at `port` (else `ONEVISIT_PRINTER_PORT`), or the simulator.
+    pub fn start(
+        data_dir: &std::path::Path,
+        port: Option<String>,
+    ) -> anyhow::Result<SerialPrinter> {
+        let (path, sim) = match port.or_else(|| std::env::var("ONEVISIT_PRINTER_PORT").ok()) {
+            Some(p) => (p, None),
+            None => {
                 let glyphs = onevisit_serial::fonts::receipt_font().map_err(anyhow::Error::msg)?;
                 let sim = PrinterSim::start(
                     onevisit_printer::PaperWidth::Mm80.dots(),

@@ -55,6 +55,19 @@ fn qr_image(data: &str) -> Image {
     Image::from_rgb8(buf)
 }
 
+/// A theme matches a search when every typed word is in its id, names or summary (English
+/// words now; Chinese once the pinyin keyboard lands).
+fn matches_search(th: &onevisit_domain::catalog::Theme, search: &str) -> bool {
+    let hay = format!(
+        "{} {} {} {} {}",
+        th.id, th.name.en, th.name.zh, th.summary.en, th.summary.zh
+    )
+    .to_lowercase();
+    search
+        .split_whitespace()
+        .all(|w| hay.contains(&w.to_lowercase()))
+}
+
 fn screen_name(s: Screen) -> &'static str {
     match s {
         Screen::Attract => "attract",
@@ -111,6 +124,9 @@ pub fn show(app: &App, k: &Kiosk<'_>, now: i64) {
                 if !app.category.is_empty() && app.category != cat {
                     return None;
                 }
+                if !matches_search(th, &app.search) {
+                    return None;
+                }
                 Some(ThemeCard {
                     id: th.id.as_str().into(),
                     name: t(&th.name.zh, &th.name.en),
@@ -127,6 +143,7 @@ pub fn show(app: &App, k: &Kiosk<'_>, now: i64) {
         k.set_categories(model(cats.into_iter().map(SharedString::from).collect()));
     }
     k.set_category(app.category.as_str().into());
+    k.set_search(app.search.as_str().into());
 
     let theme = s.theme.as_deref().and_then(|id| app.catalog.theme(id));
     k.set_theme_name(
@@ -244,6 +261,9 @@ pub fn show(app: &App, k: &Kiosk<'_>, now: i64) {
             })
             .unwrap_or_default()
     };
+    if let Some(f) = fields.iter().find(|f| f.key == app.current_field) {
+        k.set_editing(f.clone());
+    }
     k.set_fields(model(fields));
     k.set_current_field(app.current_field.as_str().into());
     k.set_keyboard(app.keyboard.as_str().into());
@@ -268,12 +288,7 @@ pub fn show(app: &App, k: &Kiosk<'_>, now: i64) {
                 })
                 .unwrap_or_default(),
         ));
-        k.set_preview(
-            app.frame
-                .as_ref()
-                .map(super::camera::to_image)
-                .unwrap_or_default(),
-        );
+        k.set_preview(app.preview.clone().unwrap_or_default());
     }
     k.set_has_signature(s.signature.is_some());
     k.set_signature(s.signature.as_deref().map(png_image).unwrap_or_default());
