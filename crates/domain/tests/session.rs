@@ -346,3 +346,19 @@ fn my_cases_looks_up_by_the_card() {
     assert_eq!(j.s.screen, Screen::Attract);
     assert!(j.s.applicant.is_none());
 }
+
+#[test]
+fn a_card_placed_while_answering_is_used_when_identification_comes() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .ev(Event::CardRead(person()));
+    assert_eq!(j.s.screen, Screen::Question(0));
+    j.answer("sells_tobacco", "no")
+        .answer("premises", "owned")
+        .answer("outdoor_sign", "no")
+        .answer("large_venue", "no")
+        .ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Form);
+    assert_eq!(j.s.form["applicant_name"], "测试甲");
+}

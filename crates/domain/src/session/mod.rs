@@ -651,6 +651,11 @@ impl Session {
                 self.applicant = Some(p);
                 self.enter_form();
             }
+            // Placed early (while choosing or answering): remembered, so identifying later
+            // needs nothing more (a card left on the reader is not read twice).
+            Screen::Themes | Screen::Question(_) | Screen::Materials => {
+                self.applicant = Some(p);
+            }
             Screen::MyCases => {
                 fx.push(Action::LookupCases {
                     id_number: p.id_number.clone(),
