@@ -7,6 +7,8 @@
 //! [devices]
 //! idcard = "/dev/ttyUSB0"     # absent: the simulated reader
 //! printer = "/dev/ttyUSB1"    # absent: the simulated printer
+//! mrz = "/dev/ttyUSB2"        # absent: passports are read by the simulation
+//! camera = "/dev/video0"      # absent: the simulated document camera
 //! ```
 
 use std::path::Path;
@@ -30,6 +32,8 @@ pub struct KioskConfig {
 pub struct DeviceConfig {
     pub idcard: Option<String>,
     pub printer: Option<String>,
+    pub mrz: Option<String>,
+    pub camera: Option<String>,
 }
 
 impl KioskConfig {

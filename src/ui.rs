@@ -71,6 +71,19 @@ pub fn run(
     if let Some(idle) = config.idle_seconds {
         app.set_idle_seconds(idle);
     }
+    if let Some(dev) = &config.devices.camera {
+        app.frames = Box::new(
+            crate::kiosk::frames::Real::start(dev)
+                .with_context(|| format!("opening the document camera {dev}"))?,
+        );
+    }
+    let mrz = config.devices.mrz.as_ref().map(|port| {
+        onevisit_serial::line::spawn_mrz(
+            onevisit_serial::pump::PortConfig::new(port.clone(), 9600),
+            200,
+            crate::commands::today(),
+        )
+    });
     app.speech = crate::kiosk::speech::engine();
     let data = crate::commands::store::data_dir(data_flag);
     let printer = Rc::new(RefCell::new(
@@ -145,6 +158,17 @@ pub fn run(
             }
             for card in d.borrow_mut().take_cards() {
                 a.borrow_mut().card(&card);
+            }
+            if let Some(m) = &mrz {
+                while let Ok(onevisit_serial::pump::Output::Device(
+                    onevisit_serial::line::MrzEvent::Document(doc),
+                )) = m.events.try_recv()
+                {
+                    match doc {
+                        Ok(doc) => a.borrow_mut().mrz_read(&doc),
+                        Err(e) => tracing::warn!("MRZ: {e}"),
+                    }
+                }
             }
             a.borrow_mut().tick();
             // Re-show only when something a citizen could see changed.

@@ -58,8 +58,8 @@ pub struct App {
     pub manual: BTreeMap<String, String>,
     /// Captured pages; a session page's data is its index here.
     pub captured: Vec<PdfPage>,
-    /// The frame under the simulated camera.
-    pub frame_no: u32,
+    /// The document camera (real or simulated) and its latest frame.
+    pub frames: Box<dyn super::frames::Frames>,
     pub frame: Option<onevisit_capture::Gray>,
     /// The frame as the preview shows it (made once per frame, not per redraw).
     pub preview: Option<slint::Image>,
@@ -93,7 +93,7 @@ impl App {
             keyboard: "latin".into(),
             manual: BTreeMap::new(),
             captured: Vec::new(),
-            frame_no: 0,
+            frames: Box::new(super::frames::Simulated::new()),
             frame: None,
             preview: None,
             receipt_png: None,
@@ -132,8 +132,11 @@ impl App {
         self.perform(fx);
     }
 
-    /// Time passes: idle countdown, printing results.
+    /// Time passes: idle countdown, printing results, camera frames.
     pub fn tick(&mut self) {
+        if matches!(self.session.screen, Screen::Scan(_)) && self.pull_frame() {
+            self.dirty = true;
+        }
         if let Some(rx) = &self.printing
             && let Ok(r) = rx.try_recv()
         {
@@ -350,19 +353,57 @@ impl App {
 
     /// F5: the next sample page under the simulated camera.
     pub fn next_frame(&mut self) {
-        self.frame_no += 1;
-        let frame = camera::photo(self.frame_no);
-        self.preview = Some(camera::to_image(&frame));
-        self.frame = Some(frame);
+        self.frames.advance();
+        self.pull_frame();
+    }
+
+    /// Takes the camera's newest frame for the preview; true if there was one.
+    pub fn pull_frame(&mut self) -> bool {
+        match self.frames.latest() {
+            Some(frame) => {
+                self.preview = Some(camera::to_image(&frame));
+                self.frame = Some(frame);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A passport's or travel permit's machine-readable zone, from the MRZ reader.
+    pub fn mrz_read(&mut self, m: &onevisit_mrz::Mrz) {
+        if !m.checks_valid {
+            self.session.notice = Some(onevisit_domain::session::Notice {
+                zh: "证件信息读取不完整，请重新放置证件，或手动输入".into(),
+                en: "The document could not be read completely: place it again, or type your details".into(),
+            });
+            self.dirty = true;
+            return;
+        }
+        let p = Person {
+            name: m.names.join(" "),
+            id_number: m.document_number.clone(),
+            sex: match m.sex.as_str() {
+                "M" => Some("男".into()),
+                "F" => Some("女".into()),
+                _ => None,
+            },
+            nation: None,
+            birth: m.birth.clone(),
+            address: None,
+            source: IdSource::Mrz,
+        };
+        self.event(Event::MrzRead(p));
     }
 
     fn capture(&mut self) {
-        let frame = match &self.frame {
-            Some(f) => f.clone(),
-            None => {
-                self.next_frame();
-                self.frame.clone().unwrap_or_else(|| camera::photo(0))
-            }
+        self.pull_frame();
+        let Some(frame) = self.frame.clone() else {
+            self.session.notice = Some(onevisit_domain::session::Notice {
+                zh: "摄像头还没有画面，请稍候再拍".into(),
+                en: "The camera has no picture yet: wait a moment, then capture".into(),
+            });
+            self.dirty = true;
+            return;
         };
         let mut page = process(&frame, None, Mode::Text, &Thresholds::default());
         let ok = page.quality == Quality::Ok;
@@ -378,6 +419,7 @@ impl App {
             data: id.to_le_bytes().to_vec(),
         }));
         // The citizen turns to the next page.
+        self.frame = None;
         self.next_frame();
         super::release_memory();
     }

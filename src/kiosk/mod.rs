@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod camera;
+pub mod frames;
 pub mod printer;
 pub mod screenshots;
 pub mod script;

@@ -362,3 +362,36 @@ fn a_card_placed_while_answering_is_used_when_identification_comes() {
     assert_eq!(j.s.screen, Screen::Form);
     assert_eq!(j.s.form["applicant_name"], "测试甲");
 }
+
+#[test]
+fn a_passport_number_stands_in_the_id_field() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "owned")
+        .answer("outdoor_sign", "no")
+        .answer("large_venue", "no")
+        .ev(Event::Next)
+        .ev(Event::MrzRead(Person {
+            name: "CESHI DING".into(),
+            id_number: "E12345678".into(),
+            sex: Some("男".into()),
+            nation: None,
+            birth: Some("1980-01-01".into()),
+            address: None,
+            source: IdSource::Mrz,
+        }));
+    assert_eq!(j.s.screen, Screen::Form);
+    j.ev(Event::Next);
+    assert!(
+        !j.s.field_errors.contains_key("id_number"),
+        "{:?}",
+        j.s.field_errors
+    );
+    j.field("id_number", "E1234567X").ev(Event::Next);
+    assert!(
+        j.s.field_errors.contains_key("id_number"),
+        "another number is checked as usual"
+    );
+}

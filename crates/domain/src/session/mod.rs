@@ -605,8 +605,20 @@ impl Session {
                     .map(|p| p.fields.clone())
                     .unwrap_or_default();
                 self.field_errors.clear();
+                // A passport or permit number is not a GB 11643 number: the document's own
+                // number stands where the ID number goes.
+                let document = self
+                    .applicant
+                    .as_ref()
+                    .filter(|p| p.source == IdSource::Mrz)
+                    .map(|p| p.id_number.clone());
                 for f in &fields {
                     let v = self.form.get(&f.key).map(String::as_str).unwrap_or("");
+                    if f.kind == crate::catalog::FieldKind::IdNumber
+                        && document.as_deref() == Some(v)
+                    {
+                        continue;
+                    }
                     if let Err(e) = validate_field(f.kind, v) {
                         self.field_errors.insert(f.key.clone(), e);
                     }

@@ -1,0 +1,108 @@
+//! Where scan frames come from: the real document camera (V4L2, on its own thread so a slow
+//! capture never holds the screen) or the simulated one.
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+use onevisit_capture::Gray;
+
+/// Frames for the scan screen: the latest one, when there is a new one.
+pub trait Frames {
+    /// A new frame since the last call, if any.
+    fn latest(&mut self) -> Option<Gray>;
+    /// The citizen turned the page (simulation: the next sample page).
+    fn advance(&mut self) {}
+}
+
+/// The simulated camera: sample pages, the next one on `advance` (F5 or after a capture).
+pub struct Simulated {
+    n: u32,
+    fresh: bool,
+}
+
+impl Simulated {
+    pub fn new() -> Simulated {
+        Simulated { n: 0, fresh: true }
+    }
+}
+
+impl Frames for Simulated {
+    fn latest(&mut self) -> Option<Gray> {
+        if !self.fresh {
+            return None;
+        }
+        self.fresh = false;
+        Some(super::camera::photo(self.n))
+    }
+
+    fn advance(&mut self) {
+        self.n += 1;
+        self.fresh = true;
+    }
+}
+
+/// A V4L2 document camera: a thread takes a still about twice a second; the UI takes the
+/// newest.
+pub struct Real {
+    rx: Receiver<Gray>,
+    _stop: Sender<()>,
+}
+
+impl Real {
+    pub fn start(device: &str) -> anyhow::Result<Real> {
+        let (tx, rx) = channel();
+        let (stop_tx, stop_rx) = channel::<()>();
+        let (ready_tx, ready_rx) = channel::<Result<(), String>>();
+        let device = device.to_owned();
+        // The camera is opened on its thread (the driver is not Send); opening errors come
+        // back here so `run` can say what is wrong.
+        std::thread::Builder::new()
+            .name("camera".into())
+            .spawn(move || {
+                let mut cam = match onevisit_camera::open(&device) {
+                    Ok(c) => {
+                        let _ = ready_tx.send(Ok(()));
+                        c
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                while stop_rx.try_recv() == Err(std::sync::mpsc::TryRecvError::Empty) {
+                    match cam.still() {
+                        Ok(still) => match image::load_from_memory(&still.bytes) {
+                            Ok(img) => {
+                                let l = img.to_luma8();
+                                let g = Gray {
+                                    width: l.width(),
+                                    height: l.height(),
+                                    data: l.into_raw(),
+                                };
+                                if tx.send(g).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e) => tracing::warn!("camera frame unreadable: {e}"),
+                        },
+                        Err(e) => {
+                            tracing::warn!("camera: {e}");
+                            std::thread::sleep(Duration::from_secs(2));
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(400));
+                }
+            })?;
+        ready_rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the camera thread stopped"))?
+            .map_err(anyhow::Error::msg)?;
+        Ok(Real { rx, _stop: stop_tx })
+    }
+}
+
+impl Frames for Real {
+    fn latest(&mut self) -> Option<Gray> {
+        self.rx.try_iter().last()
+    }
+}
