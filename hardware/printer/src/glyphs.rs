@@ -2,7 +2,7 @@
 //! 24 × 24 for Chinese; we draw an outline font into those cells. The font's bytes are
 //! passed in: reading font files is the caller's business.
 
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+use ab_glyph::{Font, FontArc, FontRef, FontVec, PxScale, ScaleFont};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -16,8 +16,9 @@ pub trait Glyphs {
     fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32));
 }
 
+#[derive(Clone)]
 pub struct FontGlyphs {
-    font: FontVec,
+    font: FontArc,
 }
 
 impl FontGlyphs {
@@ -25,7 +26,19 @@ impl FontGlyphs {
     pub fn from_bytes(bytes: Vec<u8>, index: u32) -> Result<Self, GlyphError> {
         let font = FontVec::try_from_vec_and_index(bytes, index)
             .map_err(|_| GlyphError::BadFont(index))?;
-        Ok(FontGlyphs { font })
+        Ok(FontGlyphs {
+            font: FontArc::new(font),
+        })
+    }
+
+    /// From bytes that live for the whole program (a mapped font file): nothing is copied,
+    /// and only the pages of the glyphs drawn are ever read.
+    pub fn from_static(bytes: &'static [u8], index: u32) -> Result<Self, GlyphError> {
+        let font = FontRef::try_from_slice_and_index(bytes, index)
+            .map_err(|_| GlyphError::BadFont(index))?;
+        Ok(FontGlyphs {
+            font: FontArc::new(font),
+        })
     }
 }
 

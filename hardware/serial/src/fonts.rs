@@ -1,6 +1,8 @@
 //! Finding a CJK font for rendering receipts (simulator, previews, `receipt render`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 
 use onevisit_printer::glyphs::FontGlyphs;
 
@@ -32,6 +34,26 @@ pub fn receipt_font() -> Result<FontGlyphs, String> {
                 "no CJK font to draw receipts with: install fonts-noto-cjk (make setup) or set ONEVISIT_RECEIPT_FONT".to_owned()
             })?,
     };
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    FontGlyphs::from_bytes(bytes, index).map_err(|e| format!("{}: {e}", path.display()))
+    let bytes = mapped(&path)?;
+    FontGlyphs::from_static(bytes, index).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A font file mapped once for the life of the program. CJK fonts are 20 MB; reading one into
+/// memory for every receipt cost a kiosk that much per copy, where a mapping costs only the
+/// pages of the glyphs actually drawn.
+fn mapped(path: &std::path::Path) -> Result<&'static [u8], String> {
+    static MAPS: OnceLock<Mutex<HashMap<PathBuf, &'static [u8]>>> = OnceLock::new();
+    let maps = MAPS.get_or_init(Mutex::default);
+    let mut maps = maps.lock().map_err(|_| "font cache poisoned".to_owned())?;
+    if let Some(b) = maps.get(path) {
+        return Ok(b);
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // SAFETY: a read-only private mapping of an installed font file, which the system does
+    // not rewrite while programs use it (package upgrades replace files by rename).
+    let map =
+        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes: &'static [u8] = Box::leak(Box::new(map));
+    maps.insert(path.to_owned(), bytes);
+    Ok(bytes)
 }
