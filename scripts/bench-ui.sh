@@ -24,16 +24,17 @@ for i in 1 2 3 4 5; do
   echo "  ${line#first-frame-ms } ms   (exec to exit $(( (t1 - t0) / 1000000 )) ms)"
 done
 ONEVISIT_BENCH=journey ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run >/tmp/onevisit-journey.out 2>/dev/null &
-pid=$!
+tpid=$!
 sleep 0.2
-pid=$(pgrep -P "$pid" -f onevisit || echo "$pid")
+# `timeout` started the kiosk: sample the kiosk itself.
+pid=$(pgrep -P "$tpid" -f onevisit || echo "$tpid")
 peak=0
 while kill -0 "$pid" 2>/dev/null; do
   pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
   [ "${pss:-0}" -gt "$peak" ] && peak=$pss
   sleep 0.02
 done
-wait "$pid" || true
+wait "$tpid" || true
 cat /tmp/onevisit-journey.out
 echo "peak PSS over the journey: $((peak / 1024)) MiB ($peak kB)"
 echo "(per step: ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 $bin run)"
