@@ -19,6 +19,8 @@ pub trait Glyphs {
 #[derive(Clone)]
 pub struct FontGlyphs {
     font: FontArc,
+    /// Tried for characters the font does not have (e.g. a rare character in a name).
+    fallback: Option<Box<FontGlyphs>>,
 }
 
 impl FontGlyphs {
@@ -28,7 +30,20 @@ impl FontGlyphs {
             .map_err(|_| GlyphError::BadFont(index))?;
         Ok(FontGlyphs {
             font: FontArc::new(font),
+            fallback: None,
         })
+    }
+
+    /// This font first, then `other` for characters it lacks.
+    pub fn with_fallback(mut self, other: FontGlyphs) -> FontGlyphs {
+        match &mut self.fallback {
+            Some(f) => {
+                let inner = std::mem::replace(f.as_mut(), other.clone());
+                **f = inner.with_fallback(other);
+            }
+            None => self.fallback = Some(Box::new(other)),
+        }
+        self
     }
 
     /// From bytes that live for the whole program (a mapped font file): nothing is copied,
@@ -38,12 +53,18 @@ impl FontGlyphs {
             .map_err(|_| GlyphError::BadFont(index))?;
         Ok(FontGlyphs {
             font: FontArc::new(font),
+            fallback: None,
         })
     }
 }
 
 impl Glyphs for FontGlyphs {
     fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32)) {
+        if self.font.glyph_id(c).0 == 0
+            && let Some(f) = &self.fallback
+        {
+            return f.draw(c, cell_w, cell_h, dot);
+        }
         // Scale so one em fills the cell's height, as printer fonts fill their 24-dot cells
         // (PxScale alone sizes the font's whole line height, which is much taller than an em).
         let em = self.font.units_per_em().unwrap_or(1000.0);

@@ -15,9 +15,39 @@ const CANDIDATES: [(&str, u32); 3] = [
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ];
 
+/// The kiosk's bundled font (a GB 2312 subset of Noto Sans CJK SC), where it is installed:
+/// `ONEVISIT_FONT_DIR`, `/usr/share/onevisit/fonts`, or the source tree.
+fn bundled() -> Option<FontGlyphs> {
+    let dirs = [
+        std::env::var_os("ONEVISIT_FONT_DIR").map(PathBuf::from),
+        Some(PathBuf::from("/usr/share/onevisit/fonts")),
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fonts"
+        ))),
+    ];
+    dirs.into_iter()
+        .flatten()
+        .map(|d| d.join("OneVisitSansSC-Regular.otf"))
+        .find(|p| p.is_file())
+        .and_then(|p| FontGlyphs::from_static(mapped(&p).ok()?, 0).ok())
+}
+
 /// The font to draw receipts with: `ONEVISIT_RECEIPT_FONT` (face `ONEVISIT_RECEIPT_FONT_INDEX`),
-/// else the first installed of Noto Sans CJK SC and WenQuanYi Micro Hei.
+/// else the bundled font with the first installed of Noto Sans CJK SC and WenQuanYi Micro Hei
+/// behind it for rarer characters.
 pub fn receipt_font() -> Result<FontGlyphs, String> {
+    let system = system_font();
+    match (bundled(), system) {
+        (Some(b), Ok(s)) if std::env::var_os("ONEVISIT_RECEIPT_FONT").is_none() => {
+            Ok(b.with_fallback(s))
+        }
+        (Some(b), Err(_)) => Ok(b),
+        (_, s) => s,
+    }
+}
+
+fn system_font() -> Result<FontGlyphs, String> {
     let (path, index) = match std::env::var_os("ONEVISIT_RECEIPT_FONT") {
         Some(p) => {
             let index = std::env::var("ONEVISIT_RECEIPT_FONT_INDEX")
