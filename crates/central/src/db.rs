@@ -107,13 +107,12 @@ pub struct Db {
 const GROUP: usize = 512;
 
 impl Db {
-    pub fn start(conn: Connection) -> Db {
+    pub fn start(conn: Connection) -> std::io::Result<Db> {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("central-db".into())
-            .spawn(move || writer(conn, rx))
-            .expect("spawn the database thread");
-        Db { jobs: tx }
+            .spawn(move || writer(conn, rx))?;
+        Ok(Db { jobs: tx })
     }
 
     /// Runs `f` in the writer's next group; its result comes back after the group commits.

@@ -127,16 +127,10 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
+/// A time as officers read it: Beijing time (UTC+8), to the minute.
 fn time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(
-                &chrono::FixedOffset::east_opt(8 * 3600)
-                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
-            )
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-        })
+    chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+        .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
 

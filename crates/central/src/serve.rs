@@ -36,7 +36,7 @@ pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
         db::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
     let fingerprint = keys.fingerprint()?;
     let state = AppState::new(
-        Db::start(conn),
+        Db::start(conn).context("starting the database thread")?,
         data.to_owned(),
         fingerprint.clone(),
         onevisit_sync::auth::public_b64(&keys.catalog),
