@@ -220,10 +220,11 @@ pub fn run(
                     let more = crate::kiosk::script::step(&mut a.borrow_mut(), step.get());
                     if std::env::var_os("ONEVISIT_BENCH_TRACE").is_some() {
                         println!(
-                            "step {} {:?} pss {} kB",
+                            "step {} {:?} pss {} kB (largest anonymous mapping {} kB)",
                             step.get(),
                             a.borrow().session.screen,
-                            crate::kiosk::pss_kb()
+                            crate::kiosk::pss_kb(),
+                            crate::kiosk::largest_anon_kb()
                         );
                     }
                     step.set(step.get() + 1);

@@ -33,6 +33,24 @@ pub fn release_memory() {
     }
 }
 
+/// The largest anonymous mapping's PSS (kB), for the memory benchmark's trace.
+pub fn largest_anon_kb() -> u64 {
+    let Ok(text) = std::fs::read_to_string("/proc/self/smaps") else {
+        return 0;
+    };
+    let (mut best, mut anon) = (0u64, false);
+    for l in text.lines() {
+        let mut parts = l.split_whitespace();
+        let first = parts.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            anon = parts.nth(4).is_none();
+        } else if anon && first == "Pss:" {
+            best = best.max(parts.next().and_then(|v| v.parse().ok()).unwrap_or(0));
+        }
+    }
+    best
+}
+
 /// This process's proportional set size (kB), for the memory benchmark.
 pub fn pss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/smaps_rollup")
