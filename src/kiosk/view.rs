@@ -352,12 +352,15 @@ pub fn show(app: &App, k: &Kiosk<'_>, now: i64) {
     };
     k.set_receipt_status(status);
     k.set_receipt_failed(failed);
-    k.set_receipt_preview(
+    // The preview is decoded only while the receipt screen shows it (3 MB at full size).
+    k.set_receipt_preview(if s.screen == Screen::Receipt {
         app.receipt_png
             .as_deref()
             .map(png_image)
-            .unwrap_or_default(),
-    );
+            .unwrap_or_default()
+    } else {
+        Image::default()
+    });
     k.set_rating(s.rating.map_or(0, i32::from));
     k.set_comment(s.comment.as_str().into());
 
