@@ -127,6 +127,44 @@ struct Device {
     site: String,
 }
 
+/// A request signed by an enrolled, unrevoked device: who sent it, and the body and headers
+/// the signature covers. Every handler after enrollment takes one, so none can forget to check.
+struct Signed {
+    dev: Device,
+    body: Bytes,
+    headers: HeaderMap,
+    query: Option<String>,
+}
+
+impl axum::extract::FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, proto::MAX_CHUNK as usize)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    413,
+                    "body",
+                    format!(
+                        "the request body is too large; a chunk may have at most {} bytes",
+                        proto::MAX_CHUNK
+                    ),
+                )
+            })?;
+        let dev = st
+            .authenticate(&parts.method, &parts.uri, &parts.headers, &body)
+            .await?;
+        Ok(Signed {
+            dev,
+            body,
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+        })
+    }
+}
+
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -369,13 +407,8 @@ async fn enroll(
 
 async fn heartbeat(
     State(st): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Signed { dev, body, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let body = body_or_413(body)?;
-    let dev = st.authenticate(&method, &uri, &headers, &body).await?;
     let hb: Heartbeat = json(&body)?;
     let now = (st.0.now)();
     let text = serde_json::to_string(&hb).unwrap_or_default();
@@ -406,13 +439,8 @@ async fn heartbeat(
 async fn create(
     State(st): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Signed { dev, body, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let body = body_or_413(body)?;
-    let dev = st.authenticate(&method, &uri, &headers, &body).await?;
     case_id(&id)?;
     let m: CaseManifest = json(&body)?;
     intake::validate(&m)?;
@@ -463,11 +491,8 @@ async fn attachment_row(
 async fn offset(
     State(st): State<AppState>,
     Path((id, idx)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    Signed { dev, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let dev = st.authenticate(&method, &uri, &headers, b"").await?;
     case_id(&id)?;
     let idx = index(&idx)?;
     let (_, length, off) = attachment_row(&st, &dev, &id, idx).await?;
@@ -479,13 +504,10 @@ async fn offset(
 async fn upload(
     State(st): State<AppState>,
     Path((id, idx)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Signed {
+        dev, body, headers, ..
+    }: Signed,
 ) -> Result<Response, ApiError> {
-    let body = body_or_413(body)?;
-    let dev = st.authenticate(&method, &uri, &headers, &body).await?;
     case_id(&id)?;
     let idx = index(&idx)?;
     if header_str(&headers, header::TUS_RESUMABLE) != Some(proto::TUS_VERSION) {
@@ -586,13 +608,8 @@ async fn upload(
 async fn commit(
     State(st): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Signed { dev, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let body = body_or_413(body)?;
-    let dev = st.authenticate(&method, &uri, &headers, &body).await?;
     case_id(&id)?;
     let (cid, dev_id) = (id.clone(), dev.id.clone());
     let (state, atts) =
@@ -654,14 +671,11 @@ async fn commit(
 
 async fn status(
     State(st): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    Signed { dev, query, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let dev = st.authenticate(&method, &uri, &headers, b"").await?;
     let mut after = 0u64;
-    for (k, v) in uri
-        .query()
+    for (k, v) in query
+        .as_deref()
         .unwrap_or("")
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -703,13 +717,7 @@ async fn status(
     Ok(axum::Json(page).into_response())
 }
 
-async fn catalog_info(
-    State(st): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    st.authenticate(&method, &uri, &headers, b"").await?;
+async fn catalog_info(State(st): State<AppState>, _signed: Signed) -> Result<Response, ApiError> {
     let info =
         st.0.readers
             .read(|c| {
@@ -734,11 +742,8 @@ async fn catalog_info(
 async fn catalog_bundle(
     State(st): State<AppState>,
     Path(version): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    _signed: Signed,
 ) -> Result<Response, ApiError> {
-    st.authenticate(&method, &uri, &headers, b"").await?;
     let version: u64 = version
         .parse()
         .map_err(|_| ApiError::bad_request("bad_version", "a catalog version is a number"))?;
