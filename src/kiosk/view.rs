@@ -26,16 +26,18 @@ fn figure(before: u32, after: u32) -> Figure {
     }
 }
 
+/// A decoded PNG as an RGB image (the receipt preview is gray: RGB costs 3 bytes a pixel
+/// where RGBA cost 4, and nothing on a receipt is transparent).
 fn png_image(png: &[u8]) -> Image {
     image::load_from_memory(png)
         .map(|i| {
-            let rgba = i.to_rgba8();
-            let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-                rgba.as_raw(),
-                rgba.width(),
-                rgba.height(),
+            let rgb = i.into_rgb8();
+            let buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+                rgb.as_raw(),
+                rgb.width(),
+                rgb.height(),
             );
-            Image::from_rgba8(buf)
+            Image::from_rgb8(buf)
         })
         .unwrap_or_default()
 }

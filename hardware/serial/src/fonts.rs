@@ -83,6 +83,9 @@ fn mapped(path: &std::path::Path) -> Result<&'static [u8], String> {
     // not rewrite while programs use it (package upgrades replace files by rename).
     let map =
         unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("{}: {e}", path.display()))?;
+    // Glyphs are read here and there: without this the kernel maps 64 KiB around every glyph
+    // touched, and a receipt's hundred characters cost most of the file.
+    let _ = map.advise(memmap2::Advice::Random);
     let bytes: &'static [u8] = Box::leak(Box::new(map));
     maps.insert(path.to_owned(), bytes);
     Ok(bytes)
