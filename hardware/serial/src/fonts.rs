@@ -83,8 +83,8 @@ fn mapped(path: &std::path::Path) -> Result<&'static [u8], String> {
     // not rewrite while programs use it (package upgrades replace files by rename).
     let map =
         unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("{}: {e}", path.display()))?;
-    // Glyphs are read here and there: without this the kernel maps 64 KiB around every glyph
-    // touched, and a receipt's hundred characters cost most of the file.
+    // Glyphs are read here and there: on a cold start this stops the kernel reading ahead
+    // 128 KiB from flash for every glyph a receipt touches.
     let _ = map.advise(memmap2::Advice::Random);
     let bytes: &'static [u8] = Box::leak(Box::new(map));
     maps.insert(path.to_owned(), bytes);
