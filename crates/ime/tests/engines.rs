@@ -1,0 +1,160 @@
+//! The real engines: librime with Debian's pinyin_simp dictionaries, and Zinnia with the
+//! Tegaki model, as the kiosk uses them. Strokes in tests/strokes/ were drawn once on the
+//! 300 × 300 pad (`onevisit input handwriting` reads the same format).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use onevisit_ime::coverage::Coverage;
+use onevisit_ime::handwriting::{self, Handwriting, Stroke};
+use onevisit_ime::pinyin::{Board, Key, Pinyin};
+use onevisit_ime::rime::{self, Dirs, Rime};
+use onevisit_ime::zinnia::Zinnia;
+
+/// librime is set up once per process: every test here shares one deployed directory.
+fn dirs() -> &'static Dirs {
+    static DIRS: OnceLock<Dirs> = OnceLock::new();
+    DIRS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("onevisit-ime-test-{}", std::process::id()));
+        let dirs = Dirs::new(dir);
+        let t = std::time::Instant::now();
+        let d = rime::deploy(&dirs).expect("deploy (install librime1 and rime-data-pinyin-simp)");
+        eprintln!("deployed librime {} in {:?}", d.version, t.elapsed());
+        dirs
+    })
+}
+
+/// One test at a time talks to librime (as the kiosk does, from its one UI thread).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn coverage() -> Coverage {
+    Coverage::from_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fonts/OneVisitSansSC-Regular.otf"),
+    )
+    .expect("bundled font")
+}
+
+fn type_letters(board: &mut Board, rime: &mut Rime, s: &str) -> onevisit_ime::pinyin::View {
+    let mut v = Default::default();
+    for c in s.chars() {
+        v = board.press(rime, Key::Letter(c)).expect("key");
+    }
+    v
+}
+
+#[test]
+fn kaifandian_gives_kai_fan_dian_first() {
+    let _one = serial();
+    let mut rime = Rime::open(dirs()).expect("open");
+    let mut board = Board::new(8, coverage());
+    let v = type_letters(&mut board, &mut rime, "kaifandian");
+    assert_eq!(v.candidates.first().map(String::as_str), Some("开饭店"), "{v:?}");
+    assert!(v.preedit.replace(' ', "").contains("kaifandian"), "{v:?}");
+    let (text, v) = board.choose(&mut rime, 0);
+    assert_eq!(text.as_deref(), Some("开饭店"));
+    assert!(v.candidates.is_empty() && v.preedit.is_empty(), "{v:?}");
+}
+
+#[test]
+fn paging_backspace_and_partial_choice() {
+    let _one = serial();
+    let mut rime = Rime::open(dirs()).expect("open");
+    let mut board = Board::new(5, coverage());
+    let first = type_letters(&mut board, &mut rime, "shi");
+    assert_eq!(first.candidates.len(), 5);
+    assert!(first.has_next);
+    let second = board.next_page(&mut rime);
+    assert_ne!(first.candidates, second.candidates);
+    assert!(second.has_prev);
+    assert_eq!(board.prev_page(&mut rime).candidates, first.candidates);
+    // Backspace to nothing: no candidates, no preedit.
+    for _ in 0..3 {
+        board.press(&mut rime, Key::Backspace).expect("backspace");
+    }
+    let v = board.press(&mut rime, Key::Backspace).expect("backspace on empty");
+    assert!(v.candidates.is_empty() && v.preedit.is_empty(), "{v:?}");
+
+    // Choosing a single character of a longer input keeps composing the rest.
+    let v = type_letters(&mut board, &mut rime, "youxiangongsi");
+    let i = v
+        .candidates
+        .iter()
+        .position(|c| c == "有限公司")
+        .expect("有限公司 offered");
+    let (text, _) = board.choose(&mut rime, i);
+    assert_eq!(text.as_deref(), Some("有限公司"));
+    board.clear(&mut rime);
+}
+
+#[test]
+fn nothing_is_learned_between_citizens() {
+    let _one = serial();
+    // The user dictionary is off: choosing a rare candidate does not promote it for the next.
+    let mut rime = Rime::open(dirs()).expect("open");
+    let mut board = Board::new(8, coverage());
+    let before = type_letters(&mut board, &mut rime, "zhang").candidates;
+    let last = before.len() - 1;
+    board.choose(&mut rime, last);
+    drop(rime);
+    let mut rime = Rime::open(dirs()).expect("open again");
+    let after = type_letters(&mut board, &mut rime, "zhang").candidates;
+    assert_eq!(before, after);
+    let userdb: Vec<_> = std::fs::read_dir(&dirs().user)
+        .expect("user dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("userdb"))
+        .collect();
+    assert!(userdb.is_empty(), "a user dictionary was created: {userdb:?}");
+}
+
+#[test]
+fn not_deployed_is_a_clear_error() {
+    let dirs = Dirs::new(PathBuf::from("/nonexistent/onevisit-rime"));
+    let err = Rime::open(&dirs).err().expect("refused");
+    assert!(err.to_string().contains("onevisit input deploy"), "{err}");
+}
+
+fn strokes(name: &str) -> Vec<Stroke> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/strokes").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("strokes file");
+    let raw: Vec<Vec<[f32; 2]>> = serde_json::from_str(&text).expect("strokes json");
+    raw.into_iter()
+        .map(|s| s.into_iter().map(|[x, y]| (x, y)).collect())
+        .collect()
+}
+
+#[test]
+fn handwritten_characters_are_among_the_first_five() {
+    let mut z = Zinnia::open(&Zinnia::model_path()).expect("zinnia and its model");
+    let cover = coverage();
+    for (file, want) in [
+        ("shi-ten", "十"),
+        ("kou-mouth", "口"),
+        ("zhong-middle", "中"),
+        ("da-big", "大"),
+        ("wang-king", "王"),
+        ("ri-sun", "日"),
+    ] {
+        let got = handwriting::candidates(&mut z, &strokes(file), 5, &cover).expect("recognize");
+        assert!(got.iter().any(|c| c == want), "{want}: got {got:?}");
+    }
+    // No strokes: no candidates, and no call into the recogniser.
+    assert!(handwriting::candidates(&mut z, &[], 5, &cover).expect("empty").is_empty());
+}
+
+#[test]
+fn a_missing_model_says_which_package() {
+    let err = Zinnia::open(Path::new("/nonexistent/model")).err().expect("refused");
+    assert!(err.to_string().contains("tegaki-zinnia-simplified-chinese"), "{err}");
+    let _ = z_describe();
+}
+
+fn z_describe() -> String {
+    Zinnia::open(&Zinnia::model_path())
+        .map(|z| z.describe())
+        .unwrap_or_default()
+}
