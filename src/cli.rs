@@ -94,11 +94,43 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Chinese input: check the pinyin dictionaries and the handwriting model
+    #[command(subcommand)]
+    Input(InputCmd),
     /// Deliver queued cases to the central system, fetch status changes and catalogs
     Sync {
         /// Drain the queue once and exit, reporting what happened (otherwise run until Ctrl-C)
         #[arg(long)]
         once: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InputCmd {
+    /// Pinyin candidates for LETTERS, best first (only characters the kiosk's font draws)
+    Pinyin {
+        /// e.g. kaifandian (use ' between ambiguous syllables: xi'an)
+        letters: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Handwriting candidates for STROKES.json: an array of strokes, each an array of [x, y]
+    /// points on a 300×300 pad, origin top-left
+    Handwriting {
+        strokes: PathBuf,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Build the pinyin dictionaries in DATA/rime (setup, image build and provisioning run
+    /// this, so no citizen ever waits for it)
+    Deploy {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Which input engines work on this kiosk, and what to install when one does not
+    Status {
         #[command(flatten)]
         json: Json,
     },

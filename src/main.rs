@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod devices;
+mod input;
 mod kiosk;
 mod table;
 mod ui;
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
             pin,
             force,
         } => commands::sync::provision(&cli.data_dir, &central, &code, pin.as_deref(), force),
+        Command::Input(cmd) => commands::input::run(cmd, &commands::store::data_dir(&cli.data_dir)),
         Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };
     match result {

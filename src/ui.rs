@@ -48,7 +48,31 @@ pub fn make_app(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> 
             None
         }
     };
-    Ok(App::new(catalog, calendar, store, site_name(data_flag)))
+    let mut app = App::new(catalog, calendar, store, site_name(data_flag));
+    app.input = crate::input::Input::new(&data, crate::input::coverage());
+    Ok(app)
+}
+
+/// Deploys the pinyin dictionaries on a thread if setup or provisioning has not: the attract
+/// screen shows meanwhile, and pinyin is offered once they are ready (handwriting until then).
+fn deploy_dictionaries_if_needed(data_flag: &Option<PathBuf>) {
+    let dirs = crate::input::rime_dirs(&crate::commands::store::data_dir(data_flag));
+    if dirs.is_deployed() {
+        return;
+    }
+    tracing::warn!(
+        "pinyin dictionaries not deployed in {}: deploying now (run `onevisit input deploy` at provisioning)",
+        dirs.user.display()
+    );
+    let spawned = std::thread::Builder::new()
+        .name("rime-deploy".into())
+        .spawn(move || match onevisit_ime::rime::deploy(&dirs) {
+            Ok(d) => tracing::info!("pinyin dictionaries deployed in {}", d.dir.display()),
+            Err(e) => tracing::warn!("pinyin input unavailable: {e}"),
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot deploy the pinyin dictionaries: {e}");
+    }
 }
 
 pub fn run(
@@ -57,6 +81,7 @@ pub fn run(
     config: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
     crate::kiosk::tune_allocator();
+    deploy_dictionaries_if_needed(data_flag);
     let config = match config {
         Some(p) => crate::config::KioskConfig::load(p)?,
         None => crate::config::KioskConfig::default(),
@@ -110,7 +135,7 @@ pub fn run(
     kiosk.set_simulation(devices.borrow().simulated());
     show_reader(&kiosk, &devices.borrow().view());
     report_health(&health, &devices.borrow().view());
-    view::show(&app.borrow(), &kiosk, app.borrow().now());
+    view::show(&app.borrow(), &window, app.borrow().now());
 
     wire(&window, &app);
     let (d, a, p, w) = (
@@ -127,7 +152,7 @@ pub fn run(
             k => d.borrow_mut().simulation_key(k),
         }
         if let Some(w) = w.upgrade() {
-            view::show(&a.borrow(), &w.global::<Kiosk>(), a.borrow().now());
+            view::show(&a.borrow(), &w, a.borrow().now());
         }
     });
     // Device events arrive on driver threads; the UI picks them up here, never waiting.
@@ -183,7 +208,7 @@ pub fn run(
             );
             if key != last_shown || app.dirty {
                 last_shown = key;
-                view::show(&app, &k, app.now());
+                view::show(&app, &w, app.now());
             }
             drop(app);
             a.borrow_mut().dirty = false;
@@ -229,7 +254,7 @@ pub fn run(
                     }
                     step.set(step.get() + 1);
                     if let Some(win) = w.upgrade() {
-                        view::show(&a.borrow(), &win.global::<Kiosk>(), a.borrow().now());
+                        view::show(&a.borrow(), &win, a.borrow().now());
                     }
                     if !more {
                         println!("journey-steps {}", step.get());
@@ -254,7 +279,7 @@ pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
             if a.borrow().english() != lang_before {
                 select_language(&a.borrow());
             }
-            view::show(&a.borrow(), &w.global::<Kiosk>(), a.borrow().now());
+            view::show(&a.borrow(), &w, a.borrow().now());
         }
     });
 }

@@ -3,6 +3,7 @@ pub mod capture;
 pub mod catalog;
 pub mod gpio;
 pub mod idcard;
+pub mod input;
 pub mod mrz;
 pub mod printer;
 pub mod receipt;

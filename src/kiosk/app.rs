@@ -6,7 +6,6 @@ use std::sync::mpsc::{Receiver, channel};
 
 use onevisit_capture::pdf::{self, PdfPage};
 use onevisit_capture::{Mode, Quality, process, quality::Thresholds};
-use onevisit_domain::catalog::FieldKind;
 use onevisit_domain::session::{
     Action, Config, Draft, EarlierCase, Event, IdSource, Page, Person, Screen, Session,
 };
@@ -54,6 +53,8 @@ pub struct App {
     pub search: String,
     pub current_field: String,
     pub keyboard: String,
+    /// Chinese input behind the on-screen keyboard (see `keys.rs`).
+    pub input: crate::input::Input,
     /// The manual-entry fields (name, ID number) before they are confirmed.
     pub manual: BTreeMap<String, String>,
     /// Captured pages; a session page's data is its index here.
@@ -91,6 +92,10 @@ impl App {
             search: String::new(),
             current_field: String::new(),
             keyboard: "latin".into(),
+            input: crate::input::Input::new(
+                &crate::commands::store::data_dir(&None),
+                crate::input::coverage(),
+            ),
             manual: BTreeMap::new(),
             captured: Vec::new(),
             frames: Box::new(super::frames::Simulated::new()),
@@ -126,7 +131,7 @@ impl App {
         self.session.lang == onevisit_domain::session::Lang::En
     }
 
-    fn event(&mut self, e: Event) {
+    pub(super) fn event(&mut self, e: Event) {
         let now = self.now();
         let fx = self.session.handle(now, e, &self.catalog);
         self.perform(fx);
@@ -196,7 +201,10 @@ impl App {
                 self.event(Event::ToggleLanguage);
                 self.dirty = true;
             }
-            "elderly" => self.event(Event::ToggleElderly),
+            "elderly" => {
+                self.event(Event::ToggleElderly);
+                self.input.set_elderly(self.session.elderly);
+            }
             "read-aloud" => self.event(Event::ReadAloud),
             "category" => self.category = arg.to_owned(),
             "theme" => self.event(Event::ChooseTheme(arg.to_owned())),
@@ -227,9 +235,8 @@ impl App {
             "use-mrz" => self.mrz(),
             "manual" => {
                 self.manual.clear();
-                self.current_field = "name".into();
-                self.keyboard = "latin".into();
                 self.event(Event::UseManualEntry);
+                self.open_field("name");
             }
             "manual-confirm" => {
                 let name = self.manual.get("name").cloned().unwrap_or_default();
@@ -238,11 +245,29 @@ impl App {
                 self.event(Event::ManualEntry { name, id_number });
             }
             "field" => {
-                self.current_field = arg.to_owned();
-                self.keyboard = self.layout_for(arg).into();
+                self.open_field(arg);
                 self.event(Event::Touch);
             }
             "key" => self.key(arg),
+            "candidate" => self.candidate(arg),
+            "page" => {
+                self.input.page(arg == "next");
+                self.event(Event::Touch);
+            }
+            "word" => self.type_text(arg),
+            "stroke" => {
+                self.input.stroke(crate::input::parse_stroke(arg));
+                self.event(Event::Touch);
+            }
+            "pad" => {
+                if arg == "undo" {
+                    self.input.undo_stroke();
+                } else {
+                    self.input.clear_pad();
+                }
+                self.event(Event::Touch);
+            }
+            "date" => self.step_date(arg),
             "capture" => self.capture(),
             "retake" => self.event(Event::RetakeLastPage),
             "material-done" => {
@@ -259,77 +284,13 @@ impl App {
             "rate" => {
                 if let Ok(n) = arg.parse() {
                     self.event(Event::Rate(n));
+                    // A low rating opens the comment box, typed in Chinese first.
+                    self.open_field("comment");
                 }
             }
             "finish" => self.event(Event::FinishRating),
             "still-here" => self.event(Event::StillHere),
             _ => self.event(Event::Touch),
-        }
-    }
-
-    fn layout_for(&self, key: &str) -> &'static str {
-        if key == "id_number" {
-            return "digits";
-        }
-        if key == "name" {
-            return "latin";
-        }
-        let kind = self
-            .session
-            .plan
-            .as_ref()
-            .and_then(|p| p.fields.iter().find(|f| f.key == key))
-            .map(|f| f.kind);
-        match kind {
-            Some(FieldKind::Number | FieldKind::Phone | FieldKind::IdNumber | FieldKind::Date) => {
-                "digits"
-            }
-            _ => "latin",
-        }
-    }
-
-    /// A key of the on-screen keyboard, into the field being edited.
-    fn key(&mut self, k: &str) {
-        if let Some(layout) = k.strip_prefix('⇄') {
-            self.keyboard = layout.to_owned();
-            return;
-        }
-        let edit = |v: &mut String| {
-            if k == "⌫" {
-                v.pop();
-            } else {
-                v.push_str(k);
-            }
-        };
-        match self.session.screen {
-            Screen::ManualId if !self.current_field.is_empty() => {
-                let v = self.manual.entry(self.current_field.clone()).or_default();
-                edit(v);
-                self.event(Event::Touch);
-            }
-            Screen::Form if !self.current_field.is_empty() => {
-                let mut v = self
-                    .session
-                    .form
-                    .get(&self.current_field)
-                    .cloned()
-                    .unwrap_or_default();
-                edit(&mut v);
-                self.event(Event::SetField {
-                    key: self.current_field.clone(),
-                    value: v,
-                });
-            }
-            Screen::Themes if self.current_field == "search" => {
-                edit(&mut self.search);
-                self.event(Event::Touch);
-            }
-            Screen::Rate => {
-                let mut v = self.session.comment.clone();
-                edit(&mut v);
-                self.event(Event::Comment(v));
-            }
-            _ => {}
         }
     }
 
@@ -471,6 +432,7 @@ impl App {
                 }
                 Action::Wipe => {
                     self.current_field.clear();
+                    self.input.wipe();
                     self.manual.clear();
                     self.captured.clear();
                     self.frame = None;

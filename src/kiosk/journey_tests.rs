@@ -22,6 +22,21 @@ struct Kit {
     app: Rc<RefCell<App>>,
     printer: Rc<RefCell<SerialPrinter>>,
     dir: PathBuf,
+    /// One kiosk at a time in this process: librime is process-wide and its sessions are
+    /// driven from one thread, as on a kiosk.
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+/// librime serves one data directory per process: every test's kiosk types pinyin with the
+/// dictionaries deployed here once.
+fn rime_data() -> &'static PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("onevisit-ui-rime-{}", std::process::id()));
+        onevisit_ime::rime::deploy(&crate::input::rime_dirs(&dir))
+            .expect("deploy the pinyin dictionaries (librime1, rime-data-pinyin-simp)");
+        dir
+    })
 }
 
 struct Shared(Rc<RefCell<SerialPrinter>>);
@@ -33,6 +48,8 @@ impl super::app::Printer for Shared {
 }
 
 fn kit(name: &str) -> Kit {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     i_slint_backend_testing::init_no_event_loop();
     let dir = std::env::temp_dir().join(format!("onevisit-ui-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -41,6 +58,7 @@ fn kit(name: &str) -> Kit {
     let mut app = make_app(&catalog, &Some(dir.clone())).unwrap();
     let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir, None).unwrap()));
     app.printer = Box::new(Shared(printer.clone()));
+    app.input = crate::input::Input::new(rime_data(), crate::input::coverage());
     let window = AppWindow::new().unwrap();
     // The kiosk's portrait screen.
     window
@@ -49,12 +67,13 @@ fn kit(name: &str) -> Kit {
     let app = Rc::new(RefCell::new(app));
     wire(&window, &app);
     crate::ui::select_language(&app.borrow());
-    super::view::show(&app.borrow(), &window.global::<Kiosk>(), app.borrow().now());
+    super::view::show(&app.borrow(), &window, app.borrow().now());
     Kit {
         window,
         app,
         printer,
         dir,
+        _serial: serial,
     }
 }
 
@@ -123,7 +142,7 @@ impl Kit {
                 }
             }
             self.app.borrow_mut().tick();
-            super::view::show(&self.app.borrow(), &self.k(), self.app.borrow().now());
+            super::view::show(&self.app.borrow(), &self.window, self.app.borrow().now());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -165,13 +184,47 @@ fn the_open_restaurant_journey_end_to_end() {
         kit.press("完成此项");
     };
     type_into("phone", "13800138000");
-    type_into("shop_name", "ceshi xiaoguan");
-    type_into("business_address", "renmin lu 8");
-    type_into("business_scope", "rezhi shipin");
+    // Chinese fields open the pinyin keyboard: type, then tap the candidate meant.
+    kit.press_scrolling(&field_label(&kit, "shop_name"));
+    assert_eq!(kit.k().get_keyboard(), "pinyin");
+    for c in "kaifandian".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    kit.press("candidate 开饭店");
+    assert_eq!(kit.app.borrow().session.form["shop_name"], "开饭店");
+    kit.press("完成此项");
+    // An address: pinyin, digits from the 123 layout, pinyin again.
+    kit.press_scrolling(&field_label(&kit, "business_address"));
+    for c in "renminlu".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    kit.press("candidate 人民路");
+    kit.press("key ⇄digits");
+    kit.press("key 8");
+    kit.press("key ⇄pinyin");
+    for c in "hao".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    kit.press("candidate 号");
+    assert_eq!(
+        kit.app.borrow().session.form["business_address"],
+        "人民路8号"
+    );
+    kit.press("完成此项");
+    // The field's common words are offered before anything is typed.
+    kit.press_scrolling(&field_label(&kit, "business_scope"));
+    kit.press("candidate 餐饮服务");
+    kit.press("完成此项");
     type_into("capital", "50000");
     type_into("employees", "3");
     type_into("floor_area", "80");
-    type_into("sign_size", "3x0.8");
+    kit.press_scrolling(&field_label(&kit, "sign_size"));
+    kit.press("key ⇄latin");
+    for c in "3x0.8".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    kit.press("完成此项");
+    assert_eq!(kit.app.borrow().session.form["sign_size"], "3x0.8");
     kit.press("下一步：拍摄材料");
     assert!(
         matches!(kit.screen(), Screen::Scan(0)),
@@ -246,7 +299,7 @@ fn an_idle_session_is_wiped_from_screen_and_memory() {
     kit.press("开始办理");
     kit.press("我要开饭店");
     kit.app.borrow_mut().force_idle();
-    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert_eq!(kit.k().get_countdown(), 15);
     kit.press("我还在，继续办理");
     assert_eq!(kit.k().get_countdown(), 0);
@@ -254,7 +307,7 @@ fn an_idle_session_is_wiped_from_screen_and_memory() {
     kit.app.borrow_mut().force_idle();
     kit.app.borrow_mut().clock_offset_ms += 15_000;
     kit.app.borrow_mut().tick();
-    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert_eq!(kit.k().get_screen(), "attract");
     assert!(kit.app.borrow().session.theme.is_none());
     assert_eq!(kit.k().get_countdown(), 0);
@@ -341,7 +394,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
     kit.until(None, |k| {
         matches!(k.app.borrow().session.receipt, ReceiptState::Failed(_))
     });
-    super::view::show(&kit.app.borrow(), &kit.k(), kit.app.borrow().now());
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert!(kit.k().get_receipt_failed());
     assert!(
         kit.k().get_qr().size().width > 0,
@@ -395,4 +448,143 @@ fn elderly_mode_makes_everything_larger() {
     // The same page, rendered, is taller for the same content: larger type and targets.
     let snap = kit.window.window().take_snapshot();
     assert!(snap.is_ok() || snap.is_err());
+}
+
+/// Walks to the form with a card read, for the keyboard tests.
+fn to_form(kit: &Kit) -> Devices {
+    let mut devices = Devices::start(None).unwrap();
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
+        let label = labels_of_question(kit, i, v);
+        kit.press(&label);
+    }
+    kit.press("下一步：核验身份");
+    kit.until(Some(&mut devices), |_| true);
+    devices.simulation_key("place-card");
+    kit.until(Some(&mut devices), |k| k.screen() == Screen::Form);
+    devices
+}
+
+/// Draws straight strokes on the handwriting pad (coordinates on its 300 × 300 grid).
+fn write_on_pad(kit: &Kit, strokes: &[((f32, f32), (f32, f32))]) {
+    let pad = ElementHandle::find_by_accessible_label(&kit.window, "handwriting pad")
+        .next()
+        .expect("the handwriting pad");
+    let (p, sz) = (pad.absolute_position(), pad.size());
+    let at = |(x, y): (f32, f32)| {
+        slint::LogicalPosition::new(p.x + sz.width * x / 300.0, p.y + sz.height * y / 300.0)
+    };
+    // A finger: down, moving in small steps, up (as the touch screen reports it).
+    let w = kit.window.window();
+    let button = slint::platform::PointerEventButton::Left;
+    for &(from, to) in strokes {
+        w.dispatch_event(slint::platform::WindowEvent::PointerPressed {
+            position: at(from),
+            button,
+        });
+        for i in 1..=10 {
+            let t = i as f32 / 10.0;
+            let position = at((from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t));
+            w.dispatch_event(slint::platform::WindowEvent::PointerMoved { position });
+        }
+        w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
+            position: at(to),
+            button,
+        });
+    }
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+}
+
+#[test]
+fn handwriting_puts_the_written_character_into_the_field() {
+    let kit = kit("handwriting");
+    let _devices = to_form(&kit);
+    kit.press_scrolling(&field_label(&kit, "shop_name"));
+    kit.press("key ⇄handwriting");
+    assert_eq!(kit.k().get_keyboard(), "handwriting");
+    // 十: a horizontal stroke, then a vertical one.
+    write_on_pad(
+        &kit,
+        &[
+            ((45.0, 150.0), (255.0, 152.0)),
+            ((150.0, 40.0), (152.0, 268.0)),
+        ],
+    );
+    let shown: Vec<String> =
+        slint::Model::iter(&kit.window.global::<crate::ui::Ime>().get_candidates())
+            .map(|s| s.to_string())
+            .collect();
+    assert!(shown.iter().take(5).any(|c| c == "十"), "{shown:?}");
+    kit.press("candidate 十");
+    assert_eq!(kit.app.borrow().session.form["shop_name"], "十");
+    // The pad is clear for the next character.
+    assert!(kit.app.borrow().input.strokes.is_empty());
+}
+
+#[test]
+fn the_id_number_layout_only_produces_valid_characters() {
+    let kit = kit("id-layout");
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
+        let label = labels_of_question(&kit, i, v);
+        kit.press(&label);
+    }
+    kit.press("下一步：核验身份");
+    kit.app.borrow_mut().send("manual", "");
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    kit.press_scrolling("身份证号码");
+    assert_eq!(kit.k().get_keyboard(), "id");
+    let keys: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(&kit.window)
+        .match_descendants()
+        .find_all()
+        .iter()
+        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+        .filter_map(|l| l.strip_prefix("key ").map(str::to_owned))
+        .collect();
+    assert!(!keys.is_empty());
+    for k in &keys {
+        assert!(
+            k == "⌫" || k == "X" || (k.len() == 1 && k.chars().all(|c| c.is_ascii_digit())),
+            "the ID layout offers {k:?}"
+        );
+    }
+    // Nothing else gets in, even sent directly, and no more than 18 characters.
+    for k in ["a", "中", " ", "⇄latin", "⇄pinyin", "-"] {
+        kit.app.borrow_mut().send("key", k);
+    }
+    assert_eq!(kit.k().get_keyboard(), "id");
+    for _ in 0..20 {
+        kit.press("key 1");
+    }
+    kit.press("key X");
+    let v = kit
+        .app
+        .borrow()
+        .manual
+        .get("id_number")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(v, "1".repeat(18));
+}
+
+#[test]
+fn a_wipe_forgets_what_was_being_typed() {
+    let kit = kit("ime-wipe");
+    let _devices = to_form(&kit);
+    kit.press_scrolling(&field_label(&kit, "shop_name"));
+    for c in "zhang".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    assert!(!kit.app.borrow().input.view.preedit.is_empty());
+    kit.app.borrow_mut().force_idle();
+    kit.app.borrow_mut().force_idle();
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    let app = kit.app.borrow();
+    assert_eq!(app.session.screen, Screen::Attract);
+    assert!(app.input.view.preedit.is_empty() && app.input.view.candidates.is_empty());
+    let ime = kit.window.global::<crate::ui::Ime>();
+    assert_eq!(ime.get_preedit(), "");
+    assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod camera;
 pub mod frames;
+mod keys;
 pub mod printer;
 pub mod screenshots;
 pub mod script;

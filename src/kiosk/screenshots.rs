@@ -14,7 +14,7 @@ use slint::platform::{Platform, WindowAdapter};
 
 use super::app::{App, Printer};
 use super::view;
-use crate::ui::{AppWindow, Kiosk};
+use crate::ui::AppWindow;
 
 struct Headless(Rc<MinimalSoftwareWindow>);
 
@@ -75,7 +75,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     let mut n = 0;
     let mut shot = |app: &App, name: &str| -> Result<()> {
         n += 1;
-        view::show(app, &window.global::<Kiosk>(), app.now());
+        view::show(app, &window, app.now());
         crate::ui::select_language(app);
         save(window, &dir.join(format!("{n:02}-{name}.png")))
     };

@@ -74,7 +74,8 @@ mod tests {
 
     #[test]
     fn bundled_font_covers_gb2312_but_not_rare_characters() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fonts/OneVisitSansSC-Regular.otf");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fonts/OneVisitSansSC-Regular.otf");
         let c = Coverage::from_file(&path).expect("bundled font");
         assert!(c.len() > 7000, "{} characters", c.len());
         assert!(c.draws("开饭店有限公司"));

@@ -24,7 +24,9 @@ use std::path::PathBuf;
 /// What can go wrong opening or using an input engine. Each says what a technician should do.
 #[derive(Debug, thiserror::Error)]
 pub enum ImeError {
-    #[error("{library} could not be loaded ({detail}): install the Debian package {package} (scripts/setup-debian.sh does)")]
+    #[error(
+        "{library} could not be loaded ({detail}): install the Debian package {package} (scripts/setup-debian.sh does)"
+    )]
     LibraryMissing {
         library: &'static str,
         package: &'static str,

@@ -163,7 +163,13 @@ mod tests {
             match self.input.as_str() {
                 "" => vec![],
                 "shi" => (0..40)
-                    .map(|i| if i == 3 { "𠮷".to_owned() } else { format!("是{i}") })
+                    .map(|i| {
+                        if i == 3 {
+                            "𠮷".to_owned()
+                        } else {
+                            format!("是{i}")
+                        }
+                    })
                     .collect(),
                 "kaifandian" => vec!["开饭店".into(), "开".into(), "凯".into()],
                 "fandian" => vec!["饭店".into(), "饭".into()],

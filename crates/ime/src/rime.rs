@@ -194,7 +194,9 @@ impl Dirs {
     }
 
     fn deployed_schema(&self) -> PathBuf {
-        self.user.join("build").join(format!("{SCHEMA}.schema.yaml"))
+        self.user
+            .join("build")
+            .join(format!("{SCHEMA}.schema.yaml"))
     }
 
     /// True once [`deploy`] has run for these directories.
@@ -359,7 +361,9 @@ impl Rime {
         let session = unsafe {
             let s = call(api.create_session, "create_session")?();
             if s == 0 {
-                return Err(ImeError::Engine("librime could not create a session".into()));
+                return Err(ImeError::Engine(
+                    "librime could not create a session".into(),
+                ));
             }
             call(api.select_schema, "select_schema")?(s, schema.as_ptr());
             s
@@ -378,7 +382,8 @@ impl Rime {
         // freed with free_context after we copied what we need.
         unsafe {
             let mut ctx: Context = std::mem::zeroed();
-            ctx.data_size = (std::mem::size_of::<Context>() - std::mem::size_of::<c_int>()) as c_int;
+            ctx.data_size =
+                (std::mem::size_of::<Context>() - std::mem::size_of::<c_int>()) as c_int;
             if get(self.session, &mut ctx) == 0 {
                 return None;
             }

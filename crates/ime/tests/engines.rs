@@ -51,7 +51,11 @@ fn kaifandian_gives_kai_fan_dian_first() {
     let mut rime = Rime::open(dirs()).expect("open");
     let mut board = Board::new(8, coverage());
     let v = type_letters(&mut board, &mut rime, "kaifandian");
-    assert_eq!(v.candidates.first().map(String::as_str), Some("开饭店"), "{v:?}");
+    assert_eq!(
+        v.candidates.first().map(String::as_str),
+        Some("开饭店"),
+        "{v:?}"
+    );
     assert!(v.preedit.replace(' ', "").contains("kaifandian"), "{v:?}");
     let (text, v) = board.choose(&mut rime, 0);
     assert_eq!(text.as_deref(), Some("开饭店"));
@@ -74,7 +78,9 @@ fn paging_backspace_and_partial_choice() {
     for _ in 0..3 {
         board.press(&mut rime, Key::Backspace).expect("backspace");
     }
-    let v = board.press(&mut rime, Key::Backspace).expect("backspace on empty");
+    let v = board
+        .press(&mut rime, Key::Backspace)
+        .expect("backspace on empty");
     assert!(v.candidates.is_empty() && v.preedit.is_empty(), "{v:?}");
 
     // Choosing a single character of a longer input keeps composing the rest.
@@ -108,7 +114,10 @@ fn nothing_is_learned_between_citizens() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("userdb"))
         .collect();
-    assert!(userdb.is_empty(), "a user dictionary was created: {userdb:?}");
+    assert!(
+        userdb.is_empty(),
+        "a user dictionary was created: {userdb:?}"
+    );
 }
 
 #[test]
@@ -119,7 +128,9 @@ fn not_deployed_is_a_clear_error() {
 }
 
 fn strokes(name: &str) -> Vec<Stroke> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/strokes").join(format!("{name}.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/strokes")
+        .join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).expect("strokes file");
     let raw: Vec<Vec<[f32; 2]>> = serde_json::from_str(&text).expect("strokes json");
     raw.into_iter()
@@ -143,13 +154,22 @@ fn handwritten_characters_are_among_the_first_five() {
         assert!(got.iter().any(|c| c == want), "{want}: got {got:?}");
     }
     // No strokes: no candidates, and no call into the recogniser.
-    assert!(handwriting::candidates(&mut z, &[], 5, &cover).expect("empty").is_empty());
+    assert!(
+        handwriting::candidates(&mut z, &[], 5, &cover)
+            .expect("empty")
+            .is_empty()
+    );
 }
 
 #[test]
 fn a_missing_model_says_which_package() {
-    let err = Zinnia::open(Path::new("/nonexistent/model")).err().expect("refused");
-    assert!(err.to_string().contains("tegaki-zinnia-simplified-chinese"), "{err}");
+    let err = Zinnia::open(Path::new("/nonexistent/model"))
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("tegaki-zinnia-simplified-chinese"),
+        "{err}"
+    );
     let _ = z_describe();
 }
 

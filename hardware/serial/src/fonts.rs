@@ -15,9 +15,9 @@ const CANDIDATES: [(&str, u32); 3] = [
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ];
 
-/// The kiosk's bundled font (a GB 2312 subset of Noto Sans CJK SC), where it is installed:
-/// `ONEVISIT_FONT_DIR`, `/usr/share/onevisit/fonts`, or the source tree.
-fn bundled() -> Option<FontGlyphs> {
+/// The kiosk's bundled font file (a GB 2312 subset of Noto Sans CJK SC), where it is
+/// installed: `ONEVISIT_FONT_DIR`, `/usr/share/onevisit/fonts`, or the source tree.
+pub fn bundled_path() -> Option<PathBuf> {
     let dirs = [
         std::env::var_os("ONEVISIT_FONT_DIR").map(PathBuf::from),
         Some(PathBuf::from("/usr/share/onevisit/fonts")),
@@ -30,7 +30,10 @@ fn bundled() -> Option<FontGlyphs> {
         .flatten()
         .map(|d| d.join("OneVisitSansSC-Regular.otf"))
         .find(|p| p.is_file())
-        .and_then(|p| FontGlyphs::from_static(mapped(&p).ok()?, 0).ok())
+}
+
+fn bundled() -> Option<FontGlyphs> {
+    bundled_path().and_then(|p| FontGlyphs::from_static(mapped(&p).ok()?, 0).ok())
 }
 
 /// The font to draw receipts with: `ONEVISIT_RECEIPT_FONT` (face `ONEVISIT_RECEIPT_FONT_INDEX`),

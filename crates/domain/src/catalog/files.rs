@@ -61,6 +61,9 @@ pub struct RawField {
     pub label_en: String,
     pub kind: FieldKind,
     pub prefill: Option<IdCardField>,
+    /// Common words offered first on the keyboard (e.g. 饭店, 有限公司 for a shop name).
+    #[serde(default)]
+    pub suggest: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

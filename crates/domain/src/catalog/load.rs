@@ -273,6 +273,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
                             label: Text::new(fd.label, fd.label_en),
                             kind: fd.kind,
                             prefill: fd.prefill,
+                            suggest: fd.suggest,
                         };
                         cat.fields.insert(&key, field);
                     }

@@ -133,6 +133,8 @@ pub struct Field {
     pub label: Text,
     pub kind: FieldKind,
     pub prefill: Option<IdCardField>,
+    /// Common words the keyboard offers first for this field.
+    pub suggest: Vec<String>,
 }
 
 /// A step the applicant takes for one approval item when applying for it on its own.

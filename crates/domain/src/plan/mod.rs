@@ -66,6 +66,8 @@ pub struct FormField {
     pub needed_by: Vec<String>,
     pub prefill_from_id_card: bool,
     pub id_card_field: Option<IdCardField>,
+    /// Common words the keyboard offers first.
+    pub suggest: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -327,6 +329,7 @@ fn merge_fields(catalog: &Catalog, items: &[&Item]) -> Vec<FormField> {
                 needed_by: vec![it.id.clone()],
                 prefill_from_id_card: f.prefill.is_some(),
                 id_card_field: f.prefill,
+                suggest: f.suggest.clone(),
             });
         }
     }
