@@ -7,6 +7,9 @@ set -euo pipefail
 what=${1:-test}
 # libclang-dev: the V4L2 camera bindings are generated at build time.
 packages=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev fonts-noto-cjk)
+# Chinese input: librime with the simplified pinyin schema, Zinnia with the Tegaki model. Opened
+# at run time (dlopen): a kiosk missing one offers the other.
+packages+=(librime1 rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese)
 if [ "$what" = run ]; then
   # X11 client libraries for the desktop window (winit loads them at run time).
   packages+=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)

@@ -95,6 +95,19 @@ impl Input {
         self.rime.is_some()
     }
 
+    /// Whether handwriting can be offered, without opening the model (26 MB while open: it is
+    /// opened when the pad is first used and closed when the citizen leaves).
+    pub fn handwriting_available(&mut self) -> bool {
+        if self.zinnia.is_none()
+            && self.handwriting_error.is_none()
+            && let Err(e) = Zinnia::available(&Zinnia::model_path())
+        {
+            tracing::warn!("handwriting input unavailable: {e}");
+            self.handwriting_error = Some(e.to_string());
+        }
+        self.handwriting_error.is_none()
+    }
+
     /// Opens Zinnia if it is not open yet; false (with the reason kept) when it cannot be.
     pub fn handwriting_ready(&mut self) -> bool {
         if self.zinnia.is_none() && self.handwriting_error.is_none() {
@@ -147,7 +160,7 @@ impl Input {
 
     /// A finished stroke on the handwriting pad (300 × 300): new candidates.
     pub fn stroke(&mut self, stroke: Stroke) {
-        if stroke.is_empty() {
+        if stroke.is_empty() || !self.handwriting_ready() {
             return;
         }
         self.strokes.push(stroke);
@@ -195,6 +208,7 @@ impl Input {
     pub fn wipe(&mut self) {
         self.reset();
         self.rime = None;
+        self.zinnia = None;
     }
 
     /// The pad's strokes as path commands in its 300 × 300 view box.

@@ -467,7 +467,10 @@ fn to_form(kit: &Kit) -> Devices {
 }
 
 /// Draws straight strokes on the handwriting pad (coordinates on its 300 × 300 grid).
-fn write_on_pad(kit: &Kit, strokes: &[((f32, f32), (f32, f32))]) {
+/// A straight stroke: from, to (pad coordinates).
+type Line = ((f32, f32), (f32, f32));
+
+fn write_on_pad(kit: &Kit, strokes: &[Line]) {
     let pad = ElementHandle::find_by_accessible_label(&kit.window, "handwriting pad")
         .next()
         .expect("the handwriting pad");

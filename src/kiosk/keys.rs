@@ -28,7 +28,7 @@ impl App {
             "name" | "search" | "comment" => true,
             _ => matches!(
                 self.field_kind(key),
-                Some(FieldKind::Text | FieldKind::Address) | None
+                Some(FieldKind::Text | FieldKind::Address)
             ),
         }
     }
@@ -37,7 +37,10 @@ impl App {
     /// citizens write characters but cannot type pinyin), pinyin otherwise; the other when
     /// one engine is missing, Latin letters when both are.
     fn chinese_layout(&mut self) -> &'static str {
-        let (pinyin, hand) = (self.input.pinyin_ready(), self.input.handwriting_ready());
+        let (pinyin, hand) = (
+            self.input.pinyin_ready(),
+            self.input.handwriting_available(),
+        );
         match (self.session.elderly, pinyin, hand) {
             (true, _, true) | (false, false, true) => "handwriting",
             (_, true, _) => "pinyin",
@@ -119,7 +122,7 @@ impl App {
     fn switch_layout(&mut self, layout: &str) {
         let ok = match layout {
             "pinyin" => self.input.pinyin_ready(),
-            "handwriting" => self.input.handwriting_ready(),
+            "handwriting" => self.input.handwriting_available(),
             "latin" | "digits" => true,
             _ => false,
         };

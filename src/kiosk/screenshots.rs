@@ -75,7 +75,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     let mut n = 0;
     let mut shot = |app: &App, name: &str| -> Result<()> {
         n += 1;
-        view::show(app, &window, app.now());
+        view::show(app, window, app.now());
         crate::ui::select_language(app);
         save(window, &dir.join(format!("{n:02}-{name}.png")))
     };
@@ -103,11 +103,36 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         app.send("key", &k.to_string());
     }
     shot(app, "form")?;
+    // The Chinese keyboards: pinyin being composed, then a character written by hand.
+    app.send("field", "shop_name");
+    app.send("key", "⇄pinyin");
+    for c in "kaifandian".chars() {
+        app.send("key", &c.to_string());
+    }
+    shot(app, "keyboard-pinyin")?;
+    app.send("candidate", "0");
+    app.send("field", "business_address");
+    app.send("key", "⇄handwriting");
+    for stroke in ZHONG {
+        app.send("stroke", stroke);
+    }
+    shot(app, "keyboard-handwriting")?;
+    let date_field = app.session.plan.as_ref().and_then(|p| {
+        p.fields
+            .iter()
+            .find(|f| f.kind == onevisit_domain::catalog::FieldKind::Date)
+            .map(|f| f.key.clone())
+    });
+    if let Some(key) = date_field {
+        app.send("field", &key);
+        shot(app, "keyboard-date")?;
+    }
+    app.send("field", "");
     for (k, v) in [
         ("phone", "13800138000"),
-        ("shop_name", "Ceshi Xiaoguan"),
-        ("business_address", "Chengguan Renmin Lu 8"),
-        ("business_scope", "Hot food"),
+        ("shop_name", "开饭店"),
+        ("business_address", "城关镇人民路8号"),
+        ("business_scope", "热食类食品制售"),
         ("capital", "50000"),
         ("employees", "3"),
         ("floor_area", "80"),
@@ -155,6 +180,14 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     Ok(n)
 }
 
+/// 中, as a citizen writes it on the pad: 丨, 𠃌, 一, then the long 丨.
+const ZHONG: [&str; 4] = [
+    "78 98;79 130;80 160;80 196",
+    "78 96;150 97;222 98;221 150;220 196",
+    "80 192;150 191;220 190",
+    "150 35;150 120;151 200;151 272",
+];
+
 pub fn run(
     catalog_flag: &Option<std::path::PathBuf>,
     out: &Path,
@@ -163,6 +196,11 @@ pub fn run(
     let win = headless()?;
     let data = tempdir()?;
     let window = AppWindow::new().context("creating the off-screen window")?;
+    // librime serves one directory per process: every variant types with the same one.
+    let shared = data.join("input");
+    if let Err(e) = onevisit_ime::rime::deploy(&crate::input::rime_dirs(&shared)) {
+        eprintln!("pinyin not shown: {e}");
+    }
     let mut total = 0;
     for &(w, h) in sizes {
         win.set_size(slint::PhysicalSize::new(w, h));
@@ -170,6 +208,7 @@ pub fn run(
             let mut app =
                 crate::ui::make_app(catalog_flag, &Some(data.join(format!("{w}x{h}-{variant}"))))?;
             app.printer = Box::new(Instant);
+            app.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();
             if variant == "en" {
                 app.send("language", "");

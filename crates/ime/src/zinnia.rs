@@ -86,6 +86,19 @@ impl Zinnia {
             .unwrap_or_else(|| PathBuf::from(MODEL))
     }
 
+    /// Whether Zinnia and its model are installed, without opening the model (which costs
+    /// 26 MB of memory while open).
+    pub fn available(model: &Path) -> Result<(), ImeError> {
+        if !model.is_file() {
+            return Err(ImeError::DataMissing {
+                what: "the handwriting model",
+                path: model.to_owned(),
+                package: "tegaki-zinnia-simplified-chinese",
+            });
+        }
+        Fns::load().map(|_| ())
+    }
+
     pub fn open(model: &Path) -> Result<Self, ImeError> {
         if !model.is_file() {
             return Err(ImeError::DataMissing {

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use onevisit_ime::coverage::Coverage;
 use onevisit_ime::handwriting::{self, Handwriting, Stroke};
-use onevisit_ime::pinyin::{Board, Key, Pinyin};
+use onevisit_ime::pinyin::{Board, Key};
 use onevisit_ime::rime::{self, Dirs, Rime};
 use onevisit_ime::zinnia::Zinnia;
 
