@@ -1,7 +1,7 @@
 //! Chinese input as the kiosk and its CLI use it: where librime's deployed dictionaries live,
 //! which characters the bundled font draws, and the state behind the on-screen keyboard.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use onevisit_ime::ImeError;
 use onevisit_ime::coverage::Coverage;
@@ -42,6 +42,8 @@ pub fn per_page(elderly: bool) -> usize {
 /// citizen, everything forgotten on [`Input::wipe`].
 pub struct Input {
     dirs: Dirs,
+    /// The handwriting model (Debian's, or `ONEVISIT_ZINNIA_MODEL`).
+    model: PathBuf,
     coverage: Coverage,
     rime: Option<Rime>,
     zinnia: Option<Zinnia>,
@@ -58,6 +60,7 @@ impl Input {
     pub fn new(data_dir: &Path, coverage: Coverage) -> Self {
         Input {
             dirs: rime_dirs(data_dir),
+            model: Zinnia::model_path(),
             board: Board::new(per_page(false), coverage.clone()),
             coverage,
             rime: None,
@@ -68,6 +71,12 @@ impl Input {
             strokes: Vec::new(),
             written: Vec::new(),
         }
+    }
+
+    /// Another handwriting model (tests: a missing one).
+    pub fn with_model(mut self, model: PathBuf) -> Self {
+        self.model = model;
+        self
     }
 
     pub fn set_elderly(&mut self, elderly: bool) {
@@ -100,7 +109,7 @@ impl Input {
     pub fn handwriting_available(&mut self) -> bool {
         if self.zinnia.is_none()
             && self.handwriting_error.is_none()
-            && let Err(e) = Zinnia::available(&Zinnia::model_path())
+            && let Err(e) = Zinnia::available(&self.model)
         {
             tracing::warn!("handwriting input unavailable: {e}");
             self.handwriting_error = Some(e.to_string());
@@ -111,7 +120,7 @@ impl Input {
     /// Opens Zinnia if it is not open yet; false (with the reason kept) when it cannot be.
     pub fn handwriting_ready(&mut self) -> bool {
         if self.zinnia.is_none() && self.handwriting_error.is_none() {
-            match Zinnia::open(&Zinnia::model_path()) {
+            match Zinnia::open(&self.model) {
                 Ok(z) => {
                     tracing::info!("handwriting input: {}", z.describe());
                     self.zinnia = Some(z);
@@ -123,6 +132,24 @@ impl Input {
             }
         }
         self.zinnia.is_some()
+    }
+
+    /// Each engine's state for technicians (heartbeat): "ok", or "error: what to do".
+    pub fn health(&self) -> [(&'static str, String); 2] {
+        let pinyin = match (&self.rime, &self.pinyin_error) {
+            (Some(_), _) => "ok".to_owned(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) if !self.dirs.is_deployed() => {
+                format!("error: {}", ImeError::NotDeployed(self.dirs.user.clone()))
+            }
+            (None, None) => "ok (not used yet)".to_owned(),
+        };
+        let handwriting = match (&self.zinnia, &self.handwriting_error) {
+            (Some(_), _) => "ok".to_owned(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => "ok (not used yet)".to_owned(),
+        };
+        [("pinyin", pinyin), ("handwriting", handwriting)]
     }
 
     pub fn composing(&self) -> bool {

@@ -170,6 +170,7 @@ pub fn run(
                 show_reader(&k, &view);
                 report_health(&health, &view);
             }
+            report_input_health(&health, &a.borrow().input);
             if p.borrow_mut().poll() {
                 let problem = p.borrow().problem.clone();
                 k.set_banner(if problem.is_empty() {
@@ -299,6 +300,20 @@ fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
 }
 
 /// The reader's state, for the heartbeat the central system sees.
+/// The input engines' state goes into the heartbeat, for the county's technicians.
+fn report_input_health(
+    health: &Option<std::sync::Arc<std::sync::Mutex<onevisit_sync::driver::Health>>>,
+    input: &crate::input::Input,
+) {
+    if let Some(h) = health
+        && let Ok(mut h) = h.lock()
+    {
+        for (name, state) in input.health() {
+            h.devices.insert(name.into(), state);
+        }
+    }
+}
+
 fn report_health(
     health: &Option<std::sync::Arc<std::sync::Mutex<onevisit_sync::driver::Health>>>,
     view: &ReaderView,

@@ -16,6 +16,7 @@ use super::app::App;
 use super::printer::SerialPrinter;
 use crate::devices::Devices;
 use crate::ui::{AppWindow, Kiosk, make_app, wire};
+use onevisit_ime::zinnia::Zinnia;
 
 struct Kit {
     window: AppWindow,
@@ -590,4 +591,100 @@ fn a_wipe_forgets_what_was_being_typed() {
     let ime = kit.window.global::<crate::ui::Ime>();
     assert_eq!(ime.get_preedit(), "");
     assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
+}
+
+#[test]
+fn a_missing_engine_falls_back_to_the_other() {
+    let kit = kit("ime-fallback");
+    let _devices = to_form(&kit);
+    let missing_model = PathBuf::from("/nonexistent/handwriting.model");
+    let undeployed = PathBuf::from("/nonexistent/onevisit-data");
+    let cases = [
+        // (data dir for librime, model, layout a Chinese field opens, notice words)
+        (
+            rime_data().clone(),
+            missing_model.clone(),
+            "pinyin",
+            "手写输入暂不可用",
+        ),
+        (
+            undeployed.clone(),
+            Zinnia::model_path(),
+            "handwriting",
+            "拼音输入暂不可用",
+        ),
+        (undeployed, missing_model, "latin", "请工作人员协助"),
+    ];
+    for (data, model, layout, notice) in cases {
+        kit.app.borrow_mut().input =
+            crate::input::Input::new(&data, crate::input::coverage()).with_model(model);
+        kit.app.borrow_mut().send("field", "");
+        kit.press_scrolling(&field_label(&kit, "shop_name"));
+        assert_eq!(kit.k().get_keyboard(), layout);
+        let ime = kit.window.global::<crate::ui::Ime>();
+        assert!(
+            ime.get_notice().contains(notice),
+            "{layout}: {}",
+            ime.get_notice()
+        );
+        // The missing method is not offered.
+        let offered = |label: &str| {
+            ElementHandle::find_by_accessible_label(&kit.window, label)
+                .next()
+                .is_some()
+        };
+        assert_eq!(offered("key ⇄pinyin"), layout == "pinyin");
+        assert_eq!(offered("key ⇄handwriting"), layout == "handwriting");
+        kit.press("完成此项");
+    }
+}
+
+#[test]
+fn the_date_picker_steps_a_date_field() {
+    let kit = kit("date-picker");
+    kit.press("开始办理");
+    kit.app.borrow_mut().send("theme", "newborn");
+    // Every question's first answer, then a card.
+    while let Screen::Question(i) = kit.screen() {
+        let value = {
+            let app = kit.app.borrow();
+            app.catalog.theme("newborn").unwrap().questions[i].options[0]
+                .value
+                .clone()
+        };
+        kit.app.borrow_mut().send("answer", &value);
+    }
+    kit.app.borrow_mut().send("next", "");
+    kit.app
+        .borrow_mut()
+        .person_read(crate::kiosk::screenshots::sample_person());
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.screen(), Screen::Form);
+    let date_field = {
+        let app = kit.app.borrow();
+        app.session
+            .plan
+            .as_ref()
+            .unwrap()
+            .fields
+            .iter()
+            .find(|f| f.kind == onevisit_domain::catalog::FieldKind::Date)
+            .map(|f| f.key.clone())
+            .expect("the newborn form has a date")
+    };
+    kit.app.borrow_mut().send("field", &date_field);
+    kit.app.borrow_mut().set_field(&date_field, "2024-01-31");
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.k().get_keyboard(), "date");
+    kit.press("key 月 up");
+    // 31 January + 1 month: the last day of February, not an invalid date.
+    assert_eq!(kit.app.borrow().session.form[&date_field], "2024-02-29");
+    kit.press("key 年 down");
+    kit.press("key ten years back");
+    kit.press("key 日 up");
+    assert_eq!(kit.app.borrow().session.form[&date_field], "2013-03-01");
+    assert_eq!(
+        kit.window.global::<crate::ui::Ime>().get_date(),
+        "2013-03-01"
+    );
 }

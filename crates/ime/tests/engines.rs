@@ -15,7 +15,7 @@ use onevisit_ime::zinnia::Zinnia;
 fn dirs() -> &'static Dirs {
     static DIRS: OnceLock<Dirs> = OnceLock::new();
     DIRS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("onevisit-ime-test-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rime");
         let dirs = Dirs::new(dir);
         let t = std::time::Instant::now();
         let d = rime::deploy(&dirs).expect("deploy (install librime1 and rime-data-pinyin-simp)");
