@@ -22,7 +22,7 @@ zh = {
 "Month": "月",
 "Day": "日",
 "Search": "搜索",
-"Type a word, e.g. shop, baby, house…": "输入关键词，如 shop（店）、baby（生育）、house（建房）…",
+"Type a word, e.g. shop, baby, house…": "输入关键词，如 饭店、生育、建房…",
 "Nothing found. Try another word, or choose a category.": "没有找到。请换个词，或按分类查找。",
 "Done with this entry": "完成此项",
 "Departments": "涉及部门",

@@ -20,16 +20,16 @@ pub fn rime_dirs(data_dir: &Path) -> Dirs {
 pub fn coverage() -> Coverage {
     static COVERAGE: std::sync::OnceLock<Coverage> = std::sync::OnceLock::new();
     COVERAGE
-        .get_or_init(|| {
-            match onevisit_serial::fonts::bundled_path().map(|p| Coverage::from_file(&p)) {
+        .get_or_init(
+            || match onevisit_serial::fonts::bundled_bytes().map(Coverage::from_font) {
                 Some(Ok(c)) => c,
                 Some(Err(e)) => {
                     tracing::warn!("font coverage unknown: {e}");
                     Coverage::default()
                 }
                 None => Coverage::default(),
-            }
-        })
+            },
+        )
         .clone()
 }
 
@@ -74,6 +74,7 @@ impl Input {
     }
 
     /// Another handwriting model (tests: a missing one).
+    #[cfg(test)]
     pub fn with_model(mut self, model: PathBuf) -> Self {
         self.model = model;
         self

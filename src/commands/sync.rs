@@ -44,6 +44,12 @@ pub fn provision(
         "provisioned: device {} at {}\ncentral system {} (certificate SHA-256 {} pinned)",
         id.device_id, id.site, id.central, id.fingerprint
     );
+    // The pinyin dictionaries are built now, not while the first citizen waits. A kiosk without
+    // librime is still provisioned: it offers handwriting, and `input status` says why.
+    match onevisit_ime::rime::deploy(&crate::input::rime_dirs(&dir)) {
+        Ok(d) => println!("pinyin dictionaries deployed in {}", d.dir.display()),
+        Err(e) => println!("pinyin input not available: {e}"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,15 +6,42 @@ use super::screenshots::sample_person;
 
 /// Performs step `n`; false when the journey is over.
 pub fn step(app: &mut App, n: usize) -> bool {
-    let fields = [
-        ("phone", "13800138000"),
-        ("shop_name", "ceshi xiaoguan"),
-        ("business_address", "renmin lu 8"),
-        ("business_scope", "rezhi shipin"),
-        ("capital", "50000"),
-        ("employees", "3"),
-        ("floor_area", "80"),
-        ("sign_size", "3x0.8"),
+    // What the citizen taps per field: keys, candidates ("#0": the first), words ("=…").
+    let fields: [(&str, &[&str]); 8] = [
+        (
+            "phone",
+            &["1", "3", "8", "0", "0", "1", "3", "8", "0", "0", "0"],
+        ),
+        (
+            "shop_name",
+            &["k", "a", "i", "f", "a", "n", "d", "i", "a", "n", "#0"],
+        ),
+        (
+            "business_address",
+            &[
+                "r",
+                "e",
+                "n",
+                "m",
+                "i",
+                "n",
+                "l",
+                "u",
+                "#0",
+                "⇄digits",
+                "8",
+                "⇄pinyin",
+                "h",
+                "a",
+                "o",
+                "#0",
+            ],
+        ),
+        ("business_scope", &["=热食类食品制售"]),
+        ("capital", &["5", "0", "0", "0", "0"]),
+        ("employees", &["3"]),
+        ("floor_area", &["8", "0"]),
+        ("sign_size", &["⇄latin", "3", "x", "0", ".", "8"]),
     ];
     match n {
         0 => app.send("start", ""),
@@ -26,10 +53,16 @@ pub fn step(app: &mut App, n: usize) -> bool {
         6 => app.send("next", ""),
         7 => app.person_read(sample_person()),
         8..=15 => {
-            let (k, v) = fields[n - 8];
+            let (k, taps) = fields[n - 8];
             app.send("field", k);
-            for c in v.chars() {
-                app.send("key", &c.to_string());
+            for t in taps {
+                if let Some(i) = t.strip_prefix('#') {
+                    app.send("candidate", i);
+                } else if let Some(w) = t.strip_prefix('=') {
+                    app.send("word", w);
+                } else {
+                    app.send("key", t);
+                }
             }
             app.send("field", "");
         }

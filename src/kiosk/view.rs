@@ -58,8 +58,8 @@ fn qr_image(data: &str) -> Image {
     Image::from_rgb8(buf)
 }
 
-/// A theme matches a search when every typed word is in its id, names or summary (English
-/// words now; Chinese once the pinyin keyboard lands).
+/// A theme matches a search when every typed word (Chinese or English) is in its id, names or
+/// summary.
 fn matches_search(th: &onevisit_domain::catalog::Theme, search: &str) -> bool {
     let hay = format!(
         "{} {} {} {} {}",

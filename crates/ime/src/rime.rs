@@ -231,6 +231,21 @@ fn cstr(p: &Path) -> Result<CString, ImeError> {
         .map_err(|_| ImeError::Engine(format!("{}: path contains a NUL byte", p.display())))
 }
 
+/// The modules to load, as a NULL-terminated C array that lives for the whole process.
+fn modules() -> *const *const c_char {
+    struct Names([*const c_char; 5]);
+    // SAFETY: pointers to static C string literals, never written.
+    unsafe impl Sync for Names {}
+    static NAMES: Names = Names([
+        c"core".as_ptr(),
+        c"dict".as_ptr(),
+        c"gears".as_ptr(),
+        c"levers".as_ptr(),
+        std::ptr::null(),
+    ]);
+    NAMES.0.as_ptr()
+}
+
 /// Sets librime up for `dirs` (once per process; later calls must name the same directories).
 fn start(dirs: &Dirs) -> Result<&'static Api, ImeError> {
     static STARTED: Mutex<Option<Dirs>> = Mutex::new(None);
@@ -259,7 +274,9 @@ fn start(dirs: &Dirs) -> Result<&'static Api, ImeError> {
         distribution_code_name: leak(text("onevisit")?),
         distribution_version: leak(text(env!("CARGO_PKG_VERSION"))?),
         app_name: leak(text("rime.onevisit")?),
-        modules: std::ptr::null(),
+        // librime's own modules only: Debian also installs plugins (Lua, charcode, octagram)
+        // that the schema does not use and that cost 1–3 MB each once loaded.
+        modules: modules(),
         // FATAL only: nothing a citizen types can reach a log.
         min_log_level: 3,
         log_dir: leak(cstr(&dirs.user)?),

@@ -16,11 +16,19 @@ pub trait Glyphs {
     fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32));
 }
 
+/// Loads a fallback font the first time a character is missing (a large system font is then
+/// mapped only on kiosks that ever print a rare character).
+type Loader = fn() -> Option<FontGlyphs>;
+
 #[derive(Clone)]
 pub struct FontGlyphs {
     font: FontArc,
     /// Tried for characters the font does not have (e.g. a rare character in a name).
     fallback: Option<Box<FontGlyphs>>,
+    lazy: Option<(
+        Loader,
+        std::sync::Arc<std::sync::OnceLock<Option<FontGlyphs>>>,
+    )>,
 }
 
 impl FontGlyphs {
@@ -31,6 +39,7 @@ impl FontGlyphs {
         Ok(FontGlyphs {
             font: FontArc::new(font),
             fallback: None,
+            lazy: None,
         })
     }
 
@@ -46,6 +55,12 @@ impl FontGlyphs {
         self
     }
 
+    /// This font first, then the font `load` finds, loaded when a character is first missing.
+    pub fn with_lazy_fallback(mut self, load: Loader) -> FontGlyphs {
+        self.lazy = Some((load, Default::default()));
+        self
+    }
+
     /// From bytes that live for the whole program (a mapped font file): nothing is copied,
     /// and only the pages of the glyphs drawn are ever read.
     pub fn from_static(bytes: &'static [u8], index: u32) -> Result<Self, GlyphError> {
@@ -54,16 +69,22 @@ impl FontGlyphs {
         Ok(FontGlyphs {
             font: FontArc::new(font),
             fallback: None,
+            lazy: None,
         })
     }
 }
 
 impl Glyphs for FontGlyphs {
     fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32)) {
-        if self.font.glyph_id(c).0 == 0
-            && let Some(f) = &self.fallback
-        {
-            return f.draw(c, cell_w, cell_h, dot);
+        if self.font.glyph_id(c).0 == 0 {
+            if let Some(f) = &self.fallback {
+                return f.draw(c, cell_w, cell_h, dot);
+            }
+            if let Some((load, cell)) = &self.lazy
+                && let Some(f) = cell.get_or_init(load)
+            {
+                return f.draw(c, cell_w, cell_h, dot);
+            }
         }
         // Scale so one em fills the cell's height, as printer fonts fill their 24-dot cells
         // (PxScale alone sizes the font's whole line height, which is much taller than an em).

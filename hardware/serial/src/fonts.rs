@@ -32,21 +32,26 @@ pub fn bundled_path() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The bundled font's bytes (the installed file, mapped once for the program's life).
+pub fn bundled_bytes() -> Option<&'static [u8]> {
+    mapped(&bundled_path()?).ok()
+}
+
 fn bundled() -> Option<FontGlyphs> {
-    bundled_path().and_then(|p| FontGlyphs::from_static(mapped(&p).ok()?, 0).ok())
+    FontGlyphs::from_static(bundled_bytes()?, 0).ok()
 }
 
 /// The font to draw receipts with: `ONEVISIT_RECEIPT_FONT` (face `ONEVISIT_RECEIPT_FONT_INDEX`),
 /// else the bundled font with the first installed of Noto Sans CJK SC and WenQuanYi Micro Hei
 /// behind it for rarer characters.
 pub fn receipt_font() -> Result<FontGlyphs, String> {
-    let system = system_font();
-    match (bundled(), system) {
-        (Some(b), Ok(s)) if std::env::var_os("ONEVISIT_RECEIPT_FONT").is_none() => {
-            Ok(b.with_fallback(s))
+    match bundled() {
+        // The system font (20 MB) is mapped only if a receipt ever needs a character the
+        // bundled GB 2312 font lacks.
+        Some(b) if std::env::var_os("ONEVISIT_RECEIPT_FONT").is_none() => {
+            Ok(b.with_lazy_fallback(|| system_font().ok()))
         }
-        (Some(b), Err(_)) => Ok(b),
-        (_, s) => s,
+        _ => system_font(),
     }
 }
 
