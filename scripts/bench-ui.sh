@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The kiosk UI's start-up time and memory, software renderer, release build, under Xvfb:
 #   - process start to first frame (median of 5 starts; also measured from outside)
-#   - peak PSS over a scripted restaurant journey (sampled every 20 ms)
+#   - peak PSS over a scripted restaurant journey (sampled every 20 ms; Chinese typed by pinyin)
+#   - keystroke → candidates and stroke → candidates, through app and view, and with a full
+#     software-rendered frame
 # Usage: scripts/bench-ui.sh   (installs xvfb if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
 export DISPLAY=$display
 data=$(mktemp -d)
+"$bin" --data-dir "$data" input deploy >/dev/null
 echo "first frame (ms since main; wall clock from exec):"
 for i in 1 2 3 4 5; do
   t0=$(date +%s%N)
@@ -37,5 +40,6 @@ done
 wait "$tpid" || true
 cat /tmp/onevisit-journey.out
 echo "peak PSS over the journey: $((peak / 1024)) MiB ($peak kB)"
+ONEVISIT_BENCH=typing ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run 2>/dev/null | grep -v first-frame
 echo "(per step: ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 $bin run)"
 rm -rf "$data"

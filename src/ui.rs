@@ -236,6 +236,16 @@ pub fn run(
                 let _ = slint::quit_event_loop();
             }
         });
+        if bench.as_deref() == Some("typing") {
+            let w = window.as_weak();
+            let a = app.clone();
+            slint::Timer::single_shot(Duration::from_millis(100), move || {
+                if let Some(win) = w.upgrade() {
+                    crate::kiosk::script::typing(&a, &win);
+                }
+                let _ = slint::quit_event_loop();
+            });
+        }
         if bench.as_deref() == Some("journey") {
             let w = window.as_weak();
             let (a, step) = (app.clone(), std::cell::Cell::new(0usize));

@@ -84,3 +84,72 @@ pub fn step(app: &mut App, n: usize) -> bool {
     }
     true
 }
+
+/// `ONEVISIT_BENCH=typing`: keystroke → candidates on screen, and stroke → candidates on
+/// screen, through the app, the view and a full software-rendered frame (`take_snapshot`
+/// renders the whole window, more than the partial redraw a real keystroke costs).
+pub fn typing(app: &std::rc::Rc<std::cell::RefCell<App>>, win: &crate::ui::AppWindow) {
+    use std::time::Instant;
+    for n in 0..8 {
+        step(&mut app.borrow_mut(), n);
+    }
+    // (app + view, and the same plus a full frame), in ms.
+    let updated = std::cell::RefCell::new(Vec::new());
+    let shown = |f: &mut dyn FnMut(&mut App)| {
+        let t = Instant::now();
+        f(&mut app.borrow_mut());
+        super::view::show(&app.borrow(), win, app.borrow().now());
+        updated
+            .borrow_mut()
+            .push(t.elapsed().as_secs_f64() * 1000.0);
+        let _ = slint::ComponentHandle::window(win).take_snapshot();
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    let last_update = || updated.borrow().last().copied().unwrap_or(0.0);
+    let report = |what: &str, mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{what}: n {} p50 {:.1} ms p99 {:.1} ms max {:.1} ms",
+            v.len(),
+            at(0.5),
+            at(0.99),
+            v[v.len() - 1]
+        );
+    };
+    let (mut keys, mut key_updates) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        for word in ["kaifandian", "renminlu", "wangjiamianguan", "chengguanzhen"] {
+            shown(&mut |a| a.send("field", "shop_name"));
+            for c in word.chars() {
+                keys.push(shown(&mut |a| a.send("key", &c.to_string())));
+                key_updates.push(last_update());
+            }
+            shown(&mut |a| a.send("candidate", "0"));
+        }
+    }
+    report("keystroke-to-candidates (engine + view)", key_updates);
+    report("keystroke-to-candidates-shown (+ full frame)", keys);
+    let zhong = [
+        "78 98;79 130;80 160;80 196",
+        "78 96;150 97;222 98;221 150;220 196",
+        "80 192;150 191;220 190",
+        "150 35;150 120;151 200;151 272",
+    ];
+    let (mut strokes, mut stroke_updates) = (Vec::new(), Vec::new());
+    shown(&mut |a| a.send("key", "⇄handwriting"));
+    // The first stroke opens the model (once per citizen): reported on its own.
+    let first = shown(&mut |a| a.send("stroke", zhong[0]));
+    println!("first-stroke-opens-model-ms {first:.1}");
+    shown(&mut |a| a.send("pad", "clear"));
+    for _ in 0..10 {
+        for s in zhong {
+            strokes.push(shown(&mut |a| a.send("stroke", s)));
+            stroke_updates.push(last_update());
+        }
+        shown(&mut |a| a.send("pad", "clear"));
+    }
+    report("stroke-to-candidates (engine + view)", stroke_updates);
+    report("stroke-to-candidates-shown (+ full frame)", strokes);
+    println!("pss-after-typing-kb {}", super::pss_kb());
+}
