@@ -191,6 +191,12 @@ fn the_open_restaurant_journey_end_to_end() {
     for c in "kaifandian".chars() {
         kit.press(&format!("key {c}"));
     }
+    let ime = kit.window.global::<crate::ui::Ime>();
+    assert_eq!(ime.get_preedit(), "kai fan dian");
+    assert_eq!(
+        slint::Model::row_data(&ime.get_candidates(), 0).as_deref(),
+        Some("开饭店")
+    );
     kit.press("candidate 开饭店");
     assert_eq!(kit.app.borrow().session.form["shop_name"], "开饭店");
     kit.press("完成此项");
