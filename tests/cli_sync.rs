@@ -53,6 +53,9 @@ fn provision_sync_and_export_from_the_command_line() {
         out.contains("城关镇便民服务中心") && out.contains(&central.fingerprint),
         "{out}"
     );
+    // Provisioning also builds the pinyin dictionaries, so no citizen waits for them.
+    assert!(out.contains("pinyin dictionaries deployed"), "{out}");
+    assert!(kdir.join("rime/build/pinyin_simp.schema.yaml").is_file());
     let (ok, _, err) =
         run(bin(&kdir).args(["provision", "--central", &central.url(), "--code", &code]));
     assert!(!ok && err.contains("--force"), "{err}");
