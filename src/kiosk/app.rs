@@ -282,10 +282,12 @@ impl App {
             "reprint" => self.event(Event::Reprint),
             "reprint-case" => self.reprint_case(arg),
             "rate" => {
-                if let Ok(n) = arg.parse() {
+                if let Ok(n) = arg.parse::<u8>() {
                     self.event(Event::Rate(n));
                     // A low rating opens the comment box, typed in Chinese first.
-                    self.open_field("comment");
+                    if n <= 2 {
+                        self.open_field("comment");
+                    }
                 }
             }
             "finish" => self.event(Event::FinishRating),
