@@ -17,6 +17,8 @@ zh = {
 "Write one character in the box": "在框内写一个字",
 "Type pinyin, then tap the words you mean": "输入拼音，再点选您要的字词",
 "Undo stroke": "撤销一笔",
+"Pinyin": "拼音",
+"Handwriting": "手写",
 "Clear": "清除",
 "Year": "年",
 "Month": "月",
