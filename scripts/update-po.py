@@ -17,6 +17,7 @@ zh = {
 "Write one character in the box": "在框内写一个字",
 "Type pinyin, then tap the words you mean": "输入拼音，再点选您要的字词",
 "Undo stroke": "撤销一笔",
+"No match: delete a letter and try again": "没有匹配的字，请删去一个字母再试",
 "Pinyin": "拼音",
 "Handwriting": "手写",
 "Clear": "清除",

@@ -694,3 +694,36 @@ fn the_date_picker_steps_a_date_field() {
         "2013-03-01"
     );
 }
+
+#[test]
+fn letters_that_are_no_pinyin_offer_nothing_not_the_common_words() {
+    let kit = kit("ime-nomatch");
+    let _devices = to_form(&kit);
+    kit.press_scrolling(&field_label(&kit, "shop_name"));
+    // Before typing: the field's common words.
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "candidate 饭店")
+            .next()
+            .is_some()
+    );
+    for c in "iqrq".chars() {
+        kit.press(&format!("key {c}"));
+    }
+    let ime = kit.window.global::<crate::ui::Ime>();
+    assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "candidate 饭店")
+            .next()
+            .is_none()
+    );
+    assert_eq!(
+        kit.app
+            .borrow()
+            .session
+            .form
+            .get("shop_name")
+            .cloned()
+            .unwrap_or_default(),
+        ""
+    );
+}
