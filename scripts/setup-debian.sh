@@ -1,25 +1,60 @@
 #!/usr/bin/env bash
 # Installs what building and running OneVisit needs on Debian (12 or later), only where it
-# is missing: build tools, the libraries Slint links against, and a CJK font.
-# Usage: scripts/setup-debian.sh [run|test]   (run also installs what a desktop window needs)
+# is missing: build tools, the libraries Slint links against, a CJK font, the input engines.
+# Usage: scripts/setup-debian.sh [run|test|kiosk|check]
+#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|check
+# `run` also installs what a desktop window needs; `kiosk` the KMS/DRM build's libraries;
+# `check` what scripts/check-runtime-packages.sh needs. `--list` prints a list and installs
+# nothing: the OS image installs exactly `runtime-kiosk`, and check-runtime-packages.sh proves
+# on a clean Debian root that `runtime-desktop` is enough to run the binary.
+#
+# Packages are installed with --no-install-recommends, so every package the kiosk needs at run
+# time is named here, never left to a Recommends (librime1 only recommends the shared settings
+# in rime-prelude, without which no schema deploys).
 set -euo pipefail
 
-what=${1:-test}
-# libclang-dev: the V4L2 camera bindings are generated at build time.
-packages=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev fonts-noto-cjk)
-# Chinese input: librime with the simplified pinyin schema, Zinnia with the Tegaki model. Opened
-# at run time (dlopen): a kiosk missing one offers the other.
-packages+=(librime1 rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese)
-if [ "$what" = run ]; then
-  # X11 client libraries for the desktop window (winit loads them at run time).
-  packages+=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
-  # Reading screens aloud in elderly mode (Mandarin voice included); the kiosk is silent without it.
-  packages+=(espeak-ng)
+# What the kiosk binary needs at run time, whatever its display backend.
+# libfontconfig1: linked by the UI toolkit. fonts-noto-cjk: the fallback for rare characters
+# beyond the bundled GB 2312 font.
+runtime=(libfontconfig1 fonts-noto-cjk)
+# Chinese input, opened at run time (dlopen): a kiosk missing one engine offers the other.
+# librime1 with the simplified pinyin schema and rime-prelude (default.yaml, symbols, punctuation
+# and key bindings that every schema imports); Zinnia with the Tegaki model.
+runtime+=(librime1 rime-prelude rime-data-pinyin-simp libzinnia0 tegaki-zinnia-simplified-chinese)
+# Reading screens aloud in elderly mode (Mandarin voice included); the kiosk is silent without it.
+runtime+=(espeak-ng)
+# The desktop window: X11 client libraries (winit loads them at run time).
+runtime_desktop=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
+# The cabinet: straight to the display through KMS/DRM, touch through libinput.
+runtime_kiosk=(libinput10 libudev1 libgbm1 libdrm2 libxkbcommon0)
+# Building: libclang-dev because the V4L2 camera bindings are generated at build time.
+build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
+build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
+# check-runtime-packages.sh: a minimal Debian root in a folder, without loop devices.
+check=(mmdebstrap)
+
+list() {
+  case $1 in
+    runtime) echo "${runtime[@]}" ;;
+    runtime-desktop) echo "${runtime[@]}" "${runtime_desktop[@]}" ;;
+    runtime-kiosk) echo "${runtime[@]}" "${runtime_kiosk[@]}" ;;
+    test) echo "${build[@]}" "${runtime[@]}" ;;
+    run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
+    kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
+    check) echo "${check[@]}" ;;
+    *)
+      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, check)" >&2
+      exit 2
+      ;;
+  esac
+}
+
+if [ "${1:-}" = --list ]; then
+  list "${2:?setup: --list needs a name}"
+  exit 0
 fi
-if [ "$what" = kiosk ]; then
-  # Linux KMS/DRM kiosk build: input and device libraries.
-  packages+=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
-fi
+
+read -r -a packages <<<"$(list "${1:-test}")"
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,7 +72,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v cargo >/dev/null; then
+if [ "${1:-test}" != check ] && ! command -v cargo >/dev/null; then
   cat >&2 <<'MSG'
 setup: Rust is not installed. OneVisit needs Rust 1.92 or later (edition 2024); Debian's own
 cargo package is too old. Install it with rustup (https://rustup.rs), then run this again.

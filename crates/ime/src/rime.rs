@@ -19,6 +19,8 @@ use crate::pinyin::{Key, Pinyin};
 /// from its own dictionary (1.5 MB table), no conversion step.
 pub const SCHEMA: &str = "pinyin_simp";
 const PACKAGE: &str = "rime-data-pinyin-simp";
+/// The Debian package with the shared settings every schema imports (`default.yaml`).
+const PRESETS_PACKAGE: &str = "rime-prelude";
 
 type SessionId = usize;
 type Bool = c_int;
@@ -308,6 +310,16 @@ pub fn deploy(dirs: &Dirs) -> Result<Deployed, ImeError> {
             package: PACKAGE,
         });
     }
+    // Every schema imports presets from default.yaml (key bindings, punctuation, symbols);
+    // without it librime builds nothing and says only that the schema is missing.
+    let presets = dirs.shared.join("default.yaml");
+    if !presets.is_file() {
+        return Err(ImeError::DataMissing {
+            what: "librime's shared settings (default.yaml)",
+            path: presets,
+            package: PRESETS_PACKAGE,
+        });
+    }
     std::fs::create_dir_all(&dirs.user).map_err(|source| ImeError::Io {
         path: dirs.user.clone(),
         source,
@@ -508,6 +520,36 @@ impl Pinyin for Rime {
         if let Some(clear) = self.api.clear_composition {
             // SAFETY: our live session.
             unsafe { clear(self.session) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh Debian with `--no-install-recommends` had the schema but not librime's shared
+    /// settings: deploy must name the package to install, before librime is even started.
+    #[test]
+    fn deploy_names_rime_prelude_when_default_yaml_is_missing() {
+        let root =
+            std::env::temp_dir().join(format!("onevisit-rime-presets-{}", std::process::id()));
+        let shared = root.join("shared");
+        std::fs::create_dir_all(&shared).expect("temp dir");
+        std::fs::write(shared.join(format!("{SCHEMA}.schema.yaml")), "schema: {}\n")
+            .expect("schema");
+        let dirs = Dirs {
+            shared,
+            user: root.join("user"),
+        };
+        let err = deploy(&dirs).expect_err("deploy without default.yaml");
+        let _ = std::fs::remove_dir_all(&root);
+        match err {
+            ImeError::DataMissing { package, path, .. } => {
+                assert_eq!(package, "rime-prelude");
+                assert!(path.ends_with("default.yaml"), "{}", path.display());
+            }
+            other => panic!("expected DataMissing, got {other}"),
         }
     }
 }
