@@ -843,10 +843,16 @@ async fn upload(
     let now = (st.0.now)();
     st.0.db
         .call(move |c| {
-            c.execute(
+            let n = c.execute(
                 "UPDATE attachments SET offset = ?3, hash_state = ?4 WHERE case_id = ?1 AND idx = ?2",
                 params![id, idx, new as i64, hash],
             )?;
+            if n == 0 {
+                // Swept as abandoned while this chunk was on its way.
+                return Err(ApiError::not_found(format!(
+                    "no attachment {idx} of case {id}: create the case first"
+                )));
+            }
             c.execute("UPDATE cases SET touched_at = ?2 WHERE id = ?1", params![id, now])?;
             Ok(())
         })

@@ -82,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE attachments ADD COLUMN hash_state BLOB;
      ALTER TABLE cases ADD COLUMN touched_at INTEGER;
      CREATE INDEX cases_by_state ON cases(state, received_at);
+     CREATE INDEX cases_by_device_time ON cases(device_id, received_at);
      CREATE TABLE audit_log (
         seq INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,
