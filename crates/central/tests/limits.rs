@@ -391,3 +391,51 @@ fn attachments_are_hashed_as_they_arrive_and_a_mismatch_still_starts_over() {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(w.central_cases()[0].state, "committed");
 }
+
+#[test]
+fn an_idle_connection_is_closed_and_requests_over_the_cap_get_503() {
+    let w = World::with_limits(Limits {
+        idle_timeout: Duration::from_millis(300),
+        max_requests: 1,
+        ..Limits::default()
+    });
+    let addr = w.central.addr;
+    rt().block_on(async move {
+        // Connected, then silent: closed by the server (the read ends), not held for ever.
+        let mut t = client::tls(addr).await.unwrap();
+        let mut buf = [0u8; 64];
+        let r = tokio::time::timeout(Duration::from_secs(20), t.read(&mut buf)).await;
+        assert!(
+            matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+            "an idle connection was kept open"
+        );
+
+        // One request in progress (its body half sent) takes the only place.
+        let mut busy = client::tls(addr).await.unwrap();
+        busy.write_all(
+            format!(
+                "PUT /v1/cases/{A} HTTP/1.1\r\nhost: localhost\r\ncontent-length: 10\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        busy.flush().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut t = client::tls(addr).await.unwrap();
+            t.write_all(b"GET /v1/health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut out = String::new();
+            let _ = t.read_to_string(&mut out).await;
+            if out.starts_with("HTTP/1.1 503") {
+                assert!(out.to_ascii_lowercase().contains("retry-after: 5"), "{out}");
+                break;
+            }
+            // The half-sent request may not have reached the server yet.
+            assert!(Instant::now() < deadline, "never 503: {out}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+}
