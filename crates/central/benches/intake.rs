@@ -19,7 +19,13 @@ fn main() {
         .unwrap_or(5000);
     let kiosks = 16;
     let central_dir = tempfile::TempDir::new().unwrap();
-    let central = onevisit_central::spawn(central_dir.path(), "127.0.0.1:0").unwrap();
+    // Sixteen kiosks enrolling from one address, and as many cases as asked: no rate or quota.
+    let limits = onevisit_central::Limits {
+        enroll_per_minute: 0,
+        cases_per_day: 0,
+        ..Default::default()
+    };
+    let central = onevisit_central::spawn_with(central_dir.path(), "127.0.0.1:0", limits).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

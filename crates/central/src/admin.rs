@@ -66,12 +66,18 @@ pub struct CaseRow {
 }
 
 pub fn list_cases(conn: &Connection) -> Result<Vec<CaseRow>> {
+    cases_where(conn, None)
+}
+
+/// Every case, or the one whose number or kiosk UUID is `id`.
+pub fn cases_where(conn: &Connection, id: Option<&str>) -> Result<Vec<CaseRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, number, site, device_id, theme, state, status, reason, manifest, submitted_at,
-                received_at, committed_at, source FROM cases ORDER BY received_at, number",
+                received_at, committed_at, source FROM cases
+         WHERE ?1 IS NULL OR id = ?1 OR number = ?1 ORDER BY received_at, number",
     )?;
     let mut rows: Vec<CaseRow> = stmt
-        .query_map([], |r| {
+        .query_map([id], |r| {
             let manifest: String = r.get(8)?;
             let m: Option<CaseManifest> = serde_json::from_str(&manifest).ok();
             Ok(CaseRow {
@@ -244,10 +250,10 @@ pub fn publish(conn: &Connection, data: &Path, keys: &Keys, dir: &Path, now: i64
     let bytes = bundle::sign_catalog(&keys.catalog, version, now, &files)?;
     let path = catalog_path(data, version);
     if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
+        crate::private::dir(d)?;
     }
     let tmp = path.with_extension("tmp");
-    let mut f = File::create(&tmp)?;
+    let mut f = crate::private::create(&tmp)?;
     f.write_all(&bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, &path)?;

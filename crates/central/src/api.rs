@@ -2,14 +2,18 @@
 //! anything: bad input gets a 4xx and leaves the database and files as they were.
 
 use std::collections::HashMap;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, head, post, put};
@@ -24,7 +28,9 @@ use sha2::{Digest, Sha256};
 
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::hashstate::Resumable;
 use crate::intake;
+use crate::limits::{self, Limits, RateLimiter};
 
 /// Read-only connections, so reads never queue behind the writer's commits.
 pub struct Readers {
@@ -81,7 +87,10 @@ pub struct Inner {
     pub catalog_key: String,
     pub export_key: String,
     pub now: fn() -> i64,
+    pub limits: Limits,
     locks: UploadLocks,
+    enroll_rate: RateLimiter,
+    busy: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone)]
@@ -95,8 +104,12 @@ impl AppState {
         catalog_key: String,
         export_key: String,
         now: fn() -> i64,
+        limits: Limits,
     ) -> AppState {
         AppState(Arc::new(Inner {
+            enroll_rate: RateLimiter::new(limits.enroll_per_minute, limits.enroll_burst),
+            busy: Arc::new(tokio::sync::Semaphore::new(limits.max_requests.max(1))),
+            limits,
             db,
             readers: Arc::new(Readers::new(data.clone())),
             data,
@@ -320,7 +333,176 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/catalog", get(catalog_info))
         .route("/v1/catalog/{version}", get(catalog_bundle))
         .layer(DefaultBodyLimit::max(proto::MAX_CHUNK as usize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
+}
+
+/// The router with the client's address in every request (what `Peer` reads).
+#[derive(Clone)]
+pub struct WithPeer {
+    app: Router,
+    peer: SocketAddr,
+}
+
+pub fn with_peer(app: Router, peer: SocketAddr) -> WithPeer {
+    WithPeer { app, peer }
+}
+
+impl<B> tower_service::Service<axum::http::Request<B>> for WithPeer
+where
+    Router: tower_service::Service<axum::http::Request<B>>,
+{
+    type Response = <Router as tower_service::Service<axum::http::Request<B>>>::Response;
+    type Error = <Router as tower_service::Service<axum::http::Request<B>>>::Error;
+    type Future = <Router as tower_service::Service<axum::http::Request<B>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        tower_service::Service::<axum::http::Request<B>>::poll_ready(&mut self.app, cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        req.extensions_mut().insert(ConnectInfo(self.peer));
+        self.app.call(req)
+    }
+}
+
+/// The client's address (unspecified when the router runs without `with_peer`).
+struct Peer(std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip()),
+        ))
+    }
+}
+
+/// Every request: a place among the requests handled at once (else 503), and a deadline for
+/// its whole body, so a body trickled a byte at a time cannot hold a connection and a chunk
+/// buffer for ever (408, and the connection is closed).
+async fn guard(
+    State(st): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Ok(_permit) = st.0.busy.clone().try_acquire_owned() else {
+        return ApiError::new(
+            503,
+            "busy",
+            "the central system is handling as many requests as it may; try again shortly",
+        )
+        .header("retry-after", 5)
+        .into_response();
+    };
+    let limit = st.0.limits.body_timeout;
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(Deadline {
+        inner: body,
+        sleep: Box::pin(tokio::time::sleep(limit)),
+        timed_out: timed_out.clone(),
+    });
+    let resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    if timed_out.load(Ordering::Relaxed) {
+        tracing::info!("request body not received within {limit:?}: connection closed");
+        let mut r = ApiError::new(
+            408,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} s; send it again",
+                limit.as_secs()
+            ),
+        )
+        .into_response();
+        r.headers_mut()
+            .insert("connection", HeaderValue::from_static("close"));
+        return r;
+    }
+    resp
+}
+
+/// A request body that fails once its deadline has passed.
+struct Deadline {
+    inner: axum::body::Body,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    timed_out: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Deadline {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let me = self.get_mut();
+        if me.sleep.as_mut().poll(cx).is_ready() {
+            me.timed_out.store(true, Ordering::Relaxed);
+            return Poll::Ready(Some(Err(axum::Error::new("the request body timed out"))));
+        }
+        Pin::new(&mut me.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Removes uploads abandoned for `Limits::stale_after`, every `Limits::sweep_every`.
+pub async fn sweep_loop(st: AppState) {
+    let every =
+        st.0.limits
+            .sweep_every
+            .max(std::time::Duration::from_millis(10));
+    let stale = st.0.limits.stale_after;
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let cutoff = (st.0.now)() - stale.as_millis() as i64;
+        let ids = match st
+            .0
+            .db
+            .call(move |c| Ok(limits::sweep_rows(c, cutoff)?))
+            .await
+        {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!("clean-up of abandoned uploads failed: {}", e.message);
+                continue;
+            }
+        };
+        let data = st.0.data.clone();
+        let n = ids.len();
+        let files = tokio::task::spawn_blocking(move || -> Result<usize, rusqlite::Error> {
+            let c = Connection::open_with_flags(
+                data.join("central.db"),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )?;
+            let wall = std::time::SystemTime::now()
+                .checked_sub(stale)
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            Ok(limits::sweep_files(&c, &data, &ids, wall))
+        })
+        .await;
+        if n > 0 || matches!(files, Ok(Ok(k)) if k > 0) {
+            tracing::info!(cases = n, "removed uploads abandoned for {stale:?}");
+        }
+    }
 }
 
 async fn health() -> impl IntoResponse {
@@ -343,8 +525,20 @@ async fn tus_options() -> Response {
 
 async fn enroll(
     State(st): State<AppState>,
+    Peer(ip): Peer,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let now = (st.0.now)();
+    // Every attempt counts, good or bad: codes are short enough to be worth guessing.
+    if let Err(wait) = st.0.enroll_rate.take(ip, now) {
+        tracing::warn!("enrollment attempts over the limit from one address");
+        return Err(ApiError::new(
+            429,
+            "rate_limited",
+            format!("too many enrollment attempts from this address; try again in {wait} s"),
+        )
+        .header("retry-after", wait));
+    }
     let body = body_or_413(body)?;
     let req: EnrollRequest = json(&body)?;
     if auth::verifying_key(&req.device_key).is_err() {
@@ -353,55 +547,72 @@ async fn enroll(
             "device_key must be a base64 Ed25519 public key",
         ));
     }
-    let now = (st.0.now)();
-    let fp = st.0.fingerprint.clone();
-    let (catalog_key, export_key) = (st.0.catalog_key.clone(), st.0.export_key.clone());
-    let resp = st
-        .0
-        .db
-        .call(move |c| {
-            let refused = || {
-                ApiError::new(
-                    403,
-                    "enrollment_refused",
-                    "the enrollment code is unknown, used, expired, or was typed against another server; ask the county for a new code and check the address",
-                )
-            };
-            let row: Option<(String, String, i64, Option<String>)> = c
-                .query_row(
+    let refused = || {
+        ApiError::new(
+            403,
+            "enrollment_refused",
+            "the enrollment code is unknown, used, expired, or was typed against another server; ask the county for a new code and check the address",
+        )
+    };
+    // Reading the code and checking the proof happen here, off the writer thread (which
+    // every kiosk's upload waits on); the writer only claims the code, if still unused.
+    let code_id = req.code_id.clone();
+    let row: Option<(String, String, i64, Option<String>)> =
+        st.0.readers
+            .read(move |c| {
+                Ok(c.query_row(
                     "SELECT code, site, expires_at, used_by FROM enroll_codes WHERE code_id = ?1",
-                    [&req.code_id],
+                    [&code_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
-                .optional()?;
-            let (code, site, expires, used) = row.ok_or_else(refused)?;
-            if used.is_some()
-                || expires < now
-                || !auth::check_enroll_proof(&code, &fp, &req.device_key, &req.proof)
-            {
+                .optional()?)
+            })
+            .await?;
+    let (code, site, expires, used) = row.ok_or_else(refused)?;
+    if used.is_some() || expires < now {
+        return Err(refused());
+    }
+    let fp = st.0.fingerprint.clone();
+    let (catalog_key, export_key) = (st.0.catalog_key.clone(), st.0.export_key.clone());
+    let resp = tokio::task::spawn_blocking(move || {
+        if !auth::check_enroll_proof(&code, &fp, &req.device_key, &req.proof) {
+            return None;
+        }
+        let mut resp = EnrollResponse {
+            device_id: format!(
+                "kiosk-{}",
+                &onevisit_sync::hex(&onevisit_sync::random_bytes::<6>())
+            ),
+            site,
+            catalog_key,
+            export_key,
+            server_proof: String::new(),
+        };
+        resp.server_proof = auth::server_proof(&code, &fp, &resp);
+        Some((resp, req.code_id, req.device_key))
+    })
+    .await
+    .map_err(|_| ApiError::internal("the enrollment check failed"))?;
+    let (resp, code_id, device_key) = resp.ok_or_else(refused)?;
+    let (device_id, site) = (resp.device_id.clone(), resp.site.clone());
+    st.0.db
+        .call(move |c| {
+            let claimed = c.execute(
+                "UPDATE enroll_codes SET used_by = ?2
+                 WHERE code_id = ?1 AND used_by IS NULL AND expires_at >= ?3",
+                params![code_id, device_id, now],
+            )?;
+            if claimed != 1 {
                 return Err(refused());
             }
-            let device_id = format!("kiosk-{}", &onevisit_sync::hex(&onevisit_sync::random_bytes::<6>()));
             c.execute(
                 "INSERT INTO devices (id, site, public_key, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
-                params![device_id, site, req.device_key, now],
+                params![device_id, site, device_key, now],
             )?;
-            c.execute(
-                "UPDATE enroll_codes SET used_by = ?2 WHERE code_id = ?1",
-                params![req.code_id, device_id],
-            )?;
-            let mut resp = EnrollResponse {
-                device_id,
-                site,
-                catalog_key,
-                export_key,
-                server_proof: String::new(),
-            };
-            resp.server_proof = auth::server_proof(&code, &fp, &resp);
-            tracing::info!(device = %resp.device_id, site = %resp.site, "device enrolled");
-            Ok(resp)
+            Ok(())
         })
         .await?;
+    tracing::info!(device = %resp.device_id, site = %resp.site, "device enrolled");
     Ok((StatusCode::CREATED, axum::Json(resp)).into_response())
 }
 
@@ -446,9 +657,35 @@ async fn create(
     intake::validate(&m)?;
     let hash = intake::manifest_hash(&m);
     let now = (st.0.now)();
+    // A case sent again costs nothing; a new one must fit the disk reserve and the quota.
+    let cid = id.clone();
+    let known =
+        st.0.readers
+            .read(move |c| {
+                Ok(
+                    c.query_row("SELECT 1 FROM cases WHERE id = ?1", [&cid], |_| Ok(()))
+                        .optional()?
+                        .is_some(),
+                )
+            })
+            .await?;
+    if !known {
+        let need = m.attachments.iter().map(|a| a.size).sum::<u64>();
+        st.0.limits.check_disk(&st.0.data, need)?;
+    }
+    let per_day = st.0.limits.cases_per_day;
     let (receipt, created) =
         st.0.db
-            .call(move |c| intake::create(c, &dev.id, &dev.site, &id, &m, &hash, now, "online"))
+            .call(move |c| {
+                let exists = c
+                    .query_row("SELECT 1 FROM cases WHERE id = ?1", [&id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if !exists {
+                    limits::check_quota(c, &dev.id, now, per_day)?;
+                }
+                intake::create(c, &dev.id, &dev.site, &id, &m, &hash, now, "online")
+            })
             .await?;
     let code = if created {
         StatusCode::CREATED
@@ -458,27 +695,29 @@ async fn create(
     Ok((code, axum::Json(receipt)).into_response())
 }
 
-/// Owner, state, length and offset of an attachment; 404 for another device's case.
+/// Case state, length, offset and hash so far (`hashstate.rs`) of an attachment; 404 for
+/// another device's case.
 async fn attachment_row(
     st: &AppState,
     dev: &Device,
     id: &str,
     idx: u32,
-) -> Result<(String, u64, u64), ApiError> {
+) -> Result<(String, u64, u64, Option<Vec<u8>>), ApiError> {
     let (id, dev_id) = (id.to_owned(), dev.id.clone());
     st.0.readers
         .read(move |c| {
-            let row: Option<(String, String, i64, i64)> = c
+            type Row = (String, String, i64, i64, Option<Vec<u8>>);
+            let row: Option<Row> = c
                 .query_row(
-                    "SELECT c.device_id, c.state, a.size, a.offset FROM attachments a
+                    "SELECT c.device_id, c.state, a.size, a.offset, a.hash_state FROM attachments a
                      JOIN cases c ON c.id = a.case_id WHERE a.case_id = ?1 AND a.idx = ?2",
                     params![id, idx],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
             match row {
-                Some((owner, state, size, off)) if owner == dev_id => {
-                    Ok((state, size as u64, off as u64))
+                Some((owner, state, size, off, hash)) if owner == dev_id => {
+                    Ok((state, size as u64, off as u64, hash))
                 }
                 _ => Err(ApiError::not_found(format!(
                     "no attachment {idx} of case {id}: create the case first"
@@ -495,7 +734,7 @@ async fn offset(
 ) -> Result<Response, ApiError> {
     case_id(&id)?;
     let idx = index(&idx)?;
-    let (_, length, off) = attachment_row(&st, &dev, &id, idx).await?;
+    let (_, length, off, _) = attachment_row(&st, &dev, &id, idx).await?;
     let mut r = StatusCode::OK.into_response();
     tus_headers(&mut r, off, Some(length));
     Ok(r)
@@ -537,7 +776,7 @@ async fn upload(
         .to_owned();
     let lock = st.lock(&id, idx);
     let _guard = lock.lock().await;
-    let (state, length, current) = attachment_row(&st, &dev, &id, idx).await?;
+    let (state, length, current, hashed) = attachment_row(&st, &dev, &id, idx).await?;
     if state == "committed" || at != current {
         let (code, msg) = if state == "committed" {
             (
@@ -572,37 +811,74 @@ async fn upload(
             "the chunk does not match its Upload-Checksum; send it again",
         ));
     }
+    st.0.limits.check_disk(&st.0.data, len)?;
     let path = intake::attachment_path(&st.0.data, &id, idx);
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+    let hash = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private::dir(dir)?;
         }
-        let mut f = std::fs::OpenOptions::new()
+        let mut f = crate::private::options()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&path)?;
+        // The hash of the bytes before this chunk, saved with the offset; hashed from the
+        // file only when there is none (an older server, a damaged row).
+        let mut h = match hashed.as_deref().and_then(Resumable::from_bytes) {
+            Some(h) if h.len() == at => h,
+            _ => hash_prefix(&mut f, at)?,
+        };
         // Bytes past the recorded offset are from an interrupted write: drop them.
         f.set_len(at)?;
         f.seek(SeekFrom::Start(at))?;
         f.write_all(&body)?;
-        f.sync_data()
+        f.sync_data()?;
+        h.update(&body);
+        Ok(h.to_bytes())
     })
     .await
     .map_err(|_| ApiError::internal("the write task failed"))??;
     let new = at + len;
+    let now = (st.0.now)();
     st.0.db
         .call(move |c| {
-            c.execute(
-                "UPDATE attachments SET offset = ?3 WHERE case_id = ?1 AND idx = ?2",
-                params![id, idx, new as i64],
+            let n = c.execute(
+                "UPDATE attachments SET offset = ?3, hash_state = ?4 WHERE case_id = ?1 AND idx = ?2",
+                params![id, idx, new as i64, hash],
             )?;
+            if n == 0 {
+                // Swept as abandoned while this chunk was on its way.
+                return Err(ApiError::not_found(format!(
+                    "no attachment {idx} of case {id}: create the case first"
+                )));
+            }
+            c.execute("UPDATE cases SET touched_at = ?2 WHERE id = ?1", params![id, now])?;
             Ok(())
         })
         .await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut r, new, None);
     Ok(r)
+}
+
+/// SHA-256 state of a file's first `n` bytes (fewer if it is shorter: commit then finds the
+/// mismatch and the attachment starts over).
+fn hash_prefix(f: &mut std::fs::File, n: u64) -> std::io::Result<Resumable> {
+    f.seek(SeekFrom::Start(0))?;
+    let mut h = Resumable::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = n;
+    while left > 0 {
+        let want = buf.len().min(left as usize);
+        let got = f.read(&mut buf[..want])?;
+        if got == 0 {
+            break;
+        }
+        h.update(&buf[..got]);
+        left -= got as u64;
+    }
+    Ok(h)
 }
 
 async fn commit(
@@ -612,7 +888,7 @@ async fn commit(
 ) -> Result<Response, ApiError> {
     case_id(&id)?;
     let (cid, dev_id) = (id.clone(), dev.id.clone());
-    let (state, atts) =
+    let (state, atts, hashes) =
         st.0.readers
             .read(move |c| {
                 let row: Option<(String, String)> = c
@@ -624,21 +900,41 @@ async fn commit(
                     .optional()?;
                 match row {
                     Some((owner, state)) if owner == dev_id => {
-                        Ok((state, intake::attachments(c, &cid)?))
+                        let hashes: HashMap<u32, Vec<u8>> = c
+                            .prepare_cached(
+                                "SELECT idx, hash_state FROM attachments
+                                 WHERE case_id = ?1 AND hash_state IS NOT NULL",
+                            )?
+                            .query_map([&cid], |r| Ok((r.get(0)?, r.get(1)?)))?
+                            .collect::<Result<_, _>>()?;
+                        Ok((state, intake::attachments(c, &cid)?, hashes))
                     }
                     _ => Err(ApiError::not_found(format!("no case {cid}"))),
                 }
             })
             .await?;
     if state != "committed" {
-        // Verify every complete attachment's whole-file hash before the case counts.
+        // Verify every complete attachment's whole-file hash before the case counts: from
+        // the hash carried forward as its bytes arrived, or, without one (bytes from an
+        // older server), by reading the file.
         let data = st.0.data.clone();
         let vid = id.clone();
         let bad = tokio::task::spawn_blocking(move || -> std::io::Result<Option<u32>> {
             for (i, size, sha, off) in &atts {
-                if off == size
-                    && !intake::verify_file(&intake::attachment_path(&data, &vid, *i), *size, sha)?
-                {
+                if off != size {
+                    continue;
+                }
+                let carried = hashes
+                    .get(i)
+                    .and_then(|b| Resumable::from_bytes(b))
+                    .filter(|h| h.len() == *size);
+                let good = match carried {
+                    Some(h) => h.hex() == *sha,
+                    None => {
+                        intake::verify_file(&intake::attachment_path(&data, &vid, *i), *size, sha)?
+                    }
+                };
+                if !good {
                     return Ok(Some(*i));
                 }
             }

@@ -75,11 +75,41 @@ const MIGRATIONS: &[&str] = &[
         published_at INTEGER NOT NULL
      );
      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 2: resource limits and the officers' audit trail. `hash_state` is the SHA-256 of an
+    // attachment's bytes so far (`hashstate.rs`), so commit need not read the files again;
+    // `touched_at` is a case's last upload progress, for cleaning up abandoned uploads.
+    // The audit log is append-only (`audit.rs`): triggers refuse to change or delete a row.
+    "ALTER TABLE attachments ADD COLUMN hash_state BLOB;
+     ALTER TABLE cases ADD COLUMN touched_at INTEGER;
+     CREATE INDEX cases_by_state ON cases(state, received_at);
+     CREATE INDEX cases_by_device_time ON cases(device_id, received_at);
+     CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        officer TEXT NOT NULL,
+        command TEXT NOT NULL,
+        args TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+     );
+     CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
-/// Opens `central.db` in `dir`, creating and migrating it.
+/// Opens `central.db` in `dir`, creating and migrating it. The folder is made 0700 and the
+/// database 0600 (SQLite gives its `-wal` and `-shm` files the database's mode).
 pub fn open(dir: &Path) -> Result<Connection, rusqlite::Error> {
-    let mut conn = Connection::open(dir.join("central.db"))?;
+    let path = dir.join("central.db");
+    private_files(dir, &path).map_err(|e| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(format!("making {} private: {e}", path.display())),
+        )
+    })?;
+    let mut conn = Connection::open(&path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -92,6 +122,22 @@ pub fn open(dir: &Path) -> Result<Connection, rusqlite::Error> {
         tx.commit()?;
     }
     Ok(conn)
+}
+
+fn private_files(dir: &Path, db: &Path) -> std::io::Result<()> {
+    crate::private::dir(dir)?;
+    // An empty file is a new database to SQLite; made here so it is 0600 from the start.
+    crate::private::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(db)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        crate::private::tighten(Path::new(&p), crate::private::FILE_MODE)?;
+    }
+    Ok(())
 }
 
 type Deliver = Box<dyn FnOnce(bool) + Send>;

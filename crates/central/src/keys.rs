@@ -23,7 +23,7 @@ pub struct Keys {
 
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::private::dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::OpenOptions::new()
@@ -78,7 +78,8 @@ impl Keys {
             let ck = rcgen::generate_simple_self_signed(names)
                 .context("making the self-signed certificate")?;
             write_secret(&key_pem, ck.signing_key.serialize_pem().as_bytes())?;
-            std::fs::write(&cert_pem, ck.cert.pem())
+            crate::private::create(&cert_pem)
+                .and_then(|mut f| f.write_all(ck.cert.pem().as_bytes()))
                 .with_context(|| format!("writing {}", cert_pem.display()))?;
         }
         Ok(Keys {

@@ -5,10 +5,16 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod db;
 pub mod error;
+pub mod hashstate;
 pub mod intake;
 pub mod keys;
+pub mod limits;
+pub mod officer;
+pub mod private;
 pub mod serve;
 
-pub use serve::{Running, bind, now_ms, spawn};
+pub use limits::Limits;
+pub use serve::{Running, bind, bind_with, now_ms, spawn, spawn_with};

@@ -2,10 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use onevisit_central::{admin, db, keys::Keys, now_ms};
+use onevisit_central::officer::{self, escape};
+use onevisit_central::{Limits, admin, audit, db, keys::Keys, now_ms};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +27,10 @@ struct Cli {
     /// More log output (-v info, -vv debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Who is running an officer's command (kept in the audit log); or set ONEVISIT_OFFICER.
+    /// Required by every command except serve, fingerprint and audit
+    #[arg(long, global = true, value_name = "NAME")]
+    officer: Option<String>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -36,6 +42,8 @@ enum Cmd {
         /// Address to listen on
         #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
         listen: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Make a one-time enrollment code for a kiosk at a site (valid 7 days)
     EnrollCode {
@@ -60,12 +68,94 @@ enum Cmd {
     },
     /// The certificate fingerprint kiosks pin
     Fingerprint,
+    /// The officers' audit log: who ran which command, hash-chained
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Check the chain; exits non-zero and names the first broken row if it was tampered with
+    Verify,
+    /// Every row
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Resource limits of `serve` (defaults in brackets).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Open connections at once; more are closed at once [1024]
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Requests handled at once; more get 503 with Retry-After [128]
+    #[arg(long, value_name = "N")]
+    max_requests: Option<usize>,
+    /// Seconds for a request's headers, and the longest a connection may sit idle [60]
+    #[arg(long, value_name = "SECS")]
+    idle_timeout: Option<u64>,
+    /// Seconds for a whole request body, however slowly it comes (408 after) [180]
+    #[arg(long, value_name = "SECS")]
+    body_timeout: Option<u64>,
+    /// Enrollment attempts per client address per minute, 0 for no limit (429 after) [10]
+    #[arg(long, value_name = "N")]
+    enroll_per_minute: Option<u32>,
+    /// New cases one kiosk may send in any 24 hours, 0 for no limit (429 after) [1000]
+    #[arg(long, value_name = "N")]
+    cases_per_day: Option<u32>,
+    /// Free disk space to keep: uploads that would use it get 507 [256]
+    #[arg(long, value_name = "MB")]
+    disk_reserve_mb: Option<u64>,
+    /// Delete unfinished uploads with no progress for this many hours [72]
+    #[arg(long, value_name = "HOURS")]
+    stale_upload_hours: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let mut l = Limits::default();
+        let secs = Duration::from_secs;
+        if let Some(v) = self.max_connections {
+            l.max_connections = v;
+        }
+        if let Some(v) = self.max_requests {
+            l.max_requests = v;
+        }
+        if let Some(v) = self.idle_timeout {
+            l.idle_timeout = secs(v);
+        }
+        if let Some(v) = self.body_timeout {
+            l.body_timeout = secs(v);
+        }
+        if let Some(v) = self.enroll_per_minute {
+            l.enroll_per_minute = v;
+        }
+        if let Some(v) = self.cases_per_day {
+            l.cases_per_day = v;
+        }
+        if let Some(v) = self.disk_reserve_mb {
+            l.disk_reserve = v.saturating_mul(1024 * 1024);
+        }
+        if let Some(v) = self.stale_upload_hours {
+            l.stale_after = secs(v.saturating_mul(3600));
+        }
+        l
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum CasesCmd {
     /// Every case, with each attachment's SHA-256 (names and ID numbers masked)
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case: answers, form, attachments and status history (names and ID numbers masked)
+    Show {
+        /// Case number (e.g. 2026-000001) or the kiosk's case UUID
+        id: String,
         #[arg(long)]
         json: bool,
     },
@@ -77,9 +167,6 @@ enum CasesCmd {
         /// Why (required for rejected: the citizen sees it at the kiosk)
         #[arg(long)]
         reason: Option<String>,
-        /// Who decided (kept in the status history)
-        #[arg(long, default_value = "officer")]
-        officer: String,
     },
 }
 
@@ -100,6 +187,8 @@ enum CatalogCmd {
 }
 
 fn main() -> ExitCode {
+    // Everything this process creates (database, -wal, attachments, keys) is private.
+    onevisit_central::private::restrict_umask();
     let cli = Cli::parse();
     let level = ["warn", "info", "debug"][cli.verbose.min(2) as usize];
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
@@ -118,7 +207,7 @@ fn main() -> ExitCode {
 }
 
 fn conn(data: &Path) -> Result<rusqlite::Connection> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    onevisit_central::private::dir(data).with_context(|| format!("creating {}", data.display()))?;
     db::open(data).with_context(|| format!("opening the database in {}", data.display()))
 }
 
@@ -134,13 +223,79 @@ fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// What the audit log records of a command: its name and a summary of its arguments with no
+/// personal data. `None` for commands that are not an officer's (serve, fingerprint, audit).
+fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
+    Some(match cmd {
+        Cmd::Serve { .. } | Cmd::Fingerprint | Cmd::Audit(_) => return None,
+        Cmd::EnrollCode { site } => ("enroll-code", format!("site={site}")),
+        Cmd::Cases(CasesCmd::List { .. }) => ("cases list", String::new()),
+        Cmd::Cases(CasesCmd::Show { id, .. }) => ("cases show", format!("case={id}")),
+        Cmd::Cases(CasesCmd::SetStatus {
+            id, status, reason, ..
+        }) => (
+            "cases set-status",
+            // The reason is free text about the citizen: only whether there was one.
+            format!(
+                "case={id} status={status} reason={}",
+                if reason.is_some() { "given" } else { "none" }
+            ),
+        ),
+        Cmd::Devices(DevicesCmd::List { .. }) => ("devices list", String::new()),
+        Cmd::Devices(DevicesCmd::Revoke { id }) => ("devices revoke", format!("device={id}")),
+        Cmd::Catalog(CatalogCmd::Publish { dir }) => {
+            ("catalog publish", format!("dir={}", dir.display()))
+        }
+        Cmd::Import { bundle, .. } => (
+            "import",
+            format!(
+                "bundle={}",
+                bundle.file_name().map_or_else(
+                    || bundle.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
+        ),
+    })
+}
+
+/// Runs an officer's command under a name, and records it (and how it ended) in the audit
+/// log; other commands run as they are.
 fn run(cli: Cli) -> Result<()> {
+    let Some((command, args)) = audited(&cli.command) else {
+        return execute(cli, "");
+    };
+    let env = std::env::var(officer::OFFICER_ENV).ok();
+    let who = officer::identity(cli.officer.as_deref(), env.as_deref())?;
+    let data = cli.data.clone();
+    let result = execute(cli, &who);
+    let outcome = if result.is_ok() { "ok" } else { "failed" };
+    let recorded = conn(&data).and_then(|mut c| {
+        Ok(audit::record(
+            &mut c,
+            &who,
+            command,
+            &args,
+            outcome,
+            now_ms(),
+        )?)
+    });
+    match (result, recorded) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) => Err(e.context(
+            "the command ran, but could not be recorded in the audit log; tell the administrator",
+        )),
+        (Ok(()), Ok(_)) => Ok(()),
+    }
+}
+
+fn execute(cli: Cli, officer: &str) -> Result<()> {
     let data = &cli.data;
     match cli.command {
-        Cmd::Serve { listen } => {
+        Cmd::Serve { listen, limits } => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let bound = onevisit_central::bind(data, &listen).await?;
+                let bound = onevisit_central::bind_with(data, &listen, limits.limits()).await?;
                 eprintln!(
                     "onevisit-central: serving https://{} (data {}), certificate SHA-256 {}",
                     bound.addr,
@@ -174,50 +329,43 @@ fn run(cli: Cli) -> Result<()> {
                 println!("No cases yet.");
             }
             for c in cases {
-                println!(
-                    "{}  {}  {:<18} {:<9} {:<16} {}  {}  {} ({})",
-                    c.case_number,
-                    c.id,
-                    c.theme,
-                    c.state,
-                    c.status.as_deref().unwrap_or("-"),
-                    c.applicant,
-                    c.id_number,
-                    c.site,
-                    time(c.received_at),
-                );
-                if let Some(r) = &c.reason {
-                    println!("    reason: {r}");
-                }
-                for a in c.attachments {
-                    println!(
-                        "    [{}] {}  {} bytes{}  sha256 {}",
-                        a.index,
-                        a.name,
-                        a.size,
-                        if a.received == a.size {
-                            String::new()
-                        } else {
-                            format!(" ({} received)", a.received)
-                        },
-                        a.sha256
-                    );
-                }
+                print_case(&c);
             }
         }
-        Cmd::Cases(CasesCmd::SetStatus {
-            id,
-            status,
-            reason,
-            officer,
-        }) => {
+        Cmd::Cases(CasesCmd::Show { id, json }) => {
+            let d = officer::show_case(&conn(data)?, &id)?;
+            if json {
+                return print_json(&d);
+            }
+            print_case(&d.case);
+            for (title, map) in [("answers", &d.answers), ("form", &d.form)] {
+                println!("  {title}:");
+                for (k, v) in map {
+                    println!("    {}: {}", escape(k), escape(v));
+                }
+            }
+            println!("  history:");
+            for h in &d.history {
+                println!(
+                    "    {}  {:<16} by {}{}",
+                    time(h.at),
+                    escape(&h.status),
+                    escape(&h.actor),
+                    h.reason
+                        .as_deref()
+                        .map(|r| format!("  ({})", escape(r)))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        Cmd::Cases(CasesCmd::SetStatus { id, status, reason }) => {
             let number = admin::set_status(
                 &mut conn(data)?,
                 &id,
                 &status,
                 reason.as_deref(),
                 now_ms(),
-                &officer,
+                officer,
             )?;
             println!("{number}: {status}");
         }
@@ -229,8 +377,8 @@ fn run(cli: Cli) -> Result<()> {
             for d in devices {
                 println!(
                     "{}  {}  enrolled {}{}  last seen {}",
-                    d.id,
-                    d.site,
+                    escape(&d.id),
+                    escape(&d.site),
                     time(d.enrolled_at),
                     d.revoked_at
                         .map(|t| format!(", REVOKED {}", time(t)))
@@ -238,7 +386,8 @@ fn run(cli: Cli) -> Result<()> {
                     d.last_seen.map(time).unwrap_or_else(|| "never".into()),
                 );
                 if let Some(hb) = d.heartbeat {
-                    println!("    {hb}");
+                    // The heartbeat is the kiosk's own words.
+                    println!("    {}", escape(&hb.to_string()));
                 }
             }
         }
@@ -261,13 +410,80 @@ fn run(cli: Cli) -> Result<()> {
                 "{}: {} cases from {} ({}): {} new, {} completed, {} already here",
                 bundle.display(),
                 report.cases,
-                report.device_id,
-                report.site,
+                escape(&report.device_id),
+                escape(&report.site),
                 report.imported,
                 report.completed,
                 report.already
             );
         }
+        Cmd::Audit(AuditCmd::Verify) => {
+            let c = conn(data)?;
+            match audit::verify(&c)? {
+                Ok(n) => {
+                    let head = audit::list(&c)?.pop().map(|e| e.hash);
+                    println!(
+                        "audit log intact: {n} rows{}",
+                        head.map(|h| format!(", last hash {h}")).unwrap_or_default()
+                    );
+                }
+                Err(b) => bail!(
+                    "the audit log was tampered with: row {} is broken: {}",
+                    b.seq,
+                    b.problem
+                ),
+            }
+        }
+        Cmd::Audit(AuditCmd::List { json }) => {
+            let rows = audit::list(&conn(data)?)?;
+            if json {
+                return print_json(&rows);
+            }
+            for e in rows {
+                println!(
+                    "{:>6}  {}  {}  {} {}  {}",
+                    e.seq,
+                    time(e.at),
+                    escape(&e.officer),
+                    e.command,
+                    escape(&e.args),
+                    e.outcome
+                );
+            }
+        }
     }
     Ok(())
+}
+
+/// One case as the list shows it. Everything a kiosk sent is escaped.
+fn print_case(c: &admin::CaseRow) {
+    println!(
+        "{}  {}  {:<18} {:<9} {:<16} {}  {}  {} ({})",
+        escape(&c.case_number),
+        escape(&c.id),
+        escape(&c.theme),
+        c.state,
+        escape(c.status.as_deref().unwrap_or("-")),
+        escape(&c.applicant),
+        escape(&c.id_number),
+        escape(&c.site),
+        time(c.received_at),
+    );
+    if let Some(r) = &c.reason {
+        println!("    reason: {}", escape(r));
+    }
+    for a in &c.attachments {
+        println!(
+            "    [{}] {}  {} bytes{}  sha256 {}",
+            a.index,
+            escape(&a.name),
+            a.size,
+            if a.received == a.size {
+                String::new()
+            } else {
+                format!(" ({} received)", a.received)
+            },
+            escape(&a.sha256)
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Serving the API over TLS: one task per connection, so a slow village link never holds up
-//! another kiosk.
+//! another kiosk. Connections beyond `Limits::max_connections` are closed at once, handshakes,
+//! headers and idle connections are timed (`limits.rs`), and abandoned uploads are swept.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::api::{AppState, router};
 use crate::db::{self, Db};
 use crate::keys::Keys;
+use crate::limits::Limits;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -30,7 +32,12 @@ pub struct Bound {
 }
 
 pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    bind_with(data, listen, Limits::default()).await
+}
+
+/// [`bind`] with resource limits other than the defaults.
+pub async fn bind_with(data: &Path, listen: &str, limits: Limits) -> Result<Bound> {
+    crate::private::dir(data).with_context(|| format!("creating {}", data.display()))?;
     let keys = Keys::load_or_create(data)?;
     let conn =
         db::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
@@ -44,6 +51,7 @@ pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
             onevisit_sync::export::x25519::PublicKey::from(&keys.export).as_bytes(),
         ),
         now_ms,
+        limits,
     );
     let listener = TcpListener::bind(listen)
         .await
@@ -61,7 +69,11 @@ impl Bound {
     /// Serves until `shutdown` resolves.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) {
         let acceptor = TlsAcceptor::from(self.tls);
+        let limits = self.state.0.limits.clone();
+        let sweeper = tokio::spawn(crate::api::sweep_loop(self.state.clone()));
         let app = router(self.state);
+        let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+        let mut refused: u64 = 0;
         tokio::pin!(shutdown);
         loop {
             let (tcp, peer) = tokio::select! {
@@ -75,13 +87,27 @@ impl Bound {
                     }
                 },
             };
+            // Over the cap, the connection is closed before the handshake costs anything; the
+            // kiosk's backoff spreads the retries.
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                refused += 1;
+                if refused.is_power_of_two() {
+                    tracing::warn!(
+                        refused,
+                        max = limits.max_connections,
+                        "connection limit reached: closing new connections"
+                    );
+                }
+                drop(tcp);
+                continue;
+            };
             let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
-            let svc = TowerToHyperService::new(app.clone());
+            let svc = TowerToHyperService::new(crate::api::with_peer(app.clone(), peer));
+            let (handshake, idle) = (limits.handshake_timeout, limits.idle_timeout);
             tokio::spawn(async move {
-                let tls = match tokio::time::timeout(Duration::from_secs(30), acceptor.accept(tcp))
-                    .await
-                {
+                let _slot = slot;
+                let tls = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
                     Ok(Ok(t)) => t,
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, "TLS handshake failed: {e}");
@@ -91,7 +117,9 @@ impl Bound {
                 };
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(60))
+                    // Also closes a kept-alive connection idle this long: hyper starts the
+                    // timer as soon as it waits for the next request's head.
+                    .header_read_timeout(idle)
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(tls), svc);
                 if let Err(e) = conn.await {
@@ -99,6 +127,7 @@ impl Bound {
                 }
             });
         }
+        sweeper.abort();
     }
 }
 
@@ -129,11 +158,16 @@ impl Drop for Running {
 }
 
 pub fn spawn(data: &Path, listen: &str) -> Result<Running> {
+    spawn_with(data, listen, Limits::default())
+}
+
+/// [`spawn`] with resource limits other than the defaults.
+pub fn spawn_with(data: &Path, listen: &str, limits: Limits) -> Result<Running> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let bound = rt.block_on(bind(data, listen))?;
+    let bound = rt.block_on(bind_with(data, listen, limits))?;
     let (addr, fingerprint) = (bound.addr, bound.fingerprint.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -2,9 +2,16 @@
 
 use std::process::Command;
 
+/// The binary on `dir`, run by a named officer (officers' commands need a name).
 fn central(dir: &std::path::Path) -> Command {
+    let mut c = anonymous(dir);
+    c.env("ONEVISIT_OFFICER", "测试科员");
+    c
+}
+
+fn anonymous(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_onevisit-central"));
-    c.arg("--data").arg(dir);
+    c.arg("--data").arg(dir).env_remove("ONEVISIT_OFFICER");
     c
 }
 
@@ -55,4 +62,197 @@ fn officers_commands() {
     std::fs::write(&junk, b"not a bundle").unwrap();
     let (ok, _, err) = run(central(d).arg("import").arg(&junk));
     assert!(!ok && err.contains("not a OneVisit export bundle"), "{err}");
+}
+
+#[test]
+fn an_officers_command_needs_a_name() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    for args in [
+        vec!["cases", "list"],
+        vec!["cases", "show", "2026-000001"],
+        vec!["enroll-code", "--site", "城关镇"],
+        vec!["devices", "revoke", "kiosk-1"],
+        vec!["cases", "set-status", "2026-000001", "approved"],
+    ] {
+        let (ok, out, err) = run(anonymous(d).args(&args));
+        assert!(!ok, "{args:?} ran without a name: {out}");
+        assert!(
+            err.contains("--officer") && err.contains("ONEVISIT_OFFICER"),
+            "{args:?}: {err}"
+        );
+    }
+    let (ok, _, err) = run(anonymous(d).args(["--officer", "", "cases", "list"]));
+    assert!(!ok, "an empty name is no name: {err}");
+    // Named by the flag (anywhere on the line) or by the environment.
+    let (ok, _, err) = run(anonymous(d).args(["--officer", "王科员", "cases", "list"]));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(anonymous(d).args(["cases", "list", "--officer", "王科员"]));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(anonymous(d)
+        .env("ONEVISIT_OFFICER", "李")
+        .args(["cases", "list"]));
+    assert!(ok, "{err}");
+    // Not an officer's: the server's own and the auditor's commands.
+    assert!(run(anonymous(d).arg("fingerprint")).0);
+    assert!(run(anonymous(d).args(["audit", "verify"])).0);
+}
+
+fn audit_rows(d: &std::path::Path) -> Vec<serde_json::Value> {
+    let (ok, out, err) = run(anonymous(d).args(["audit", "list", "--json"]));
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn every_officers_command_is_audited_and_tampering_is_found() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let junk = d.join("junk.ovx");
+    std::fs::write(&junk, b"not a bundle").unwrap();
+    let as_wang = |args: &[&str]| {
+        let mut c = anonymous(d);
+        c.args(["--officer", "王科员"]).args(args);
+        run(&mut c)
+    };
+    assert!(as_wang(&["enroll-code", "--site", "城关镇"]).0);
+    assert!(as_wang(&["cases", "list"]).0);
+    assert!(!as_wang(&["cases", "show", "2026-000009"]).0);
+    assert!(
+        !as_wang(&[
+            "cases",
+            "set-status",
+            "2026-000009",
+            "rejected",
+            "--reason",
+            "缺少租赁合同"
+        ])
+        .0
+    );
+    assert!(as_wang(&["devices", "list"]).0);
+    assert!(!as_wang(&["devices", "revoke", "kiosk-1"]).0);
+    let mut publish = anonymous(d);
+    publish
+        .args(["--officer", "王科员", "catalog", "publish"])
+        .arg(&catalog);
+    assert!(run(&mut publish).0);
+    let mut import = anonymous(d);
+    import.args(["--officer", "王科员", "import"]).arg(&junk);
+    assert!(!run(&mut import).0);
+
+    let rows = audit_rows(d);
+    let commands: Vec<&str> = rows
+        .iter()
+        .map(|r| r["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "enroll-code",
+            "cases list",
+            "cases show",
+            "cases set-status",
+            "devices list",
+            "devices revoke",
+            "catalog publish",
+            "import"
+        ]
+    );
+    assert!(rows.iter().all(|r| r["officer"] == "王科员"));
+    assert_eq!(rows[2]["outcome"], "failed");
+    assert_eq!(rows[6]["outcome"], "ok");
+    assert_eq!(rows[7]["args"], "bundle=junk.ovx");
+    let all = serde_json::to_string(&rows).unwrap();
+    assert!(!all.contains("缺少租赁合同"), "free text stays out: {all}");
+    assert!(all.contains("reason=given"));
+    for pair in rows.windows(2) {
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    }
+    let (ok, out, err) = run(anonymous(d).args(["audit", "verify"]));
+    assert!(ok && out.contains("intact: 8 rows"), "{out}{err}");
+
+    // The database refuses changes; an insider who drops the trigger is found by verify.
+    let conn = rusqlite::Connection::open(d.join("central.db")).unwrap();
+    assert!(
+        conn.execute("UPDATE audit_log SET officer = '张' WHERE seq = 4", [])
+            .is_err()
+    );
+    assert!(
+        conn.execute("DELETE FROM audit_log WHERE seq = 4", [])
+            .is_err()
+    );
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET officer = '张' WHERE seq = 4;",
+    )
+    .unwrap();
+    let (ok, _, err) = run(anonymous(d).args(["audit", "verify"]));
+    assert!(!ok, "tampering not found");
+    assert!(err.contains("row 4"), "names the first broken row: {err}");
+    // Rewriting that row's hash too only moves the break to the next row.
+    let tampered: String = conn
+        .query_row("SELECT hash FROM audit_log WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    let fake = format!("{:0>64}", "1");
+    conn.execute(
+        "UPDATE audit_log SET hash = ?1, prev_hash = ?2 WHERE seq = 4",
+        [&fake, &tampered],
+    )
+    .unwrap();
+    let (ok, _, err) = run(anonymous(d).args(["audit", "verify"]));
+    assert!(
+        !ok && (err.contains("row 4") || err.contains("row 5")),
+        "{err}"
+    );
+    conn.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
+        .unwrap();
+    let (ok, _, err) = run(anonymous(d).args(["audit", "verify"]));
+    assert!(!ok && err.contains("row 2"), "{err}");
+}
+
+#[test]
+fn what_a_kiosk_sent_is_escaped_on_the_officers_terminal() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let conn = onevisit_central::db::open(d).unwrap();
+    conn.execute(
+        "INSERT INTO devices (id, site, public_key, enrolled_at) VALUES ('kiosk-1', '城关镇', 'k', 1)",
+        [],
+    )
+    .unwrap();
+    let m: onevisit_sync::proto::CaseManifest = serde_json::from_value(serde_json::json!({
+        "theme": "open-restaurant", "submitted_at": 1, "answers": {"q": "\u{1b}]0;pwned\u{7}"},
+        "applicant": {"name": "测试丙", "id_number": "11010519491231002X"},
+        "form": {"shop_name": "\u{1b}[2J测试饭店\r"},
+        "attachments": [{"index": 0, "name": "\u{1b}[2J材料", "pages": 1, "size": 0,
+                         "sha256": onevisit_sync::sha256_hex(b"")}]
+    }))
+    .unwrap();
+    let hash = onevisit_central::intake::manifest_hash(&m);
+    onevisit_central::intake::create(
+        &conn,
+        "kiosk-1",
+        "城关镇",
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        &m,
+        &hash,
+        1,
+        "online",
+    )
+    .unwrap();
+    let (ok, list, err) = run(central(d).args(["cases", "list"]));
+    assert!(ok, "{err}");
+    let (ok, show, err) = run(central(d).args(["cases", "show", "1970-000001"]));
+    assert!(ok, "{err}");
+    for out in [&list, &show] {
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\r') && !out.contains('\u{7}'),
+            "{out:?}"
+        );
+        assert!(out.contains("\\x1b[2J材料"), "{out}");
+    }
+    assert!(show.contains("shop_name: \\x1b[2J测试饭店\\x0d"), "{show}");
+    assert!(show.contains("\\x1b]0;pwned\\x07"), "{show}");
+    assert!(!show.contains("测试丙"), "names stay masked: {show}");
 }

@@ -3,10 +3,12 @@
 
 #![allow(dead_code)]
 
+pub mod client;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use onevisit_central::{Running, admin, db};
+use onevisit_central::{Limits, Running, admin, db};
 use onevisit_netsim::{Config, Proxy};
 use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
 use onevisit_sync::driver::{self, SyncOptions, SyncReport, Syncer};
@@ -33,9 +35,15 @@ pub fn code(central_dir: &Path, site: &str) -> String {
 impl World {
     /// A central system and a kiosk provisioned directly against it.
     pub fn new() -> World {
+        World::with_limits(Limits::default())
+    }
+
+    /// The same, with the central system's resource limits set.
+    pub fn with_limits(limits: Limits) -> World {
         let central_dir = TempDir::new().unwrap();
         let kiosk_dir = TempDir::new().unwrap();
-        let central = onevisit_central::spawn(central_dir.path(), "127.0.0.1:0").unwrap();
+        let central =
+            onevisit_central::spawn_with(central_dir.path(), "127.0.0.1:0", limits).unwrap();
         let w = World {
             central_dir,
             kiosk_dir,
