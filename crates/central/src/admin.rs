@@ -287,6 +287,17 @@ pub fn import(
     now: i64,
 ) -> Result<ImportReport> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    import_from(conn, data, keys, file, now)
+}
+
+/// [`import`] from an open file (or anything that reads like one).
+pub fn import_from<R: std::io::Read + std::io::Seek>(
+    conn: &mut Connection,
+    data: &Path,
+    keys: &Keys,
+    file: R,
+    now: i64,
+) -> Result<ImportReport> {
     let mut reader = BufReader::new(file);
     let header = export::verify(&mut reader, |h| {
         let key: Option<(String, Option<i64>)> = conn

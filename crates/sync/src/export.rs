@@ -180,6 +180,18 @@ impl<W: Write> ExportWriter<W> {
         manifest: &CaseManifest,
         attachments: &[Vec<u8>],
     ) -> Result<(), ExportError> {
+        self.add_case_unchecked(case_id, manifest, attachments)
+    }
+
+    /// Writes a case exactly as given, even when it disagrees with its manifest: for tests
+    /// and fuzzing of the reader, which must refuse such bundles.
+    #[doc(hidden)]
+    pub fn add_case_unchecked(
+        &mut self,
+        case_id: &str,
+        manifest: &CaseManifest,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), ExportError> {
         let json = serde_json::to_vec(&ExportedCase {
             case_id: case_id.to_owned(),
             manifest: manifest.clone(),
