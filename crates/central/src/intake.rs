@@ -7,16 +7,55 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, TimeZone, Utc};
 use onevisit_sync::proto::{
     CaseManifest, CaseReceipt, IntakeState, MAX_ATTACHMENT, UploadState, check_manifest,
+    valid_case_id,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
+/// The one check of a case id, for the API and USB import alike. A case id names a folder
+/// under `attachments/`, so only the kiosk's UUID in lower case passes: no `/`, no `..`.
+pub fn check_case_id(id: &str) -> Result<(), ApiError> {
+    if valid_case_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "bad_case_id",
+            "a case id is the kiosk's UUID in lower case",
+        ))
+    }
+}
+
+/// Where attachment `idx` of a case is kept. Only for ids that passed [`check_case_id`];
+/// [`attachment_dest`] also makes sure of the folder on disk.
 pub fn attachment_path(data: &Path, case_id: &str, idx: u32) -> PathBuf {
     data.join("attachments")
         .join(case_id)
         .join(format!("{idx}.bin"))
+}
+
+/// [`attachment_path`], made sure of before a file is moved there: the id is checked, the
+/// case's folder is created, and its resolved path must be exactly `attachments/<id>` (so
+/// neither an id nor a symbolic link planted in the data folder leads anywhere else).
+pub fn attachment_dest(data: &Path, case_id: &str, idx: u32) -> Result<PathBuf, ApiError> {
+    check_case_id(case_id)?;
+    let root = data.join("attachments");
+    std::fs::create_dir_all(&root)?;
+    let root = root.canonicalize()?;
+    let dir = root.join(case_id);
+    std::fs::create_dir_all(&dir)?;
+    if dir.canonicalize()? != dir {
+        return Err(ApiError::new(
+            500,
+            "storage",
+            format!(
+                "the folder for case {case_id} resolves outside {}; check the data folder for planted links",
+                root.display()
+            ),
+        ));
+    }
+    Ok(dir.join(format!("{idx}.bin")))
 }
 
 /// Validates a manifest: 422 for what it says, 413 for sizes beyond the limits.
@@ -102,6 +141,7 @@ pub fn create(
     now: i64,
     source: &str,
 ) -> Result<(CaseReceipt, bool), ApiError> {
+    check_case_id(case_id)?;
     let existing: Option<(String, String)> = conn
         .query_row(
             "SELECT device_id, manifest_sha256 FROM cases WHERE id = ?1",
