@@ -199,7 +199,7 @@ pub fn import_from<R: Read>(
 ) -> Result<ImportReport> {
     let mut spool = Spool::create(data)
         .with_context(|| format!("making the import spool in {}", data.display()))?;
-    let mut site = None;
+    let mut device = None;
     let header = export::read_verified(
         BufReader::with_capacity(READ_BUFFER, file),
         |h| {
@@ -216,14 +216,24 @@ pub fn import_from<R: Read>(
             if revoked.is_some() {
                 return None;
             }
-            site = Some(s);
+            device = Some((h.device_id.clone(), s));
             auth::verifying_key(&key).ok()
         },
         &keys.export,
         &mut spool,
     )
-    .context("the bundle was refused; nothing was imported")?;
-    let site = site.ok_or_else(|| anyhow!("device {} vanished", header.device_id))?;
+    // The cause first: it is what the officer has to act on.
+    .map_err(|e| match (&e, &device) {
+        // Signed by an enrolled device, and still wrong: that kiosk wrote it so.
+        (ExportError::Content(_), Some((dev, site))) => anyhow!(
+            "{e}; the bundle was refused, nothing was imported. It is signed by device {dev} \
+             ({site}): export again at that kiosk, and report the device if this happens again"
+        ),
+        _ => anyhow!("{e}; the bundle was refused, nothing was imported"),
+    })?;
+    let site = device
+        .map(|(_, s)| s)
+        .ok_or_else(|| anyhow!("device {} is not enrolled here", header.device_id))?;
     commit(conn, data, &spool, &header, &site, now)
 }
 

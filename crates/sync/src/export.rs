@@ -318,7 +318,7 @@ pub fn check_case(n: u64, case: &ExportedCase) -> Result<(), ExportError> {
     if !valid_case_id(&case.case_id) {
         return Err(ExportError::Content(format!(
             "case {at} of the bundle: its case id {} is not a kiosk case UUID \
-             (lower-case, hyphenated); the bundle was altered or not written by a OneVisit kiosk",
+             (lower-case, hyphenated)",
             shown(&case.case_id)
         )));
     }
