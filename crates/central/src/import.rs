@@ -280,6 +280,8 @@ fn commit(
         if receipt.state == IntakeState::Committed {
             report.already += 1;
         } else {
+            intake::check_attachment_dir(data, &case.case_id)
+                .map_err(|e| refused(&case.case_id, e))?;
             todo.push((n, case.case_id, m.attachments.len() as u32, created));
         }
     }

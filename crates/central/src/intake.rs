@@ -35,6 +35,30 @@ pub fn attachment_path(data: &Path, case_id: &str, idx: u32) -> PathBuf {
         .join(format!("{idx}.bin"))
 }
 
+/// Checks, without creating anything, that a case's attachment folder is either not there
+/// yet or a real folder (not a link, not a file): what [`attachment_dest`] will accept.
+pub fn check_attachment_dir(data: &Path, case_id: &str) -> Result<(), ApiError> {
+    check_case_id(case_id)?;
+    let dir = data.join("attachments").join(case_id);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(outside(case_id, &dir)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn outside(case_id: &str, dir: &Path) -> ApiError {
+    ApiError::new(
+        500,
+        "storage",
+        format!(
+            "the folder for case {case_id} ({}) is a link or not a folder; check the data folder for planted links",
+            dir.display()
+        ),
+    )
+}
+
 /// [`attachment_path`], made sure of before a file is moved there: the id is checked, the
 /// case's folder is created, and its resolved path must be exactly `attachments/<id>` (so
 /// neither an id nor a symbolic link planted in the data folder leads anywhere else).
@@ -46,14 +70,7 @@ pub fn attachment_dest(data: &Path, case_id: &str, idx: u32) -> Result<PathBuf, 
     let dir = root.join(case_id);
     std::fs::create_dir_all(&dir)?;
     if dir.canonicalize()? != dir {
-        return Err(ApiError::new(
-            500,
-            "storage",
-            format!(
-                "the folder for case {case_id} resolves outside {}; check the data folder for planted links",
-                root.display()
-            ),
-        ));
+        return Err(outside(case_id, &dir));
     }
     Ok(dir.join(format!("{idx}.bin")))
 }

@@ -419,3 +419,35 @@ fn an_honest_bundle_imports_idempotently_and_leaves_no_spool() {
     assert_eq!(snapshot(data), before, "importing again changes nothing");
     assert_spool_gone(data);
 }
+
+#[test]
+fn a_case_that_conflicts_with_one_here_refuses_the_whole_bundle() {
+    let w = World::new();
+    let k = kiosk(&w);
+    let data = w.central_dir.path();
+    let victim = honest(50, &[b"as first received"]);
+    import(&w, &bundle(&k, std::slice::from_ref(&victim), None)).unwrap();
+    let before = snapshot(data);
+    let changed = honest(50, &[b"changed afterwards"]);
+    let e = import(&w, &bundle(&k, &[honest(51, &[b"new"]), changed], None)).unwrap_err();
+    assert!(format!("{e:#}").contains("different content"), "{e:#}");
+    assert_eq!(snapshot(data), before, "the new case did not land either");
+    assert_spool_gone(data);
+}
+
+#[test]
+fn a_link_planted_in_the_attachments_folder_is_not_followed() {
+    let w = World::new();
+    let k = kiosk(&w);
+    let data = w.central_dir.path();
+    let outside = tempfile::TempDir::new().unwrap();
+    let planted = honest(60, &[b"goes nowhere but attachments/"]);
+    std::fs::create_dir_all(data.join("attachments")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), data.join("attachments").join(&planted.0)).unwrap();
+    let before = snapshot(data);
+    let e = import(&w, &bundle(&k, &[honest(61, &[b"first"]), planted], None)).unwrap_err();
+    assert!(format!("{e:#}").contains("link"), "{e:#}");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert_eq!(snapshot(data), before);
+    assert_spool_gone(data);
+}
