@@ -377,7 +377,8 @@ struct Plain<'a, R> {
     ended: bool,
 }
 
-/// Which part of the plaintext ran out: says what is wrong in the bundle's own terms.
+/// The plaintext ran out before what was being read ended; [`content`] rewords it as what is
+/// wrong with the case at hand.
 const ENDS_EARLY: &str = "the bundle's data ends early";
 
 impl<R: Read> Plain<'_, R> {
