@@ -3,19 +3,17 @@
 //! beside a running server (SQLite WAL lets both work at once).
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use onevisit_domain::{Calendar, Catalog, SourceFile, mask};
 use onevisit_sync::auth;
 use onevisit_sync::bundle;
-use onevisit_sync::export::{self, ExportReader};
 use onevisit_sync::proto::{CaseManifest, CaseStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::intake;
 use crate::keys::Keys;
 
 /// Enrollment codes expire after a week unused.
@@ -282,9 +280,10 @@ pub struct ImportReport {
     pub completed: u64,
 }
 
-/// Ingests a USB export bundle. Verifies the device's signature over the whole file first;
-/// then each case goes in (or is recognised) in its own transaction, so running the import
-/// again, or the kiosk sending the same case online later, changes nothing.
+/// Ingests a USB export bundle: read once, decrypted into a private spool while its device's
+/// signature is checked over the same bytes, then committed whole, or refused with nothing
+/// changed ([`crate::import`]). Running the import again, or the kiosk sending the same case
+/// online later, changes nothing.
 pub fn import(
     conn: &mut Connection,
     data: &Path,
@@ -293,84 +292,17 @@ pub fn import(
     now: i64,
 ) -> Result<ImportReport> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = BufReader::new(file);
-    let header = export::verify(&mut reader, |h| {
-        let key: Option<(String, Option<i64>)> = conn
-            .query_row(
-                "SELECT public_key, revoked_at FROM devices WHERE id = ?1",
-                [&h.device_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .ok()
-            .flatten();
-        key.filter(|(_, revoked)| revoked.is_none())
-            .and_then(|(k, _)| auth::verifying_key(&k).ok())
-    })?;
-    let site: String = conn.query_row(
-        "SELECT site FROM devices WHERE id = ?1",
-        [&header.device_id],
-        |r| r.get(0),
-    )?;
-    let mut r = ExportReader::open(reader, &keys.export)?;
-    let mut report = ImportReport {
-        device_id: header.device_id.clone(),
-        site: site.clone(),
-        ..ImportReport::default()
-    };
-    while let Some((case, atts)) = r.next_case()? {
-        report.cases += 1;
-        let m = &case.manifest;
-        intake::validate(m).map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
-        for (a, bytes) in m.attachments.iter().zip(&atts) {
-            if onevisit_sync::sha256_hex(bytes) != a.sha256 {
-                bail!(
-                    "case {}: attachment {} does not match its SHA-256; the bundle is damaged",
-                    case.case_id,
-                    a.index
-                );
-            }
-        }
-        let tx = conn.transaction()?;
-        let hash = intake::manifest_hash(m);
-        let (receipt, created) = intake::create(
-            &tx,
-            &header.device_id,
-            &site,
-            &case.case_id,
-            m,
-            &hash,
-            now,
-            "usb",
-        )
-        .map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
-        if receipt.state == onevisit_sync::proto::IntakeState::Committed {
-            report.already += 1;
-            continue;
-        }
-        for (a, bytes) in m.attachments.iter().zip(&atts) {
-            let p = intake::attachment_path(data, &case.case_id, a.index);
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d)?;
-            }
-            let tmp = p.with_extension("import");
-            let mut f = File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &p)?;
-            tx.execute(
-                "UPDATE attachments SET offset = size WHERE case_id = ?1 AND idx = ?2",
-                params![case.case_id, a.index],
-            )?;
-        }
-        intake::commit(&tx, &case.case_id, now, "usb-import")
-            .map_err(|e| anyhow::anyhow!("case {}: {}", case.case_id, e.message))?;
-        tx.commit()?;
-        if created {
-            report.imported += 1;
-        } else {
-            report.completed += 1;
-        }
-    }
-    Ok(report)
+    import_from(conn, data, keys, file, now)
+}
+
+/// [`import`] from an open file (or anything that reads like one). It is read once, front to
+/// back: a reader that cannot seek is all it needs.
+pub fn import_from<R: Read>(
+    conn: &mut Connection,
+    data: &Path,
+    keys: &Keys,
+    file: R,
+    now: i64,
+) -> Result<ImportReport> {
+    crate::import::import_from(conn, data, keys, file, now)
 }

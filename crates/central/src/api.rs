@@ -290,14 +290,7 @@ fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 fn case_id(id: &str) -> Result<(), ApiError> {
-    if proto::valid_case_id(id) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "bad_case_id",
-            "a case id is the kiosk's UUID in lower case",
-        ))
-    }
+    intake::check_case_id(id)
 }
 
 fn index(s: &str) -> Result<u32, ApiError> {

@@ -7,16 +7,72 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, TimeZone, Utc};
 use onevisit_sync::proto::{
     CaseManifest, CaseReceipt, IntakeState, MAX_ATTACHMENT, UploadState, check_manifest,
+    valid_case_id,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
+/// The one check of a case id, for the API and USB import alike. A case id names a folder
+/// under `attachments/`, so only the kiosk's UUID in lower case passes: no `/`, no `..`.
+pub fn check_case_id(id: &str) -> Result<(), ApiError> {
+    if valid_case_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "bad_case_id",
+            "a case id is the kiosk's UUID in lower case",
+        ))
+    }
+}
+
+/// Where attachment `idx` of a case is kept. Only for ids that passed [`check_case_id`];
+/// [`attachment_dest`] also makes sure of the folder on disk.
 pub fn attachment_path(data: &Path, case_id: &str, idx: u32) -> PathBuf {
     data.join("attachments")
         .join(case_id)
         .join(format!("{idx}.bin"))
+}
+
+/// Checks, without creating anything, that a case's attachment folder is either not there
+/// yet or a real folder (not a link, not a file): what [`attachment_dest`] will accept.
+pub fn check_attachment_dir(data: &Path, case_id: &str) -> Result<(), ApiError> {
+    check_case_id(case_id)?;
+    let dir = data.join("attachments").join(case_id);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(outside(case_id, &dir)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn outside(case_id: &str, dir: &Path) -> ApiError {
+    ApiError::new(
+        500,
+        "storage",
+        format!(
+            "the folder for case {case_id} ({}) is a link or not a folder; check the data folder for planted links",
+            dir.display()
+        ),
+    )
+}
+
+/// [`attachment_path`], made sure of before a file is moved there: the id is checked, the
+/// case's folder is created, and its resolved path must be exactly `attachments/<id>` (so
+/// neither an id nor a symbolic link planted in the data folder leads anywhere else).
+pub fn attachment_dest(data: &Path, case_id: &str, idx: u32) -> Result<PathBuf, ApiError> {
+    check_case_id(case_id)?;
+    let root = data.join("attachments");
+    std::fs::create_dir_all(&root)?;
+    let root = root.canonicalize()?;
+    let dir = root.join(case_id);
+    std::fs::create_dir_all(&dir)?;
+    if dir.canonicalize()? != dir {
+        return Err(outside(case_id, &dir));
+    }
+    Ok(dir.join(format!("{idx}.bin")))
 }
 
 /// Validates a manifest: 422 for what it says, 413 for sizes beyond the limits.
@@ -102,6 +158,7 @@ pub fn create(
     now: i64,
     source: &str,
 ) -> Result<(CaseReceipt, bool), ApiError> {
+    check_case_id(case_id)?;
     let existing: Option<(String, String)> = conn
         .query_row(
             "SELECT device_id, manifest_sha256 FROM cases WHERE id = ?1",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod hashstate;
+pub mod import;
 pub mod intake;
 pub mod keys;
 pub mod limits;
