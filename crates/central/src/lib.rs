@@ -5,10 +5,12 @@
 
 pub mod admin;
 pub mod api;
+pub mod catalog;
 pub mod db;
 pub mod error;
 pub mod intake;
 pub mod keys;
+pub mod replay;
 pub mod serve;
 
 pub use serve::{Running, bind, now_ms, spawn};

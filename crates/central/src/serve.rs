@@ -39,12 +39,13 @@ pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
         Db::start(conn).context("starting the database thread")?,
         data.to_owned(),
         fingerprint.clone(),
-        onevisit_sync::auth::public_b64(&keys.catalog),
+        keys.catalog_public.clone(),
         onevisit_sync::auth::b64(
             onevisit_sync::export::x25519::PublicKey::from(&keys.export).as_bytes(),
         ),
         now_ms,
-    );
+    )
+    .with_spki_pins(keys.spki_pins()?);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -59,7 +59,7 @@ impl ServerCertVerifier for Pinned {
             return Ok(ServerCertVerified::assertion());
         }
         Err(rustls::Error::General(format!(
-            "the central system's certificate ({}…, key {}…) is not one this kiosk was provisioned with ({}): a different server, or someone in between. If the county replaced its certificate with a key it did not announce, provision the kiosk again",
+            "the central system's certificate ({}…, key {}…) is not the one this kiosk was provisioned with, nor for a key it was told to accept ({}): a different server, or someone in between. If the county replaced its certificate with a key it did not announce, provision the kiosk again",
             &fp[..16],
             spki.as_deref().map_or("unreadable", |s| &s[..16]),
             pins.iter()
