@@ -76,7 +76,7 @@ impl Client {
 }
 
 fn code_of(body: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(body).unwrap()["error"]
+    serde_json::from_slice::<serde_json::Value>(body).unwrap_or_default()["error"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
