@@ -372,3 +372,30 @@ fn a_certificate_for_the_backup_key_is_accepted_and_any_other_refused() {
     assert_eq!(r.delivered.len(), 1, "{r:?}");
     assert_delivered_exactly_once(&w, &ids);
 }
+
+#[test]
+fn provisioning_takes_a_public_key_pin_and_refuses_another() {
+    let w = World::new();
+    let pins = Keys::load_or_create(w.central_dir.path())
+        .unwrap()
+        .spki_pins()
+        .unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let provision = |pin: &str| {
+        let code = code(w.central_dir.path(), "乡");
+        rt().block_on(driver::provision(
+            dir.path(),
+            &w.central.url(),
+            &code,
+            Some(pin),
+            "t",
+            true,
+            0,
+        ))
+    };
+    // The backup key's pin is not the key being served.
+    let e = provision(&pins[1]).unwrap_err().to_string();
+    assert!(e.contains("not the one"), "{e}");
+    let id = provision(&format!("sha256:{}", pins[0].to_uppercase())).unwrap();
+    assert_eq!(id.spki_pins, pins);
+}

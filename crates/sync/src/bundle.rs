@@ -31,7 +31,8 @@ pub enum BundleError {
     )]
     Conflict(u64),
     #[error(
-        "catalog version {version} expired at {expires_at} (Unix ms); the county must publish a new one"
+        "catalog version {version} expired on {} UTC; the county must publish a new one",
+        utc(*expires_at)
     )]
     Expired { version: u64, expires_at: i64 },
     #[error("catalog version {0} has no expiry date; the county must publish it again")]
@@ -236,6 +237,27 @@ fn check_files(list: Vec<CatalogFile>) -> Result<Files, BundleError> {
         files.push((f.path, bytes));
     }
     Ok(files)
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM` (UTC), for messages.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// A path a bundle may write: relative, no `..`, plain names, ending in `.toml`.
@@ -458,6 +480,15 @@ mod tests {
             signature: manifest_env.signature,
         };
         assert!(follow_rotations(&k0.verifying_key(), &[not_rotation]).is_err());
+    }
+
+    #[test]
+    fn dates_in_messages() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        assert_eq!(utc(784_111_777_000), "1994-11-06 08:49");
+        assert_eq!(utc(1_803_772_800_000), "2027-02-28 00:00");
+        assert_eq!(utc(1_803_801_600_000), "2027-02-28 08:00");
+        assert_eq!(utc(1_803_859_200_000), "2027-03-01 00:00");
     }
 
     #[test]
