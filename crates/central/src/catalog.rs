@@ -57,7 +57,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let tmp = path.with_extension("tmp");
     let mut f = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    f.write_all(&bytes)?;
+    f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())

@@ -445,7 +445,7 @@ mod tests {
         let r01 = sign_rotation(&k0, &k1.verifying_key(), 1);
         let v = verify_catalog(
             &k0.verifying_key(),
-            &sign(&k1, 2, &[r01.clone()]),
+            &sign(&k1, 2, std::slice::from_ref(&r01)),
             None,
             DAY,
         )
