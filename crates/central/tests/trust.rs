@@ -399,3 +399,26 @@ fn provisioning_takes_a_public_key_pin_and_refuses_another() {
     let id = provision(&format!("sha256:{}", pins[0].to_uppercase())).unwrap();
     assert_eq!(id.spki_pins, pins);
 }
+
+#[test]
+fn a_kiosk_pinned_by_certificate_learns_the_public_key_pins() {
+    let w = World::new();
+    // An identity as provisioning wrote it before public-key pins.
+    let path = w.kiosk_dir.path().join("sync/identity.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("spki_pins");
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (old, _) = Identity::load(w.kiosk_dir.path()).unwrap();
+    assert!(old.spki_pins.is_empty());
+    assert_eq!(old.pins(), vec![old.fingerprint.clone()]);
+
+    w.sync_once();
+    let (id, _) = Identity::load(w.kiosk_dir.path()).unwrap();
+    let pins = Keys::load_or_create(w.central_dir.path())
+        .unwrap()
+        .spki_pins()
+        .unwrap();
+    assert_eq!(id.spki_pins, pins, "learnt from the heartbeat");
+    assert_eq!(id.fingerprint, old.fingerprint, "the rest is kept");
+}

@@ -91,10 +91,21 @@ pub fn install(
     let trusted = trust.as_ref().map_or(enrolled_key, |t| &t.catalog_key);
     let key = auth::verifying_key(trusted)
         .map_err(|e| SyncError::Corrupt(format!("the pinned catalog key is damaged: {e}")))?;
-    let highest = trust.as_ref().map(|t| bundle::Accepted {
+    let mut highest = trust.as_ref().map(|t| bundle::Accepted {
         version: t.version,
         sha256: &t.sha256,
     });
+    // A kiosk from before `trust.json` (or one whose link is somehow ahead of it) still never
+    // goes below the version it runs; with no recorded content, that version is not taken
+    // again either.
+    if let Some(running) = active_version(data_dir)
+        && highest.is_none_or(|h| h.version < running)
+    {
+        highest = Some(bundle::Accepted {
+            version: running,
+            sha256: "",
+        });
+    }
     let verified = bundle::verify_catalog(&key, bytes, highest, now)?;
     let (version, files) = (verified.version, &verified.files);
     let sources: Vec<SourceFile> = files
@@ -211,6 +222,12 @@ mod tests {
         assert_eq!(
             refused(install(&dir, &pk, &other, NOW)),
             BundleError::Conflict(2)
+        );
+        // A kiosk from before the memory existed never goes below the version it runs.
+        std::fs::remove_file(dir.join("catalog/trust.json")).unwrap();
+        assert_eq!(
+            refused(install(&dir, &pk, &v1, NOW)),
+            BundleError::Rollback { got: 1, highest: 2 }
         );
         // A damaged memory refuses everything rather than forgetting.
         std::fs::write(dir.join("catalog/trust.json"), b"{").unwrap();
