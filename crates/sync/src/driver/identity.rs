@@ -143,7 +143,8 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), S
 
 /// Enrolls this kiosk with the central system at `url` using a one-time `code`. With `pin`
 /// (a SHA-256 the county gave out, of its certificate or of its public key, as printed by
-/// `onevisit-central fingerprint` and `onevisit-central pins`), the server must present that.
+/// `onevisit-central fingerprint` and `onevisit-central tls pins`), the server must present
+/// that.
 pub async fn provision(
     data_dir: &Path,
     url: &str,
