@@ -178,11 +178,14 @@ pub fn publish_signed(
         ),
         e => anyhow::anyhow!("{e}; nothing was published"),
     })?;
+    // Exactly the next version: kiosks never go back below a version they saw, so a typo
+    // (version 1000 for 10) would leave them deaf to every later catalog.
     let latest = latest(conn)?;
-    if v.version <= latest {
+    if v.version != latest + 1 {
         bail!(
-            "the bundle is version {}, but version {latest} is already published; sign it as version {}",
+            "the bundle is version {}, but the next version is {} (version {latest} is the latest published); sign it as version {}",
             v.version,
+            latest + 1,
             latest + 1
         );
     }

@@ -271,9 +271,12 @@ fn a_catalog_signed_offline_is_published_without_the_private_key() {
         e.to_string().contains("not signed by the catalog key"),
         "{e}"
     );
-    // So is an old version again.
-    let again = catalog::sign(&key, &sample_catalog(), 1, now, 30, &[]).unwrap();
-    assert!(catalog::publish_signed(&conn, data, &server, &again, now).is_err());
+    // So is an old version again, or one that skips ahead.
+    for v in [1, 3] {
+        let b = catalog::sign(&key, &sample_catalog(), v, now, 30, &[]).unwrap();
+        let e = catalog::publish_signed(&conn, data, &server, &b, now).unwrap_err();
+        assert!(e.to_string().contains("sign it as version 2"), "{e}");
+    }
 }
 
 #[test]
