@@ -87,7 +87,8 @@ pub enum Command {
         /// One-time enrollment code from `onevisit-central enroll-code`
         #[arg(long, value_name = "CODE")]
         code: String,
-        /// Also require this certificate SHA-256 (from `onevisit-central fingerprint`)
+        /// Also require this SHA-256 of the server's certificate (`onevisit-central
+        /// fingerprint`) or of its public key (`onevisit-central tls pins`)
         #[arg(long, value_name = "SHA256")]
         pin: Option<String>,
         /// Replace an existing identity

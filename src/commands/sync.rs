@@ -91,6 +91,12 @@ pub fn sync(flag: &Option<PathBuf>, once: bool, json: bool) -> Result<ExitCode> 
         if let Some(e) = &report.catalog_error {
             println!("catalog    refused: {e}");
         }
+        if let Some((v, at)) = report.catalog_expired {
+            println!(
+                "catalog    version {v} expired on {} UTC; still in use until the county publishes a new one",
+                onevisit_sync::bundle::utc(at)
+            );
+        }
         let s = &report.stats;
         println!(
             "{central}: {} delivered, {} still queued; {} requests, {} failed and retried, {} KB of attachments sent ({} KB again after cuts)",

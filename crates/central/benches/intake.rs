@@ -55,10 +55,7 @@ fn main() {
         let mut tasks = Vec::new();
         for (k, (id, key)) in devices.into_iter().enumerate() {
             tasks.push(tokio::spawn(async move {
-                let mut link = Link::new(
-                    Endpoint::parse(&id.central).unwrap(),
-                    Some(id.fingerprint.clone()),
-                );
+                let mut link = Link::pinned(Endpoint::parse(&id.central).unwrap(), id.pins());
                 for i in 0..per {
                     let case = format!("{:08x}-0000-4000-8000-{:012x}", k, i);
                     let body = serde_json::to_vec(&serde_json::json!({
@@ -72,15 +69,10 @@ fn main() {
                         ("POST", format!("/v1/cases/{case}/commit"), Vec::new()),
                     ] {
                         let t = driver::wall_ms();
-                        let h = vec![
-                            ("content-type", "application/json".to_owned()),
-                            ("onevisit-device", id.device_id.clone()),
-                            ("onevisit-time", t.to_string()),
-                            (
-                                "onevisit-signature",
-                                auth::sign_request(&key, method, &path, t, &body),
-                            ),
-                        ];
+                        let mut h = vec![("content-type", "application/json".to_owned())];
+                        let a =
+                            auth::auth_headers(&key, &id.device_id, method, &path, t, &h, &body);
+                        h.extend(a);
                         let r = link.send(method, &path, &h, body).await.unwrap();
                         assert!(
                             r.status < 300,

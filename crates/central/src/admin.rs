@@ -3,13 +3,12 @@
 //! beside a running server (SQLite WAL lets both work at once).
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use onevisit_domain::{Calendar, Catalog, SourceFile, mask};
+use onevisit_domain::mask;
 use onevisit_sync::auth;
-use onevisit_sync::bundle;
 use onevisit_sync::proto::{CaseManifest, CaseStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -207,64 +206,21 @@ pub fn revoke(conn: &Connection, id: &str, now: i64) -> Result<()> {
 }
 
 pub fn catalog_path(data: &Path, version: u64) -> PathBuf {
-    data.join("catalogs").join(format!("{version}.json"))
+    crate::catalog::bundle_path(data, version)
 }
 
-/// Checks a catalog folder with the kiosk's own loader, signs it as the next version, and
-/// makes it available to kiosks. Returns the version.
+/// Checks a catalog folder with the kiosk's own loader, signs it as the next version (valid
+/// for [`crate::catalog::DEFAULT_VALID_DAYS`]), and makes it available to kiosks. Returns the
+/// version. See [`crate::catalog`] for signing offline.
 pub fn publish(conn: &Connection, data: &Path, keys: &Keys, dir: &Path, now: i64) -> Result<u64> {
-    let files = bundle::read_tree(dir)
-        .with_context(|| format!("reading the catalog folder {}", dir.display()))?;
-    let sources: Vec<SourceFile> = files
-        .iter()
-        .map(|(p, b)| {
-            Ok(SourceFile {
-                path: p.clone(),
-                text: String::from_utf8(b.clone())
-                    .map_err(|_| anyhow::anyhow!("{p}: not UTF-8 text"))?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let mut problems = Vec::new();
-    if let Err(e) = Catalog::from_sources(&sources) {
-        problems.extend(e.0);
-    }
-    if let Err(e) = Calendar::from_sources(&sources) {
-        problems.extend(e.0);
-    }
-    if !problems.is_empty() {
-        let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
-        bail!(
-            "the catalog in {} has {} problem(s); nothing was published:{list}",
-            dir.display(),
-            problems.len()
-        );
-    }
-    let version: u64 =
-        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM catalogs", [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64
-            + 1;
-    let bytes = bundle::sign_catalog(&keys.catalog, version, now, &files)?;
-    let path = catalog_path(data, version);
-    if let Some(d) = path.parent() {
-        crate::private::dir(d)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut f = crate::private::create(&tmp)?;
-    f.write_all(&bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
-    conn.execute(
-        "INSERT INTO catalogs (version, sha256, size, published_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            version as i64,
-            onevisit_sync::sha256_hex(&bytes),
-            bytes.len() as i64,
-            now
-        ],
-    )?;
-    Ok(version)
+    crate::catalog::publish_dir(
+        conn,
+        data,
+        keys,
+        dir,
+        now,
+        crate::catalog::DEFAULT_VALID_DAYS,
+    )
 }
 
 #[derive(Debug, Default, Serialize)]

@@ -91,6 +91,10 @@ pub struct Inner {
     locks: UploadLocks,
     enroll_rate: RateLimiter,
     busy: Arc<tokio::sync::Semaphore>,
+    /// Nonces seen within the clock-skew window.
+    replay: crate::replay::Replay,
+    /// Public-key pins of the current and backup TLS keys, handed to kiosks.
+    spki_pins: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -118,7 +122,17 @@ impl AppState {
             export_key,
             now,
             locks: Mutex::new(HashMap::new()),
+            replay: crate::replay::Replay::new(now()),
+            spki_pins: Vec::new(),
         }))
+    }
+
+    /// The public-key pins (current, backup) to hand to kiosks at enrollment and heartbeat.
+    pub fn with_spki_pins(mut self, pins: Vec<String>) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.spki_pins = pins;
+        }
+        self
     }
 
     /// One upload at a time per attachment (a kiosk's retry may overtake its own request).
@@ -182,6 +196,24 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The one answer to a request that is signed but not by an enrolled, active device: an
+/// unknown device, a revoked one, a forged or altered request and a replay all get exactly
+/// this, so the answer says nothing about which devices exist or were revoked.
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        401,
+        "unauthorized",
+        "this request is not signed by an active kiosk of this central system (unknown or revoked device, altered or repeated request); if the county revoked this kiosk it must be provisioned again with a new enrollment code",
+    )
+}
+
+/// A well-formed key that no device has, checked against when the device is unknown so that
+/// an unknown device takes the same path (lookup, key decoding, one verification) as a known.
+fn stand_in_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| auth::public_b64(&ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32])))
+}
+
 impl AppState {
     async fn authenticate(
         &self,
@@ -194,7 +226,7 @@ impl AppState {
             ApiError::new(
                 401,
                 "unsigned",
-                "requests must carry the device's signature headers; provision this kiosk first",
+                "requests must carry the device's signature headers (device, time, nonce, signature); provision this kiosk first",
             )
         };
         let device_id = header_str(headers, header::DEVICE)
@@ -203,10 +235,25 @@ impl AppState {
         let time: i64 = header_str(headers, header::TIME)
             .and_then(|t| t.parse().ok())
             .ok_or_else(unsigned)?;
+        let nonce = header_str(headers, header::NONCE)
+            .filter(|n| auth::valid_nonce(n))
+            .ok_or_else(unsigned)?
+            .to_owned();
         let sig = header_str(headers, header::SIGNATURE)
             .ok_or_else(unsigned)?
             .to_owned();
         let now = (self.0.now)();
+        // The clock first: it tells nothing about devices, and the kiosk needs the server's
+        // time to correct itself.
+        if self.0.replay.check_time(time, now).is_err() {
+            let mut e = ApiError::new(
+                401,
+                "clock_skew",
+                "the kiosk's clock is too far from the central system's; set the clock (NTP)",
+            );
+            e.server_time = Some(now);
+            return Err(e);
+        }
         let id = device_id.clone();
         let row: Option<(String, String, Option<i64>)> = self
             .0
@@ -220,41 +267,45 @@ impl AppState {
                 .optional()?)
             })
             .await?;
-        let (site, key, revoked) = row.ok_or_else(|| {
-            ApiError::new(
-                401,
-                "unknown_device",
-                format!("device {device_id} is not enrolled here; provision it with a new enrollment code"),
-            )
-        })?;
-        if revoked.is_some() {
-            return Err(ApiError::new(
-                403,
-                "device_revoked",
-                format!(
-                    "device {device_id} was revoked by the county; it must be provisioned again"
-                ),
-            ));
-        }
-        if (now - time).abs() > proto::MAX_CLOCK_SKEW_MS {
-            let mut e = ApiError::new(
-                401,
-                "clock_skew",
-                "the kiosk's clock is too far from the central system's; set the clock (NTP)",
-            );
-            e.server_time = Some(now);
-            return Err(e);
-        }
+        let known = row.is_some();
+        let (site, key, revoked) =
+            row.unwrap_or_else(|| (String::new(), stand_in_key().to_owned(), None));
         let vk: VerifyingKey = auth::verifying_key(&key)
             .map_err(|_| ApiError::internal("the stored device key is damaged"))?;
         let pq = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-        auth::verify_request(&vk, method.as_str(), pq, time, body, &sig).map_err(|_| {
-            ApiError::new(
-                401,
-                "bad_signature",
-                "the request signature does not match the device's key",
-            )
-        })?;
+        // The headers the signature covers, exactly as received; one that is not plain text
+        // cannot have been signed.
+        let mut signed: Vec<(&str, &str)> = Vec::new();
+        let mut readable = true;
+        for name in auth::SIGNED_HEADERS {
+            for v in headers.get_all(name) {
+                match v.to_str() {
+                    Ok(v) => signed.push((name, v)),
+                    Err(_) => readable = false,
+                }
+            }
+        }
+        let parts = auth::RequestParts {
+            method: method.as_str(),
+            path_and_query: pq,
+            time_ms: time,
+            nonce: &nonce,
+            headers: &signed,
+            body,
+        };
+        let verified = auth::verify_request(&vk, &parts, &sig).is_ok();
+        if !(known && verified && readable && revoked.is_none()) {
+            return Err(unauthorized());
+        }
+        if self
+            .0
+            .replay
+            .first_use(&device_id, &nonce, time, now)
+            .is_err()
+        {
+            tracing::warn!(device = %device_id, "a signed request was played again; refused");
+            return Err(unauthorized());
+        }
         Ok(Device {
             id: device_id,
             site,
@@ -567,6 +618,7 @@ async fn enroll(
     }
     let fp = st.0.fingerprint.clone();
     let (catalog_key, export_key) = (st.0.catalog_key.clone(), st.0.export_key.clone());
+    let spki_pins = st.0.spki_pins.clone();
     let resp = tokio::task::spawn_blocking(move || {
         if !auth::check_enroll_proof(&code, &fp, &req.device_key, &req.proof) {
             return None;
@@ -579,6 +631,7 @@ async fn enroll(
             site,
             catalog_key,
             export_key,
+            spki_pins,
             server_proof: String::new(),
         };
         resp.server_proof = auth::server_proof(&code, &fp, &resp);
@@ -616,6 +669,7 @@ async fn heartbeat(
     let hb: Heartbeat = json(&body)?;
     let now = (st.0.now)();
     let text = serde_json::to_string(&hb).unwrap_or_default();
+    let spki_pins = st.0.spki_pins.clone();
     let reply =
         st.0.db
             .call(move |c| {
@@ -634,6 +688,7 @@ async fn heartbeat(
                     server_time: now,
                     catalog_version: catalog.map(|v| v as u64),
                     status_seq: status_seq as u64,
+                    spki_pins,
                 })
             })
             .await?;

@@ -65,10 +65,10 @@ fn outside(case_id: &str, dir: &Path) -> ApiError {
 pub fn attachment_dest(data: &Path, case_id: &str, idx: u32) -> Result<PathBuf, ApiError> {
     check_case_id(case_id)?;
     let root = data.join("attachments");
-    std::fs::create_dir_all(&root)?;
+    crate::private::dir(&root)?;
     let root = root.canonicalize()?;
     let dir = root.join(case_id);
-    std::fs::create_dir_all(&dir)?;
+    crate::private::dir(&dir)?;
     if dir.canonicalize()? != dir {
         return Err(outside(case_id, &dir));
     }

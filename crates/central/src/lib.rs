@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod catalog;
 pub mod db;
 pub mod error;
 pub mod hashstate;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod limits;
 pub mod officer;
 pub mod private;
+pub mod replay;
 pub mod serve;
 
 pub use limits::Limits;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use onevisit_central::officer::{self, escape};
-use onevisit_central::{Limits, admin, audit, db, keys::Keys, now_ms};
+use onevisit_central::{Limits, admin, audit, catalog, db, keys, keys::Keys, now_ms};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,6 +71,21 @@ enum Cmd {
     /// The officers' audit log: who ran which command, hash-chained
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The TLS keys kiosks pin: print them, or switch to the backup key
+    #[command(subcommand)]
+    Tls(TlsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum TlsCmd {
+    /// The public-key pins (SPKI SHA-256) of the current and the backup TLS key
+    Pins {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a new certificate for the backup key (kiosks accept it without provisioning)
+    /// and make a new backup key; restart `serve` afterwards
+    UseBackup,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,8 +197,56 @@ enum DevicesCmd {
 
 #[derive(Debug, Subcommand)]
 enum CatalogCmd {
-    /// Check a catalog folder, sign it as the next version, and offer it to kiosks
-    Publish { dir: PathBuf },
+    /// Check a catalog folder, sign it as the next version, and offer it to kiosks; or, with
+    /// --signed, offer a bundle signed elsewhere (`catalog sign`) without the private key
+    Publish {
+        #[arg(required_unless_present = "signed")]
+        dir: Option<PathBuf>,
+        /// A bundle made by `catalog sign` on another machine
+        #[arg(long, value_name = "BUNDLE", conflicts_with = "dir")]
+        signed: Option<PathBuf>,
+        /// Days until kiosks stop accepting this catalog
+        #[arg(long, default_value_t = catalog::DEFAULT_VALID_DAYS)]
+        valid_days: u32,
+    },
+    /// Sign a catalog folder with a key file, e.g. on an offline machine (needs no server)
+    Sign {
+        dir: PathBuf,
+        /// The catalog signing key (32 bytes, from `catalog keygen` or `catalog offline-key`)
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The version to give it: one more than the latest published
+        #[arg(long)]
+        version: u64,
+        /// Where to write the bundle
+        #[arg(long, value_name = "BUNDLE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = catalog::DEFAULT_VALID_DAYS)]
+        valid_days: u32,
+        /// A key rotation statement (`catalog rotate-key`) leading to this key; repeatable
+        #[arg(long, value_name = "FILE")]
+        rotation: Vec<PathBuf>,
+    },
+    /// Make a new catalog signing key file (mode 0600); prints its public key
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign, with the old key, a statement that the new key signs catalogs from now on
+    RotateKey {
+        #[arg(long, value_name = "FILE")]
+        old: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        new: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Move this server's catalog signing key to a file (for an offline machine), keeping
+    /// only its public key here
+    OfflineKey {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -227,7 +290,17 @@ fn time(ms: i64) -> String {
 /// personal data. `None` for commands that are not an officer's (serve, fingerprint, audit).
 fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
     Some(match cmd {
-        Cmd::Serve { .. } | Cmd::Fingerprint | Cmd::Audit(_) => return None,
+        // Not an officer's: serving, reading public pins, reading the log itself, and the
+        // catalog-signing commands meant for an offline machine that has no central database.
+        Cmd::Serve { .. }
+        | Cmd::Fingerprint
+        | Cmd::Audit(_)
+        | Cmd::Tls(TlsCmd::Pins { .. })
+        | Cmd::Catalog(CatalogCmd::Sign { .. })
+        | Cmd::Catalog(CatalogCmd::Keygen { .. })
+        | Cmd::Catalog(CatalogCmd::RotateKey { .. }) => return None,
+        Cmd::Tls(TlsCmd::UseBackup) => ("tls use-backup", String::new()),
+        Cmd::Catalog(CatalogCmd::OfflineKey { .. }) => ("catalog offline-key", String::new()),
         Cmd::EnrollCode { site } => ("enroll-code", format!("site={site}")),
         Cmd::Cases(CasesCmd::List { .. }) => ("cases list", String::new()),
         Cmd::Cases(CasesCmd::Show { id, .. }) => ("cases show", format!("case={id}")),
@@ -243,9 +316,14 @@ fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
         ),
         Cmd::Devices(DevicesCmd::List { .. }) => ("devices list", String::new()),
         Cmd::Devices(DevicesCmd::Revoke { id }) => ("devices revoke", format!("device={id}")),
-        Cmd::Catalog(CatalogCmd::Publish { dir }) => {
-            ("catalog publish", format!("dir={}", dir.display()))
-        }
+        Cmd::Catalog(CatalogCmd::Publish { dir, signed, .. }) => (
+            "catalog publish",
+            match (signed, dir) {
+                (Some(b), _) => format!("signed={}", b.display()),
+                (None, Some(d)) => format!("dir={}", d.display()),
+                (None, None) => String::new(),
+            },
+        ),
         Cmd::Import { bundle, .. } => (
             "import",
             format!(
@@ -395,10 +473,86 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
             admin::revoke(&conn(data)?, &id, now_ms())?;
             println!("{id}: revoked");
         }
-        Cmd::Catalog(CatalogCmd::Publish { dir }) => {
+        Cmd::Catalog(CatalogCmd::Publish {
+            dir,
+            signed,
+            valid_days,
+        }) => {
             let keys = Keys::load_or_create(data)?;
-            let v = admin::publish(&conn(data)?, data, &keys, &dir, now_ms())?;
+            let v = match (signed, dir) {
+                (Some(bundle), _) => {
+                    let bytes = std::fs::read(&bundle)
+                        .with_context(|| format!("reading {}", bundle.display()))?;
+                    catalog::publish_signed(&conn(data)?, data, &keys, &bytes, now_ms())?
+                }
+                (None, Some(dir)) => {
+                    catalog::publish_dir(&conn(data)?, data, &keys, &dir, now_ms(), valid_days)?
+                }
+                (None, None) => anyhow::bail!("give a catalog folder, or --signed BUNDLE"),
+            };
             println!("published catalog version {v}");
+        }
+        Cmd::Catalog(CatalogCmd::Sign {
+            dir,
+            key,
+            version,
+            out,
+            valid_days,
+            rotation,
+        }) => {
+            let key = keys::read_signing_key(&key)?;
+            let rotations = rotation
+                .iter()
+                .map(|p| {
+                    let b = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                    serde_json::from_slice(&b)
+                        .with_context(|| format!("{} is not a key rotation statement", p.display()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let bytes = catalog::sign(&key, &dir, version, now_ms(), valid_days, &rotations)?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "signed catalog version {version} into {}; on the server: onevisit-central catalog publish --signed {}",
+                out.display(),
+                out.display()
+            );
+        }
+        Cmd::Catalog(CatalogCmd::Keygen { out }) => {
+            let key = keys::new_signing_key_file(&out)?;
+            println!("{}", onevisit_sync::auth::public_b64(&key));
+        }
+        Cmd::Catalog(CatalogCmd::RotateKey { old, new, out }) => {
+            let old = keys::read_signing_key(&old)?;
+            let new = keys::read_signing_key(&new)?;
+            let statement = catalog::rotate(&old, &new.verifying_key(), now_ms());
+            std::fs::write(&out, serde_json::to_vec_pretty(&statement)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "rotation statement in {}; pass it to `catalog sign --rotation` with the new key",
+                out.display()
+            );
+        }
+        Cmd::Catalog(CatalogCmd::OfflineKey { out }) => {
+            let public = keys::move_catalog_key_offline(data, &out)?;
+            println!(
+                "the catalog signing key is now only in {} (public key {public}); keep it offline and sign with `catalog sign`",
+                out.display()
+            );
+        }
+        Cmd::Tls(TlsCmd::Pins { json }) => {
+            let pins = Keys::load_or_create(data)?.spki_pins()?;
+            if json {
+                return print_json(&serde_json::json!({"current": pins[0], "backup": pins[1]}));
+            }
+            println!("current {}\nbackup  {}", pins[0], pins[1]);
+        }
+        Cmd::Tls(TlsCmd::UseBackup) => {
+            keys::use_backup_tls_key(data)?;
+            let pins = Keys::load_or_create(data)?.spki_pins()?;
+            println!(
+                "now serving a certificate for the backup key {}; new backup key {}. Restart `serve`",
+                pins[0], pins[1]
+            );
         }
         Cmd::Import { bundle, json } => {
             let keys = Keys::load_or_create(data)?;

@@ -46,13 +46,14 @@ pub async fn bind_with(data: &Path, listen: &str, limits: Limits) -> Result<Boun
         Db::start(conn).context("starting the database thread")?,
         data.to_owned(),
         fingerprint.clone(),
-        onevisit_sync::auth::public_b64(&keys.catalog),
+        keys.catalog_public.clone(),
         onevisit_sync::auth::b64(
             onevisit_sync::export::x25519::PublicKey::from(&keys.export).as_bytes(),
         ),
         now_ms,
         limits,
-    );
+    )
+    .with_spki_pins(keys.spki_pins()?);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

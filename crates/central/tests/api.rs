@@ -53,11 +53,44 @@ struct Resp {
 impl Client {
     fn new(w: &World) -> Client {
         let (id, key) = Identity::load(w.kiosk_dir.path()).unwrap();
-        let link = Link::new(
-            Endpoint::parse(&id.central).unwrap(),
-            Some(id.fingerprint.clone()),
-        );
+        let link = Link::pinned(Endpoint::parse(&id.central).unwrap(), id.pins());
         Client { link, id, key }
+    }
+
+    /// The authentication headers for a request at `time` carrying `extra`.
+    fn auth(
+        &self,
+        method: &str,
+        path: &str,
+        time: i64,
+        extra: &[(&str, String)],
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
+        auth::auth_headers(
+            &self.key,
+            &self.id.device_id,
+            method,
+            path,
+            time,
+            extra,
+            body,
+        )
+    }
+
+    /// Sends exactly these headers.
+    fn raw(&mut self, method: &str, path: &str, h: &[(&str, String)], body: &[u8]) -> Resp {
+        let r = rt()
+            .block_on(self.link.send(method, path, h, body.to_vec()))
+            .unwrap();
+        Resp {
+            status: r.status,
+            offset: r
+                .headers
+                .get("upload-offset")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
+        }
     }
 
     fn send(
@@ -71,25 +104,10 @@ impl Client {
         let t = onevisit_sync::driver::wall_ms();
         let mut h: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
         if sign {
-            h.push(("onevisit-device", self.id.device_id.clone()));
-            h.push(("onevisit-time", t.to_string()));
-            h.push((
-                "onevisit-signature",
-                auth::sign_request(&self.key, method, path, t, body),
-            ));
+            let a = self.auth(method, path, t, &h, body);
+            h.extend(a);
         }
-        let r = rt()
-            .block_on(self.link.send(method, path, &h, body.to_vec()))
-            .unwrap();
-        Resp {
-            status: r.status,
-            offset: r
-                .headers
-                .get("upload-offset")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            body: serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
-        }
+        self.raw(method, path, &h, body)
     }
 }
 
@@ -315,31 +333,34 @@ fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         true,
     );
     // A signature over other bytes.
-    let t = onevisit_sync::driver::wall_ms().to_string();
-    let forged = auth::sign_request(&key, "POST", "/v1/heartbeat", 0, b"{}");
+    let t = onevisit_sync::driver::wall_ms();
+    let mut forged = auth::auth_headers(&key, &device_id, "POST", "/v1/heartbeat", t, &[], b"[]");
+    forged.extend(json());
     check(
         "bad signature",
         401,
         "POST",
         "/v1/heartbeat",
-        vec![
-            ("onevisit-device", device_id.clone()),
-            ("onevisit-time", t.clone()),
-            ("onevisit-signature", forged),
-        ],
+        forged,
         b"{}",
         false,
     );
+    let mut unknown = auth::auth_headers(
+        &auth::new_signing_key(),
+        "kiosk-000000000000",
+        "POST",
+        "/v1/heartbeat",
+        t,
+        &json(),
+        b"{}",
+    );
+    unknown.extend(json());
     check(
         "unknown device",
         401,
         "POST",
         "/v1/heartbeat",
-        vec![
-            ("onevisit-device", "kiosk-000000000000".into()),
-            ("onevisit-time", t),
-            ("onevisit-signature", "AAAA".into()),
-        ],
+        unknown,
         b"{}",
         false,
     );
@@ -374,7 +395,7 @@ fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     admin::revoke(&db::open(w.central_dir.path()).unwrap(), &c.id.device_id, 1).unwrap();
     let before = snapshot(w.central_dir.path());
     let r = c.send("PATCH", &path, &h, &data[..1000], true);
-    assert_eq!(r.status, 403);
+    assert_eq!(r.status, 401);
     assert!(r.body["message"].as_str().unwrap().contains("revoked"));
     assert_eq!(snapshot(w.central_dir.path()), before);
     w.add_cases(&[&[10]]);
@@ -543,7 +564,8 @@ fn catalogs_are_signed_checked_and_activated_atomically() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
     let conn = db::open(w.central_dir.path()).unwrap();
-    let v = admin::publish(&conn, w.central_dir.path(), &keys, &repo, 1).unwrap();
+    let now = onevisit_central::now_ms();
+    let v = admin::publish(&conn, w.central_dir.path(), &keys, &repo, now).unwrap();
     assert_eq!(v, 1);
     let r = w.sync_once();
     assert_eq!(r.catalog_activated, Some(1), "{r:?}");
@@ -559,7 +581,7 @@ fn catalogs_are_signed_checked_and_activated_atomically() {
     // A broken catalog is refused by the publisher.
     let broken = tempfile::TempDir::new().unwrap();
     std::fs::write(broken.path().join("items.toml"), "[[item]]\nid = 3\n").unwrap();
-    assert!(admin::publish(&conn, w.central_dir.path(), &keys, broken.path(), 2).is_err());
+    assert!(admin::publish(&conn, w.central_dir.path(), &keys, broken.path(), now).is_err());
 
     // A bundle not signed by the central system's key (a tampered file on the server) is
     // refused by the kiosk, which keeps running version 1.
@@ -567,7 +589,9 @@ fn catalogs_are_signed_checked_and_activated_atomically() {
         &auth::new_signing_key(),
         2,
         3,
+        onevisit_central::now_ms() + 86_400_000,
         &onevisit_sync::bundle::read_tree(&repo).unwrap(),
+        &[],
     )
     .unwrap();
     std::fs::write(admin::catalog_path(w.central_dir.path(), 2), &forged).unwrap();

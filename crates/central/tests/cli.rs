@@ -58,6 +58,34 @@ fn officers_commands() {
     let (ok, _, err) = run(central(d).args(["catalog", "publish", "/nonexistent"]));
     assert!(!ok && err.contains("/nonexistent"), "{err}");
 
+    // Signing offline: the key leaves the server, a bundle is signed elsewhere and published.
+    let offline = tempfile::TempDir::new().unwrap();
+    let key = offline.path().join("catalog.key");
+    let (ok, out, err) = run(central(d)
+        .args(["catalog", "offline-key", "--out"])
+        .arg(&key));
+    assert!(ok && out.contains("catalog sign"), "{err}");
+    assert!(!d.join("keys/catalog.ed25519").exists());
+    let (ok, _, err) = run(central(d).args(["catalog", "publish"]).arg(&catalog));
+    assert!(!ok && err.contains("--signed"), "{err}");
+    let bundle = offline.path().join("v2.json");
+    let (ok, _, err) = run(central(offline.path())
+        .args(["catalog", "sign"])
+        .arg(&catalog)
+        .arg("--key")
+        .arg(&key)
+        .args(["--version", "2", "--valid-days", "30", "--out"])
+        .arg(&bundle));
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(central(d)
+        .args(["catalog", "publish", "--signed"])
+        .arg(&bundle));
+    assert!(ok && out.contains("version 2"), "{err}");
+    assert!(!d.join("keys/catalog.ed25519").exists(), "never needed");
+    let (ok, out, _) = run(central(d).args(["tls", "pins", "--json"]));
+    let pins: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(ok && pins["current"] != pins["backup"], "{out}");
+
     let junk = d.join("junk.ovx");
     std::fs::write(&junk, b"not a bundle").unwrap();
     let (ok, _, err) = run(central(d).arg("import").arg(&junk));

@@ -22,8 +22,25 @@ pub enum BundleError {
     FileHash(String),
     #[error("file name {0:?} in the bundle is not allowed (only relative .toml paths)")]
     BadPath(String),
-    #[error("bundle version {got} is not newer than the active version {active}")]
-    NotNewer { got: u64, active: u64 },
+    #[error(
+        "catalog version {got} is older than version {highest}, which this kiosk already accepted: an old catalog is not taken back"
+    )]
+    Rollback { got: u64, highest: u64 },
+    #[error(
+        "catalog version {0} differs from the version {0} this kiosk already accepted: one version number, two contents"
+    )]
+    Conflict(u64),
+    #[error(
+        "catalog version {version} expired on {} UTC; the county must publish a new one",
+        utc(*expires_at)
+    )]
+    Expired { version: u64, expires_at: i64 },
+    #[error("catalog version {0} has no expiry date; the county must publish it again")]
+    NoExpiry(u64),
+    #[error(
+        "a key rotation in the bundle is not signed by the catalog key this kiosk trusts; nothing was changed"
+    )]
+    Rotation,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,7 +84,180 @@ pub struct CatalogFile {
 pub struct CatalogManifest {
     pub version: u64,
     pub published_at: i64,
+    /// After this (Unix ms) kiosks refuse to activate the catalog. Signed with the rest, so a
+    /// catalog held back cannot be passed off as current for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
     pub files: Vec<CatalogFile>,
+}
+
+/// A catalog bundle on the wire: the signed manifest, plus the chain of key rotations that
+/// leads from older catalog keys to the one that signed it (each one self-authenticating).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogBundle {
+    pub payload: String,
+    pub signature: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotations: Vec<Envelope>,
+}
+
+/// What a key rotation statement says; signed by the old key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotation {
+    /// Always [`ROTATION_PURPOSE`], so no other signed document can pass for a rotation.
+    pub purpose: String,
+    /// base64 Ed25519 public keys.
+    pub old_key: String,
+    pub new_key: String,
+    pub issued_at: i64,
+}
+
+pub const ROTATION_PURPOSE: &str = "onevisit-catalog-key-rotation-v1";
+
+/// A statement, signed by `old`, that catalogs are signed by `new` from now on.
+pub fn sign_rotation(old: &SigningKey, new: &VerifyingKey, issued_at: i64) -> Envelope {
+    let r = KeyRotation {
+        purpose: ROTATION_PURPOSE.to_owned(),
+        old_key: b64(old.verifying_key().as_bytes()),
+        new_key: b64(new.as_bytes()),
+        issued_at,
+    };
+    // Serialising a struct of strings and an integer cannot fail.
+    seal(old, &serde_json::to_vec(&r).unwrap_or_default())
+}
+
+/// Follows the rotations from `trusted`: each one whose old key is the key trusted so far must
+/// be signed by it, and moves trust to its new key; the others are older history and are
+/// passed over. Returns the key trusted at the end.
+pub fn follow_rotations(
+    trusted: &VerifyingKey,
+    rotations: &[Envelope],
+) -> Result<VerifyingKey, BundleError> {
+    let mut key = *trusted;
+    for env in rotations {
+        let payload = unb64(&env.payload).map_err(|_| BundleError::Rotation)?;
+        let r: KeyRotation =
+            serde_json::from_slice(&payload).map_err(|e| BundleError::Format(e.to_string()))?;
+        if r.purpose != ROTATION_PURPOSE {
+            return Err(BundleError::Rotation);
+        }
+        let old = crate::auth::verifying_key(&r.old_key).map_err(|_| BundleError::Rotation)?;
+        if old != key {
+            continue;
+        }
+        open(&key, env).map_err(|_| BundleError::Rotation)?;
+        key = crate::auth::verifying_key(&r.new_key).map_err(|_| BundleError::Rotation)?;
+    }
+    Ok(key)
+}
+
+/// What a kiosk remembers of the catalogs it accepted, to refuse going back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    pub version: u64,
+    /// SHA-256 (hex) of the signed manifest of that version.
+    pub sha256: &'a str,
+}
+
+/// A catalog bundle that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCatalog {
+    pub version: u64,
+    pub published_at: i64,
+    pub expires_at: i64,
+    /// SHA-256 (hex) of the signed manifest.
+    pub sha256: String,
+    /// The catalog key after the bundle's rotations (the one that signed it).
+    pub key: VerifyingKey,
+    pub files: Files,
+}
+
+/// Verifies a catalog bundle for activation at `now`: rotations from the `trusted` key, the
+/// signature, every file's name and hash, not older than the highest version accepted before
+/// (the same version only with the same content), and not expired.
+pub fn verify_catalog(
+    trusted: &VerifyingKey,
+    bytes: &[u8],
+    highest: Option<Accepted>,
+    now: i64,
+) -> Result<VerifiedCatalog, BundleError> {
+    let b: CatalogBundle =
+        serde_json::from_slice(bytes).map_err(|e| BundleError::Format(e.to_string()))?;
+    let key = follow_rotations(trusted, &b.rotations)?;
+    let payload = open(
+        &key,
+        &Envelope {
+            payload: b.payload,
+            signature: b.signature,
+        },
+    )?;
+    let sha256 = sha256_hex(&payload);
+    let m: CatalogManifest =
+        serde_json::from_slice(&payload).map_err(|e| BundleError::Format(e.to_string()))?;
+    if let Some(h) = highest {
+        if m.version < h.version {
+            return Err(BundleError::Rollback {
+                got: m.version,
+                highest: h.version,
+            });
+        }
+        if m.version == h.version && sha256 != h.sha256 {
+            return Err(BundleError::Conflict(m.version));
+        }
+    }
+    let expires_at = m.expires_at.ok_or(BundleError::NoExpiry(m.version))?;
+    if now >= expires_at {
+        return Err(BundleError::Expired {
+            version: m.version,
+            expires_at,
+        });
+    }
+    let files = check_files(m.files)?;
+    Ok(VerifiedCatalog {
+        version: m.version,
+        published_at: m.published_at,
+        expires_at,
+        sha256,
+        key,
+        files,
+    })
+}
+
+fn check_files(list: Vec<CatalogFile>) -> Result<Files, BundleError> {
+    let mut files = Vec::new();
+    for f in list {
+        if !safe_path(&f.path) {
+            return Err(BundleError::BadPath(f.path));
+        }
+        let bytes = unb64(&f.content).map_err(|_| BundleError::FileHash(f.path.clone()))?;
+        if sha256_hex(&bytes) != f.sha256 {
+            return Err(BundleError::FileHash(f.path));
+        }
+        files.push((f.path, bytes));
+    }
+    Ok(files)
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM` (UTC), for messages.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// A path a bundle may write: relative, no `..`, plain names, ending in `.toml`.
@@ -84,12 +274,15 @@ pub fn safe_path(p: &str) -> bool {
         })
 }
 
-/// Signs a catalog (files as `(relative path, bytes)`) into bundle bytes.
+/// Signs a catalog (files as `(relative path, bytes)`) into bundle bytes, valid until
+/// `expires_at` (Unix ms), carrying the key `rotations` that lead to `key`.
 pub fn sign_catalog(
     key: &SigningKey,
     version: u64,
     published_at: i64,
+    expires_at: i64,
     files: &[(String, Vec<u8>)],
+    rotations: &[Envelope],
 ) -> Result<Vec<u8>, BundleError> {
     let mut out = Vec::new();
     for (path, bytes) in files {
@@ -105,48 +298,21 @@ pub fn sign_catalog(
     let manifest = CatalogManifest {
         version,
         published_at,
+        expires_at: Some(expires_at),
         files: out,
     };
     let payload = serde_json::to_vec(&manifest).map_err(|e| BundleError::Format(e.to_string()))?;
-    serde_json::to_vec_pretty(&seal(key, &payload)).map_err(|e| BundleError::Format(e.to_string()))
+    let env = seal(key, &payload);
+    serde_json::to_vec_pretty(&CatalogBundle {
+        payload: env.payload,
+        signature: env.signature,
+        rotations: rotations.to_vec(),
+    })
+    .map_err(|e| BundleError::Format(e.to_string()))
 }
 
 /// Files as (relative path, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
-
-/// Verifies a catalog bundle and returns its version and files. Checks the signature, every
-/// file's hash and name, and that it is newer than `active`.
-pub fn open_catalog(
-    key: &VerifyingKey,
-    bytes: &[u8],
-    active: Option<u64>,
-) -> Result<(u64, Files), BundleError> {
-    let env: Envelope =
-        serde_json::from_slice(bytes).map_err(|e| BundleError::Format(e.to_string()))?;
-    let payload = open(key, &env)?;
-    let m: CatalogManifest =
-        serde_json::from_slice(&payload).map_err(|e| BundleError::Format(e.to_string()))?;
-    if let Some(active) = active
-        && m.version <= active
-    {
-        return Err(BundleError::NotNewer {
-            got: m.version,
-            active,
-        });
-    }
-    let mut files = Vec::new();
-    for f in m.files {
-        if !safe_path(&f.path) {
-            return Err(BundleError::BadPath(f.path));
-        }
-        let bytes = unb64(&f.content).map_err(|_| BundleError::FileHash(f.path.clone()))?;
-        if sha256_hex(&bytes) != f.sha256 {
-            return Err(BundleError::FileHash(f.path));
-        }
-        files.push((f.path, bytes));
-    }
-    Ok((m.version, files))
-}
 
 /// Every `.toml` file below `dir` as (relative `/`-separated path, bytes), sorted by path.
 /// The catalog folder as the publisher packs it and the kiosk loads it.
@@ -181,23 +347,29 @@ mod tests {
     use super::*;
     use crate::auth::new_signing_key;
 
+    const DAY: i64 = 86_400_000;
+
+    fn files() -> Files {
+        vec![("themes/a.toml".to_owned(), b"x = 1".to_vec())]
+    }
+
+    fn sign(key: &SigningKey, version: u64, rotations: &[Envelope]) -> Vec<u8> {
+        sign_catalog(key, version, 0, 10 * DAY, &files(), rotations).unwrap()
+    }
+
     #[test]
     fn catalog_round_trip_and_tampering() {
         let key = new_signing_key();
-        let files = vec![("themes/a.toml".to_owned(), b"x = 1".to_vec())];
-        let bytes = sign_catalog(&key, 3, 0, &files).unwrap();
-        let (v, got) = open_catalog(&key.verifying_key(), &bytes, Some(2)).unwrap();
-        assert_eq!((v, got), (3, files.clone()));
-        assert_eq!(
-            open_catalog(&key.verifying_key(), &bytes, Some(3)),
-            Err(BundleError::NotNewer { got: 3, active: 3 })
-        );
+        let bytes = sign(&key, 3, &[]);
+        let v = verify_catalog(&key.verifying_key(), &bytes, None, DAY).unwrap();
+        assert_eq!((v.version, v.files, v.expires_at), (3, files(), 10 * DAY));
+        assert_eq!(v.key, key.verifying_key());
         let other = new_signing_key();
         assert_eq!(
-            open_catalog(&other.verifying_key(), &bytes, None),
+            verify_catalog(&other.verifying_key(), &bytes, None, DAY),
             Err(BundleError::Signature)
         );
-        let mut env: Envelope = serde_json::from_slice(&bytes).unwrap();
+        let mut env: CatalogBundle = serde_json::from_slice(&bytes).unwrap();
         env.payload = b64(&unb64(&env.payload)
             .unwrap()
             .iter()
@@ -205,13 +377,118 @@ mod tests {
             .collect::<Vec<_>>());
         let tampered = serde_json::to_vec(&env).unwrap();
         assert_eq!(
-            open_catalog(&key.verifying_key(), &tampered, None),
+            verify_catalog(&key.verifying_key(), &tampered, None, DAY),
             Err(BundleError::Signature)
         );
         assert!(matches!(
-            open_catalog(&key.verifying_key(), b"{", None),
+            verify_catalog(&key.verifying_key(), b"{", None, DAY),
             Err(BundleError::Format(_))
         ));
+    }
+
+    #[test]
+    fn older_versions_and_a_second_content_for_a_version_are_refused() {
+        let key = new_signing_key();
+        let vk = key.verifying_key();
+        let v5 = verify_catalog(&vk, &sign(&key, 5, &[]), None, DAY).unwrap();
+        let seen = Some(Accepted {
+            version: 5,
+            sha256: &v5.sha256,
+        });
+        assert_eq!(
+            verify_catalog(&vk, &sign(&key, 4, &[]), seen, DAY),
+            Err(BundleError::Rollback { got: 4, highest: 5 })
+        );
+        // The same version again (say, after the active folder was lost) is fine if it is the
+        // same catalog; the same number over other content is not.
+        let same = sign(&key, 5, &[]);
+        assert!(verify_catalog(&vk, &same, seen, DAY).is_ok());
+        let other = sign_catalog(&key, 5, 1, 10 * DAY, &files(), &[]).unwrap();
+        assert_eq!(
+            verify_catalog(&vk, &other, seen, DAY),
+            Err(BundleError::Conflict(5))
+        );
+        assert!(verify_catalog(&vk, &sign(&key, 6, &[]), seen, DAY).is_ok());
+    }
+
+    #[test]
+    fn expired_catalogs_and_catalogs_without_expiry_are_refused() {
+        let key = new_signing_key();
+        let bytes = sign(&key, 1, &[]);
+        assert!(verify_catalog(&key.verifying_key(), &bytes, None, 10 * DAY - 1).is_ok());
+        assert_eq!(
+            verify_catalog(&key.verifying_key(), &bytes, None, 10 * DAY),
+            Err(BundleError::Expired {
+                version: 1,
+                expires_at: 10 * DAY
+            })
+        );
+        // A bundle in the old format, which had no expiry.
+        let manifest = serde_json::json!({"version": 2, "published_at": 0, "files": []});
+        let env = seal(&key, &serde_json::to_vec(&manifest).unwrap());
+        let old = serde_json::to_vec(&env).unwrap();
+        assert_eq!(
+            verify_catalog(&key.verifying_key(), &old, None, DAY),
+            Err(BundleError::NoExpiry(2))
+        );
+    }
+
+    #[test]
+    fn a_new_key_is_trusted_only_through_a_rotation_signed_by_the_old_one() {
+        let (k0, k1, k2) = (new_signing_key(), new_signing_key(), new_signing_key());
+        let by_new = sign(&k1, 2, &[]);
+        assert_eq!(
+            verify_catalog(&k0.verifying_key(), &by_new, None, DAY),
+            Err(BundleError::Signature),
+            "before the rotation statement"
+        );
+        let r01 = sign_rotation(&k0, &k1.verifying_key(), 1);
+        let v = verify_catalog(
+            &k0.verifying_key(),
+            &sign(&k1, 2, std::slice::from_ref(&r01)),
+            None,
+            DAY,
+        )
+        .unwrap();
+        assert_eq!(v.key, k1.verifying_key(), "after it");
+
+        // A chain: a kiosk still on k0 follows both steps; one already on k1 skips the first.
+        let r12 = sign_rotation(&k1, &k2.verifying_key(), 2);
+        let chained = sign(&k2, 3, &[r01.clone(), r12.clone()]);
+        for trusted in [&k0, &k1, &k2] {
+            let v = verify_catalog(&trusted.verifying_key(), &chained, None, DAY).unwrap();
+            assert_eq!(v.key, k2.verifying_key());
+        }
+
+        // A rotation away from the trusted key signed by anyone else is refused outright.
+        let evil = new_signing_key();
+        let forged = sign_rotation(&evil, &evil.verifying_key(), 1);
+        let mut env_payload: KeyRotation =
+            serde_json::from_slice(&unb64(&forged.payload).unwrap()).unwrap();
+        env_payload.old_key = b64(k0.verifying_key().as_bytes());
+        let forged = seal(&evil, &serde_json::to_vec(&env_payload).unwrap());
+        assert_eq!(
+            verify_catalog(&k0.verifying_key(), &sign(&evil, 2, &[forged]), None, DAY),
+            Err(BundleError::Rotation)
+        );
+        // A rotation statement is not a catalog, and a catalog is not a rotation.
+        let as_catalog = serde_json::to_vec(&r01).unwrap();
+        assert!(verify_catalog(&k0.verifying_key(), &as_catalog, None, DAY).is_err());
+        let manifest_env: CatalogBundle = serde_json::from_slice(&sign(&k0, 1, &[])).unwrap();
+        let not_rotation = Envelope {
+            payload: manifest_env.payload,
+            signature: manifest_env.signature,
+        };
+        assert!(follow_rotations(&k0.verifying_key(), &[not_rotation]).is_err());
+    }
+
+    #[test]
+    fn dates_in_messages() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        assert_eq!(utc(784_111_777_000), "1994-11-06 08:49");
+        assert_eq!(utc(1_803_772_800_000), "2027-02-28 00:00");
+        assert_eq!(utc(1_803_801_600_000), "2027-02-28 08:00");
+        assert_eq!(utc(1_803_859_200_000), "2027-03-01 00:00");
     }
 
     #[test]

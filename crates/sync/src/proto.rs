@@ -25,6 +25,8 @@ pub mod header {
     pub const DEVICE: &str = "onevisit-device";
     pub const TIME: &str = "onevisit-time";
     pub const SIGNATURE: &str = "onevisit-signature";
+    /// A fresh random value per request; a (device, nonce) is accepted once.
+    pub const NONCE: &str = "onevisit-nonce";
     pub const TUS_RESUMABLE: &str = "tus-resumable";
     pub const UPLOAD_OFFSET: &str = "upload-offset";
     pub const UPLOAD_LENGTH: &str = "upload-length";
@@ -54,6 +56,10 @@ pub struct EnrollResponse {
     pub catalog_key: String,
     /// X25519 public key that offline export bundles are encrypted to, base64.
     pub export_key: String,
+    /// Public-key pins (SHA-256 of the SubjectPublicKeyInfo, hex) of the server's current and
+    /// backup TLS keys; the kiosk accepts a certificate for any of them from then on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spki_pins: Vec<String>,
     /// The server's HMAC over the same fingerprint and these answers: proves it knew the code.
     pub server_proof: String,
 }
@@ -213,6 +219,10 @@ pub struct HeartbeatReply {
     pub catalog_version: Option<u64>,
     /// The newest status change for this device's cases.
     pub status_seq: u64,
+    /// Public-key pins (SPKI SHA-256, hex) of the server's current and backup TLS keys; the
+    /// kiosk replaces its own with these (keeping the key it is connected to).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spki_pins: Vec<String>,
 }
 
 /// `GET /v1/catalog`.

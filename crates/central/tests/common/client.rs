@@ -43,11 +43,15 @@ impl Client {
         let t = onevisit_sync::driver::wall_ms();
         let mut h: Vec<(&str, String)> = extra.to_vec();
         if sign {
-            h.push(("onevisit-device", self.id.device_id.clone()));
-            h.push(("onevisit-time", t.to_string()));
-            h.push((
-                "onevisit-signature",
-                auth::sign_request(&self.key, method, path, t, body),
+            // Signed as the kiosk signs: device, time, nonce, and the upload headers too.
+            h.extend(auth::auth_headers(
+                &self.key,
+                &self.id.device_id,
+                method,
+                path,
+                t,
+                extra,
+                body,
             ));
         }
         rt().block_on(self.link.send(method, path, &h, body.to_vec()))

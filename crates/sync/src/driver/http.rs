@@ -1,6 +1,8 @@
 //! One HTTPS connection to the central system, kept open between requests and opened again
-//! after any failure. The server certificate is checked against the pin from provisioning
-//! (or, while enrolling, recorded so the enrollment proof can bind it).
+//! after any failure. The server certificate is checked against the pins from provisioning
+//! (or, while enrolling, recorded so the enrollment proof can bind it). A pin is a SHA-256 in
+//! hex, of either the whole certificate or its public key (SPKI): public-key pins let the
+//! county renew its certificate, or switch to its backup key, without touching the kiosks.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,13 +18,21 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::auth::cert_fingerprint;
+use crate::auth::{cert_fingerprint, spki_pin};
 
-/// Accepts exactly the pinned certificate; with no pin, accepts any and remembers it.
+/// What the server presented last: its certificate's SHA-256 and its public key's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub fingerprint: String,
+    pub spki: Option<String>,
+}
+
+/// Accepts a certificate whose own hash or public-key hash is pinned; with no pins, accepts
+/// any and remembers it.
 #[derive(Debug)]
 struct Pinned {
-    pin: Option<String>,
-    seen: Mutex<Option<String>>,
+    pins: Mutex<Vec<String>>,
+    seen: Mutex<Option<Seen>>,
     provider: Arc<CryptoProvider>,
 }
 
@@ -36,17 +46,27 @@ impl ServerCertVerifier for Pinned {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let fp = cert_fingerprint(end_entity);
+        let spki = spki_pin(end_entity);
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(fp.clone());
+            *seen = Some(Seen {
+                fingerprint: fp.clone(),
+                spki: spki.clone(),
+            });
         }
-        match &self.pin {
-            Some(pin) if *pin != fp => Err(rustls::Error::General(format!(
-                "the central system's certificate ({}…) is not the one this kiosk was provisioned with ({}…): a different server, or someone in between. If the county replaced its certificate, provision the kiosk again",
-                &fp[..16],
-                &pin[..pin.len().min(16)]
-            ))),
-            _ => Ok(ServerCertVerified::assertion()),
+        let pins = self.pins.lock().map(|p| p.clone()).unwrap_or_default();
+        let pinned = |h: &str| pins.iter().any(|p| p == h);
+        if pins.is_empty() || pinned(&fp) || spki.as_deref().is_some_and(pinned) {
+            return Ok(ServerCertVerified::assertion());
         }
+        Err(rustls::Error::General(format!(
+            "the central system's certificate ({}…, key {}…) is not the one this kiosk was provisioned with, nor for a key it was told to accept ({}): a different server, or someone in between. If the county replaced its certificate with a key it did not announce, provision the kiosk again",
+            &fp[..16],
+            spki.as_deref().map_or("unreadable", |s| &s[..16]),
+            pins.iter()
+                .map(|p| format!("{}…", &p[..p.len().min(16)]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
     }
 
     fn verify_tls12_signature(
@@ -144,10 +164,17 @@ pub struct Link {
 }
 
 impl Link {
+    /// A link that accepts only `pin` (certificate or public-key SHA-256), or, with `None`,
+    /// any certificate (enrollment, where the proof binds what was seen).
     pub fn new(endpoint: Endpoint, pin: Option<String>) -> Link {
+        Link::pinned(endpoint, pin.into_iter().collect())
+    }
+
+    /// A link that accepts a certificate whose hash or public-key hash is one of `pins`.
+    pub fn pinned(endpoint: Endpoint, pins: Vec<String>) -> Link {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = Arc::new(Pinned {
-            pin,
+            pins: Mutex::new(pins),
             seen: Mutex::new(None),
             provider: provider.clone(),
         });
@@ -172,6 +199,18 @@ impl Link {
 
     /// The fingerprint of the certificate the server presented last.
     pub fn seen_fingerprint(&self) -> Option<String> {
+        self.seen().map(|s| s.fingerprint)
+    }
+
+    /// Replaces the pins for the connections opened from now on.
+    pub fn set_pins(&self, pins: Vec<String>) {
+        if let Ok(mut p) = self.verifier.pins.lock() {
+            *p = pins;
+        }
+    }
+
+    /// The certificate and public-key hashes the server presented last.
+    pub fn seen(&self) -> Option<Seen> {
         self.verifier.seen.lock().ok().and_then(|s| s.clone())
     }
 

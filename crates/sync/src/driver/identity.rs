@@ -1,6 +1,13 @@
 //! What provisioning leaves on the kiosk: `sync/identity.json` (the central system's address,
 //! pinned certificate and public keys, this device's id and site) and `sync/device.key` (the
 //! device's Ed25519 key, mode 0600, never leaves the kiosk).
+//!
+//! The server is pinned by public key: `spki_pins` holds the SHA-256 of the key the kiosk saw
+//! at provisioning and of the backup key the central system announced, so the county can
+//! renew its certificate or switch to its backup key without provisioning again. The central
+//! system repeats its current pins in every heartbeat reply, over the pinned connection, and
+//! the kiosk keeps them current. An identity from before public-key pins has only the
+//! certificate's `fingerprint`, which is then the pin.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -24,6 +31,9 @@ pub struct Identity {
     pub catalog_key: String,
     pub export_key: String,
     pub provisioned_at: i64,
+    /// SHA-256 (hex) of the public keys (SPKI) the central system may present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spki_pins: Vec<String>,
 }
 
 fn dir(data_dir: &Path) -> PathBuf {
@@ -80,6 +90,36 @@ impl Identity {
     pub fn endpoint(&self) -> Result<Endpoint, SyncError> {
         Endpoint::parse(&self.central).map_err(SyncError::Link)
     }
+
+    /// What the link accepts: the public-key pins, or for an identity from before them, the
+    /// certificate it was provisioned with.
+    pub fn pins(&self) -> Vec<String> {
+        if self.spki_pins.is_empty() {
+            vec![self.fingerprint.clone()]
+        } else {
+            self.spki_pins.clone()
+        }
+    }
+
+    /// Saves `identity.json` only (the device key stays as it is).
+    pub(crate) fn save_public(&self, data_dir: &Path) -> Result<(), SyncError> {
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| SyncError::Corrupt(e.to_string()))?;
+        write_atomic(&dir(data_dir).join("identity.json"), &json, 0o644)
+    }
+}
+
+/// The pins to keep: the server's list, plus the key the kiosk is talking to right now (so a
+/// list that somehow lacks it cannot lock the kiosk out), without repeats.
+pub(crate) fn merge_pins(announced: &[String], current: Option<&str>) -> Vec<String> {
+    let mut pins: Vec<String> = current.map(str::to_owned).into_iter().collect();
+    for p in announced {
+        let p = auth::normalize_pin(p);
+        if p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()) && !pins.contains(&p) {
+            pins.push(p);
+        }
+    }
+    pins
 }
 
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SyncError> {
@@ -102,7 +142,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), S
 }
 
 /// Enrolls this kiosk with the central system at `url` using a one-time `code`. With `pin`
-/// (a certificate SHA-256 the county gave out), the server must present exactly that.
+/// (a SHA-256 the county gave out, of its certificate or of its public key, as printed by
+/// `onevisit-central fingerprint` and `onevisit-central tls pins`), the server must present
+/// that.
 pub async fn provision(
     data_dir: &Path,
     url: &str,
@@ -116,12 +158,13 @@ pub async fn provision(
         return Err(SyncError::AlreadyProvisioned(old.device_id, old.site));
     }
     let endpoint = Endpoint::parse(url).map_err(SyncError::Link)?;
-    let pin = pin.map(|p| p.trim().trim_start_matches("sha256:").to_ascii_lowercase());
+    let pin = pin.map(auth::normalize_pin);
     let mut link = Link::new(endpoint.clone(), pin);
     link.connect().await.map_err(SyncError::Link)?;
-    let fingerprint = link
-        .seen_fingerprint()
+    let seen = link
+        .seen()
         .ok_or_else(|| SyncError::Link("the server presented no certificate".into()))?;
+    let fingerprint = seen.fingerprint.clone();
     let key = auth::new_signing_key();
     let device_key = auth::public_b64(&key);
     let req = EnrollRequest {
@@ -153,8 +196,14 @@ pub async fn provision(
     if !auth::check_server_proof(code, &fingerprint, &r) {
         return Err(SyncError::ServerProof);
     }
+    let spki_pins = match &seen.spki {
+        Some(current) => merge_pins(&r.spki_pins, Some(current)),
+        // A certificate whose key cannot be read is pinned as a whole, as before.
+        None => Vec::new(),
+    };
     let id = Identity {
         central: url.trim_end_matches('/').to_owned(),
+        spki_pins,
         fingerprint,
         device_id: r.device_id,
         site: r.site,

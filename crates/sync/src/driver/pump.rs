@@ -82,6 +82,9 @@ pub struct SyncReport {
     pub status_updates: usize,
     pub catalog_activated: Option<u64>,
     pub catalog_error: Option<String>,
+    /// The running catalog's version and expiry (Unix ms), when it has expired: it stays in
+    /// use until the county publishes a new one.
+    pub catalog_expired: Option<(u64, i64)>,
     pub error: Option<String>,
     pub stats: Stats,
     pub connections: u64,
@@ -150,7 +153,7 @@ impl Syncer {
             status_after,
             catalog::active_version(data_dir),
         );
-        let link = Link::new(id.endpoint()?, Some(id.fingerprint.clone()));
+        let link = Link::pinned(id.endpoint()?, id.pins());
         Ok(Syncer {
             store,
             data_dir: data_dir.to_owned(),
@@ -239,6 +242,14 @@ impl Syncer {
                 }
             }
         }
+        self.report.catalog_expired = catalog::expired(&self.data_dir, self.server_now());
+        if let Some((v, at)) = self.report.catalog_expired {
+            tracing::warn!(
+                version = v,
+                expired_at = at,
+                "the running catalog has expired; it stays in use until the county publishes a new one"
+            );
+        }
         self.report.stats = self.engine.stats().clone();
         self.report.connections = self.link.connects;
         self.report.still_queued = self.store.pending().map(|p| p.len()).unwrap_or(0);
@@ -258,28 +269,30 @@ impl Syncer {
         }
     }
 
-    fn headers(&self, method: &str, pq: &str, body: &[u8]) -> Vec<(&'static str, String)> {
-        let t = wall_ms() + self.offset_ms;
-        vec![
-            (header::DEVICE, self.id.device_id.clone()),
-            (header::TIME, t.to_string()),
-            (
-                header::SIGNATURE,
-                auth::sign_request(&self.key, method, pq, t, body),
-            ),
-        ]
+    /// The kiosk's clock corrected by what the server said about it.
+    fn server_now(&self) -> i64 {
+        wall_ms().saturating_add(self.offset_ms)
     }
 
     async fn call(
         &mut self,
         method: &str,
         path: &str,
-        mut extra: Vec<(&'static str, String)>,
+        extra: Vec<(&'static str, String)>,
         body: Vec<u8>,
     ) -> Result<Reply, String> {
         let pq = format!("{}{path}", self.link.endpoint().prefix);
-        let mut headers = self.headers(method, &pq, &body);
-        headers.append(&mut extra);
+        // The signature covers the upload headers, so they are sent exactly as signed.
+        let mut headers = auth::auth_headers(
+            &self.key,
+            &self.id.device_id,
+            method,
+            &pq,
+            self.server_now(),
+            &extra,
+            &body,
+        );
+        headers.extend(extra);
         let resp = self.link.send(method, &pq, &headers, body).await?;
         let get = |name: &str| {
             resp.headers
@@ -340,7 +353,14 @@ impl Syncer {
         match req {
             Request::Heartbeat => {
                 let body = serde_json::to_vec(&self.heartbeat()).unwrap_or_default();
-                self.call("POST", "/v1/heartbeat", json(), body).await
+                let reply = self.call("POST", "/v1/heartbeat", json(), body).await;
+                if let Ok(r) = &reply
+                    && r.status == 200
+                    && let Ok(hb) = serde_json::from_slice::<proto::HeartbeatReply>(&r.body)
+                {
+                    self.learn_pins(&hb.spki_pins);
+                }
+                reply
             }
             Request::Create { case_id } => {
                 if let Err(e) = self.store.mark_uploading(case_id, wall_ms()) {
@@ -434,6 +454,32 @@ impl Syncer {
         }
     }
 
+    /// Keeps the public-key pins as the central system announces them (over a connection that
+    /// passed the current pins), so a kiosk follows the county from key to backup key to the
+    /// next backup without being provisioned again.
+    fn learn_pins(&mut self, announced: &[String]) {
+        if announced.is_empty() {
+            return;
+        }
+        let Some(current) = self.link.seen().and_then(|s| s.spki) else {
+            return;
+        };
+        let pins = super::identity::merge_pins(announced, Some(&current));
+        if pins == self.id.spki_pins {
+            return;
+        }
+        let mut id = self.id.clone();
+        id.spki_pins = pins;
+        match id.save_public(&self.data_dir) {
+            Ok(()) => {
+                tracing::info!(pins = ?id.spki_pins, "central system's key pins updated");
+                self.link.set_pins(id.pins());
+                self.id = id;
+            }
+            Err(e) => tracing::warn!("sync: cannot save the central system's new pins: {e}"),
+        }
+    }
+
     fn heartbeat(&self) -> Heartbeat {
         let health = self
             .opts
@@ -499,15 +545,21 @@ impl Syncer {
                     }
                 }
                 Effect::Catalog { version, bundle } => {
-                    match catalog::install(&self.data_dir, &self.id.catalog_key, &bundle) {
+                    let at = self.server_now();
+                    match catalog::install(&self.data_dir, &self.id.catalog_key, &bundle, at) {
                         Ok(v) => {
                             tracing::info!(version = v, "catalog activated");
                             self.report.catalog_activated = Some(v);
                             self.engine.catalog_result(v, true);
                         }
                         Err(e) => {
+                            let running = match catalog::active_version(&self.data_dir) {
+                                Some(v) => format!("catalog version {v}"),
+                                None => "the catalog it has".to_owned(),
+                            };
+                            let e = format!("{e}; the kiosk keeps running {running}");
                             tracing::error!("catalog version {version} refused: {e}");
-                            self.report.catalog_error = Some(e.to_string());
+                            self.report.catalog_error = Some(e);
                             self.engine.catalog_result(version, false);
                         }
                     }
@@ -518,7 +570,7 @@ impl Syncer {
                     self.publish_status(None, Some(reason));
                 }
                 Effect::ServerTime(t) => {
-                    self.offset_ms = t - wall_ms();
+                    self.offset_ms = t.saturating_sub(wall_ms());
                     tracing::warn!(
                         offset_ms = self.offset_ms,
                         "kiosk clock is off; correcting request times"

@@ -55,6 +55,7 @@ impl Model {
                     server_time: 0,
                     catalog_version: self.catalog,
                     status_seq: self.status.last().map_or(0, |s| s.seq),
+                    ..HeartbeatReply::default()
                 })
                 .unwrap(),
                 ..Reply::default()
