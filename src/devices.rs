@@ -48,7 +48,7 @@ impl Devices {
         };
         let simulated = sim.is_some();
         let sample_card = serde_json::from_str(SAMPLE_CARD).ok();
-        let reader = idcard::spawn(PortConfig::new(path, 115_200), Config::default(), today());
+        let reader = idcard::spawn(PortConfig::new(path, 115_200), Config::default(), today);
         Ok(Devices {
             reader,
             cards: Vec::new(),

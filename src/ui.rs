@@ -106,7 +106,7 @@ pub fn run(
         onevisit_serial::line::spawn_mrz(
             onevisit_serial::pump::PortConfig::new(port.clone(), 9600),
             200,
-            crate::commands::today(),
+            crate::commands::today,
         )
     });
     app.speech = crate::kiosk::speech::engine();
