@@ -280,7 +280,7 @@ impl App {
             "clear-signature" => self.event(Event::ClearSignature),
             "submit" => self.event(Event::Submit),
             "reprint" => self.event(Event::Reprint),
-            "reprint-case" => self.reprint_case(arg),
+            "reprint-case" => self.event(Event::ReprintCase(arg.to_owned())),
             "rate" => {
                 if let Ok(n) = arg.parse::<u8>() {
                     self.event(Event::Rate(n));
@@ -292,7 +292,10 @@ impl App {
             }
             "finish" => self.event(Event::FinishRating),
             "still-here" => self.event(Event::StillHere),
-            _ => self.event(Event::Touch),
+            "done" => self.event(Event::Finish),
+            // A page sending something nothing handles is a bug to see in the log, not a tap
+            // to swallow (the argument may be personal: only the name is logged).
+            unknown => tracing::warn!(event = unknown, "unknown UI event ignored"),
         }
     }
 
@@ -385,14 +388,6 @@ impl App {
         self.frame = None;
         self.next_frame();
         super::release_memory();
-    }
-
-    fn reprint_case(&mut self, case_id: &str) {
-        let job = self.receipt_job(case_id, true);
-        if let Some(job) = job {
-            self.printing = None;
-            let _ = self.printer.print(job);
-        }
     }
 
     fn perform(&mut self, fx: Vec<Action>) {
