@@ -71,6 +71,16 @@ pub struct App {
     /// Added to the clock (screenshots and tests skip ahead in time).
     pub clock_offset_ms: i64,
     idle_ms: i64,
+    /// The cabinet's signals (tamper switch, technician lock), when configured.
+    pub cabinet: Option<onevisit_gpio::driver::GpioDriver>,
+    /// The PIN that puts the kiosk back in service (empty: none configured).
+    pub technician_pin: String,
+    /// Digits typed on the out-of-service PIN pad.
+    pub pin_entry: String,
+    /// What the PIN pad last said (zh, en).
+    pub pin_message: (String, String),
+    /// Devices not configured (shown for the technician; empty when all are there).
+    pub setup_problem: String,
 }
 
 fn wall_ms() -> i64 {
@@ -106,6 +116,95 @@ impl App {
             dirty: true,
             clock_offset_ms: 0,
             idle_ms: Config::default().idle_ms,
+            cabinet: None,
+            technician_pin: String::new(),
+            pin_entry: String::new(),
+            pin_message: (String::new(), String::new()),
+            setup_problem: String::new(),
+        }
+    }
+
+    /// The cabinet was opened and no technician PIN entered since: the screen shows "out of
+    /// service" and takes nothing but the PIN.
+    pub fn out_of_service(&self) -> bool {
+        self.cabinet.as_ref().is_some_and(|c| c.technician_locked())
+    }
+
+    /// The tamper switch for the heartbeat: the cabinet's state, or `missing`.
+    pub fn tamper_state(&self) -> &'static str {
+        self.cabinet
+            .as_ref()
+            .map_or("missing", |c| c.tamper_state())
+    }
+
+    /// Cabinet events: an opened cabinet ends the citizen's session at once (whatever was on
+    /// screen is wiped) and locks the screen until a technician's PIN.
+    fn poll_cabinet(&mut self) {
+        let Some(c) = &self.cabinet else { return };
+        let events: Vec<onevisit_gpio::Event> = c.events.try_iter().collect();
+        for e in events {
+            match e {
+                onevisit_gpio::Event::TamperOpened => {
+                    tracing::warn!("cabinet opened: out of service until a technician's PIN");
+                    let fx = self.session.abandon(self.now());
+                    self.perform(fx);
+                    self.pin_entry.clear();
+                    self.pin_message = (String::new(), String::new());
+                    self.dirty = true;
+                }
+                onevisit_gpio::Event::TamperClosed => {
+                    tracing::info!("cabinet closed");
+                    self.dirty = true;
+                }
+                onevisit_gpio::Event::PresenceDetected if !self.out_of_service() => {
+                    self.event(Event::Presence)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The out-of-service PIN pad: a digit, `clear`, or `enter`.
+    fn pin_key(&mut self, key: &str) {
+        self.dirty = true;
+        match key {
+            "clear" => self.pin_entry.clear(),
+            "enter" => {
+                let entered = std::mem::take(&mut self.pin_entry);
+                let Some(c) = &self.cabinet else { return };
+                let msg = match c.try_unlock(&entered, &self.technician_pin) {
+                    onevisit_gpio::Unlock::Unlocked => {
+                        tracing::info!("technician PIN accepted: back in service");
+                        (String::new(), String::new())
+                    }
+                    onevisit_gpio::Unlock::Wrong { attempts_left } => {
+                        tracing::warn!(attempts_left, "wrong technician PIN");
+                        (
+                            format!("PIN 不正确，还可再试 {attempts_left} 次"),
+                            format!("Wrong PIN: {attempts_left} more tries"),
+                        )
+                    }
+                    onevisit_gpio::Unlock::LockedOut { until } => {
+                        let min = c.ms_until(until).div_ceil(60_000);
+                        tracing::warn!(minutes = min, "technician PIN pad locked out");
+                        (
+                            format!("错误次数过多，请 {min} 分钟后再试"),
+                            format!("Too many wrong PINs: try again in {min} min"),
+                        )
+                    }
+                    onevisit_gpio::Unlock::NoPin => (
+                        "未设置技术人员 PIN：请关闭机柜后重启（设置 technician_pin）".into(),
+                        "No technician PIN is set: close the cabinet and restart (set technician_pin)".into(),
+                    ),
+                };
+                self.pin_message = msg;
+            }
+            d if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) => {
+                if self.pin_entry.len() < 12 {
+                    self.pin_entry.push_str(d);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -139,6 +238,7 @@ impl App {
 
     /// Time passes: idle countdown, printing results, camera frames.
     pub fn tick(&mut self) {
+        self.poll_cabinet();
         if matches!(self.session.screen, Screen::Scan(_)) && self.pull_frame() {
             self.dirty = true;
         }
@@ -156,6 +256,9 @@ impl App {
 
     /// An ID card was read by the reader.
     pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
+        if self.out_of_service() {
+            return;
+        }
         let p = Person {
             name: card.name.clone(),
             id_number: card.id_number.clone(),
@@ -193,6 +296,13 @@ impl App {
 
     /// Something the citizen did on screen: `Kiosk.send(name, arg)`.
     pub fn send(&mut self, name: &str, arg: &str) {
+        if self.out_of_service() {
+            // Out of service: the screen takes only the technician's PIN.
+            if name == "pin" {
+                self.pin_key(arg);
+            }
+            return;
+        }
         match name {
             "touch" => self.event(Event::Touch),
             "start" => self.event(Event::Start),
@@ -337,6 +447,9 @@ impl App {
 
     /// A passport's or travel permit's machine-readable zone, from the MRZ reader.
     pub fn mrz_read(&mut self, m: &onevisit_mrz::Mrz) {
+        if self.out_of_service() {
+            return;
+        }
         if !m.checks_valid {
             self.session.notice = Some(onevisit_domain::session::Notice {
                 zh: "证件信息读取不完整，请重新放置证件，或手动输入".into(),

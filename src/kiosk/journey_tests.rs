@@ -158,7 +158,7 @@ fn labels_of_question(kit: &Kit, i: usize, value: &str) -> String {
 #[test]
 fn the_open_restaurant_journey_end_to_end() {
     let kit = kit("journey");
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.press("开始办理");
     assert_eq!(kit.k().get_screen(), "themes");
     kit.press("我要开饭店");
@@ -420,7 +420,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
 #[test]
 fn an_unplugged_reader_is_shown_in_plain_words() {
     let kit = kit("unplug");
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.until(Some(&mut devices), |_| true);
     let start = Instant::now();
     while !devices.view().ok {
@@ -459,7 +459,7 @@ fn elderly_mode_makes_everything_larger() {
 
 /// Walks to the form with a card read, for the keyboard tests.
 fn to_form(kit: &Kit) -> Devices {
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.press("开始办理");
     kit.press("我要开饭店");
     for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {

@@ -328,6 +328,14 @@ impl Session {
         fx.push(Action::Wipe);
     }
 
+    /// Ends the session at once, whatever it was doing (the kiosk goes out of service): the
+    /// same wipe as an idle timeout.
+    pub fn abandon(&mut self, now: Millis) -> Vec<Action> {
+        let mut fx = Vec::new();
+        self.wipe(now, &mut fx);
+        fx
+    }
+
     /// Handles one event at `now`.
     pub fn handle(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
         let mut fx = Vec::new();
