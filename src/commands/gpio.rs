@@ -23,7 +23,7 @@ pub fn load_profile(name: &str) -> Result<Profile> {
     if let Some(p) = Profile::builtin(name) {
         return Ok(p);
     }
-    let text = std::fs::read_to_string(&name).with_context(|| {
+    let text = std::fs::read_to_string(name).with_context(|| {
         format!(
             "no profile {name:?}: use one of {} or a TOML file",
             Profile::BUILTIN.join(", ")

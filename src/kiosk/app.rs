@@ -199,10 +199,11 @@ impl App {
                 };
                 self.pin_message = msg;
             }
-            d if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) => {
-                if self.pin_entry.len() < 12 {
-                    self.pin_entry.push_str(d);
-                }
+            d if d.len() == 1
+                && d.bytes().all(|b| b.is_ascii_digit())
+                && self.pin_entry.len() < 12 =>
+            {
+                self.pin_entry.push_str(d);
             }
             _ => {}
         }
