@@ -207,6 +207,9 @@ pub const DEFAULT_RETENTION_MS: i64 = 7 * DAY_MS;
 
 const DAY_MS: i64 = 86_400_000;
 
+/// 2020-01-01 UTC: a timestamp before this comes from a clock that was not set.
+const PLAUSIBLE_SINCE_MS: i64 = 1_577_836_800_000;
+
 /// How long each kind of data may stay on the kiosk. Every kind has a limit: a case that can
 /// never leave (the kiosk was revoked, or is never reconnected nor exported) must not keep a
 /// citizen's data for ever either. The kiosk's settings (`[retention]` in `kiosk.toml`) set
@@ -218,7 +221,8 @@ pub struct Retention {
     pub delivered_ms: i64,
     /// The same for a case never delivered: 90 days after it was submitted. Long enough for a
     /// kiosk offline for weeks to reconnect or be exported by USB; after that the case is
-    /// given up (audit action `expired`) rather than kept without end.
+    /// given up (audit action `expired`) rather than kept without end. (A case stamped by a
+    /// clock that was not set, before 2020, is never given up by age.)
     pub undelivered_ms: i64,
     /// A rating's free-text comment: 30 days after it was given (the score itself, which says
     /// nothing about anyone, stays for the statistics).
@@ -790,9 +794,15 @@ impl Store {
             now_ms.saturating_sub(r.delivered_ms),
         )?;
         self.purge_cases(&delivered, now_ms, "purged")?;
+        // A case stamped before the kiosk's clock was set (a board without a clock battery
+        // starts in 1970 after a power cut) is not old, only misdated: it is never given up
+        // by age, or a fresh application would be lost the moment the clock is corrected.
         let undelivered = ids(
             &self.conn,
-            "SELECT id FROM cases WHERE state IN ('queued', 'uploading') AND created_at <= ?1",
+            &format!(
+                "SELECT id FROM cases WHERE state IN ('queued', 'uploading')
+                 AND created_at <= ?1 AND created_at >= {PLAUSIBLE_SINCE_MS}"
+            ),
             now_ms.saturating_sub(r.undelivered_ms),
         )?;
         if !undelivered.is_empty() {

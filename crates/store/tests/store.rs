@@ -460,19 +460,23 @@ fn every_kind_of_personal_data_has_a_maximum_age() {
     let d = dir("max-age");
     let mut s = Store::open(&d).unwrap();
     let day = 86_400_000;
+    // 2026-01-01: kiosk timestamps are wall-clock times.
+    let t0 = 1_767_225_600_000;
     // A kiosk revoked (or never reconnected): its queue can never leave.
-    let stranded = s.commit(&sensitive_case(), 0).unwrap();
-    let recent = s.commit(&case(), 50 * day).unwrap();
-    s.record_rating(&stranded, 1, Some("样例评论甲"), 0)
+    let stranded = s.commit(&sensitive_case(), t0).unwrap();
+    let recent = s.commit(&case(), t0 + 50 * day).unwrap();
+    // Stamped while the clock was not set (1970): misdated, not old.
+    let misdated = s.commit(&case(), 5_000).unwrap();
+    s.record_rating(&stranded, 1, Some("样例评论甲"), t0)
         .unwrap();
-    s.record_rating(&recent, 2, Some("样例评论乙"), 50 * day)
+    s.record_rating(&recent, 2, Some("样例评论乙"), t0 + 50 * day)
         .unwrap();
     let limits = onevisit_store::Retention {
         delivered_ms: 7 * day,
         undelivered_ms: 60 * day,
         comment_ms: 20 * day,
     };
-    let p = s.purge_expired(61 * day, &limits).unwrap();
+    let p = s.purge_expired(t0 + 61 * day, &limits).unwrap();
     assert_eq!((p.delivered, p.undelivered, p.comments), (0, 1, 1));
     let gone = s.get(&stranded).unwrap();
     assert_eq!(gone.summary.state, SyncState::Purged);
@@ -495,8 +499,12 @@ fn every_kind_of_personal_data_has_a_maximum_age() {
         Some((2, Some("样例评论乙".to_string())))
     );
     // The defaults apply to the plain `purge` too (here 7 days delivered, 90 undelivered).
-    assert_eq!(s.purge(141 * day, 7 * day).unwrap(), 1);
+    assert_eq!(s.purge(t0 + 141 * day, 7 * day).unwrap(), 1);
     assert_eq!(s.get(&recent).unwrap().summary.state, SyncState::Purged);
+    assert!(
+        s.pending().unwrap().contains(&misdated),
+        "a case from a clock not yet set is never given up by age"
+    );
     drop(s);
     let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
     let expired: u32 = conn
