@@ -21,6 +21,8 @@ pub struct ReaderView {
     /// zh-CN first, English after.
     pub status: String,
     pub card_notice: String,
+    /// No reader configured (and not simulating): `missing` in the heartbeat.
+    pub missing: bool,
 }
 
 pub struct Devices {
@@ -54,7 +56,8 @@ impl Devices {
         let sample_card = serde_json::from_str(SAMPLE_CARD).ok();
         let reader =
             path.map(|p| idcard::spawn(PortConfig::new(p, 115_200), Config::default(), today));
-        let status = if reader.is_some() {
+        let missing = reader.is_none();
+        let status = if !missing {
             "身份证阅读器连接中 · Card reader: connecting"
         } else {
             "身份证阅读器未配置，请联系工作人员 · Card reader not configured: please ask staff"
@@ -68,6 +71,7 @@ impl Devices {
                 ok: false,
                 status: status.into(),
                 card_notice: String::new(),
+                missing,
             },
             simulated,
         })

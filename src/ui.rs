@@ -80,6 +80,7 @@ fn deploy_dictionaries_if_needed(data_flag: &Option<PathBuf>) {
 /// handle lets F8 open and close the simulated cabinet), or none.
 fn start_cabinet(
     source: &Source,
+    simulate: bool,
 ) -> Result<(
     Option<onevisit_gpio::driver::GpioDriver>,
     Option<onevisit_gpio::backend::SimBackend>,
@@ -87,6 +88,11 @@ fn start_cabinet(
     Ok(match source {
         Source::Real(name) => {
             let profile = crate::commands::gpio::load_profile(name)?;
+            if profile.backend == onevisit_gpio::profile::BackendKind::Simulated && !simulate {
+                anyhow::bail!(
+                    "devices.gpio = {name:?} is a simulated profile: a kiosk for citizens needs its cabinet's profile (rpi4-cabinet, rpi5-cabinet, x86-pc or a file); simulation is `onevisit run --simulate`"
+                );
+            }
             let backend = onevisit_gpio::backend::open(&profile)
                 .with_context(|| format!("opening the cabinet signals ({name})"))?;
             (Some(onevisit_gpio::driver::spawn(&profile, backend)), None)
@@ -163,7 +169,7 @@ pub fn run(
         // Simulated: "use passport" reads a sample permit (app.simulated).
         Source::Simulated | Source::Missing => None,
     };
-    let (cabinet, sim_pins) = start_cabinet(&plan.gpio)?;
+    let (cabinet, sim_pins) = start_cabinet(&plan.gpio, simulate)?;
     app.cabinet = cabinet;
     app.speech = crate::kiosk::speech::engine();
     let data = crate::commands::store::data_dir(data_flag);
@@ -452,6 +458,8 @@ fn report_health(
     {
         let state = if view.ok {
             "ok".to_owned()
+        } else if view.missing {
+            "missing".to_owned()
         } else {
             format!("error: {}", view.status)
         };

@@ -146,6 +146,7 @@ impl App {
             match e {
                 onevisit_gpio::Event::TamperOpened => {
                     tracing::warn!("cabinet opened: out of service until a technician's PIN");
+                    self.set_led(onevisit_gpio::Pattern::Fault);
                     let fx = self.session.abandon(self.now());
                     self.perform(fx);
                     self.pin_entry.clear();
@@ -164,6 +165,15 @@ impl App {
         }
     }
 
+    /// The status LED: double blink while out of service, steady when ready.
+    fn set_led(&self, p: onevisit_gpio::Pattern) {
+        if let Some(c) = &self.cabinet {
+            let _ = c
+                .commands
+                .send(onevisit_gpio::driver::Command::SetPattern(p));
+        }
+    }
+
     /// The out-of-service PIN pad: a digit, `clear`, or `enter`.
     fn pin_key(&mut self, key: &str) {
         self.dirty = true;
@@ -175,6 +185,9 @@ impl App {
                 let msg = match c.try_unlock(&entered, &self.technician_pin) {
                     onevisit_gpio::Unlock::Unlocked => {
                         tracing::info!("technician PIN accepted: back in service");
+                        let _ = c.commands.send(onevisit_gpio::driver::Command::SetPattern(
+                            onevisit_gpio::Pattern::Idle,
+                        ));
                         (String::new(), String::new())
                     }
                     onevisit_gpio::Unlock::Wrong { attempts_left } => {

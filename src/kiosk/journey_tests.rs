@@ -845,6 +845,7 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
         "{}",
         devices.view().status
     );
+    assert!(devices.view().missing, "missing in the heartbeat");
     devices.simulation_key("place-card");
     assert_eq!(devices.poll(), None);
     assert!(devices.take_cards().is_empty());
