@@ -2,10 +2,10 @@
 
 .PHONY: run test kiosk bench setup
 
-# Runs the kiosk in a window, with the sample catalog.
+# Runs the kiosk in a window, with the sample catalog and simulated devices (a banner says so).
 run:
 	scripts/setup-debian.sh run
-	cargo run --locked -- run
+	cargo run --locked -- run --simulate
 
 # Runs every test in the workspace.
 test:

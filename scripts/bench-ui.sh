@@ -22,11 +22,11 @@ data=$(mktemp -d)
 echo "first frame (ms since main; wall clock from exec):"
 for i in 1 2 3 4 5; do
   t0=$(date +%s%N)
-  line=$(ONEVISIT_BENCH=first-frame ONEVISIT_DATA_DIR=$data timeout 60 "$bin" run 2>/dev/null | grep first-frame-ms)
+  line=$(ONEVISIT_BENCH=first-frame ONEVISIT_DATA_DIR=$data timeout 60 "$bin" run --simulate 2>/dev/null | grep first-frame-ms)
   t1=$(date +%s%N)
   echo "  ${line#first-frame-ms } ms   (exec to exit $(( (t1 - t0) / 1000000 )) ms)"
 done
-ONEVISIT_BENCH=journey ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run >/tmp/onevisit-journey.out 2>/dev/null &
+ONEVISIT_BENCH=journey ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run --simulate >/tmp/onevisit-journey.out 2>/dev/null &
 tpid=$!
 sleep 0.2
 # `timeout` started the kiosk: sample the kiosk itself.
@@ -40,6 +40,6 @@ done
 wait "$tpid" || true
 cat /tmp/onevisit-journey.out
 echo "peak PSS over the journey: $((peak / 1024)) MiB ($peak kB)"
-ONEVISIT_BENCH=typing ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run 2>/dev/null | grep -v first-frame
-echo "(per step: ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 $bin run)"
+ONEVISIT_BENCH=typing ONEVISIT_DATA_DIR=$data timeout 120 "$bin" run --simulate 2>/dev/null | grep -v first-frame
+echo "(per step: ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 $bin run --simulate)"
 rm -rf "$data"

@@ -30,10 +30,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the kiosk (the default when no command is given)
     Run {
-        /// The kiosk's settings (site name, idle time, device ports); without it, devices are
-        /// simulated
+        /// The kiosk's settings (site name, idle time, device ports, retention); a device
+        /// without a port is reported missing
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Put simulators in place of every device without a port (development and
+        /// demonstrations: `make run`). Shown on screen; never on a kiosk for citizens
+        #[arg(long)]
+        simulate: bool,
     },
     /// Render every screen (Chinese, English, elderly mode) with sample data to PNG files
     Screenshots {

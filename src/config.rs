@@ -1,15 +1,24 @@
-//! `onevisit run --config FILE`: a real kiosk's settings. Everything has a default, so a
-//! desktop without a file runs in simulation.
+//! `onevisit run --config FILE`: a real kiosk's settings. A device without a setting is
+//! reported missing (on screen for the technician, and in the heartbeat); only
+//! `onevisit run --simulate` puts simulators in place of the missing ones (`make run` does).
 //!
 //! ```toml
 //! site = "城关镇便民服务中心"
 //! idle_seconds = 90
+//! technician_pin = "246810"   # unlocks the screen after the cabinet was opened
 //! [devices]
-//! idcard = "/dev/ttyUSB0"     # absent: the simulated reader
-//! printer = "/dev/ttyUSB1"    # absent: the simulated printer
-//! mrz = "/dev/ttyUSB2"        # absent: passports are read by the simulation
-//! camera = "/dev/video0"      # absent: the simulated document camera
+//! idcard = "/dev/ttyUSB0"     # else $ONEVISIT_IDCARD_PORT
+//! printer = "/dev/ttyUSB1"    # else $ONEVISIT_PRINTER_PORT
+//! mrz = "/dev/ttyUSB2"
+//! camera = "/dev/video0"
+//! gpio = "rpi4-cabinet"       # cabinet signals: a profile name or a profile file
+//! [retention]                 # days each kind of data may stay; these are the defaults
+//! delivered_days = 7          # a case the central system has (receipts can be reprinted)
+//! undelivered_days = 90       # a case that never left (revoked or never reconnected kiosk)
+//! comment_days = 30           # a rating's free-text comment
 //! ```
+//!
+//! Keep the file readable by the kiosk's user only (it holds the technician PIN).
 
 use std::path::Path;
 
@@ -23,8 +32,122 @@ pub struct KioskConfig {
     pub site: Option<String>,
     /// Seconds without a touch before "are you still there?".
     pub idle_seconds: Option<u32>,
+    /// The PIN a technician types to put the kiosk back in service after the cabinet was
+    /// opened. Without one, only closing the cabinet and restarting does.
+    pub technician_pin: Option<String>,
     #[serde(default)]
     pub devices: DeviceConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// How many days each kind of data may stay on the kiosk (see `onevisit_store::Retention`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub delivered_days: Option<u32>,
+    pub undelivered_days: Option<u32>,
+    pub comment_days: Option<u32>,
+}
+
+impl RetentionConfig {
+    pub fn limits(&self) -> onevisit_store::Retention {
+        let d = onevisit_store::Retention::default();
+        let ms = |days: Option<u32>, default: i64| days.map_or(default, |n| i64::from(n) * DAY_MS);
+        onevisit_store::Retention {
+            delivered_ms: ms(self.delivered_days, d.delivered_ms),
+            undelivered_ms: ms(self.undelivered_days, d.undelivered_ms),
+            comment_ms: ms(self.comment_days, d.comment_ms),
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Where a device comes from on this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The real device at this port, device node or profile.
+    Real(String),
+    /// A simulator (`--simulate` only).
+    Simulated,
+    /// Not configured and not simulated: reported, never faked.
+    Missing,
+}
+
+/// Each device's source for `onevisit run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePlan {
+    pub idcard: Source,
+    pub printer: Source,
+    pub mrz: Source,
+    pub camera: Source,
+    pub gpio: Source,
+}
+
+impl DevicePlan {
+    /// (heartbeat name, Chinese name, English name, setting) of each missing device.
+    pub fn missing(&self) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+        [
+            (
+                &self.idcard,
+                "reader",
+                "身份证阅读器",
+                "ID-card reader",
+                "devices.idcard",
+            ),
+            (
+                &self.printer,
+                "printer",
+                "回执打印机",
+                "receipt printer",
+                "devices.printer",
+            ),
+            (
+                &self.mrz,
+                "mrz",
+                "护照阅读器",
+                "passport reader",
+                "devices.mrz",
+            ),
+            (
+                &self.camera,
+                "camera",
+                "材料摄像头",
+                "document camera",
+                "devices.camera",
+            ),
+            (
+                &self.gpio,
+                "cabinet",
+                "机柜信号",
+                "cabinet signals",
+                "devices.gpio",
+            ),
+        ]
+        .into_iter()
+        .filter(|(s, ..)| **s == Source::Missing)
+        .map(|(_, a, b, c, d)| (a, b, c, d))
+        .collect()
+    }
+
+    /// One line for the technician, on screen: what is missing and which setting adds it.
+    pub fn missing_notice(&self) -> String {
+        let missing = self.missing();
+        if missing.is_empty() {
+            return String::new();
+        }
+        let zh: Vec<&str> = missing.iter().map(|m| m.1).collect();
+        let en: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{} ({})", m.2, m.3))
+            .collect();
+        format!(
+            "设备未配置：{}（请技术人员在 kiosk.toml 中设置） · Devices not configured: {} — set them in kiosk.toml, or run with --simulate for a demonstration",
+            zh.join("、"),
+            en.join(", ")
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -34,9 +157,33 @@ pub struct DeviceConfig {
     pub printer: Option<String>,
     pub mrz: Option<String>,
     pub camera: Option<String>,
+    /// The cabinet's GPIO profile (`rpi4-cabinet`, `rpi5-cabinet`, `x86-pc`, or a file).
+    pub gpio: Option<String>,
 }
 
 impl KioskConfig {
+    /// Which device is real, simulated or missing. `env` looks up the port variables
+    /// (`ONEVISIT_IDCARD_PORT`, `ONEVISIT_PRINTER_PORT`); without `simulate`, nothing is ever
+    /// simulated.
+    pub fn device_plan(&self, simulate: bool, env: impl Fn(&str) -> Option<String>) -> DevicePlan {
+        let pick = |setting: &Option<String>, var: Option<&str>| match setting
+            .clone()
+            .or_else(|| var.and_then(&env))
+        {
+            Some(p) => Source::Real(p),
+            None if simulate => Source::Simulated,
+            None => Source::Missing,
+        };
+        let d = &self.devices;
+        DevicePlan {
+            idcard: pick(&d.idcard, Some("ONEVISIT_IDCARD_PORT")),
+            printer: pick(&d.printer, Some("ONEVISIT_PRINTER_PORT")),
+            mrz: pick(&d.mrz, None),
+            camera: pick(&d.camera, None),
+            gpio: pick(&d.gpio, None),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<KioskConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the kiosk settings {}", path.display()))?;
@@ -70,5 +217,45 @@ mod tests {
         let e = KioskConfig::load(&p).unwrap_err().to_string();
         assert!(e.contains("idle_secs"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn without_simulate_a_device_without_a_port_is_missing_never_simulated() {
+        let c: KioskConfig = toml::from_str("[devices]\nidcard = \"/dev/ttyUSB0\"\n").unwrap();
+        let none = |_: &str| None;
+        let plan = c.device_plan(false, none);
+        assert_eq!(plan.idcard, Source::Real("/dev/ttyUSB0".into()));
+        for s in [&plan.printer, &plan.mrz, &plan.camera, &plan.gpio] {
+            assert_eq!(*s, Source::Missing);
+        }
+        let notice = plan.missing_notice();
+        assert!(
+            notice.contains("回执打印机") && notice.contains("devices.printer"),
+            "{notice}"
+        );
+        assert!(!notice.contains("身份证阅读器"), "{notice}");
+        // A port from the environment counts as configured.
+        let env = |k: &str| (k == "ONEVISIT_PRINTER_PORT").then(|| "/dev/ttyS1".to_string());
+        assert_eq!(
+            c.device_plan(false, env).printer,
+            Source::Real("/dev/ttyS1".into())
+        );
+        // Only --simulate simulates, and only what has no port.
+        let sim = c.device_plan(true, none);
+        assert_eq!(sim.idcard, Source::Real("/dev/ttyUSB0".into()));
+        assert_eq!(sim.printer, Source::Simulated);
+        assert!(sim.missing().is_empty());
+    }
+
+    #[test]
+    fn retention_days_have_defaults_and_can_be_set() {
+        let c: KioskConfig = toml::from_str("[retention]\nundelivered_days = 30\n").unwrap();
+        let r = c.retention.limits();
+        assert_eq!(r.undelivered_ms, 30 * DAY_MS);
+        assert_eq!(
+            r.delivered_ms,
+            onevisit_store::Retention::default().delivered_ms
+        );
+        assert!(toml::from_str::<KioskConfig>("[retention]\nforever = true\n").is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! The kiosk's devices, real or simulated, and what the UI should show about them.
 //!
-//! With `ONEVISIT_IDCARD_PORT` set, the ID-card reader at that port is used; otherwise an
-//! in-process simulator stands in for it (simulation mode), driven by keyboard shortcuts.
+//! The ID-card reader at its port; with `onevisit run --simulate` and no port, an in-process
+//! simulator stands in for it, driven by keyboard shortcuts; with neither, it is reported
+//! missing and nothing can place a card.
 
 use onevisit_idcard::mask;
 use onevisit_idcard::reader::{Config, Event, ReaderStatus};
@@ -11,6 +12,7 @@ use onevisit_serial::pump::{Driver, Link, Output, PortConfig};
 use onevisit_serial::sim::IdCardSim;
 
 use crate::commands::today;
+use crate::config::Source;
 
 /// What the UI shows about the card reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +21,13 @@ pub struct ReaderView {
     /// zh-CN first, English after.
     pub status: String,
     pub card_notice: String,
+    /// No reader configured (and not simulating): `missing` in the heartbeat.
+    pub missing: bool,
 }
 
 pub struct Devices {
-    reader: Driver<Event>,
+    /// None: no reader configured (and not simulating).
+    reader: Option<Driver<Event>>,
     /// Cards read since the app last asked.
     cards: Vec<onevisit_idcard::card::Card>,
     sim: Option<IdCardSim>,
@@ -35,20 +40,28 @@ pub struct Devices {
 const SAMPLE_CARD: &str = include_str!("../hardware/serial/tests/cards/resident.json");
 
 impl Devices {
-    /// The reader at `port` (else `ONEVISIT_IDCARD_PORT`), or the simulator.
-    pub fn start(port: Option<String>) -> anyhow::Result<Devices> {
-        let (path, sim) = match port.or_else(|| std::env::var("ONEVISIT_IDCARD_PORT").ok()) {
-            Some(p) => (p, None),
-            None => {
+    /// The reader from `source`: at its port, simulated, or missing.
+    pub fn start(source: Source) -> anyhow::Result<Devices> {
+        let (path, sim) = match source {
+            Source::Real(p) => (Some(p), None),
+            Source::Simulated => {
                 let link =
                     std::env::temp_dir().join(format!("onevisit-idcard-{}", std::process::id()));
                 let sim = IdCardSim::start(Some(&link))?;
-                (link.to_string_lossy().into_owned(), Some(sim))
+                (Some(link.to_string_lossy().into_owned()), Some(sim))
             }
+            Source::Missing => (None, None),
         };
         let simulated = sim.is_some();
         let sample_card = serde_json::from_str(SAMPLE_CARD).ok();
-        let reader = idcard::spawn(PortConfig::new(path, 115_200), Config::default(), today());
+        let reader =
+            path.map(|p| idcard::spawn(PortConfig::new(p, 115_200), Config::default(), today));
+        let missing = reader.is_none();
+        let status = if !missing {
+            "身份证阅读器连接中 · Card reader: connecting"
+        } else {
+            "身份证阅读器未配置，请联系工作人员 · Card reader not configured: please ask staff"
+        };
         Ok(Devices {
             reader,
             cards: Vec::new(),
@@ -56,21 +69,18 @@ impl Devices {
             sample_card,
             view: ReaderView {
                 ok: false,
-                status: "身份证阅读器连接中 · Card reader: connecting".into(),
+                status: status.into(),
                 card_notice: String::new(),
+                missing,
             },
             simulated,
         })
     }
 
-    pub fn simulated(&self) -> bool {
-        self.simulated
-    }
-
     /// Drains device events; returns the new view if it changed.
     pub fn poll(&mut self) -> Option<ReaderView> {
         let before = self.view.clone();
-        while let Ok(o) = self.reader.events.try_recv() {
+        while let Some(o) = self.reader.as_ref().and_then(|r| r.events.try_recv().ok()) {
             self.apply(o);
         }
         (self.view != before).then(|| self.view.clone())

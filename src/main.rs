@@ -41,8 +41,13 @@ fn main() -> ExitCode {
     {
         cli.catalog = Some(dir);
     }
-    let result = match cli.command.unwrap_or(Command::Run { config: None }) {
-        Command::Run { config } => ui::run(&cli.catalog, &cli.data_dir, config.as_deref()),
+    let result = match cli.command.unwrap_or(Command::Run {
+        config: None,
+        simulate: false,
+    }) {
+        Command::Run { config, simulate } => {
+            ui::run(&cli.catalog, &cli.data_dir, config.as_deref(), simulate)
+        }
         Command::Screenshots { out, size } => {
             let sizes: Vec<(u32, u32)> = size
                 .iter()

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::catalog_dir;
+use crate::config::Source;
 use crate::devices::{Devices, ReaderView};
 use crate::kiosk::app::{App, Printer};
 use crate::kiosk::printer::SerialPrinter;
@@ -75,10 +76,43 @@ fn deploy_dictionaries_if_needed(data_flag: &Option<PathBuf>) {
     }
 }
 
+/// The cabinet's signals from the plan: the profile's backend, the simulated pins (whose
+/// handle lets F8 open and close the simulated cabinet), or none.
+fn start_cabinet(
+    source: &Source,
+    simulate: bool,
+) -> Result<(
+    Option<onevisit_gpio::driver::GpioDriver>,
+    Option<onevisit_gpio::backend::SimBackend>,
+)> {
+    Ok(match source {
+        Source::Real(name) => {
+            let profile = crate::commands::gpio::load_profile(name)?;
+            if profile.backend == onevisit_gpio::profile::BackendKind::Simulated && !simulate {
+                anyhow::bail!(
+                    "devices.gpio = {name:?} is a simulated profile: a kiosk for citizens needs its cabinet's profile (rpi4-cabinet, rpi5-cabinet, x86-pc or a file); simulation is `onevisit run --simulate`"
+                );
+            }
+            let backend = onevisit_gpio::backend::open(&profile)
+                .with_context(|| format!("opening the cabinet signals ({name})"))?;
+            (Some(onevisit_gpio::driver::spawn(&profile, backend)), None)
+        }
+        Source::Simulated => {
+            let profile = onevisit_gpio::Profile::builtin("simulated")
+                .context("the built-in simulated GPIO profile")?;
+            let pins = onevisit_gpio::backend::SimBackend::new();
+            let driver = onevisit_gpio::driver::spawn(&profile, Box::new(pins.clone()));
+            (Some(driver), Some(pins))
+        }
+        Source::Missing => (None, None),
+    })
+}
+
 pub fn run(
     catalog_flag: &Option<PathBuf>,
     data_flag: &Option<PathBuf>,
     config: Option<&std::path::Path>,
+    simulate: bool,
 ) -> Result<ExitCode> {
     crate::kiosk::tune_allocator();
     deploy_dictionaries_if_needed(data_flag);
@@ -86,36 +120,75 @@ pub fn run(
         Some(p) => crate::config::KioskConfig::load(p)?,
         None => crate::config::KioskConfig::default(),
     };
+    // Production never simulates: a device without a port is missing unless --simulate.
+    let plan = config.device_plan(simulate, |k| std::env::var(k).ok());
+    let missing = plan.missing();
+    if simulate {
+        tracing::warn!("SIMULATED DEVICES (--simulate): not for citizens");
+    }
+    for (_, _, en, setting) in &missing {
+        tracing::error!(
+            "{en} not configured: set {setting} in the kiosk settings (or run with --simulate for a demonstration)"
+        );
+    }
+    let retention = config.retention.limits();
     // Sync runs beside the UI on its own thread; it stops when this returns.
-    let sync = crate::commands::sync::background(data_flag);
+    let sync = crate::commands::sync::background(data_flag, retention);
     let health = sync.as_ref().map(|s| s.health.clone());
+    if let Some(h) = &health
+        && let Ok(mut h) = h.lock()
+    {
+        for (name, ..) in &missing {
+            h.devices.insert((*name).into(), "missing".into());
+        }
+    }
     let mut app = make_app(catalog_flag, data_flag)?;
+    app.simulated = simulate;
+    app.setup_problem = plan.missing_notice();
+    app.technician_pin = config.technician_pin.clone().unwrap_or_default();
     if let Some(site) = &config.site {
         app.site = site.clone();
     }
     if let Some(idle) = config.idle_seconds {
         app.set_idle_seconds(idle);
     }
-    if let Some(dev) = &config.devices.camera {
-        app.frames = Box::new(
+    app.frames = match &plan.camera {
+        Source::Real(dev) => Box::new(
             crate::kiosk::frames::Real::start(dev)
                 .with_context(|| format!("opening the document camera {dev}"))?,
-        );
-    }
-    let mrz = config.devices.mrz.as_ref().map(|port| {
-        onevisit_serial::line::spawn_mrz(
+        ),
+        Source::Simulated => Box::new(crate::kiosk::frames::Simulated::new()),
+        Source::Missing => Box::new(crate::kiosk::frames::Missing),
+    };
+    let mrz = match &plan.mrz {
+        Source::Real(port) => Some(onevisit_serial::line::spawn_mrz(
             onevisit_serial::pump::PortConfig::new(port.clone(), 9600),
             200,
-            crate::commands::today(),
-        )
-    });
+            crate::commands::today,
+        )),
+        // Simulated: "use passport" reads a sample permit (app.simulated).
+        Source::Simulated | Source::Missing => None,
+    };
+    let (cabinet, sim_pins) = start_cabinet(&plan.gpio, simulate)?;
+    app.cabinet = cabinet;
     app.speech = crate::kiosk::speech::engine();
     let data = crate::commands::store::data_dir(data_flag);
-    let printer = Rc::new(RefCell::new(
-        SerialPrinter::start(&data, config.devices.printer.clone())
-            .context("starting the receipt printer")?,
-    ));
-    app.printer = Box::new(SharedPrinter(printer.clone()));
+    let printer = match &plan.printer {
+        Source::Real(port) => Some(
+            SerialPrinter::start(&data, Some(port.clone()))
+                .context("starting the receipt printer")?,
+        ),
+        Source::Simulated => {
+            Some(SerialPrinter::start(&data, None).context("starting the simulated printer")?)
+        }
+        Source::Missing => None,
+    }
+    .map(|p| Rc::new(RefCell::new(p)));
+    if let Some(p) = &printer {
+        app.printer = Box::new(SharedPrinter(p.clone()));
+    }
+    // Without sync (not provisioned) nothing else applies the retention limits.
+    let purge_here = sync.is_none();
     if std::env::var("ONEVISIT_LANG").is_ok_and(|l| l == "en") {
         app.send("language", "");
     }
@@ -128,11 +201,9 @@ pub fn run(
     select_language(&app.borrow());
 
     let devices = Rc::new(RefCell::new(
-        Devices::start(config.devices.idcard.clone()).context("starting the devices")?,
+        Devices::start(plan.idcard.clone()).context("starting the devices")?,
     ));
     let kiosk = window.global::<Kiosk>();
-    app.borrow_mut().simulated = devices.borrow().simulated();
-    kiosk.set_simulation(devices.borrow().simulated());
     show_reader(&kiosk, &devices.borrow().view());
     report_health(&health, &devices.borrow().view());
     view::show(&app.borrow(), &window, app.borrow().now());
@@ -145,10 +216,24 @@ pub fn run(
         window.as_weak(),
     );
     kiosk.on_simulation_key(move |key| {
+        // Without --simulate the keys do nothing (the UI does not even send them).
+        if !simulate {
+            return;
+        }
         match key.as_str() {
             "next-page" => a.borrow_mut().next_frame(),
-            "toggle-paper" => p.borrow().toggle_paper(),
+            "toggle-paper" => {
+                if let Some(p) = &p {
+                    p.borrow().toggle_paper()
+                }
+            }
             "presence" => a.borrow_mut().send("touch", ""),
+            "tamper" => {
+                if let Some(pins) = &sim_pins {
+                    let open = a.borrow().tamper_state().starts_with("open");
+                    pins.set_input(onevisit_gpio::Input::Tamper, !open);
+                }
+            }
             k => d.borrow_mut().simulation_key(k),
         }
         if let Some(w) = w.upgrade() {
@@ -160,6 +245,7 @@ pub fn run(
     let weak = window.as_weak();
     let (d, a, p) = (devices.clone(), app.clone(), printer.clone());
     let mut last_shown = String::new();
+    let mut last_purge: Option<i64> = None;
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(250),
@@ -171,7 +257,13 @@ pub fn run(
                 report_health(&health, &view);
             }
             report_input_health(&health, &a.borrow().input);
-            if p.borrow_mut().poll() {
+            report_tamper(&health, a.borrow().tamper_state());
+            if purge_here {
+                purge_if_due(&mut a.borrow_mut(), &retention, &mut last_purge);
+            }
+            if let Some(p) = &p
+                && p.borrow_mut().poll()
+            {
                 let problem = p.borrow().problem.clone();
                 k.set_banner(if problem.is_empty() {
                     "".into()
@@ -324,6 +416,39 @@ fn report_input_health(
     }
 }
 
+fn report_tamper(
+    health: &Option<std::sync::Arc<std::sync::Mutex<onevisit_sync::driver::Health>>>,
+    state: &str,
+) {
+    if let Some(h) = health
+        && let Ok(mut h) = h.lock()
+        && h.tamper.as_deref() != Some(state)
+    {
+        h.tamper = Some(state.to_owned());
+    }
+}
+
+/// Applies the retention limits hourly when sync (which otherwise does it) is off.
+fn purge_if_due(app: &mut App, limits: &onevisit_store::Retention, last: &mut Option<i64>) {
+    let now = chrono::Local::now().timestamp_millis();
+    if last.is_some_and(|t| now - t < 60 * 60 * 1000) {
+        return;
+    }
+    *last = Some(now);
+    if let Some(store) = &mut app.store {
+        match store.purge_expired(now, limits) {
+            Ok(p) if p == onevisit_store::Purged::default() => {}
+            Ok(p) => tracing::info!(
+                delivered = p.delivered,
+                undelivered = p.undelivered,
+                comments = p.comments,
+                "purged personal data past its retention"
+            ),
+            Err(e) => tracing::warn!("retention purge failed: {e}"),
+        }
+    }
+}
+
 fn report_health(
     health: &Option<std::sync::Arc<std::sync::Mutex<onevisit_sync::driver::Health>>>,
     view: &ReaderView,
@@ -333,6 +458,8 @@ fn report_health(
     {
         let state = if view.ok {
             "ok".to_owned()
+        } else if view.missing {
+            "missing".to_owned()
         } else {
             format!("error: {}", view.status)
         };

@@ -15,10 +15,15 @@ fn profile(arg: &ProfileArg) -> Result<Profile> {
         .clone()
         .or_else(|| std::env::var("ONEVISIT_GPIO_PROFILE").ok())
         .unwrap_or_else(|| "simulated".into());
-    if let Some(p) = Profile::builtin(&name) {
+    load_profile(&name)
+}
+
+/// A built-in profile by name, or a profile file.
+pub fn load_profile(name: &str) -> Result<Profile> {
+    if let Some(p) = Profile::builtin(name) {
         return Ok(p);
     }
-    let text = std::fs::read_to_string(&name).with_context(|| {
+    let text = std::fs::read_to_string(name).with_context(|| {
         format!(
             "no profile {name:?}: use one of {} or a TOML file",
             Profile::BUILTIN.join(", ")

@@ -186,9 +186,14 @@ impl Drop for Background {
     }
 }
 
-pub fn background(flag: &Option<PathBuf>) -> Option<Background> {
+pub fn background(
+    flag: &Option<PathBuf>,
+    retention: onevisit_store::Retention,
+) -> Option<Background> {
     let dir = data_dir(flag);
-    let opts = SyncOptions::new(VERSION, false);
+    let mut opts = SyncOptions::new(VERSION, false);
+    opts.retention_ms = retention.delivered_ms;
+    opts.retention = retention;
     let (status, health) = (opts.status.clone(), opts.health.clone());
     let syncer = match Syncer::open(&dir, opts) {
         Ok(s) => s,

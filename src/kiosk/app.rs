@@ -71,6 +71,16 @@ pub struct App {
     /// Added to the clock (screenshots and tests skip ahead in time).
     pub clock_offset_ms: i64,
     idle_ms: i64,
+    /// The cabinet's signals (tamper switch, technician lock), when configured.
+    pub cabinet: Option<onevisit_gpio::driver::GpioDriver>,
+    /// The PIN that puts the kiosk back in service (empty: none configured).
+    pub technician_pin: String,
+    /// Digits typed on the out-of-service PIN pad.
+    pub pin_entry: String,
+    /// What the PIN pad last said (zh, en).
+    pub pin_message: (String, String),
+    /// Devices not configured (shown for the technician; empty when all are there).
+    pub setup_problem: String,
 }
 
 fn wall_ms() -> i64 {
@@ -106,6 +116,109 @@ impl App {
             dirty: true,
             clock_offset_ms: 0,
             idle_ms: Config::default().idle_ms,
+            cabinet: None,
+            technician_pin: String::new(),
+            pin_entry: String::new(),
+            pin_message: (String::new(), String::new()),
+            setup_problem: String::new(),
+        }
+    }
+
+    /// The cabinet was opened and no technician PIN entered since: the screen shows "out of
+    /// service" and takes nothing but the PIN.
+    pub fn out_of_service(&self) -> bool {
+        self.cabinet.as_ref().is_some_and(|c| c.technician_locked())
+    }
+
+    /// The tamper switch for the heartbeat: the cabinet's state, or `missing`.
+    pub fn tamper_state(&self) -> &'static str {
+        self.cabinet
+            .as_ref()
+            .map_or("missing", |c| c.tamper_state())
+    }
+
+    /// Cabinet events: an opened cabinet ends the citizen's session at once (whatever was on
+    /// screen is wiped) and locks the screen until a technician's PIN.
+    fn poll_cabinet(&mut self) {
+        let Some(c) = &self.cabinet else { return };
+        let events: Vec<onevisit_gpio::Event> = c.events.try_iter().collect();
+        for e in events {
+            match e {
+                onevisit_gpio::Event::TamperOpened => {
+                    tracing::warn!("cabinet opened: out of service until a technician's PIN");
+                    self.set_led(onevisit_gpio::Pattern::Fault);
+                    let fx = self.session.abandon(self.now());
+                    self.perform(fx);
+                    self.pin_entry.clear();
+                    self.pin_message = (String::new(), String::new());
+                    self.dirty = true;
+                }
+                onevisit_gpio::Event::TamperClosed => {
+                    tracing::info!("cabinet closed");
+                    self.dirty = true;
+                }
+                onevisit_gpio::Event::PresenceDetected if !self.out_of_service() => {
+                    self.event(Event::Presence)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The status LED: double blink while out of service, steady when ready.
+    fn set_led(&self, p: onevisit_gpio::Pattern) {
+        if let Some(c) = &self.cabinet {
+            let _ = c
+                .commands
+                .send(onevisit_gpio::driver::Command::SetPattern(p));
+        }
+    }
+
+    /// The out-of-service PIN pad: a digit, `clear`, or `enter`.
+    fn pin_key(&mut self, key: &str) {
+        self.dirty = true;
+        match key {
+            "clear" => self.pin_entry.clear(),
+            "enter" => {
+                let entered = std::mem::take(&mut self.pin_entry);
+                let Some(c) = &self.cabinet else { return };
+                let msg = match c.try_unlock(&entered, &self.technician_pin) {
+                    onevisit_gpio::Unlock::Unlocked => {
+                        tracing::info!("technician PIN accepted: back in service");
+                        let _ = c.commands.send(onevisit_gpio::driver::Command::SetPattern(
+                            onevisit_gpio::Pattern::Idle,
+                        ));
+                        (String::new(), String::new())
+                    }
+                    onevisit_gpio::Unlock::Wrong { attempts_left } => {
+                        tracing::warn!(attempts_left, "wrong technician PIN");
+                        (
+                            format!("PIN 不正确，还可再试 {attempts_left} 次"),
+                            format!("Wrong PIN: {attempts_left} more tries"),
+                        )
+                    }
+                    onevisit_gpio::Unlock::LockedOut { until } => {
+                        let min = c.ms_until(until).div_ceil(60_000);
+                        tracing::warn!(minutes = min, "technician PIN pad locked out");
+                        (
+                            format!("错误次数过多，请 {min} 分钟后再试"),
+                            format!("Too many wrong PINs: try again in {min} min"),
+                        )
+                    }
+                    onevisit_gpio::Unlock::NoPin => (
+                        "未设置技术人员 PIN：请关闭机柜后重启（设置 technician_pin）".into(),
+                        "No technician PIN is set: close the cabinet and restart (set technician_pin)".into(),
+                    ),
+                };
+                self.pin_message = msg;
+            }
+            d if d.len() == 1
+                && d.bytes().all(|b| b.is_ascii_digit())
+                && self.pin_entry.len() < 12 =>
+            {
+                self.pin_entry.push_str(d);
+            }
+            _ => {}
         }
     }
 
@@ -139,6 +252,7 @@ impl App {
 
     /// Time passes: idle countdown, printing results, camera frames.
     pub fn tick(&mut self) {
+        self.poll_cabinet();
         if matches!(self.session.screen, Screen::Scan(_)) && self.pull_frame() {
             self.dirty = true;
         }
@@ -156,6 +270,9 @@ impl App {
 
     /// An ID card was read by the reader.
     pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
+        if self.out_of_service() {
+            return;
+        }
         let p = Person {
             name: card.name.clone(),
             id_number: card.id_number.clone(),
@@ -193,6 +310,13 @@ impl App {
 
     /// Something the citizen did on screen: `Kiosk.send(name, arg)`.
     pub fn send(&mut self, name: &str, arg: &str) {
+        if self.out_of_service() {
+            // Out of service: the screen takes only the technician's PIN.
+            if name == "pin" {
+                self.pin_key(arg);
+            }
+            return;
+        }
         match name {
             "touch" => self.event(Event::Touch),
             "start" => self.event(Event::Start),
@@ -280,7 +404,7 @@ impl App {
             "clear-signature" => self.event(Event::ClearSignature),
             "submit" => self.event(Event::Submit),
             "reprint" => self.event(Event::Reprint),
-            "reprint-case" => self.reprint_case(arg),
+            "reprint-case" => self.event(Event::ReprintCase(arg.to_owned())),
             "rate" => {
                 if let Ok(n) = arg.parse::<u8>() {
                     self.event(Event::Rate(n));
@@ -292,7 +416,10 @@ impl App {
             }
             "finish" => self.event(Event::FinishRating),
             "still-here" => self.event(Event::StillHere),
-            _ => self.event(Event::Touch),
+            "done" => self.event(Event::Finish),
+            // A page sending something nothing handles is a bug to see in the log, not a tap
+            // to swallow (the argument may be personal: only the name is logged).
+            unknown => tracing::warn!(event = unknown, "unknown UI event ignored"),
         }
     }
 
@@ -334,6 +461,9 @@ impl App {
 
     /// A passport's or travel permit's machine-readable zone, from the MRZ reader.
     pub fn mrz_read(&mut self, m: &onevisit_mrz::Mrz) {
+        if self.out_of_service() {
+            return;
+        }
         if !m.checks_valid {
             self.session.notice = Some(onevisit_domain::session::Notice {
                 zh: "证件信息读取不完整，请重新放置证件，或手动输入".into(),
@@ -385,14 +515,6 @@ impl App {
         self.frame = None;
         self.next_frame();
         super::release_memory();
-    }
-
-    fn reprint_case(&mut self, case_id: &str) {
-        let job = self.receipt_job(case_id, true);
-        if let Some(job) = job {
-            self.printing = None;
-            let _ = self.printer.print(job);
-        }
     }
 
     fn perform(&mut self, fx: Vec<Action>) {

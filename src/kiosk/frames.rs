@@ -41,6 +41,16 @@ impl Frames for Simulated {
     }
 }
 
+/// No document camera configured (and not simulating): no frames, ever; the scan screen says
+/// the camera has no picture, and the technician sees it missing.
+pub struct Missing;
+
+impl Frames for Missing {
+    fn latest(&mut self) -> Option<Gray> {
+        None
+    }
+}
+
 /// A V4L2 document camera: a thread takes a still about twice a second; the UI takes the
 /// newest.
 pub struct Real {

@@ -158,7 +158,7 @@ fn labels_of_question(kit: &Kit, i: usize, value: &str) -> String {
 #[test]
 fn the_open_restaurant_journey_end_to_end() {
     let kit = kit("journey");
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.press("开始办理");
     assert_eq!(kit.k().get_screen(), "themes");
     kit.press("我要开饭店");
@@ -420,7 +420,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
 #[test]
 fn an_unplugged_reader_is_shown_in_plain_words() {
     let kit = kit("unplug");
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.until(Some(&mut devices), |_| true);
     let start = Instant::now();
     while !devices.view().ok {
@@ -459,7 +459,7 @@ fn elderly_mode_makes_everything_larger() {
 
 /// Walks to the form with a card read, for the keyboard tests.
 fn to_form(kit: &Kit) -> Devices {
-    let mut devices = Devices::start(None).unwrap();
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.press("开始办理");
     kit.press("我要开饭店");
     for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
@@ -726,4 +726,170 @@ fn letters_that_are_no_pinyin_offer_nothing_not_the_common_words() {
             .unwrap_or_default(),
         ""
     );
+}
+
+/// Counts print jobs as they are handed to the printer (synchronously, so "nothing was
+/// printed" needs no waiting).
+struct CountingPrinter(Rc<std::cell::Cell<u32>>);
+
+impl super::app::Printer for CountingPrinter {
+    fn print(&mut self, _job: Vec<Vec<u8>>) -> std::sync::mpsc::Receiver<Result<(), String>> {
+        self.0.set(self.0.get() + 1);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = tx.send(Ok(()));
+        rx
+    }
+}
+
+/// A case in the store for the synthetic person the simulated passport button reads.
+fn earlier_case(kit: &Kit, id_number: &str) -> String {
+    let case = onevisit_store::NewCase {
+        theme: "open-restaurant".into(),
+        answers: Default::default(),
+        applicant: onevisit_store::Applicant {
+            name: "测试丙".into(),
+            id_number: id_number.into(),
+        },
+        form: Default::default(),
+        materials: Vec::new(),
+        signature: None,
+        rating: None,
+    };
+    kit.app
+        .borrow_mut()
+        .store
+        .as_mut()
+        .unwrap()
+        .commit(&case, 1)
+        .unwrap()
+}
+
+#[test]
+fn my_cases_from_a_passport_lists_nothing_and_reprints_nothing() {
+    let kit = kit("mycases-mrz");
+    let case_id = earlier_case(&kit, "11010519491231002X");
+    let printed = Rc::new(std::cell::Cell::new(0));
+    kit.app.borrow_mut().printer = Box::new(CountingPrinter(printed.clone()));
+    kit.app.borrow_mut().send("my-cases", "");
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.k().get_screen(), "my-cases");
+    // A passport (here the simulated one) with that person's number: no list.
+    kit.app.borrow_mut().send("use-mrz", "");
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert!(!kit.k().get_cases_loaded());
+    assert_eq!(slint::Model::row_count(&kit.k().get_my_cases()), 0);
+    assert!(
+        kit.k().get_notice().contains("身份证"),
+        "{}",
+        kit.k().get_notice()
+    );
+    // Nor can a reprint be asked for a case id (whatever the page sends).
+    kit.app.borrow_mut().send("reprint-case", &case_id);
+    assert_eq!(printed.get(), 0, "a receipt with the full name was printed");
+}
+
+#[test]
+fn a_tap_on_the_final_screen_finishes_and_wipes() {
+    let kit = kit("done-tap");
+    {
+        let mut app = kit.app.borrow_mut();
+        app.send("start", "");
+        app.send("theme", "open-restaurant");
+    }
+    // Straight to the final screen, as after a rating.
+    kit.app.borrow_mut().session.screen = Screen::Done;
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.k().get_screen(), "done");
+    kit.app.borrow_mut().send("done", "");
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.k().get_screen(), "attract");
+    assert!(kit.app.borrow().session.theme.is_none(), "wiped");
+}
+
+#[test]
+fn simulation_is_shown_and_without_it_nothing_is_faked() {
+    let kit = kit("no-sim");
+    // --simulate: a banner on every screen.
+    assert!(kit.app.borrow().simulated);
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "模拟设备 SIMULATED DEVICES")
+            .next()
+            .is_some()
+    );
+    // A kiosk for citizens: no banner, and the passport button reads no sample identity.
+    kit.app.borrow_mut().simulated = false;
+    kit.app.borrow_mut().setup_problem = "设备未配置：护照阅读器 · Devices not configured".into();
+    kit.app.borrow_mut().send("start", "");
+    kit.app.borrow_mut().send("theme", "open-restaurant");
+    for v in ["no", "rented", "yes", "no"] {
+        kit.app.borrow_mut().send("answer", v);
+    }
+    kit.app.borrow_mut().send("next", "");
+    assert_eq!(kit.screen(), Screen::Identify);
+    kit.app.borrow_mut().send("use-mrz", "");
+    assert_eq!(kit.screen(), Screen::Identify);
+    assert!(kit.app.borrow().session.applicant.is_none());
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert!(!kit.k().get_simulation());
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "模拟设备 SIMULATED DEVICES")
+            .next()
+            .is_none()
+    );
+    assert!(kit.k().get_setup_problem().contains("护照阅读器"));
+    // The reader without a port: reported missing, and F2 places nothing.
+    let mut devices = Devices::start(crate::config::Source::Missing).unwrap();
+    assert!(
+        devices.view().status.contains("未配置"),
+        "{}",
+        devices.view().status
+    );
+    assert!(devices.view().missing, "missing in the heartbeat");
+    devices.simulation_key("place-card");
+    assert_eq!(devices.poll(), None);
+    assert!(devices.take_cards().is_empty());
+}
+
+#[test]
+fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
+    let kit = kit("tamper");
+    let profile = onevisit_gpio::Profile::builtin("simulated").unwrap();
+    let pins = onevisit_gpio::backend::SimBackend::new();
+    {
+        let mut app = kit.app.borrow_mut();
+        app.cabinet = Some(onevisit_gpio::driver::spawn(
+            &profile,
+            Box::new(pins.clone()),
+        ));
+        app.technician_pin = "246810".into();
+    }
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    assert_eq!(kit.k().get_screen(), "question");
+    assert_eq!(kit.app.borrow().tamper_state(), "closed");
+    pins.set_input(onevisit_gpio::Input::Tamper, true);
+    kit.until(None, |k| k.k().get_out_of_service());
+    assert_eq!(kit.k().get_screen(), "attract", "the session was wiped");
+    assert!(kit.app.borrow().session.theme.is_none());
+    assert_eq!(kit.app.borrow().tamper_state(), "open_locked");
+    // Nothing but the PIN pad works.
+    kit.press("开始办理");
+    assert_eq!(kit.screen(), Screen::Attract);
+    for k in ["1", "2", "3", "4", "enter"] {
+        kit.press(&format!("pin {k}"));
+    }
+    assert!(kit.k().get_out_of_service());
+    assert!(
+        kit.k().get_pin_message().contains("4"),
+        "{}",
+        kit.k().get_pin_message()
+    );
+    for k in ["2", "4", "6", "8", "1", "0", "enter"] {
+        kit.press(&format!("pin {k}"));
+    }
+    assert!(!kit.k().get_out_of_service());
+    assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), "themes");
 }

@@ -1,4 +1,4 @@
-//! The receipt printer for the app: the real one at `ONEVISIT_PRINTER_PORT`, otherwise the
+//! The receipt printer for the app: the real one at its port, or (`--simulate` only) the
 //! simulated printer on a pseudo-terminal (pages saved as PNG under the data folder).
 
 use std::sync::mpsc::{Receiver, channel};
@@ -18,12 +18,13 @@ pub struct SerialPrinter {
 }
 
 impl SerialPrinter {
-    /// The printer at `port` (else `ONEVISIT_PRINTER_PORT`), or the simulator.
+    /// The printer at `port`, or the simulator when None (`run` decides which: see
+    /// `config::DevicePlan`).
     pub fn start(
         data_dir: &std::path::Path,
         port: Option<String>,
     ) -> anyhow::Result<SerialPrinter> {
-        let (path, sim) = match port.or_else(|| std::env::var("ONEVISIT_PRINTER_PORT").ok()) {
+        let (path, sim) = match port {
             Some(p) => (p, None),
             None => {
                 let glyphs = onevisit_serial::fonts::receipt_font().map_err(anyhow::Error::msg)?;

@@ -210,6 +210,8 @@ pub fn run(
             app.printer = Box::new(Instant);
             app.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();
+            // The pictures show the kiosk as citizens see it: no simulation banner.
+            app.simulated = false;
             if variant == "en" {
                 app.send("language", "");
             }

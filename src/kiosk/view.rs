@@ -169,6 +169,18 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
             .into(),
     );
     k.set_countdown(s.countdown(now).map_or(0, |c| c.max(1) as i32));
+    k.set_simulation(app.simulated);
+    k.set_setup_problem(app.setup_problem.as_str().into());
+    k.set_out_of_service(app.out_of_service());
+    k.set_pin_dots("●".repeat(app.pin_entry.len()).into());
+    k.set_pin_message(
+        if en {
+            app.pin_message.1.as_str()
+        } else {
+            app.pin_message.0.as_str()
+        }
+        .into(),
+    );
 
     // Themes: most used first (the catalog's order), filtered by category.
     if let Ok(table) = stats(&app.catalog) {

@@ -395,3 +395,113 @@ fn a_passport_number_stands_in_the_id_field() {
         "another number is checked as usual"
     );
 }
+
+fn earlier(case_id: &str) -> onevisit_domain::session::EarlierCase {
+    onevisit_domain::session::EarlierCase {
+        case_id: case_id.into(),
+        theme: "open-restaurant".into(),
+        submitted_at: 0,
+        number: None,
+        status: None,
+        reason: None,
+    }
+}
+
+/// A passport's or permit's MRZ: printed text with public check digits, proving nothing.
+fn passport_holder() -> Person {
+    Person {
+        source: IdSource::Mrz,
+        ..person()
+    }
+}
+
+#[test]
+fn my_cases_refuses_an_mrz_and_asks_for_the_id_card() {
+    let mut j = J::new();
+    j.ev(Event::OpenMyCases)
+        .ev(Event::MrzRead(passport_holder()));
+    assert!(
+        !j.actions
+            .iter()
+            .any(|a| matches!(a, Action::LookupCases { .. })),
+        "no lookup from an MRZ: {:?}",
+        j.actions
+    );
+    assert!(j.s.applicant.is_none());
+    assert!(j.s.my_cases.is_none());
+    let notice = j.s.notice.clone().expect("a notice says what to do");
+    assert!(notice.zh.contains("身份证") && notice.zh.contains("工作人员"));
+    assert!(notice.en.contains("ID card") && notice.en.contains("staff"));
+    // The card, placed next, is what opens the list.
+    j.ev(Event::CardRead(person()));
+    assert!(j.actions.contains(&Action::LookupCases {
+        id_number: "11010519491231002X".into()
+    }));
+}
+
+#[test]
+fn a_receipt_is_reprinted_only_for_a_case_listed_for_the_card() {
+    let mut j = J::new();
+    j.ev(Event::OpenMyCases);
+    // Nobody identified yet: a reprint (whatever the page sent) prints nothing.
+    j.ev(Event::ReprintCase("case-a".into()));
+    assert!(!j.actions.iter().any(|a| matches!(a, Action::Print { .. })));
+    assert!(j.s.notice.is_some());
+    j.ev(Event::CardRead(person()))
+        .ev(Event::CasesFound(vec![earlier("case-a")]));
+    j.ev(Event::ReprintCase("case-b".into()));
+    assert!(
+        !j.actions.iter().any(|a| matches!(a, Action::Print { .. })),
+        "a case not listed for this card"
+    );
+    j.ev(Event::ReprintCase("case-a".into()));
+    assert_eq!(
+        j.actions.last(),
+        Some(&Action::Print {
+            case_id: "case-a".into(),
+            reprint: true
+        })
+    );
+}
+
+#[test]
+fn an_mrz_still_starts_a_new_application() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "owned")
+        .answer("outdoor_sign", "no")
+        .answer("large_venue", "no")
+        .ev(Event::Next)
+        .ev(Event::MrzRead(passport_holder()));
+    assert_eq!(j.s.screen, Screen::Form);
+}
+
+#[test]
+fn a_tap_on_the_final_screen_finishes_and_wipes() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    while let Screen::Scan(_) = j.s.screen {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    j.ev(Event::Signed(vec![1]))
+        .ev(Event::Next)
+        .ev(Event::Submit)
+        .ev(Event::Committed {
+            case_id: "c1".into(),
+            due_date: "2026-12-21".into(),
+        })
+        .ev(Event::Printed)
+        .ev(Event::Next)
+        .ev(Event::Rate(5))
+        .ev(Event::FinishRating);
+    assert_eq!(j.s.screen, Screen::Done);
+    j.ev(Event::Finish);
+    assert_eq!(j.s.screen, Screen::Attract);
+    assert!(j.s.applicant.is_none() && j.s.case_id.is_none());
+    assert_eq!(j.actions.last(), Some(&Action::Wipe));
+}

@@ -12,5 +12,5 @@ mod store;
 pub use crypto::DataKey;
 pub use store::{
     Applicant, CaseDetail, CasePayload, CaseSummary, DEFAULT_RESERVE, DEFAULT_RETENTION_MS,
-    NewCase, NewMaterial, Store, StoreError, SyncState, free_bytes,
+    NewCase, NewMaterial, Purged, Retention, Store, StoreError, SyncState, free_bytes,
 };

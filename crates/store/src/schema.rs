@@ -1,8 +1,9 @@
 //! The schema, as numbered migrations applied in order; `PRAGMA user_version` records how far
 //! a database has come. A migration is never edited once released: add the next one.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, params};
 
+use crate::crypto::DataKey;
 use crate::store::StoreError;
 
 pub const MIGRATIONS: &[&str] = &[
@@ -57,10 +58,55 @@ pub const MIGRATIONS: &[&str] = &[
         comment TEXT,
         at INTEGER NOT NULL
      );",
+    // 6: answers and rating comments are sealed like the other personal fields (a theme's
+    // answers alone can reveal a disability or a death). The sealing itself is Rust
+    // (`seal_plaintext`, run in the same transaction); the indexes serve retention.
+    "CREATE INDEX cases_by_ack ON cases(state, acknowledged_at);
+     CREATE INDEX ratings_by_age ON ratings(at);",
 ];
 
+/// The migration after which answers and comments are sealed.
+const SEALED_ANSWERS: usize = 6;
+
+/// Additional authenticated data binding a sealed field to its case and its place.
+pub(crate) fn answers_aad(case_id: &str) -> Vec<u8> {
+    format!("{case_id}/answers").into_bytes()
+}
+
+pub(crate) fn comment_aad(case_id: &str) -> Vec<u8> {
+    format!("{case_id}/comment").into_bytes()
+}
+
+/// Seals every answer set and rating comment still stored as plain text.
+fn seal_plaintext(tx: &Transaction<'_>, key: &DataKey) -> Result<(), StoreError> {
+    let plain: Vec<(String, String)> = tx
+        .prepare("SELECT id, answers FROM cases WHERE typeof(answers) = 'text'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, answers) in plain {
+        let sealed = key.seal(answers.as_bytes(), &answers_aad(&id));
+        tx.execute(
+            "UPDATE cases SET answers = ?2 WHERE id = ?1",
+            params![id, sealed],
+        )?;
+    }
+    let comments: Vec<(String, String)> = tx
+        .prepare("SELECT case_id, comment FROM ratings WHERE typeof(comment) = 'text'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, comment) in comments {
+        let sealed = key.seal(comment.as_bytes(), &comment_aad(&id));
+        tx.execute(
+            "UPDATE ratings SET comment = ?2 WHERE case_id = ?1",
+            params![id, sealed],
+        )?;
+    }
+    Ok(())
+}
+
 /// Brings a database up to the current schema. Refuses one written by a newer OneVisit.
-pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+/// `key` seals what earlier versions kept in clear.
+pub fn migrate(conn: &mut Connection, key: &DataKey) -> Result<u32, StoreError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let latest = MIGRATIONS.len() as u32;
     if current > latest {
@@ -69,6 +115,9 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if i + 1 == SEALED_ANSWERS {
+            seal_plaintext(&tx, key)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         tx.commit()?;
     }

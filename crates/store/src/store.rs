@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::crypto::DataKey;
-use crate::schema;
+use crate::schema::{self, answers_aad, comment_aad};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -203,7 +203,52 @@ pub struct Store {
 
 /// How long personal data stays after the central system has a case (so a receipt can be
 /// reprinted): 7 days.
-pub const DEFAULT_RETENTION_MS: i64 = 7 * 86_400_000;
+pub const DEFAULT_RETENTION_MS: i64 = 7 * DAY_MS;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// 2020-01-01 UTC: a timestamp before this comes from a clock that was not set.
+const PLAUSIBLE_SINCE_MS: i64 = 1_577_836_800_000;
+
+/// How long each kind of data may stay on the kiosk. Every kind has a limit: a case that can
+/// never leave (the kiosk was revoked, or is never reconnected nor exported) must not keep a
+/// citizen's data for ever either. The kiosk's settings (`[retention]` in `kiosk.toml`) set
+/// them; these are the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Personal data, answers and scans of a case the central system has (kept so a receipt
+    /// can be reprinted): 7 days after the acknowledgement.
+    pub delivered_ms: i64,
+    /// The same for a case never delivered: 90 days after it was submitted. Long enough for a
+    /// kiosk offline for weeks to reconnect or be exported by USB; after that the case is
+    /// given up (audit action `expired`) rather than kept without end. (A case stamped by a
+    /// clock that was not set, before 2020, is never given up by age.)
+    pub undelivered_ms: i64,
+    /// A rating's free-text comment: 30 days after it was given (the score itself, which says
+    /// nothing about anyone, stays for the statistics).
+    pub comment_ms: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            delivered_ms: DEFAULT_RETENTION_MS,
+            undelivered_ms: 90 * DAY_MS,
+            comment_ms: 30 * DAY_MS,
+        }
+    }
+}
+
+/// What one retention run removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Purged {
+    /// Delivered cases purged of personal data.
+    pub delivered: usize,
+    /// Undelivered cases past their limit, given up and purged.
+    pub undelivered: usize,
+    /// Rating comments removed.
+    pub comments: usize,
+}
 
 /// Default free-space reserve: enough for the database to checkpoint and for logs.
 pub const DEFAULT_RESERVE: u64 = 200 * 1024 * 1024;
@@ -242,7 +287,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        schema::migrate(&mut conn)?;
+        // Deleted rows are overwritten with zeros, not left in free pages for anyone who
+        // copies the file: purged data is gone, not merely unlinked.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        schema::migrate(&mut conn, &key)?;
         let store = Store {
             conn,
             dir: dir.to_owned(),
@@ -327,7 +375,8 @@ impl Store {
         };
         let plain = serde_json::to_vec(&personal).unwrap_or_default();
         let sealed = self.key.seal(&plain, id.as_bytes());
-        let answers = serde_json::to_string(&case.answers).unwrap_or_else(|_| "{}".into());
+        let answers = serde_json::to_vec(&case.answers).unwrap_or_else(|_| b"{}".to_vec());
+        let answers = self.key.seal(&answers, &answers_aad(&id));
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO cases (id, theme, answers, created_at, personal) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -345,6 +394,24 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// A case's answers: sealed (since schema 6), or empty once purged.
+    fn answers(
+        &self,
+        id: &str,
+        stored: rusqlite::types::Value,
+    ) -> Result<BTreeMap<String, String>, StoreError> {
+        use rusqlite::types::Value;
+        match stored {
+            Value::Blob(b) if b.is_empty() => Ok(BTreeMap::new()),
+            Value::Blob(b) => {
+                let plain = self.key.open(&b, &answers_aad(id))?;
+                serde_json::from_slice(&plain).map_err(|_| StoreError::Tampered)
+            }
+            // Schema 6 sealed every plain answer set; none is written in clear since.
+            _ => Ok(BTreeMap::new()),
+        }
     }
 
     fn personal(&self, id: &str, sealed: Option<Vec<u8>>) -> Option<Personal> {
@@ -397,7 +464,7 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchCase(id.to_owned()))?;
         #[allow(clippy::type_complexity)]
         let (answers, central_number, receipt, exported_at, remote_status, remote_reason): (
-            String,
+            rusqlite::types::Value,
             Option<String>,
             String,
             Option<i64>,
@@ -422,9 +489,10 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        let answers = self.answers(id, answers).unwrap_or_default();
         Ok(CaseDetail {
             summary: self.summary(row),
-            answers: serde_json::from_str(&answers).unwrap_or_default(),
+            answers,
             central_number,
             receipt,
             materials,
@@ -436,7 +504,13 @@ impl Store {
 
     /// The case as the central system receives it. Fails for a purged case.
     pub fn payload(&self, id: &str) -> Result<CasePayload, StoreError> {
-        let (theme, created_at, answers, sealed): (String, i64, String, Option<Vec<u8>>) = self
+        #[allow(clippy::type_complexity)]
+        let (theme, created_at, answers, sealed): (
+            String,
+            i64,
+            rusqlite::types::Value,
+            Option<Vec<u8>>,
+        ) = self
             .conn
             .query_row(
                 "SELECT theme, created_at, answers, personal FROM cases WHERE id = ?1",
@@ -455,9 +529,9 @@ impl Store {
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         Ok(CasePayload {
+            answers: self.answers(id, answers)?,
             theme,
             created_at,
-            answers: serde_json::from_str(&answers).unwrap_or_default(),
             applicant: p.applicant,
             form: p.form,
             signature: p.signature,
@@ -467,6 +541,8 @@ impl Store {
     }
 
     /// The citizen's rating of the service for a case (once; a second rating replaces it).
+    /// The comment is free text a citizen typed, so it is sealed like the other personal
+    /// fields, and removed after [`Retention::comment_ms`].
     pub fn record_rating(
         &mut self,
         id: &str,
@@ -474,12 +550,36 @@ impl Store {
         comment: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        let comment = comment.map(|c| self.key.seal(c.as_bytes(), &comment_aad(id)));
         self.conn.execute(
             "INSERT INTO ratings (case_id, rating, comment, at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(case_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, at = excluded.at",
             params![id, rating, comment, now_ms],
         )?;
         Ok(())
+    }
+
+    /// A case's rating and its comment (None once the comment's time is up).
+    pub fn rating(&self, id: &str) -> Result<Option<(u8, Option<String>)>, StoreError> {
+        let row: Option<(u8, Option<Vec<u8>>)> = self
+            .conn
+            .query_row(
+                "SELECT rating, comment FROM ratings WHERE case_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((rating, comment)) = row else {
+            return Ok(None);
+        };
+        let comment = match comment {
+            Some(sealed) => Some(
+                String::from_utf8(self.key.open(&sealed, &comment_aad(id))?)
+                    .map_err(|_| StoreError::Tampered)?,
+            ),
+            None => None,
+        };
+        Ok(Some((rating, comment)))
     }
 
     /// Cases whose applicant has this ID number ("my cases"), newest first. Purged cases no
@@ -666,18 +766,68 @@ impl Store {
         )
     }
 
-    /// Deletes personal data and attachments of cases acknowledged more than `retention_ms`
-    /// ago; a small non-personal record (theme, dates, central number) stays for statistics.
-    /// Returns how many cases were purged.
+    /// Deletes personal data, answers and attachments of cases acknowledged more than
+    /// `retention_ms` ago, and everything else past the default [`Retention`] limits; a small
+    /// non-personal record (theme, dates, central number) stays for statistics. Returns how
+    /// many cases were purged.
     pub fn purge(&mut self, now_ms: i64, retention_ms: i64) -> Result<usize, StoreError> {
-        let due: Vec<String> = {
-            let mut stmt = self.conn.prepare(
-                "SELECT id FROM cases WHERE state = 'acknowledged' AND acknowledged_at <= ?1",
-            )?;
-            stmt.query_map([now_ms - retention_ms], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
+        let r = Retention {
+            delivered_ms: retention_ms,
+            ..Retention::default()
         };
-        for id in &due {
+        let p = self.purge_expired(now_ms, &r)?;
+        Ok(p.delivered + p.undelivered)
+    }
+
+    /// Applies every limit of `r`: delivered cases, cases that never left, rating comments.
+    pub fn purge_expired(&mut self, now_ms: i64, r: &Retention) -> Result<Purged, StoreError> {
+        let ids = |conn: &Connection, sql: &str, before: i64| -> Result<Vec<String>, StoreError> {
+            let mut stmt = conn.prepare(sql)?;
+            let ids = stmt
+                .query_map([before], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(ids)
+        };
+        let delivered = ids(
+            &self.conn,
+            "SELECT id FROM cases WHERE state = 'acknowledged' AND acknowledged_at <= ?1",
+            now_ms.saturating_sub(r.delivered_ms),
+        )?;
+        self.purge_cases(&delivered, now_ms, "purged")?;
+        // A case stamped before the kiosk's clock was set (a board without a clock battery
+        // starts in 1970 after a power cut) is not old, only misdated: it is never given up
+        // by age, or a fresh application would be lost the moment the clock is corrected.
+        let undelivered = ids(
+            &self.conn,
+            &format!(
+                "SELECT id FROM cases WHERE state IN ('queued', 'uploading')
+                 AND created_at <= ?1 AND created_at >= {PLAUSIBLE_SINCE_MS}"
+            ),
+            now_ms.saturating_sub(r.undelivered_ms),
+        )?;
+        if !undelivered.is_empty() {
+            tracing::warn!(
+                cases = undelivered.len(),
+                "cases never delivered within the retention limit were given up and purged"
+            );
+        }
+        self.purge_cases(&undelivered, now_ms, "expired")?;
+        let comments = self.conn.execute(
+            "UPDATE ratings SET comment = NULL WHERE comment IS NOT NULL AND at <= ?1",
+            [now_ms.saturating_sub(r.comment_ms)],
+        )?;
+        Ok(Purged {
+            delivered: delivered.len(),
+            undelivered: undelivered.len(),
+            comments,
+        })
+    }
+
+    /// Removes the personal part of each case (sealed data, answers, scans, the central
+    /// system's free-text reason), leaving the non-personal record. `action` goes to the
+    /// audit log.
+    fn purge_cases(&mut self, due: &[String], now_ms: i64, action: &str) -> Result<(), StoreError> {
+        for id in due {
             let files: Vec<String> = {
                 let mut stmt = self
                     .conn
@@ -688,12 +838,14 @@ impl Store {
             let tx = self.conn.transaction()?;
             tx.execute("DELETE FROM attachments WHERE case_id = ?1", [id])?;
             tx.execute(
-                "UPDATE cases SET personal = NULL, state = 'purged' WHERE id = ?1",
+                "UPDATE cases SET personal = NULL, answers = X'', remote_reason = NULL,
+                    last_error = NULL, state = 'purged'
+                 WHERE id = ?1",
                 [id],
             )?;
             tx.execute(
-                "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, 'purged', 'retention')",
-                params![now_ms, id],
+                "INSERT INTO audit (at, case_id, action, actor) VALUES (?1, ?2, ?3, 'retention')",
+                params![now_ms, id, action],
             )?;
             tx.commit()?;
             // Files go after the commit: a crash in between leaves orphans, removed at open.
@@ -701,7 +853,7 @@ impl Store {
                 let _ = std::fs::remove_file(self.dir.join("attachments").join(f));
             }
         }
-        Ok(due.len())
+        Ok(())
     }
 
     pub fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {

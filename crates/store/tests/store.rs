@@ -365,3 +365,182 @@ fn the_audit_log_is_append_only_and_names_who() {
     assert!(conn.execute("UPDATE audit SET action = 'x'", []).is_err());
     std::fs::remove_dir_all(d).unwrap();
 }
+
+/// A theme's answers can say more than a form: a disability, a death in the family.
+fn sensitive_case() -> NewCase {
+    let mut c = case();
+    c.theme = "disability-services".into();
+    c.answers.insert(
+        "disability_kind".into(),
+        "visual_grade_two_synthetic".into(),
+    );
+    c.materials[0].name = "残疾人证样例材料".into();
+    c
+}
+
+#[test]
+fn answers_and_rating_comments_are_not_stored_in_clear() {
+    let d = dir("answers-sealed");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&sensitive_case(), 1).unwrap();
+    s.record_rating(&id, 2, Some("等候太久样例评论"), 2)
+        .unwrap();
+    assert_eq!(
+        s.get(&id).unwrap().answers["disability_kind"],
+        "visual_grade_two_synthetic"
+    );
+    assert_eq!(
+        s.payload(&id).unwrap().answers["disability_kind"],
+        "visual_grade_two_synthetic"
+    );
+    assert_eq!(
+        s.rating(&id).unwrap(),
+        Some((2, Some("等候太久样例评论".to_string())))
+    );
+    drop(s);
+    for (path, bytes) in all_bytes(&d) {
+        for n in ["visual_grade_two_synthetic", "等候太久样例评论"] {
+            assert!(
+                !contains(&bytes, n.as_bytes()),
+                "{} contains {n:?} in clear",
+                path.display()
+            );
+        }
+    }
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn a_database_from_before_sealed_answers_is_sealed_by_its_migration() {
+    use onevisit_store::schema::MIGRATIONS;
+    let d = dir("seal-migration");
+    {
+        let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(5) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as u32)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO cases (id, theme, answers, created_at)
+             VALUES ('old-case', 'after-a-death', '{\"relation\":\"spouse_synthetic_answer\"}', 5)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO ratings (case_id, rating, comment, at) VALUES ('old-case', 1, '旧版样例评论', 6)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&d).unwrap();
+    assert_eq!(
+        s.get("old-case").unwrap().answers["relation"],
+        "spouse_synthetic_answer"
+    );
+    assert_eq!(
+        s.rating("old-case").unwrap(),
+        Some((1, Some("旧版样例评论".to_string())))
+    );
+    drop(s);
+    for (path, bytes) in all_bytes(&d) {
+        for n in ["spouse_synthetic_answer", "旧版样例评论"] {
+            assert!(
+                !contains(&bytes, n.as_bytes()),
+                "{} still holds {n:?} in clear after the migration",
+                path.display()
+            );
+        }
+    }
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn every_kind_of_personal_data_has_a_maximum_age() {
+    let d = dir("max-age");
+    let mut s = Store::open(&d).unwrap();
+    let day = 86_400_000;
+    // 2026-01-01: kiosk timestamps are wall-clock times.
+    let t0 = 1_767_225_600_000;
+    // A kiosk revoked (or never reconnected): its queue can never leave.
+    let stranded = s.commit(&sensitive_case(), t0).unwrap();
+    let recent = s.commit(&case(), t0 + 50 * day).unwrap();
+    // Stamped while the clock was not set (1970): misdated, not old.
+    let misdated = s.commit(&case(), 5_000).unwrap();
+    s.record_rating(&stranded, 1, Some("样例评论甲"), t0)
+        .unwrap();
+    s.record_rating(&recent, 2, Some("样例评论乙"), t0 + 50 * day)
+        .unwrap();
+    let limits = onevisit_store::Retention {
+        delivered_ms: 7 * day,
+        undelivered_ms: 60 * day,
+        comment_ms: 20 * day,
+    };
+    let p = s.purge_expired(t0 + 61 * day, &limits).unwrap();
+    assert_eq!((p.delivered, p.undelivered, p.comments), (0, 1, 1));
+    let gone = s.get(&stranded).unwrap();
+    assert_eq!(gone.summary.state, SyncState::Purged);
+    assert_eq!(gone.summary.applicant, None);
+    assert!(gone.answers.is_empty() && gone.materials.is_empty());
+    assert!(s.payload(&stranded).is_err());
+    assert_eq!(
+        s.rating(&stranded).unwrap(),
+        Some((1, None)),
+        "the score stays"
+    );
+    assert!(!s.pending().unwrap().contains(&stranded));
+    // The younger case and its comment are untouched.
+    assert_eq!(
+        s.attachment(&recent, 0).unwrap().len(),
+        case().materials[0].pdf.len()
+    );
+    assert_eq!(
+        s.rating(&recent).unwrap(),
+        Some((2, Some("样例评论乙".to_string())))
+    );
+    // The defaults apply to the plain `purge` too (here 7 days delivered, 90 undelivered).
+    assert_eq!(s.purge(t0 + 141 * day, 7 * day).unwrap(), 1);
+    assert_eq!(s.get(&recent).unwrap().summary.state, SyncState::Purged);
+    assert!(
+        s.pending().unwrap().contains(&misdated),
+        "a case from a clock not yet set is never given up by age"
+    );
+    drop(s);
+    let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+    let expired: u32 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'expired' AND actor = 'retention'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(expired, 2);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn purged_rows_are_overwritten_not_left_in_free_space() {
+    let d = dir("secure-delete");
+    let mut s = Store::open(&d).unwrap();
+    let id = s.commit(&sensitive_case(), 0).unwrap();
+    s.mark_acknowledged(&id, "A-1", 0).unwrap();
+    drop(s);
+    let before = all_bytes(&d);
+    assert!(
+        before
+            .iter()
+            .any(|(_, b)| contains(b, "残疾人证样例材料".as_bytes())),
+        "the material's name is stored (in clear) until the purge"
+    );
+    let mut s = Store::open(&d).unwrap();
+    assert_eq!(s.purge(8 * 86_400_000, 7 * 86_400_000).unwrap(), 1);
+    drop(s);
+    for (path, bytes) in all_bytes(&d) {
+        assert!(
+            !contains(&bytes, "残疾人证样例材料".as_bytes()),
+            "{} keeps a purged row's bytes",
+            path.display()
+        );
+    }
+    std::fs::remove_dir_all(d).unwrap();
+}

@@ -208,6 +208,12 @@ pub struct Heartbeat {
     pub disk_free_bytes: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog_version: Option<u64>,
+    /// The cabinet's tamper switch: `closed`; `open_locked` (opened: the kiosk is out of
+    /// service until a technician's PIN); `open_unlocked` (a technician entered the PIN);
+    /// `closed_locked` (closed again, still waiting for the PIN); `missing` (no cabinet
+    /// signals configured). Absent from kiosks that do not report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tamper: Option<String>,
 }
 
 /// Reply to a heartbeat: what the kiosk should fetch next.
@@ -306,6 +312,28 @@ mod tests {
             assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
+    #[test]
+    fn the_heartbeat_carries_the_tamper_state_and_keeps_its_keys() {
+        let old = r#"{"app_version":"0.1.0","devices":{"reader":"ok"},"paper_near_end":false,
+            "queue_depth":2,"disk_free_bytes":1000}"#;
+        let hb: Heartbeat = serde_json::from_str(old).unwrap();
+        assert_eq!(hb.tamper, None, "a kiosk that does not report it");
+        let hb = Heartbeat {
+            tamper: Some("open_locked".into()),
+            ..hb
+        };
+        let v: serde_json::Value = serde_json::to_value(&hb).unwrap();
+        assert_eq!(v["tamper"], "open_locked");
+        for key in [
+            "app_version",
+            "devices",
+            "paper_near_end",
+            "queue_depth",
+            "disk_free_bytes",
+        ] {
+            assert!(v.get(key).is_some(), "{key} kept");
         }
     }
 }

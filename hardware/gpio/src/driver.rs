@@ -2,11 +2,12 @@
 //! outputs, and sends events to the app as typed messages.
 
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::machine::{Cabinet, Event, Pattern};
+use crate::machine::{Cabinet, Event, Pattern, Unlock};
 use crate::profile::{Input, Output, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +19,47 @@ pub enum Command {
 pub struct GpioDriver {
     pub events: Receiver<Event>,
     pub commands: Sender<Command>,
+    /// Shared with the thread, so a PIN is checked at once, on the cabinet's own clock.
+    cabinet: Arc<Mutex<Cabinet>>,
+    start: Instant,
     thread: Option<JoinHandle<()>>,
+}
+
+impl GpioDriver {
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A technician's PIN, with the cabinet's attempt limit and lockout.
+    pub fn try_unlock(&self, entered: &str, expected: &str) -> Unlock {
+        let now = self.now();
+        match self.cabinet.lock() {
+            Ok(mut c) => c.try_unlock(now, entered, expected),
+            // The thread panicked holding the cabinet: nothing unlocks a cabinet in that state.
+            Err(_) => Unlock::LockedOut { until: u64::MAX },
+        }
+    }
+
+    /// Milliseconds until a lockout ends (`until` from [`Unlock::LockedOut`]).
+    pub fn ms_until(&self, until: u64) -> u64 {
+        until.saturating_sub(self.now())
+    }
+
+    /// Whether the cabinet was opened and no PIN has been entered since.
+    pub fn technician_locked(&self) -> bool {
+        self.cabinet
+            .lock()
+            .map(|c| c.technician_locked())
+            .unwrap_or(true)
+    }
+
+    /// The tamper switch for the heartbeat (see [`Cabinet::tamper_state`]).
+    pub fn tamper_state(&self) -> &'static str {
+        self.cabinet
+            .lock()
+            .map(|c| c.tamper_state())
+            .unwrap_or("open_locked")
+    }
 }
 
 impl Drop for GpioDriver {
@@ -37,13 +78,17 @@ const SAMPLE: Duration = Duration::from_millis(5);
 pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
     let (ev_tx, ev_rx) = channel();
     let (cmd_tx, cmd_rx) = channel::<Command>();
-    let mut cabinet = Cabinet::new(profile);
+    let cabinet = Arc::new(Mutex::new(Cabinet::new(profile)));
+    let start = Instant::now();
+    let shared = cabinet.clone();
     let thread = std::thread::Builder::new()
         .name("gpio".into())
         .spawn(move || {
-            let start = Instant::now();
             loop {
                 let now = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let Ok(mut cabinet) = shared.lock() else {
+                    return;
+                };
                 loop {
                     match cmd_rx.try_recv() {
                         Ok(Command::SetPattern(p)) => cabinet.set_pattern(now, p),
@@ -76,6 +121,7 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
                         warn_once(&e.to_string());
                     }
                 }
+                drop(cabinet);
                 std::thread::sleep(SAMPLE);
             }
         })
@@ -83,6 +129,8 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
     GpioDriver {
         events: ev_rx,
         commands: cmd_tx,
+        cabinet,
+        start,
         thread,
     }
 }

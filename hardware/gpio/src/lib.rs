@@ -7,5 +7,5 @@ pub mod driver;
 pub mod machine;
 pub mod profile;
 
-pub use machine::{Cabinet, Event, Pattern};
+pub use machine::{Cabinet, Event, Pattern, Unlock};
 pub use profile::{Input, Output, Profile};

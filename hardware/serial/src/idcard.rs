@@ -11,16 +11,26 @@ use thiserror::Error;
 
 use crate::port::{self, PortError, ReadOutcome};
 use crate::pump::{self, Core, Driver, PortConfig, Step};
+use crate::today::Today;
 
 pub struct IdCardCore {
     reader: CardReader,
+    /// Asked before every step, so expiry is judged with the date of the read, not of start.
+    today: Box<dyn Today>,
 }
 
 impl IdCardCore {
-    pub fn new(config: Config, today: NaiveDate) -> Self {
+    /// `today`: a fixed date, or a clock (a function returning the local date).
+    pub fn new(config: Config, today: impl Today) -> Self {
         IdCardCore {
-            reader: CardReader::new(config, today),
+            reader: CardReader::new(config, today.today()),
+            today: Box::new(today),
         }
+    }
+
+    /// The date may have changed since the last step (a kiosk runs across midnight).
+    fn refresh_today(&mut self) {
+        self.reader.set_today(self.today.today());
     }
 }
 
@@ -58,12 +68,15 @@ fn log(e: &Event) {
 impl Core for IdCardCore {
     type Event = Event;
     fn connected(&mut self, now: u64) -> Step<Event> {
+        self.refresh_today();
         step(self.reader.on_connected(now))
     }
     fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Event> {
+        self.refresh_today();
         step(self.reader.on_bytes(now, bytes))
     }
     fn tick(&mut self, now: u64) -> Step<Event> {
+        self.refresh_today();
         step(self.reader.on_tick(now))
     }
     fn deadline(&self) -> Option<u64> {
@@ -74,8 +87,9 @@ impl Core for IdCardCore {
     }
 }
 
-/// Polls the reader continuously on its own thread.
-pub fn spawn(port: PortConfig, config: Config, today: NaiveDate) -> Driver<Event> {
+/// Polls the reader continuously on its own thread. A kiosk passes a clock (a function
+/// returning the local date): a date fixed at start goes stale after midnight.
+pub fn spawn(port: PortConfig, config: Config, today: impl Today) -> Driver<Event> {
     pump::spawn(port, IdCardCore::new(config, today))
 }
 
@@ -141,5 +155,85 @@ pub fn read_once(
         if reader.next_deadline().is_some_and(|d| now() >= d) {
             actions.extend(reader.on_tick(now()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use onevisit_idcard::sim::{SimCard, SimReader};
+
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A synthetic card whose last valid day is 2026-11-30.
+    fn card_valid_to_nov_30() -> SimCard {
+        serde_json::from_str(
+            r#"{"card_type": "resident", "name": "张试民", "sex": "male", "nation": "汉",
+                "birth": "1990-03-07", "address": "样例省样例市样例县幸福路1号",
+                "id_number": "110101199003071233", "issuer": "样例县公安局",
+                "valid_from": "2016-11-30", "valid_to": "2026-11-30"}"#,
+        )
+        .unwrap()
+    }
+
+    /// Pumps core and simulated module against each other until a card is read (or 200
+    /// simulated seconds pass); returns whether it was judged expired.
+    fn read_card(core: &mut IdCardCore, sim: &mut SimReader, now: &mut u64) -> Option<bool> {
+        let mut pending = core.tick(*now).send;
+        for _ in 0..2000 {
+            for bytes in std::mem::take(&mut pending) {
+                for reply in sim.on_bytes(&bytes) {
+                    let s = core.bytes(*now, &reply.bytes);
+                    pending.extend(s.send);
+                    for e in s.events {
+                        if let Event::CardRead(r) = e {
+                            return Some(r.card.expired);
+                        }
+                    }
+                }
+            }
+            *now += 100;
+            pending.extend(core.tick(*now).send);
+        }
+        None
+    }
+
+    #[test]
+    fn a_reader_running_across_midnight_judges_expiry_with_the_new_date() {
+        let today = Arc::new(Mutex::new(date("2026-11-30")));
+        let clock = today.clone();
+        let mut core = IdCardCore::new(Config::default(), move || *clock.lock().unwrap());
+        let mut sim = SimReader::new();
+        let mut now = 0;
+        let _ = core.connected(now);
+        sim.card = Some(card_valid_to_nov_30());
+        assert_eq!(
+            read_card(&mut core, &mut sim, &mut now),
+            Some(false),
+            "valid on its last day"
+        );
+        // The card is taken away; the kiosk keeps running past midnight.
+        sim.card = None;
+        for _ in 0..100 {
+            now += 100;
+            let s = core.tick(now);
+            for b in s.send {
+                for r in sim.on_bytes(&b) {
+                    let _ = core.bytes(now, &r.bytes);
+                }
+            }
+        }
+        *today.lock().unwrap() = date("2026-12-01");
+        sim.card = Some(card_valid_to_nov_30());
+        assert_eq!(
+            read_card(&mut core, &mut sim, &mut now),
+            Some(true),
+            "expired the day after"
+        );
     }
 }

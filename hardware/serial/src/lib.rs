@@ -12,5 +12,7 @@ pub mod port;
 pub mod printer;
 pub mod pump;
 pub mod sim;
+pub mod today;
 
 pub use backoff::Backoff;
+pub use today::Today;

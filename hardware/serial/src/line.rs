@@ -1,11 +1,11 @@
 //! Drivers for the two "line" devices: the MRZ reader and the barcode/QR scanner. Both only
 //! send to us; their cores turn bytes into documents and scans.
 
-use chrono::NaiveDate;
 use onevisit_mrz::{Framer, Mrz, MrzError};
 use onevisit_scanner::{Scan, Splitter};
 
 use crate::pump::{self, Core, Driver, PortConfig, Step};
+use crate::today::Today;
 
 #[derive(Debug)]
 pub enum MrzEvent {
@@ -15,21 +15,23 @@ pub enum MrzEvent {
 pub struct MrzCore {
     framer: Framer,
     idle_ms: u64,
-    today: NaiveDate,
+    /// Asked for each document: expiry is judged with the date of the read.
+    today: Box<dyn Today>,
 }
 
 impl MrzCore {
-    pub fn new(idle_ms: u64, today: NaiveDate) -> Self {
+    /// `today`: a fixed date, or a clock (a function returning the local date).
+    pub fn new(idle_ms: u64, today: impl Today) -> Self {
         MrzCore {
             framer: Framer::new(idle_ms),
             idle_ms,
-            today,
+            today: Box::new(today),
         }
     }
 
     fn doc(&self, lines: Vec<String>) -> MrzEvent {
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let parsed = onevisit_mrz::parse(&refs, self.today);
+        let parsed = onevisit_mrz::parse(&refs, self.today.today());
         match &parsed {
             Ok(m) => tracing::info!(format = ?m.format, checks_valid = m.checks_valid, "MRZ read"),
             Err(e) => tracing::warn!(%e, "MRZ unreadable"),
@@ -44,7 +46,13 @@ impl Core for MrzCore {
         Step::default()
     }
     fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<MrzEvent> {
+        let dropped = self.framer.overflows();
         let docs = self.framer.feed(now, bytes);
+        if self.framer.overflows() > dropped {
+            tracing::warn!(
+                "MRZ reader sent more than any document holds: dropped (noise on the line, or a wrong baud rate?)"
+            );
+        }
         Step {
             send: Vec::new(),
             events: docs.into_iter().map(|d| self.doc(d)).collect(),
@@ -71,7 +79,7 @@ impl Core for MrzCore {
     }
 }
 
-pub fn spawn_mrz(port: PortConfig, idle_ms: u64, today: NaiveDate) -> Driver<MrzEvent> {
+pub fn spawn_mrz(port: PortConfig, idle_ms: u64, today: impl Today) -> Driver<MrzEvent> {
     pump::spawn(port, MrzCore::new(idle_ms, today))
 }
 

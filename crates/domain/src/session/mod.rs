@@ -155,6 +155,8 @@ pub enum Event {
     Printed,
     PrintFailed(String),
     Reprint,
+    /// "Reprint receipt" on a case listed under "my cases".
+    ReprintCase(String),
     Rate(u8),
     Comment(String),
     FinishRating,
@@ -162,6 +164,8 @@ pub enum Event {
     CasesFound(Vec<EarlierCase>),
     /// "Yes, I am still here" on the idle warning.
     StillHere,
+    /// A tap on the final screen: finish now rather than wait (the session is wiped).
+    Finish,
     /// Time passes (the UI sends this every few hundred milliseconds).
     Tick,
 }
@@ -322,6 +326,14 @@ impl Session {
         *self = Session::new(cfg, now);
         self.lang = lang;
         fx.push(Action::Wipe);
+    }
+
+    /// Ends the session at once, whatever it was doing (the kiosk goes out of service): the
+    /// same wipe as an idle timeout.
+    pub fn abandon(&mut self, now: Millis) -> Vec<Action> {
+        let mut fx = Vec::new();
+        self.wipe(now, &mut fx);
+        fx
     }
 
     /// Handles one event at `now`.
@@ -527,6 +539,9 @@ impl Session {
                     });
                 }
             }
+            Event::ReprintCase(case_id) if self.screen == Screen::MyCases => {
+                self.reprint_case(case_id, &mut fx)
+            }
             Event::Rate(n) if self.screen == Screen::Rate && (1..=5).contains(&n) => {
                 self.rating = Some(n);
             }
@@ -543,7 +558,8 @@ impl Session {
                 self.screen = Screen::Done;
                 self.done_since = Some(now);
             }
-            Event::CasesFound(list) => self.my_cases = Some(list),
+            Event::CasesFound(list) if self.screen == Screen::MyCases => self.my_cases = Some(list),
+            Event::Finish if self.screen == Screen::Done => self.wipe(now, &mut fx),
             _ => {}
         }
         // Elderly mode reads each new screen aloud.
@@ -668,14 +684,48 @@ impl Session {
             Screen::Themes | Screen::Question(_) | Screen::Materials => {
                 self.applicant = Some(p);
             }
-            Screen::MyCases => {
+            // Earlier cases (with full names, and receipts to reprint) only for the chip of a
+            // card the reader's security module verified: a passport's or permit's MRZ is
+            // printed text whose check digits anyone can compute, so it proves nothing.
+            Screen::MyCases if p.source == IdSource::IdCard => {
                 fx.push(Action::LookupCases {
                     id_number: p.id_number.clone(),
                 });
                 self.applicant = Some(p);
                 self.my_cases = None;
             }
+            Screen::MyCases => {
+                self.applicant = None;
+                self.my_cases = None;
+                self.notice = Some(Notice::new(
+                    "查看和补打以往的办件需要读取居民身份证：请将身份证放在读卡区，或请工作人员协助",
+                    "Your earlier cases need your resident ID card: place it on the reader, or ask staff for help",
+                ));
+            }
             _ => {}
+        }
+    }
+
+    /// A receipt again for a case of "my cases": only one listed for the card on the reader.
+    fn reprint_case(&mut self, case_id: String, fx: &mut Vec<Action>) {
+        let verified = self
+            .applicant
+            .as_ref()
+            .is_some_and(|p| p.source == IdSource::IdCard);
+        let listed = self
+            .my_cases
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|c| c.case_id == case_id));
+        if verified && listed {
+            fx.push(Action::Print {
+                case_id,
+                reprint: true,
+            });
+        } else {
+            self.notice = Some(Notice::new(
+                "补打回执需要读取居民身份证：请将身份证放在读卡区，或请工作人员协助",
+                "Reprinting a receipt needs your resident ID card: place it on the reader, or ask staff for help",
+            ));
         }
     }
 

@@ -24,6 +24,8 @@ use crate::proto::{self, Applicant, AttachmentDecl, CaseManifest, Heartbeat, hea
 pub struct Health {
     pub devices: BTreeMap<String, String>,
     pub paper_near_end: bool,
+    /// The cabinet's tamper switch (see [`proto::Heartbeat::tamper`]); None when not known.
+    pub tamper: Option<String>,
 }
 
 /// What the UI and technicians can see of sync, kept current by the loop.
@@ -49,6 +51,9 @@ pub struct SyncOptions {
     pub rescan: Duration,
     /// How long personal data stays after delivery (for reprinting a receipt).
     pub retention_ms: i64,
+    /// The other limits (cases that never leave, rating comments); its `delivered_ms` is
+    /// `retention_ms` above.
+    pub retention: onevisit_store::Retention,
 }
 
 impl SyncOptions {
@@ -64,6 +69,7 @@ impl SyncOptions {
             status: Arc::default(),
             rescan: Duration::from_secs(5),
             retention_ms: onevisit_store::DEFAULT_RETENTION_MS,
+            retention: onevisit_store::Retention::default(),
         }
     }
 }
@@ -260,11 +266,21 @@ impl Syncer {
         self.report
     }
 
-    /// Personal data of delivered cases goes once retention ends (the central system has it).
+    /// Personal data of delivered cases goes once retention ends (the central system has it);
+    /// so does everything else past its limit.
     fn purge(&mut self, now: i64) {
-        match self.store.purge(now, self.opts.retention_ms) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(cases = n, "purged personal data of delivered cases"),
+        let limits = onevisit_store::Retention {
+            delivered_ms: self.opts.retention_ms,
+            ..self.opts.retention
+        };
+        match self.store.purge_expired(now, &limits) {
+            Ok(p) if p == onevisit_store::Purged::default() => {}
+            Ok(p) => tracing::info!(
+                delivered = p.delivered,
+                undelivered = p.undelivered,
+                comments = p.comments,
+                "purged personal data past its retention"
+            ),
             Err(e) => tracing::warn!("sync: purge failed: {e}"),
         }
     }
@@ -496,6 +512,7 @@ impl Syncer {
             oldest_queued_age_s: oldest.map(|ms| (ms / 1000).max(0) as u64),
             disk_free_bytes: onevisit_store::free_bytes(&self.data_dir).unwrap_or(0),
             catalog_version: catalog::active_version(&self.data_dir),
+            tamper: health.tamper,
         }
     }
 
