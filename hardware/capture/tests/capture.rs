@@ -113,12 +113,13 @@ fn grey_and_colour_modes_embed_jpeg() {
 }
 
 #[test]
+#[ignore = "a tool, not a test: writes the generated photographs as PNG when run by hand"]
 fn write_fixture_photos_when_asked() {
-    // `ONEVISIT_CAPTURE_FIXTURE_DIR=/tmp/x cargo test -p onevisit-capture write_fixture` writes
-    // the generated photographs as PNG, for trying `onevisit capture process` by hand.
-    let Ok(dir) = std::env::var("ONEVISIT_CAPTURE_FIXTURE_DIR") else {
-        return;
-    };
+    // `ONEVISIT_CAPTURE_FIXTURE_DIR=/tmp/x cargo test -p onevisit-capture write_fixture --
+    // --ignored` writes the generated photographs as PNG, for trying `onevisit capture
+    // process` by hand.
+    let dir = std::env::var("ONEVISIT_CAPTURE_FIXTURE_DIR")
+        .expect("set ONEVISIT_CAPTURE_FIXTURE_DIR to the folder to write the photographs to");
     let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir).unwrap();
     let good = frame(&page_quad(8.0, 0.05));
