@@ -66,6 +66,8 @@ pub struct SimReader {
     pub delay_ms: u64,
     /// Requests answered so far (for tests and the technician's view).
     pub requests: u64,
+    /// Requests answered with a fault so far (tests check that a fault really fired).
+    pub faults: u64,
 }
 
 impl SimReader {
@@ -120,6 +122,7 @@ impl SimReader {
             self.requests += 1;
             let cmd = Command::parse(&body);
             let fault = self.active_fault(cmd);
+            self.faults += u64::from(fault.is_some());
             let reply_body = match (fault, cmd) {
                 (Some(Fault::Silent), _) => continue,
                 (Some(Fault::SamError(code)), Some(_)) => status_only(Status::from_sw3(code)),

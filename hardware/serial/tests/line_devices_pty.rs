@@ -10,7 +10,7 @@ use onevisit_serial::pump::{Link, Output, PortConfig};
 use onevisit_serial::sim::{MrzSim, ScannerSim};
 
 fn next<E>(rx: &std::sync::mpsc::Receiver<Output<E>>) -> E {
-    let until = Instant::now() + Duration::from_secs(5);
+    let until = Instant::now() + Duration::from_secs(60);
     loop {
         match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
             Ok(Output::Device(e)) => return e,
@@ -22,7 +22,7 @@ fn next<E>(rx: &std::sync::mpsc::Receiver<Output<E>>) -> E {
 }
 
 fn wait_open<E>(rx: &std::sync::mpsc::Receiver<Output<E>>) {
-    match rx.recv_timeout(Duration::from_secs(5)) {
+    match rx.recv_timeout(Duration::from_secs(60)) {
         Ok(Output::Link(Link::Open)) => {}
         _ => panic!("port did not open"),
     }

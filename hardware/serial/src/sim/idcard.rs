@@ -79,4 +79,9 @@ impl IdCardSim {
     pub fn requests(&self) -> u64 {
         self.served.lock().device.requests
     }
+
+    /// Requests answered with the fault set by [`IdCardSim::set_fault`] so far.
+    pub fn faults(&self) -> u64 {
+        self.served.lock().device.faults
+    }
 }
