@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// These tests never skip: a machine without the engines fails them, saying what to install
+/// (`scripts/setup-debian.sh test` does).
+const PACKAGES: &str = "if an input engine or its data is missing, install the Debian packages librime1, rime-prelude (or librime-data), rime-data-pinyin-simp, libzinnia0 and tegaki-zinnia-simplified-chinese";
+
 fn onevisit(data: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onevisit"))
         .arg("--data-dir")
@@ -35,9 +39,17 @@ fn deploy_then_pinyin_and_handwriting_candidates() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("onevisit input deploy"));
 
     let o = onevisit(&data, &["deploy", "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{PACKAGES}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = onevisit(&data, &["pinyin", "kaifandian", "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{PACKAGES}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["candidates"][0], "开饭店");
     assert_eq!(v["preedit"], "kai fan dian");
@@ -47,7 +59,11 @@ fn deploy_then_pinyin_and_handwriting_candidates() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("西安"));
 
     let o = onevisit(&data, &["handwriting", &strokes("zhong-middle"), "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{PACKAGES}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let top5: Vec<&str> = v["candidates"].as_array().expect("list")[..5]
         .iter()
@@ -58,8 +74,8 @@ fn deploy_then_pinyin_and_handwriting_candidates() {
     let o = onevisit(&data, &["status", "--json"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["pinyin"]["ok"], true);
-    assert_eq!(v["handwriting"]["ok"], true);
+    assert_eq!(v["pinyin"]["ok"], true, "{PACKAGES}: {v}");
+    assert_eq!(v["handwriting"]["ok"], true, "{PACKAGES}: {v}");
     let _ = std::fs::remove_dir_all(&data);
 }
 
