@@ -11,7 +11,7 @@ mod sim;
 mod v4l2;
 
 pub use sim::{SimCamera, images_in};
-pub use v4l2::V4l2Camera;
+pub use v4l2::{V4l2Camera, choose_size};
 
 #[derive(Debug, Error)]
 pub enum CameraError {

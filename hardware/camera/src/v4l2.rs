@@ -47,21 +47,11 @@ impl V4l2Camera {
             .into_iter()
             .flat_map(|s| s.size.to_discrete())
             .collect();
-        let area = |d: &v4l::framesize::Discrete| u64::from(d.width) * u64::from(d.height);
-        let chosen = match preview_min_width {
-            None => sizes.iter().max_by_key(|d| area(d)),
-            Some(min) => sizes
-                .iter()
-                .filter(|d| d.width >= min)
-                .min_by_key(|d| area(d))
-                .or_else(|| sizes.iter().max_by_key(|d| area(d))),
-        };
+        let sizes: Vec<(u32, u32)> = sizes.iter().map(|d| (d.width, d.height)).collect();
         let (width, height) =
-            chosen
-                .map(|d| (d.width, d.height))
-                .ok_or_else(|| CameraError::NoMjpeg {
-                    path: self.path.clone(),
-                })?;
+            choose_size(&sizes, preview_min_width).ok_or_else(|| CameraError::NoMjpeg {
+                path: self.path.clone(),
+            })?;
         let mut fmt = self.device.format().map_err(|e| self.err(e))?;
         fmt.fourcc = mjpg;
         fmt.width = width;
@@ -79,6 +69,23 @@ impl V4l2Camera {
         );
         Ok(())
     }
+}
+
+/// The MJPEG frame size to ask for, from the sizes the camera offers: the largest for a
+/// still; for a preview the smallest at least `preview_min_width` wide, or the largest when
+/// none is that wide. None when the camera offers no MJPEG size.
+pub fn choose_size(sizes: &[(u32, u32)], preview_min_width: Option<u32>) -> Option<(u32, u32)> {
+    let area = |&&(w, h): &&(u32, u32)| u64::from(w) * u64::from(h);
+    let largest = || sizes.iter().max_by_key(area);
+    match preview_min_width {
+        None => largest(),
+        Some(min) => sizes
+            .iter()
+            .filter(|(w, _)| *w >= min)
+            .min_by_key(area)
+            .or_else(largest),
+    }
+    .copied()
 }
 
 impl V4l2Camera {
