@@ -29,6 +29,15 @@ fn code(central: &Path) -> String {
         .unwrap()
 }
 
+/// Waits for observed progress: polls `cond` until it holds; fails only at `deadline`, which
+/// is there for a stuck test, not as a timing requirement.
+fn wait_until(deadline: Instant, what: &str, mut cond: impl FnMut() -> bool) {
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn run(c: &mut Command) -> (bool, String, String) {
     let o = c.output().unwrap();
     (
@@ -149,14 +158,11 @@ fn a_sync_killed_mid_upload_resumes_instead_of_starting_over() {
             .first()
             .map_or(0, |c| c.attachments[0].received)
     };
-    let start = Instant::now();
-    while received() < 500_000 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "upload did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Instant::now() + Duration::from_secs(300),
+        "the upload to reach 500 kB",
+        || received() >= 500_000,
+    );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let had = received();
