@@ -156,7 +156,10 @@ fn gpio_status_and_set_with_the_simulated_profile() {
         .args(["gpio", "status", "--profile", "rpi4-cabinet"])
         .output()
         .unwrap();
-    if !Path::new("/dev/gpiomem").exists() {
+    if Path::new("/dev/gpiomem").exists() {
+        // On a Raspberry Pi the cabinet's profile opens.
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    } else {
         assert!(String::from_utf8_lossy(&o.stderr).contains("no usable GPIO"));
     }
 }

@@ -100,9 +100,9 @@ impl Sim {
             .unwrap();
         Sim(child, path.trim().to_owned(), out)
     }
+    /// Types a command into the simulator (it does not answer: callers wait for its effect).
     fn say(&mut self, cmd: &str) {
         writeln!(self.0.stdin.as_mut().unwrap(), "{cmd}").unwrap();
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -129,17 +129,26 @@ fn status_and_test_page_through_the_simulated_printer() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let until = Instant::now() + Duration::from_secs(5);
+    // Deadlines for a stuck test, not timing requirements.
+    let until = Instant::now() + Duration::from_secs(120);
     while !sim.2.join("job-0001.png").exists() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(sim.2.join("job-0001.png").exists());
 
     sim.say("paper-out");
-    let o = bin()
-        .args(["printer", "status", "--port", &sim.1])
-        .output()
-        .unwrap();
+    // Asks until the simulator has taken the command in (observed, not a fixed sleep).
+    let until = Instant::now() + Duration::from_secs(120);
+    let o = loop {
+        let o = bin()
+            .args(["printer", "status", "--port", &sim.1])
+            .output()
+            .unwrap();
+        if o.status.code() != Some(0) || Instant::now() >= until {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stdout).contains("out of paper"));
     let o = bin()
