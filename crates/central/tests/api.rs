@@ -605,3 +605,30 @@ fn catalogs_are_signed_checked_and_activated_atomically() {
     assert_eq!(driver::catalog::active_version(kiosk), Some(1));
     assert!(driver::catalog::active_dir(kiosk).is_some());
 }
+
+#[test]
+fn an_expired_enrollment_code_is_refused_with_what_to_do() {
+    let w = World::new();
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = w.central.url();
+    // Made eight days ago: codes live seven.
+    let made = onevisit_central::now_ms() - 8 * 24 * 3_600_000;
+    let code = admin::enroll_code(&db::open(w.central_dir.path()).unwrap(), "乡", made).unwrap();
+    let e = rt()
+        .block_on(driver::provision(
+            dir.path(),
+            &url,
+            &code,
+            None,
+            "t",
+            true,
+            0,
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expired") && e.contains("new code"), "{e}");
+    assert!(
+        !dir.path().join("sync/identity.json").exists(),
+        "nothing provisioned"
+    );
+}
