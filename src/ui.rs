@@ -437,13 +437,7 @@ fn purge_if_due(app: &mut App, limits: &onevisit_store::Retention, last: &mut Op
     *last = Some(now);
     if let Some(store) = &mut app.store {
         match store.purge_expired(now, limits) {
-            Ok(p) if p == onevisit_store::Purged::default() => {}
-            Ok(p) => tracing::info!(
-                delivered = p.delivered,
-                undelivered = p.undelivered,
-                comments = p.comments,
-                "purged personal data past its retention"
-            ),
+            Ok(p) => p.log(),
             Err(e) => tracing::warn!("retention purge failed: {e}"),
         }
     }

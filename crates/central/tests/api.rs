@@ -5,13 +5,13 @@ mod common;
 
 use std::path::Path;
 
+use common::client::{manifest, patch_headers};
 use common::*;
 use onevisit_central::{admin, db, keys::Keys};
 use onevisit_sync::auth;
 use onevisit_sync::driver::http::{Endpoint, Link};
 use onevisit_sync::driver::{self, Identity, usb};
 use onevisit_sync::proto::MAX_CHUNK;
-use sha2::{Digest, Sha256};
 
 /// What an observer could see of the central system's state.
 fn snapshot(dir: &Path) -> String {
@@ -112,27 +112,6 @@ impl Client {
 }
 
 const CASE: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
-
-fn manifest(size: u64, sha: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "theme": "open-restaurant", "submitted_at": 1, "answers": {},
-        "applicant": {"name": "测试乙", "id_number": "11010519491231002X"},
-        "form": {}, "attachments": [{"index": 0, "name": "租赁合同", "pages": 1, "size": size, "sha256": sha}]
-    }))
-    .unwrap()
-}
-
-fn patch_headers(offset: u64, chunk: &[u8]) -> Vec<(&'static str, String)> {
-    vec![
-        ("tus-resumable", "1.0.0".into()),
-        ("content-type", "application/offset+octet-stream".into()),
-        ("upload-offset", offset.to_string()),
-        (
-            "upload-checksum",
-            format!("sha256 {}", auth::b64(&Sha256::digest(chunk))),
-        ),
-    ]
-}
 
 #[test]
 fn bad_input_gets_a_clear_4xx_and_changes_nothing() {

@@ -250,6 +250,21 @@ pub struct Purged {
     pub comments: usize,
 }
 
+impl Purged {
+    /// Logs what a run removed (counts only), and nothing when it removed nothing: the purge
+    /// runs hourly on every kiosk.
+    pub fn log(&self) {
+        if *self != Purged::default() {
+            tracing::info!(
+                delivered = self.delivered,
+                undelivered = self.undelivered,
+                comments = self.comments,
+                "purged personal data past its retention"
+            );
+        }
+    }
+}
+
 /// Default free-space reserve: enough for the database to checkpoint and for logs.
 pub const DEFAULT_RESERVE: u64 = 200 * 1024 * 1024;
 

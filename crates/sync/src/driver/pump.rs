@@ -274,13 +274,7 @@ impl Syncer {
             ..self.opts.retention
         };
         match self.store.purge_expired(now, &limits) {
-            Ok(p) if p == onevisit_store::Purged::default() => {}
-            Ok(p) => tracing::info!(
-                delivered = p.delivered,
-                undelivered = p.undelivered,
-                comments = p.comments,
-                "purged personal data past its retention"
-            ),
+            Ok(p) => p.log(),
             Err(e) => tracing::warn!("sync: purge failed: {e}"),
         }
     }
