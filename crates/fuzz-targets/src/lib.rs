@@ -19,8 +19,11 @@ pub use central::{NOW, central_request, request};
 pub use hardware::{escpos, mrz_parse, printer_status, sam_frames, scanner_lines};
 pub use sync::{catalog_bundle, keys, signed_envelope, usb_export};
 
+/// A target's body: any bytes, never a panic.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as `fuzz/corpus/<name>/` and `cargo fuzz run <name>` call it.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("sam_frames", sam_frames),
     ("mrz_parse", mrz_parse),
     ("scanner_lines", scanner_lines),
