@@ -214,6 +214,118 @@ fn stand_in_key() -> &'static str {
     KEY.get_or_init(|| auth::public_b64(&ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32])))
 }
 
+/// The signature headers of a device request, as sent (not yet checked against anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureHeaders {
+    pub device_id: String,
+    pub time: i64,
+    pub nonce: String,
+    pub signature: String,
+}
+
+/// Reads `Onevisit-Device`, `Onevisit-Time`, `Onevisit-Nonce` and `Onevisit-Signature`; 401
+/// `unsigned` when one is missing or unreadable. Pure, so it can be tested and fuzzed without a server.
+pub fn signature_headers(headers: &HeaderMap) -> Result<SignatureHeaders, ApiError> {
+    let unsigned = || {
+        ApiError::new(
+            401,
+            "unsigned",
+            "requests must carry the device's signature headers (device, time, nonce, signature); provision this kiosk first",
+        )
+    };
+    let device_id = header_str(headers, header::DEVICE)
+        .ok_or_else(unsigned)?
+        .to_owned();
+    let time: i64 = header_str(headers, header::TIME)
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(unsigned)?;
+    let nonce = header_str(headers, header::NONCE)
+        .filter(|n| auth::valid_nonce(n))
+        .ok_or_else(unsigned)?
+        .to_owned();
+    let signature = header_str(headers, header::SIGNATURE)
+        .ok_or_else(unsigned)?
+        .to_owned();
+    Ok(SignatureHeaders {
+        device_id,
+        time,
+        nonce,
+        signature,
+    })
+}
+
+/// 401 `clock_skew`, with the server's time so the kiosk can correct its clock, when a
+/// request's signed time is outside what `replay` accepts at `now` (too far from it, or before
+/// the server started and so beyond its memory of nonces). Any `i64` is answered.
+pub fn check_clock(replay: &crate::replay::Replay, now: i64, time: i64) -> Result<(), ApiError> {
+    if replay.check_time(time, now).is_err() {
+        let mut e = ApiError::new(
+            401,
+            "clock_skew",
+            "the kiosk's clock is too far from the central system's; set the clock (NTP)",
+        );
+        e.server_time = Some(now);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// What a tus PATCH says about its chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadHeaders {
+    /// `Upload-Offset`: where the chunk starts.
+    pub offset: u64,
+    /// `Upload-Checksum` without its `sha256 ` prefix: base64 of the chunk's SHA-256.
+    pub checksum: String,
+}
+
+/// Checks a PATCH's `Tus-Resumable`, `Content-Type`, `Upload-Offset` and `Upload-Checksum`.
+pub fn upload_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiError> {
+    if header_str(headers, header::TUS_RESUMABLE) != Some(proto::TUS_VERSION) {
+        return Err(
+            ApiError::new(412, "tus_version", "Tus-Resumable: 1.0.0 is required")
+                .header(header::TUS_RESUMABLE, proto::TUS_VERSION),
+        );
+    }
+    if header_str(headers, "content-type") != Some(header::OFFSET_CONTENT_TYPE) {
+        return Err(ApiError::new(
+            415,
+            "content_type",
+            "a PATCH body must be Content-Type: application/offset+octet-stream",
+        ));
+    }
+    let offset: u64 = header_str(headers, header::UPLOAD_OFFSET)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("upload_offset", "Upload-Offset must be a number"))?;
+    let checksum = header_str(headers, header::UPLOAD_CHECKSUM)
+        .and_then(|v| v.strip_prefix("sha256 "))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "upload_checksum",
+                "Upload-Checksum: sha256 <base64> is required on every chunk",
+            )
+        })?
+        .to_owned();
+    Ok(UploadHeaders { offset, checksum })
+}
+
+/// `after` from `GET /v1/status?after=N` (0 when absent).
+pub fn status_after(query: Option<&str>) -> Result<u64, ApiError> {
+    let mut after = 0u64;
+    for (k, v) in query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+    {
+        if k == "after" {
+            after = v
+                .parse()
+                .map_err(|_| ApiError::bad_request("bad_after", "after must be a number"))?;
+        }
+    }
+    Ok(after)
+}
+
 impl AppState {
     async fn authenticate(
         &self,
@@ -222,38 +334,16 @@ impl AppState {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Device, ApiError> {
-        let unsigned = || {
-            ApiError::new(
-                401,
-                "unsigned",
-                "requests must carry the device's signature headers (device, time, nonce, signature); provision this kiosk first",
-            )
-        };
-        let device_id = header_str(headers, header::DEVICE)
-            .ok_or_else(unsigned)?
-            .to_owned();
-        let time: i64 = header_str(headers, header::TIME)
-            .and_then(|t| t.parse().ok())
-            .ok_or_else(unsigned)?;
-        let nonce = header_str(headers, header::NONCE)
-            .filter(|n| auth::valid_nonce(n))
-            .ok_or_else(unsigned)?
-            .to_owned();
-        let sig = header_str(headers, header::SIGNATURE)
-            .ok_or_else(unsigned)?
-            .to_owned();
+        let SignatureHeaders {
+            device_id,
+            time,
+            nonce,
+            signature: sig,
+        } = signature_headers(headers)?;
         let now = (self.0.now)();
         // The clock first: it tells nothing about devices, and the kiosk needs the server's
         // time to correct itself.
-        if self.0.replay.check_time(time, now).is_err() {
-            let mut e = ApiError::new(
-                401,
-                "clock_skew",
-                "the kiosk's clock is too far from the central system's; set the clock (NTP)",
-            );
-            e.server_time = Some(now);
-            return Err(e);
-        }
+        check_clock(&self.0.replay, now, time)?;
         let id = device_id.clone();
         let row: Option<(String, String, Option<i64>)> = self
             .0
@@ -327,7 +417,8 @@ fn body_or_413(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// A JSON request body: 413 past [`proto::MAX_JSON`], 400 `malformed_json` when unreadable.
+pub fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > proto::MAX_JSON {
         return Err(ApiError::new(
             413,
@@ -797,31 +888,10 @@ async fn upload(
 ) -> Result<Response, ApiError> {
     case_id(&id)?;
     let idx = index(&idx)?;
-    if header_str(&headers, header::TUS_RESUMABLE) != Some(proto::TUS_VERSION) {
-        return Err(
-            ApiError::new(412, "tus_version", "Tus-Resumable: 1.0.0 is required")
-                .header(header::TUS_RESUMABLE, proto::TUS_VERSION),
-        );
-    }
-    if header_str(&headers, "content-type") != Some(header::OFFSET_CONTENT_TYPE) {
-        return Err(ApiError::new(
-            415,
-            "content_type",
-            "a PATCH body must be Content-Type: application/offset+octet-stream",
-        ));
-    }
-    let at: u64 = header_str(&headers, header::UPLOAD_OFFSET)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ApiError::bad_request("upload_offset", "Upload-Offset must be a number"))?;
-    let checksum = header_str(&headers, header::UPLOAD_CHECKSUM)
-        .and_then(|v| v.strip_prefix("sha256 "))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "upload_checksum",
-                "Upload-Checksum: sha256 <base64> is required on every chunk",
-            )
-        })?
-        .to_owned();
+    let UploadHeaders {
+        offset: at,
+        checksum,
+    } = upload_headers(&headers)?;
     let lock = st.lock(&id, idx);
     let _guard = lock.lock().await;
     let (state, length, current, hashed) = attachment_row(&st, &dev, &id, idx).await?;
@@ -1017,19 +1087,7 @@ async fn status(
     State(st): State<AppState>,
     Signed { dev, query, .. }: Signed,
 ) -> Result<Response, ApiError> {
-    let mut after = 0u64;
-    for (k, v) in query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-    {
-        if k == "after" {
-            after = v
-                .parse()
-                .map_err(|_| ApiError::bad_request("bad_after", "after must be a number"))?;
-        }
-    }
+    let after = status_after(query.as_deref())?;
     const PAGE: usize = 100;
     let page =
         st.0.readers
@@ -1095,5 +1153,71 @@ async fn catalog_bundle(
     match tokio::fs::read(&path).await {
         Ok(bytes) => Ok(([("content-type", "application/json")], bytes).into_response()),
         Err(_) => Err(ApiError::not_found(format!("no catalog version {version}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_header_near_i64_min_is_clock_skew_not_a_panic() {
+        // Found by the `central_request` fuzz target: `now - time` overflowed.
+        let r = crate::replay::Replay::new(0);
+        let e = check_clock(&r, 1_764_000_000_000, i64::MIN).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (401, "clock_skew"));
+        let e = check_clock(&r, i64::MAX, -1).unwrap_err();
+        assert_eq!(e.code, "clock_skew");
+        let now = 1_000_000_000;
+        assert!(check_clock(&r, now, now - proto::MAX_CLOCK_SKEW_MS).is_ok());
+        assert!(check_clock(&r, now, now + proto::MAX_CLOCK_SKEW_MS + 1).is_err());
+    }
+
+    #[test]
+    fn header_parsers_say_which_header_is_wrong() {
+        let mut h = HeaderMap::new();
+        assert_eq!(signature_headers(&h).unwrap_err().code, "unsigned");
+        h.insert(header::DEVICE, HeaderValue::from_static("kiosk-1"));
+        h.insert(header::TIME, HeaderValue::from_static("12"));
+        h.insert(header::SIGNATURE, HeaderValue::from_static("c2ln"));
+        assert_eq!(
+            signature_headers(&h).unwrap_err().code,
+            "unsigned",
+            "no nonce"
+        );
+        let nonce = auth::new_nonce();
+        h.insert(header::NONCE, HeaderValue::from_str(&nonce).unwrap());
+        assert_eq!(
+            signature_headers(&h).unwrap(),
+            SignatureHeaders {
+                device_id: "kiosk-1".into(),
+                time: 12,
+                nonce,
+                signature: "c2ln".into()
+            }
+        );
+        h.insert(header::TUS_RESUMABLE, HeaderValue::from_static("1.0.0"));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static(header::OFFSET_CONTENT_TYPE),
+        );
+        h.insert(header::UPLOAD_OFFSET, HeaderValue::from_static("-1"));
+        assert_eq!(upload_headers(&h).unwrap_err().code, "upload_offset");
+        h.insert(header::UPLOAD_OFFSET, HeaderValue::from_static("7"));
+        assert_eq!(upload_headers(&h).unwrap_err().code, "upload_checksum");
+        h.insert(
+            header::UPLOAD_CHECKSUM,
+            HeaderValue::from_static("sha256 abc="),
+        );
+        assert_eq!(
+            upload_headers(&h).unwrap(),
+            UploadHeaders {
+                offset: 7,
+                checksum: "abc=".into()
+            }
+        );
+        assert_eq!(status_after(None).unwrap(), 0);
+        assert_eq!(status_after(Some("x=1&after=42")).unwrap(), 42);
+        assert_eq!(status_after(Some("after=x")).unwrap_err().code, "bad_after");
     }
 }
