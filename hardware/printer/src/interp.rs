@@ -8,6 +8,12 @@ use crate::glyphs::Glyphs;
 
 const LINE_GAP: u32 = 6;
 const BASE: u32 = 24;
+/// The longest page drawn: a metre of paper at 8 dots/mm. No receipt is that long; a stream
+/// that feeds further (hostile, or a runaway loop) must not grow the simulator's or the
+/// preview's memory without bound, so nothing beyond it is drawn until the next cut.
+pub const MAX_PAGE_ROWS: u32 = 8_000;
+/// Bytes of text held for one line (far beyond the 48 characters an 80 mm line shows).
+const MAX_LINE_BYTES: usize = 1_024;
 
 /// One printed job (from start to cut): a 1-bit page, one byte per dot (0 white, 1 black).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,10 +150,12 @@ impl Interpreter {
         }
     }
 
+    /// Adds `n` blank rows (fewer at the page's limit) and returns the first one's y.
     fn add_rows(&mut self, n: u32) -> u32 {
         let y = self.height();
+        let n = n.min(MAX_PAGE_ROWS.saturating_sub(y));
         self.rows
-            .resize(self.rows.len() + (n * self.width) as usize, 0);
+            .resize(self.rows.len() + n as usize * self.width as usize, 0);
         y
     }
 
@@ -273,6 +281,11 @@ impl Interpreter {
             c if c < 0x20 => Some(1),
             _ => {
                 self.line.push(b[0]);
+                // A printer's line buffer is finite: text that never ends its line is printed
+                // once the buffer is full, as a printer does, instead of piling up.
+                if self.line.len() >= MAX_LINE_BYTES {
+                    self.print_line(glyphs);
+                }
                 Some(1)
             }
         }
@@ -501,5 +514,35 @@ impl Interpreter {
             self.line = payload.as_bytes().to_vec();
             self.print_line(glyphs);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glyphs::NoGlyphs;
+
+    /// `ESC d 255` feeds 255 lines (7,650 rows): repeated, it grew the page by 4 MB a command.
+    #[test]
+    fn endless_feeding_stops_at_a_metre_of_paper() {
+        let mut it = Interpreter::new(576);
+        for _ in 0..3 {
+            let _ = it.feed(&[0x1b, b'd', 255], &NoGlyphs);
+        }
+        let _ = it.feed(b"after\n", &NoGlyphs);
+        let page = it.tear_off().expect("a page");
+        assert_eq!(page.height, MAX_PAGE_ROWS);
+        assert_eq!(page.dots.len(), 576 * MAX_PAGE_ROWS as usize);
+    }
+
+    #[test]
+    fn text_without_a_line_end_is_printed_when_the_line_buffer_is_full() {
+        let mut it = Interpreter::new(576);
+        let _ = it.feed(&vec![b'x'; 10 * MAX_LINE_BYTES + 5], &NoGlyphs);
+        assert!(
+            it.line.len() < MAX_LINE_BYTES,
+            "{} bytes held",
+            it.line.len()
+        );
     }
 }
