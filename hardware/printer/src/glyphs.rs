@@ -5,6 +5,9 @@
 use ab_glyph::{Font, FontArc, FontRef, FontVec, PxScale, ScaleFont};
 use thiserror::Error;
 
+/// The QR error-correction level, as `GS ( k` sets it.
+pub use qrcode::EcLevel;
+
 #[derive(Debug, Error)]
 pub enum GlyphError {
     #[error("the font file could not be parsed (index {0}): use an OpenType/TrueType CJK font")]
@@ -14,6 +17,21 @@ pub enum GlyphError {
 pub trait Glyphs {
     /// Calls `dot(x, y)` for each dark dot of `c` drawn in a `cell_w` × `cell_h` cell.
     fn draw(&self, c: char, cell_w: u32, cell_h: u32, dot: &mut dyn FnMut(u32, u32));
+
+    /// The modules of a QR symbol for `data` (side length, then row-major dark flags), or
+    /// `None` when the data does not fit one. Printers draw these from firmware as they draw
+    /// characters; the default is the real encoder, and only a fuzzer swaps it for a cheap
+    /// stand-in (a 7 KB symbol costs milliseconds, which would starve the interpreter's own
+    /// parsing of executions).
+    fn qr(&self, data: &[u8], ec: EcLevel) -> Option<(u32, Vec<bool>)> {
+        let code = qrcode::QrCode::with_error_correction_level(data, ec).ok()?;
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        Some((code.width() as u32, dark))
+    }
 }
 
 /// Loads a fallback font the first time a character is missing (a large system font is then

@@ -2,7 +2,7 @@
 //! them. The simulator prints with it and the UI previews with it, so what the citizen sees
 //! on screen is made from the very bytes sent to the printer.
 
-use qrcode::{EcLevel, QrCode};
+use qrcode::EcLevel;
 
 use crate::glyphs::Glyphs;
 
@@ -165,6 +165,20 @@ impl Interpreter {
             if i < self.rows.len() {
                 self.rows[i] = 1;
             }
+        }
+    }
+
+    /// Blackens a `w` × `h` block, clipped to the paper and the page: one slice fill per row,
+    /// as a large QR module or a scaled character is thousands of dots.
+    fn fill(&mut self, x: u32, y: u32, w: u32, h: u32) {
+        let width = self.width as usize;
+        let (x0, x1) = (x.min(self.width) as usize, x.saturating_add(w).min(self.width) as usize);
+        if x0 >= x1 {
+            return;
+        }
+        let rows = self.rows.len() / width;
+        for row in (y as usize)..(y.saturating_add(h) as usize).min(rows) {
+            self.rows[row * width + x0..row * width + x1].fill(1);
         }
     }
 
@@ -411,16 +425,8 @@ impl Interpreter {
             let mut dots = Vec::new();
             glyphs.draw(c, w, BASE, &mut |dx, dy| dots.push((dx, dy)));
             for (dx, dy) in dots {
-                for ix in 0..sw {
-                    for iy in 0..sh {
-                        let px = x + dx * sw + ix;
-                        let py = top + dy * sh + iy;
-                        self.set(px, py);
-                        if bold {
-                            self.set(px + 1, py);
-                        }
-                    }
-                }
+                // Bold strikes each dot again one dot to the right.
+                self.fill(x + dx * sw, top + dy * sh, sw + u32::from(bold), sh);
             }
             x += w * sw;
         }
@@ -458,22 +464,19 @@ impl Interpreter {
             0x50 => self.qr_data = p.get(3..).unwrap_or_default().to_vec(),
             0x51 => {
                 self.flush_line(glyphs);
-                let Ok(code) = QrCode::with_error_correction_level(&self.qr_data, self.state.qr_ec)
-                else {
+                let Some((n, dark)) = glyphs.qr(&self.qr_data, self.state.qr_ec) else {
                     return;
                 };
-                let n = code.width() as u32;
+                if dark.len() as u64 != u64::from(n) * u64::from(n) {
+                    return;
+                }
                 let m = self.state.qr_module;
-                let colors = code.to_colors();
                 let side = n * m;
                 let x0 = self.x_for(side);
                 let top = self.add_rows(side);
-                for y in 0..side {
-                    for x in 0..side {
-                        if colors[((y / m) * n + x / m) as usize] == qrcode::Color::Dark {
-                            self.set(x0 + x, top + y);
-                        }
-                    }
+                for (i, _) in dark.iter().enumerate().filter(|&(_, &d)| d) {
+                    let (mx, my) = (i as u32 % n, i as u32 / n);
+                    self.fill(x0 + mx * m, top + my * m, m, m);
                 }
             }
             _ => {}
@@ -503,11 +506,7 @@ impl Interpreter {
         let top = self.add_rows(h);
         for (i, &bit) in modules.iter().enumerate() {
             if bit == 1 {
-                for dx in 0..mw {
-                    for y in 0..h {
-                        self.set(x0 + i as u32 * mw + dx, top + y);
-                    }
-                }
+                self.fill(x0 + i as u32 * mw, top, mw, h);
             }
         }
         if self.state.hri == 2 || self.state.hri == 50 {
