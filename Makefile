@@ -1,6 +1,6 @@
 # The two front-door commands. Each installs what it needs first (see scripts/setup-debian.sh).
 
-.PHONY: run test kiosk bench setup
+.PHONY: run test kiosk bench setup image image-test
 
 # Runs the kiosk in a window, with the sample catalog and simulated devices (a banner says so).
 run:
@@ -24,3 +24,14 @@ bench:
 
 setup:
 	scripts/setup-debian.sh run
+
+# The kiosk's OS image (image/README.md): image/out/onevisit-$(ARCH).img.zst and .raucb.
+ARCH ?= amd64
+image:
+	scripts/setup-debian.sh image
+	image/build.sh $(ARCH)
+
+# Boots the image under QEMU and checks it; prints `image-test: N passed, M failed`.
+image-test: image
+	cargo build --locked
+	image/test.py --image image/out/onevisit-$(ARCH).img.zst

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running OneVisit needs on Debian (12 or later), only where it
 # is missing: build tools, the libraries Slint links against, a CJK font, the input engines.
-# Usage: scripts/setup-debian.sh [run|test|kiosk|check]
-#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|check
+# Usage: scripts/setup-debian.sh [run|test|kiosk|check|image]
+#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|check|image
 # `run` also installs what a desktop window needs; `kiosk` the KMS/DRM build's libraries;
 # `check` what scripts/check-runtime-packages.sh needs. `--list` prints a list and installs
 # nothing: the OS image installs exactly `runtime-kiosk`, and check-runtime-packages.sh proves
@@ -32,6 +32,10 @@ build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
 # check-runtime-packages.sh: a minimal Debian root in a folder, without loop devices.
 check=(mmdebstrap)
+# The OS image (image/build.sh): a root in a folder, squashfs, a disk assembled without loop
+# devices, a signed RAUC bundle; and image/test.py booting it under QEMU with UEFI and a TPM.
+image=(mmdebstrap squashfs-tools mtools dosfstools fdisk e2fsprogs zstd rauc openssl
+  qemu-system-x86 ovmf swtpm swtpm-tools python3)
 
 list() {
   case $1 in
@@ -42,8 +46,9 @@ list() {
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;
+    image) echo "${image[@]}" ;;
     *)
-      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, check)" >&2
+      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, check, image)" >&2
       exit 2
       ;;
   esac
@@ -72,7 +77,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-test}" != check ] && ! command -v cargo >/dev/null; then
+if [ "${1:-test}" != check ] && [ "${1:-test}" != image ] && ! command -v cargo >/dev/null; then
   cat >&2 <<'MSG'
 setup: Rust is not installed. OneVisit needs Rust 1.92 or later (edition 2024); Debian's own
 cargo package is too old. Install it with rustup (https://rustup.rs), then run this again.

@@ -86,11 +86,15 @@ pub enum Command {
     /// Enroll this kiosk with the county's central system (one-time code from the county)
     Provision {
         /// The central system's address, e.g. https://zwfw.example.gov.cn:8443
-        #[arg(long, value_name = "URL")]
-        central: String,
+        #[arg(long, value_name = "URL", required_unless_present = "config")]
+        central: Option<String>,
         /// One-time enrollment code from `onevisit-central enroll-code`
-        #[arg(long, value_name = "CODE")]
-        code: String,
+        #[arg(long, value_name = "CODE", required_unless_present = "config")]
+        code: Option<String>,
+        /// Take the address, code and pin from the kiosk settings' `[central]` table (the OS
+        /// image's `onevisit.toml`); a kiosk already provisioned is left as it is
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["central", "code", "force"])]
+        config: Option<PathBuf>,
         /// Also require this SHA-256 of the server's certificate (`onevisit-central
         /// fingerprint`) or of its public key (`onevisit-central tls pins`)
         #[arg(long, value_name = "SHA256")]

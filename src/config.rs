@@ -39,6 +39,18 @@ pub struct KioskConfig {
     pub devices: DeviceConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// The county's central system (`onevisit provision --config`; the app itself ignores it).
+    pub central: Option<CentralConfig>,
+}
+
+/// `[central]`: where this kiosk delivers its cases, and the one-time code that enrolls it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentralConfig {
+    pub url: Option<String>,
+    pub enrollment_code: Option<String>,
+    /// SHA-256 of the central system's certificate or key (`onevisit-central tls pins`).
+    pub pin: Option<String>,
 }
 
 /// How many days each kind of data may stay on the kiosk (see `onevisit_store::Retention`).
@@ -184,6 +196,21 @@ impl KioskConfig {
         }
     }
 
+    /// The on-screen line for a settings file that could not be read: which file, the first
+    /// line of what is wrong with it, and what the technician does about it.
+    pub fn problem_notice(path: &Path, error: &anyhow::Error) -> String {
+        let detail = format!("{error:#}");
+        let first = detail
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("unreadable");
+        format!(
+            "设置文件有误，已按默认设置启动：{file}（{first}）。请技术人员修改该文件后重启 · Settings file invalid, started with defaults: {file} ({first}) — fix it and restart",
+            file = path.display()
+        )
+    }
+
     pub fn load(path: &Path) -> Result<KioskConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the kiosk settings {}", path.display()))?;
@@ -216,6 +243,32 @@ mod tests {
         std::fs::write(&p, "idle_secs = 60\n").unwrap();
         let e = KioskConfig::load(&p).unwrap_err().to_string();
         assert!(e.contains("idle_secs"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_broken_settings_file_becomes_one_line_for_the_technician() {
+        let dir = std::env::temp_dir().join(format!("onevisit-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("onevisit.toml");
+        std::fs::write(&p, "site = \"城关镇\n[devices\n").unwrap();
+        let e = KioskConfig::load(&p).unwrap_err();
+        let notice = KioskConfig::problem_notice(&p, &e);
+        assert!(notice.contains("设置文件有误"), "{notice}");
+        assert!(notice.contains("onevisit.toml"), "{notice}");
+        assert!(!notice.contains('\n'), "{notice}");
+        let missing = KioskConfig::load(&dir.join("absent.toml")).unwrap_err();
+        let notice = KioskConfig::problem_notice(&dir.join("absent.toml"), &missing);
+        assert!(notice.contains("absent.toml"), "{notice}");
+        // The image's own sections parse.
+        let c: KioskConfig = toml::from_str(
+            "[central]\nurl = \"https://zwfw.example.gov.cn\"\nenrollment_code = \"K7Q2\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.central.and_then(|c| c.enrollment_code).as_deref(),
+            Some("K7Q2")
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -71,11 +71,23 @@ fn main() -> ExitCode {
         Command::Store(cmd) => commands::store::store(cmd, &cli.data_dir),
         Command::Case(cmd) => commands::store::case(cmd, &cli.data_dir, &cli.catalog),
         Command::Provision {
+            pin,
+            config: Some(file),
+            ..
+        } => commands::sync::provision_from_config(&cli.data_dir, &file, pin.as_deref()),
+        Command::Provision {
             central,
             code,
             pin,
             force,
-        } => commands::sync::provision(&cli.data_dir, &central, &code, pin.as_deref(), force),
+            config: None,
+        } => commands::sync::provision(
+            &cli.data_dir,
+            central.as_deref().unwrap_or_default(),
+            code.as_deref().unwrap_or_default(),
+            pin.as_deref(),
+            force,
+        ),
         Command::Input(cmd) => commands::input::run(cmd, &commands::store::data_dir(&cli.data_dir)),
         Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };

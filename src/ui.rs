@@ -54,6 +54,41 @@ pub fn make_app(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> 
     Ok(app)
 }
 
+/// Below this much free space a case (with its scans) may not fit: stop taking them.
+const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What the technician must hear about the data folder: the store did not open, or the disk
+/// is (nearly) full. None when all is well.
+fn storage_notice(data: &std::path::Path, store_open: bool) -> Option<String> {
+    let free = free_bytes(data);
+    if store_open && free.is_none_or(|f| f >= MIN_FREE_BYTES) {
+        return None;
+    }
+    let why = match free {
+        Some(f) if f < MIN_FREE_BYTES => format!("仅剩 {} MB 空间", f / (1024 * 1024)),
+        _ => "无法打开案件库".into(),
+    };
+    let why_en = match free {
+        Some(f) if f < MIN_FREE_BYTES => format!("only {} MB free", f / (1024 * 1024)),
+        _ => "the case store cannot be opened".into(),
+    };
+    Some(format!(
+        "数据分区不可用（{why}）：请技术人员导出已提交的案件后清理或更换存储卡 · Data partition unusable ({why_en}) at {}: export queued cases, then free space or replace the card",
+        data.display()
+    ))
+}
+
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid C string and `st` a properly sized out-parameter.
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
 /// Deploys the pinyin dictionaries on a thread if setup or provisioning has not: the attract
 /// screen shows meanwhile, and pinyin is offered once they are ready (handwriting until then).
 fn deploy_dictionaries_if_needed(data_flag: &Option<PathBuf>) {
@@ -116,8 +151,15 @@ pub fn run(
 ) -> Result<ExitCode> {
     crate::kiosk::tune_allocator();
     deploy_dictionaries_if_needed(data_flag);
+    // A settings file that cannot be read must not leave a blank cabinet: the kiosk starts
+    // with defaults (no devices, so no citizen can begin) and says on screen what to fix.
+    let mut config_problem = None;
     let config = match config {
-        Some(p) => crate::config::KioskConfig::load(p)?,
+        Some(p) => crate::config::KioskConfig::load(p).unwrap_or_else(|e| {
+            tracing::error!("{e:#}");
+            config_problem = Some(crate::config::KioskConfig::problem_notice(p, &e));
+            crate::config::KioskConfig::default()
+        }),
         None => crate::config::KioskConfig::default(),
     };
     // Production never simulates: a device without a port is missing unless --simulate.
@@ -144,7 +186,17 @@ pub fn run(
     }
     let mut app = make_app(catalog_flag, data_flag)?;
     app.simulated = simulate;
-    app.setup_problem = plan.missing_notice();
+    app.setup_problem = match config_problem {
+        Some(notice) => notice,
+        None => plan.missing_notice(),
+    };
+    if let Some(notice) = storage_notice(
+        &crate::commands::store::data_dir(data_flag),
+        app.store.is_some(),
+    ) {
+        tracing::error!("{notice}");
+        app.setup_problem = notice;
+    }
     app.technician_pin = config.technician_pin.clone().unwrap_or_default();
     if let Some(site) = &config.site {
         app.site = site.clone();
@@ -173,17 +225,28 @@ pub fn run(
     app.cabinet = cabinet;
     app.speech = crate::kiosk::speech::engine();
     let data = crate::commands::store::data_dir(data_flag);
+    // A printer that cannot start (the simulator without its font, say) costs the receipts,
+    // not the kiosk: the citizen gets the case number and QR code on screen instead.
     let printer = match &plan.printer {
-        Source::Real(port) => Some(
-            SerialPrinter::start(&data, Some(port.clone()))
-                .context("starting the receipt printer")?,
-        ),
-        Source::Simulated => {
-            Some(SerialPrinter::start(&data, None).context("starting the simulated printer")?)
-        }
+        Source::Real(port) => Some(SerialPrinter::start(&data, Some(port.clone()))),
+        Source::Simulated => Some(SerialPrinter::start(&data, None)),
         Source::Missing => None,
     }
-    .map(|p| Rc::new(RefCell::new(p)));
+    .and_then(|started| match started {
+        Ok(p) => Some(Rc::new(RefCell::new(p))),
+        Err(e) => {
+            tracing::error!("receipt printer disabled: {e:#}");
+            let notice = format!(
+                "回执打印不可用：{e}（请技术人员检查打印机与字体） · Receipt printing disabled: {e}"
+            );
+            app.setup_problem = if app.setup_problem.is_empty() {
+                notice
+            } else {
+                format!("{} / {notice}", app.setup_problem)
+            };
+            None
+        }
+    });
     if let Some(p) = &printer {
         app.printer = Box::new(SharedPrinter(p.clone()));
     }
@@ -246,10 +309,14 @@ pub fn run(
     let (d, a, p) = (devices.clone(), app.clone(), printer.clone());
     let mut last_shown = String::new();
     let mut last_purge: Option<i64> = None;
+    // systemd's watchdog is fed from this loop and nowhere else: a frozen UI is restarted.
+    let mut service = crate::kiosk::service::Notifier::from_env();
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(250),
         move || {
+            // The first tick comes after the event loop drew the first screen.
+            service.tick(std::time::Instant::now());
             let Some(w) = weak.upgrade() else { return };
             let k = w.global::<Kiosk>();
             if let Some(view) = d.borrow_mut().poll() {

@@ -185,3 +185,39 @@ fn a_sync_killed_mid_upload_resumes_instead_of_starting_over() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// The OS image's first boot: `provision --config onevisit.toml` enrolls from `[central]`, does
+/// nothing without it, and leaves an enrolled kiosk as it is (the unit runs at every boot until
+/// it succeeds).
+#[test]
+fn provision_from_the_image_settings_file() {
+    let (cdir, kdir) = (temp("c3"), temp("k3"));
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let settings = kdir.join("onevisit.toml");
+    std::fs::write(&settings, "site = \"城关镇\"\n").unwrap();
+    let (ok, out, err) = run(bin(&kdir).arg("provision").arg("--config").arg(&settings));
+    assert!(ok && out.contains("not provisioning"), "{out}{err}");
+    assert!(!kdir.join("sync/identity.json").exists());
+
+    let code = code(&cdir);
+    std::fs::write(
+        &settings,
+        format!(
+            "site = \"城关镇\"\n[central]\nurl = \"{}\"\nenrollment_code = \"{code}\"\n",
+            central.url()
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = run(bin(&kdir).arg("provision").arg("--config").arg(&settings));
+    assert!(ok && out.contains("城关镇便民服务中心"), "{out}{err}");
+    assert!(kdir.join("sync/identity.json").is_file());
+    let (ok, out, err) = run(bin(&kdir).arg("provision").arg("--config").arg(&settings));
+    assert!(ok && out.contains("already provisioned"), "{out}{err}");
+
+    std::fs::write(&settings, "[central\n").unwrap();
+    let (ok, _, err) = run(bin(&kdir).arg("provision").arg("--config").arg(&settings));
+    assert!(!ok && err.contains("onevisit.toml"), "{err}");
+    for d in [cdir, kdir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -22,6 +22,33 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the network runtime")
 }
 
+/// `provision --config FILE`: the OS image's first boot. Nothing to do without a `[central]`
+/// table or when this kiosk already has an identity; a refused code is an error (the unit
+/// fails and the technician sees why in `journalctl -u onevisit-provision`).
+pub fn provision_from_config(
+    flag: &Option<PathBuf>,
+    file: &std::path::Path,
+    pin: Option<&str>,
+) -> Result<ExitCode> {
+    let config = crate::config::KioskConfig::load(file)?;
+    let central = config.central.unwrap_or_default();
+    let (Some(url), Some(code)) = (central.url, central.enrollment_code) else {
+        println!(
+            "{}: no [central] url and enrollment_code: not provisioning",
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Ok((id, _)) = Identity::load(&data_dir(flag)) {
+        println!(
+            "already provisioned as {} for {}: nothing to do",
+            id.device_id, id.site
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    provision(flag, &url, &code, pin.or(central.pin.as_deref()), false)
+}
+
 pub fn provision(
     flag: &Option<PathBuf>,
     central: &str,

@@ -10,6 +10,7 @@ mod keys;
 pub mod printer;
 pub mod screenshots;
 pub mod script;
+pub mod service;
 pub mod speech;
 pub mod view;
 

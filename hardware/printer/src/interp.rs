@@ -172,7 +172,10 @@ impl Interpreter {
     /// as a large QR module or a scaled character is thousands of dots.
     fn fill(&mut self, x: u32, y: u32, w: u32, h: u32) {
         let width = self.width as usize;
-        let (x0, x1) = (x.min(self.width) as usize, x.saturating_add(w).min(self.width) as usize);
+        let (x0, x1) = (
+            x.min(self.width) as usize,
+            x.saturating_add(w).min(self.width) as usize,
+        );
         if x0 >= x1 {
             return;
         }

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds the kiosk's OS image: image/out/onevisit-ARCH.img.zst (the whole disk) and
+# image/out/onevisit-ARCH.raucb (an update bundle of the same root). See image/README.md.
+#
+# Usage: image/build.sh [amd64 [--base-only]]   (make image; arm64 is not built yet: see README)
+# Env:   ONEVISIT_KIOSK_BIN   the kiosk binary (default: make kiosk's, built if missing)
+#        ONEVISIT_IMAGE_VERSION  version written into the root and the bundle (default: git)
+#        ONEVISIT_RAUC_KEY / ONEVISIT_RAUC_CERT  the bundle signing key and certificate; without
+#          them a development key pair is made once under image/out/dev-keys (never ship it)
+#        ONEVISIT_ROOT_CACHE  where base roots are cached (default /var/cache/onevisit-ci/roots)
+#
+# No loop devices and no mounts: the root is made in a folder with mmdebstrap, packed with
+# mksquashfs, and the disk is assembled from partition files with sfdisk, mtools and dd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+arch=${1:-${ARCH:-amd64}}
+case "$arch" in
+  amd64 | x86-64 | x86_64) arch=amd64 ;;
+  *)
+    echo "image: ARCH=$arch is not built yet (amd64 only; see image/README.md)" >&2
+    exit 2
+    ;;
+esac
+[ "$(id -u)" -eq 0 ] || { echo "image: needs root (mmdebstrap --mode=root and chroot)" >&2; exit 1; }
+
+out=$repo/image/out
+mkdir -p "$out"
+version=${ONEVISIT_IMAGE_VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}
+suite=bookworm
+
+# ---- the base root: Debian packages only, cached by its package list -----------------------
+# What the kiosk runs on: systemd, the kernel and its initramfs (with squashfs), GRUB's EFI
+# modules (the image's bootloader is assembled from them), RAUC, and the app's run-time list.
+base_packages=(
+  systemd systemd-sysv udev dbus kmod initramfs-tools zstd
+  linux-image-amd64 grub-efi-amd64-bin grub-common
+  rauc e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
+)
+read -r -a app_packages <<<"$(scripts/setup-debian.sh --list runtime-kiosk)"
+packages="${base_packages[*]} ${app_packages[*]}"
+hooks_hash=$(sha256sum image/base-hook.sh | cut -c1-16)
+key=$(printf '%s %s %s %s\n' "$suite" "$arch" "$packages" "$hooks_hash" | sha256sum | cut -c1-16)
+cache=${ONEVISIT_ROOT_CACHE:-/var/cache/onevisit-ci/roots}
+base="$cache/image-$arch-$key.tar"
+if [ ! -s "$base" ]; then
+  echo "image: bootstrapping the base root ($suite $arch, $(wc -w <<<"$packages") packages)"
+  mkdir -p "$cache"
+  mmdebstrap --quiet --variant=minbase --mode=root --architectures="$arch" --format=tar \
+    --include="${packages// /,}" \
+    --customize-hook="$repo/image/base-hook.sh \"\$1\"" \
+    "$suite" "$base.part" </dev/null
+  mv "$base.part" "$base"
+  find "$cache" -maxdepth 1 -name "image-$arch-*.tar" ! -name "image-$arch-$key.tar" -delete
+fi
+
+[ "${2:-}" = --base-only ] && { echo "image: base root $base"; exit 0; }
+
+# ---- the kiosk binary ----------------------------------------------------------------------
+bin=${ONEVISIT_KIOSK_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/onevisit}
+if [ -z "${ONEVISIT_KIOSK_BIN:-}" ]; then
+  make --no-print-directory kiosk >&2
+fi
+[ -x "$bin" ] || { echo "image: no kiosk binary at $bin" >&2; exit 1; }
+
+work=$(mktemp -d /var/tmp/onevisit-image.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"
+tar -C "$root" -xf "$base"
+
+# ---- the root: the app, its data and the system's settings --------------------------------
+install -D -m 0755 "$bin" "$root/usr/bin/onevisit"
+install -d "$root/usr/share/onevisit/fonts"
+cp fonts/*.otf "$root/usr/share/onevisit/fonts/"
+cp -r catalog "$root/usr/share/onevisit/catalog"
+cp -a image/rootfs/. "$root/"
+echo "$version" >"$root/etc/onevisit-version"
+sed -i "s/^VERSION_ID=.*/&\nONEVISIT_VERSION=$version/" "$root/etc/os-release" 2>/dev/null || true
+image/root-hook.sh "$root"
+
+# The keyring that update bundles must be signed with.
+keys=$out/dev-keys
+rauc_key=${ONEVISIT_RAUC_KEY:-$keys/dev.key.pem}
+rauc_cert=${ONEVISIT_RAUC_CERT:-$keys/dev.cert.pem}
+if [ -z "${ONEVISIT_RAUC_KEY:-}" ] && [ ! -s "$rauc_cert" ]; then
+  echo "image: making a development signing key in $keys (for tests; never ship it)"
+  mkdir -p "$keys"
+  openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/O=OneVisit development/CN=onevisit-dev-bundles" \
+    -keyout "$rauc_key" -out "$rauc_cert" 2>/dev/null
+fi
+install -D -m 0644 "$rauc_cert" "$root/etc/rauc/keyring.pem"
+
+# ---- the bootloader, made from the root's own GRUB, then the root trimmed ----------------
+chroot "$root" grub-mkimage -O x86_64-efi -p /EFI/onevisit -o /tmp/BOOTX64.EFI \
+  part_gpt fat squash4 xzio gzio zstd linux normal loadenv test regexp echo configfile \
+  sleep reboot efi_gop
+mv "$root/tmp/BOOTX64.EFI" "$work/BOOTX64.EFI"
+chroot "$root" grub-editenv /tmp/grubenv create
+chroot "$root" grub-editenv /tmp/grubenv set ORDER="A B" A_OK=1 B_OK=0 A_TRY=0 B_TRY=0
+mv "$root/tmp/grubenv" "$work/grubenv"
+image/trim.sh "$root"
+
+# ---- pack ----------------------------------------------------------------------------------
+echo "image: packing the root (squashfs)"
+sqfs=$work/root.squashfs
+mksquashfs "$root" "$sqfs" -comp xz -Xbcj x86 -b 1M -noappend -quiet -no-progress >/dev/null
+
+image/assemble.sh "$arch" "$sqfs" "$work" "$out/onevisit-$arch.img"
+zstd -q -f -T0 -10 --rm "$out/onevisit-$arch.img" -o "$out/onevisit-$arch.img.zst"
+
+# The update bundle: the same root, for the slot the kiosk is not running.
+mkdir -p "$work/bundle"
+cp "$sqfs" "$work/bundle/root.squashfs"
+cat >"$work/bundle/manifest.raucm" <<MANIFEST
+[update]
+compatible=onevisit-$arch
+version=$version
+
+[bundle]
+format=verity
+
+[image.rootfs]
+filename=root.squashfs
+MANIFEST
+rm -f "$out/onevisit-$arch.raucb"
+rauc bundle --cert="$rauc_cert" --key="$rauc_key" "$work/bundle" "$out/onevisit-$arch.raucb" >/dev/null
+ls -l "$out/onevisit-$arch.img.zst" "$out/onevisit-$arch.raucb" | awk '{printf "image: %s %d MB\n", $NF, $5/1000000}'

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Per-build settings of the kiosk's root (image/build.sh), after the app and image/rootfs/ are
+# copied in. $1 is the root.
+set -euo pipefail
+root=$1
+in_root() { chroot "$root" "$@"; }
+
+# The app's user, with fixed ids: the data partition outlives the root slots, so every
+# build must give `onevisit` the same uid. `gpio` owns the GPIO chips (see the udev rules).
+in_root groupadd --system --gid 990 onevisit
+in_root groupadd --system --gid 991 gpio
+in_root useradd --system --uid 990 --gid onevisit --groups video,render,input,dialout,gpio \
+  --home-dir /data/app --no-create-home --shell /usr/sbin/nologin onevisit
+# No passwords anywhere: root cannot log in at all.
+in_root passwd --lock root >/dev/null
+
+# An empty machine-id: systemd makes a transient one on the read-only root at each boot.
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+echo onevisit >"$root/etc/hostname"
+ln -sf /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+
+# GRUB loads the kernel and initramfs from the slot by these fixed names.
+kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)
+ln -f "$kernel" "$root/boot/vmlinuz"
+ln -f "$root/boot/initrd.img-${kernel##*/vmlinuz-}" "$root/boot/initrd.img"
+
+# Mount points that the read-only root must already have.
+mkdir -p "$root/boot/efi" "$root/data"
+
+
+# What runs, and what must never: no login prompt on any console, no Ctrl-Alt-Del, and
+# nothing but the kiosk on the display.
+systemctl --root="$root" --quiet enable onevisit.service onevisit-ready.service \
+  onevisit-provision.service onevisit-test-console.service systemd-networkd.service \
+  systemd-timesyncd.service
+if [ -e "$root/lib/systemd/system/systemd-resolved.service" ]; then
+  systemctl --root="$root" --quiet enable systemd-resolved.service
+fi
+systemctl --root="$root" --quiet mask getty@.service serial-getty@.service autovt@.service \
+  console-getty.service ctrl-alt-del.target debug-shell.service rescue.service \
+  emergency.service apt-daily.timer apt-daily-upgrade.timer

@@ -1,0 +1,585 @@
+#!/usr/bin/python3
+"""Boots the kiosk image under QEMU (TCG, OVMF, a virtual display, swtpm) and checks it as a
+technician would: the attract screen appears, the app is restarted when killed or frozen, a
+case survives a hard power-off, a broken settings file is shown on screen, updates install and
+fall back. Prints `image-test: N passed, M failed` and exits non-zero when any check failed.
+
+Usage: image/test.py [--image image/out/onevisit-amd64.img.zst] [--keep]
+Everything runs in a temporary folder; QEMU's display is read with the monitor's `screendump`.
+The test talks to the VM through a shell on its second serial port, which the image opens only
+inside a virtual machine whose QEMU passes `-fw_cfg name=opt/onevisit.test` (see
+onevisit-test-console.service): the shipped image is the one tested.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+WIDTH, HEIGHT = 1280, 800
+# TCG is what the targets are measured under (a CI machine may have no KVM); ONEVISIT_QEMU_ACCEL=kvm
+# makes a developer's run quicker where KVM works.
+ACCEL = os.environ.get("ONEVISIT_QEMU_ACCEL", "tcg")
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append((name, ok, detail))
+    print(f"image-test: {'ok  ' if ok else 'FAIL'} {name}" + (f" — {detail}" if detail else ""), flush=True)
+    return ok
+
+
+# ---- images: PPM from QEMU, PNG out, a tolerant comparison ------------------------------------
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not m:
+        raise ValueError(f"{path}: not a P6 PPM")
+    w, h = int(m.group(1)), int(m.group(2))
+    return w, h, data[m.end():m.end() + w * h * 3]
+
+
+def write_png(path, w, h, rgb):
+    raw = b"".join(b"\0" + rgb[y * w * 3:(y + 1) * w * 3] for y in range(h))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+def read_png(path):
+    """RGB(A) 8-bit, non-interlaced PNGs as Slint writes them."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            w, h, depth, color = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or color not in (2, 6):
+                raise ValueError(f"{path}: unsupported PNG (depth {depth}, colour {color})")
+            bpp = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    out, prev = bytearray(), bytearray(stride)
+    i = 0
+    for _ in range(h):
+        ftype, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if ftype == 1:
+                line[x] = (line[x] + a) & 255
+            elif ftype == 2:
+                line[x] = (line[x] + b) & 255
+            elif ftype == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        if bpp == 4:
+            out += b"".join(line[x:x + 3] for x in range(0, stride, 4))
+        else:
+            out += line
+    return w, h, bytes(out)
+
+
+def differing_share(a, b, threshold=48):
+    """Share of pixels whose colour differs by more than `threshold` in any channel."""
+    n = len(a) // 3
+    diff = 0
+    for i in range(0, len(a), 3):
+        if abs(a[i] - b[i]) > threshold or abs(a[i + 1] - b[i + 1]) > threshold or abs(a[i + 2] - b[i + 2]) > threshold:
+            diff += 1
+    return diff / n
+
+
+def row_means(rgb, w, h):
+    return [sum(rgb[y * w * 3:(y + 1) * w * 3:7]) / (w * 3 / 7) for y in range(h)]
+
+
+def compare_shifted(a, b, w, h, max_shift=200, footer=60):
+    """The share of differing pixels between two screens after aligning them vertically: the
+    kiosk's setup notice (devices not configured) pushes the screen down by its height. Rows
+    below the shift and above the footer (the reader's status line) are compared."""
+    ma, mb = row_means(a, w, h), row_means(b, w, h)
+    best, shift = None, 0
+    for s in range(0, max_shift + 1):
+        rows = range(s, h - footer)
+        cost = sum(abs(ma[y] - mb[y - s]) for y in rows) / len(rows)
+        if best is None or cost < best:
+            best, shift = cost, s
+    a_part = a[shift * w * 3:(h - footer) * w * 3]
+    b_part = b[0:(h - footer - shift) * w * 3]
+    return differing_share(a_part, b_part), shift
+
+
+def mostly_one_colour(rgb):
+    sample = rgb[::3 * 97]
+    return max(sample.count(v) for v in set(sample)) > 0.9 * len(sample)
+
+
+# ---- the virtual machine ------------------------------------------------------------------------
+
+class Vm:
+    def __init__(self, work, disk, name="vm"):
+        self.work, self.disk, self.name = work, disk, name
+        self.mon_path = os.path.join(work, f"{name}-monitor.sock")
+        self.shell_path = os.path.join(work, f"{name}-shell.sock")
+        self.console = os.path.join(work, f"{name}-console.log")
+        self.vars = os.path.join(work, "OVMF_VARS.fd")
+        if not os.path.exists(self.vars):
+            shutil.copy(OVMF_VARS, self.vars)
+        self.tpm_dir = os.path.join(work, "tpm")
+        os.makedirs(self.tpm_dir, exist_ok=True)
+        self.proc = self.tpm = self.shell = None
+
+    def start(self):
+        tpm_sock = os.path.join(self.work, "swtpm.sock")
+        self.tpm = subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={self.tpm_dir}",
+             "--ctrl", f"type=unixio,path={tpm_sock}", "--flags", "startup-clear"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(tpm_sock):
+                break
+            time.sleep(0.05)
+        for p in (self.mon_path, self.shell_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        cmd = [
+            "qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-cpu", "host" if ACCEL == "kvm" else "max", "-smp", "2", "-m", "1024",
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
+            "-drive", f"file={self.disk},format=raw,if=virtio,cache=unsafe",
+            "-device", f"VGA,edid=on,xres={WIDTH},yres={HEIGHT}",
+            "-display", "none",
+            "-chardev", f"socket,id=chrtpm,path={tpm_sock}",
+            "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0",
+            "-device", "i6300esb", "-watchdog-action", "reset",
+            "-nic", "user,model=virtio-net-pci",
+            "-serial", f"file:{self.console}",
+            "-serial", f"unix:{self.shell_path},server=on,wait=off",
+            "-monitor", f"unix:{self.mon_path},server=on,wait=off",
+            "-fw_cfg", "name=opt/onevisit.test,string=1",
+        ]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, f"{self.name}-qemu.log"), "ab"))
+        for _ in range(200):
+            if os.path.exists(self.mon_path) and os.path.exists(self.shell_path):
+                break
+            time.sleep(0.05)
+        self.shell = None
+
+    def monitor(self, command):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.mon_path)
+        s.settimeout(10)
+        buf = b""
+        while b"(qemu)" not in buf:
+            buf += s.recv(4096)
+        s.sendall(command.encode() + b"\n")
+        buf = b""
+        while buf.count(b"(qemu)") < 1:
+            buf += s.recv(4096)
+        s.close()
+        return buf.decode(errors="replace")
+
+    def screendump(self, png_path):
+        ppm = png_path + ".ppm"
+        if os.path.exists(ppm):
+            os.unlink(ppm)
+        self.monitor(f"screendump {ppm}")
+        for _ in range(100):
+            if os.path.exists(ppm) and os.path.getsize(ppm) > 0:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        w, h, rgb = read_ppm(ppm)
+        os.unlink(ppm)
+        write_png(png_path, w, h, rgb)
+        return w, h, rgb
+
+    def connect_shell(self, timeout):
+        """Waits for the test shell, which appears once systemd has started early units."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(self.shell_path)
+                s.settimeout(1)
+                self.shell = s
+                out = self.run("stty -echo; PS1=; PS2=; echo hello", timeout=5, check=False)
+                if "hello" in out:
+                    return True
+            except OSError:
+                pass
+            time.sleep(1)
+        return False
+
+    def run(self, command, timeout=60, check=True):
+        """Runs a command in the VM's test shell; returns what it printed."""
+        if self.shell is None and not self.connect_shell(timeout):
+            raise RuntimeError("no test shell")
+        marker = f"__done_{time.monotonic_ns()}__"
+        self.shell.sendall(f"{command}; echo {marker}$?\n".encode())
+        buf, deadline = b"", time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = self.shell.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            except socket.timeout:
+                pass
+            m = re.search(re.escape(marker).encode() + rb"(\d+)", buf)
+            if m:
+                text = buf[:m.start()].decode(errors="replace")
+                if check and m.group(1) != b"0":
+                    raise RuntimeError(f"`{command}` failed ({m.group(1).decode()}): {text[-500:]}")
+                return text.replace("\r", "")
+        raise TimeoutError(f"`{command}` did not finish in {timeout} s; got {buf[-300:]!r}")
+
+    def wait_for(self, what, predicate, timeout, step=1.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if predicate():
+                    return True
+            except (OSError, RuntimeError, TimeoutError):
+                pass
+            time.sleep(step)
+        return False
+
+    def power_off(self):
+        """Pulls the plug: no shutdown, no sync."""
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+        if self.shell:
+            self.shell.close()
+            self.shell = None
+        if self.tpm:
+            self.tpm.terminate()
+            self.tpm.wait()
+
+    def service(self, prop):
+        return self.run(f"systemctl show onevisit.service -p {prop} --value", timeout=30).strip()
+
+
+# ---- the checks ---------------------------------------------------------------------------------
+
+def app_screenshot(out_dir):
+    """The app's own headless rendering of the attract screen at the VM's size."""
+    binary = os.environ.get("ONEVISIT_DESKTOP_BIN") or os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")), "debug", "onevisit")
+    if not os.access(binary, os.X_OK):
+        return None
+    shots = os.path.join(out_dir, "app-screens")
+    shutil.rmtree(shots, ignore_errors=True)
+    subprocess.run([binary, "screenshots", "--out", shots, "--size", f"{WIDTH}x{HEIGHT}"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    zh = os.path.join(shots, "zh")
+    first = sorted(f for f in os.listdir(zh) if f.endswith(".png"))[0]
+    return os.path.join(zh, first)
+
+
+def wait_active(vm, timeout, other_than=None):
+    """Until onevisit.service is active (the app said READY=1), with a new PID if asked."""
+    def ready():
+        if vm.service("ActiveState") != "active":
+            return False
+        pid = vm.service("MainPID")
+        return pid not in ("0", other_than)
+    return vm.wait_for("onevisit active", ready, timeout, step=2)
+
+
+def boot(vm, timeout=300):
+    vm.start()
+    if not vm.connect_shell(timeout):
+        return False
+    return wait_active(vm, timeout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--image", default=os.path.join(HERE, "out", "onevisit-amd64.img.zst"))
+    ap.add_argument("--bundle", default=os.path.join(HERE, "out", "onevisit-amd64.raucb"))
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args()
+    out_dir = os.path.join(HERE, "out")
+    work = tempfile.mkdtemp(prefix="onevisit-image-test-", dir="/var/tmp")
+    vm = None
+    try:
+        size = os.path.getsize(args.image)
+        check("image size ≤ 120 MB compressed", size <= 120_000_000, f"{size / 1e6:.1f} MB")
+        disk = os.path.join(work, "disk.img")
+        subprocess.run(["zstd", "-q", "-d", "-f", args.image, "-o", disk], check=True)
+        # A 4 GB card: the data partition must grow into it at first boot.
+        os.truncate(disk, 4 * 1024 ** 3)
+
+        vm = Vm(work, disk)
+        if not check("boots to the test shell", boot_shell(vm)):
+            raise SystemExit(report(work, vm))
+        up = wait_active(vm, 300)
+        seconds = time.monotonic() - vm.started
+        check("the app reports ready (READY=1)", up, f"{seconds:.1f} s after power-on")
+        if not up:
+            raise SystemExit(report(work, vm))
+        time.sleep(3)
+        w, h, rgb = vm.screendump(os.path.join(out_dir, "attract-qemu.png"))
+        check("something is drawn on the display", (w, h) == (WIDTH, HEIGHT) and not mostly_one_colour(rgb), f"{w}×{h}")
+        ref = app_screenshot(out_dir)
+        if ref:
+            rw, rh, ref_rgb = read_png(ref)
+            shutil.copy(ref, os.path.join(out_dir, "attract-app.png"))
+            share, shift = compare_shifted(rgb, ref_rgb, w, h) if (rw, rh) == (w, h) else (1.0, 0)
+            check("the display shows the attract screen (vs the app's own screenshot)", share < 0.05,
+                  f"{share * 100:.1f} % of pixels differ (≤ 5 % allowed: site name, font hinting) below the "
+                  f"{shift}-pixel setup notice; image/out/attract-qemu.png vs attract-app.png")
+        else:
+            check("the display shows the attract screen (vs the app's own screenshot)", False,
+                  "no desktop build to render the reference (cargo build first)")
+        analyze = vm.run("systemd-analyze 2>&1 | head -n 1", check=False).strip()
+        ready_at = int(vm.service("ActiveEnterTimestampMonotonic") or 0) / 1e6
+        check("boot to attract screen ≤ 30 s (TCG)", seconds <= 30,
+              f"{seconds:.1f} s from power-on (host clock); ready {ready_at:.1f} s after the kernel started; {analyze}")
+
+        # The data partition filled the card.
+        data_size = int(vm.run("lsblk -bno SIZE /dev/disk/by-partlabel/data").strip() or 0)
+        check("the data partition grew to fill the card", data_size > 2 * 1024 ** 3, f"{data_size / 1024 ** 3:.2f} GiB")
+        # Nothing to escape to.
+        gettys = vm.run("systemctl list-units --no-legend 'getty@*' 'serial-getty@*' 'autovt@*' | wc -l").strip()
+        check("no login prompt on any console", gettys == "0", f"{gettys} getty units")
+        sysrq = vm.run("cat /proc/sys/kernel/sysrq").strip()
+        check("SysRq off", sysrq == "0", f"kernel.sysrq = {sysrq}")
+        cad = vm.run("systemctl is-enabled ctrl-alt-del.target", check=False).strip()
+        check("Ctrl-Alt-Del masked", cad == "masked", cad)
+        user = vm.run("ps -o user= -p $(systemctl show onevisit -p MainPID --value)").strip()
+        check("the app runs as the unprivileged `onevisit` user", user == "onevisit", user)
+
+        # Memory on KMS over the scripted citizen journey (the service stopped, so the
+        # measuring run gets the display).
+        vm.run("systemctl stop onevisit-ready.service onevisit.service", timeout=120)
+        trace = vm.run("cd /data/app && runuser -u onevisit -- env HOME=/data/app XDG_CACHE_HOME=/data/app/cache "
+                       "SLINT_BACKEND=linuxkms-software ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 "
+                       "onevisit --data-dir /data/app/bench run --simulate 2>/dev/null | grep -E '^step|^journey'",
+                       timeout=900, check=False)
+        vm.run("rm -rf /data/app/bench")
+        pss = [int(x) for x in re.findall(r"pss (\d+) kB", trace)]
+        peak = max(pss) if pss else 0
+        steps = re.findall(r"journey-steps (\d+)", trace)
+        check("the app's peak PSS on KMS over the scripted journey ≤ 40 MB", bool(steps) and 0 < peak <= 40 * 1024,
+              f"{peak / 1024:.1f} MiB over {steps[0] if steps else '?'} steps")
+        vm.run("systemctl start onevisit.service onevisit-ready.service", timeout=300, check=False)
+        wait_active(vm, 240)
+
+        # Crashes and hangs.
+        pid = vm.service("MainPID")
+        vm.run(f"kill -9 {pid}")
+        check("kill -9 of the app → restarted", wait_active(vm, 120, other_than=pid))
+        pid = vm.service("MainPID")
+        vm.run(f"kill -STOP {pid}")
+        check("SIGSTOP of the app → the watchdog restarts it", wait_active(vm, 180, other_than=pid))
+
+        # A case submitted, then the plug pulled.
+        vm.run("runuser -u onevisit -- onevisit --data-dir /data/app case submit-sample --count 1", timeout=120)
+        before = vm.run("runuser -u onevisit -- onevisit --data-dir /data/app queue list --json", timeout=60)
+        ids = re.findall(r'"case_id"\s*:\s*"([^"]+)"', before)
+        vm.power_off()
+        vm = Vm(work, disk)
+        check("boots again after a hard power-off", boot_shell(vm) and wait_active(vm, 300))
+        after = vm.run("runuser -u onevisit -- onevisit --data-dir /data/app queue list --json", timeout=60)
+        check("a case submitted before a hard power-off is still queued", bool(ids) and all(i in after for i in ids),
+              f"{len(ids)} case(s) before: {', '.join(ids)}")
+
+        # A broken settings file: the kiosk still starts and says so.
+        vm.run("mount -o remount,rw /boot/efi && cp /boot/efi/onevisit.toml /tmp/good.toml && "
+               "printf 'site = \"城关镇\\n[devices\\n' > /boot/efi/onevisit.toml && sync")
+        pid = vm.service("MainPID")
+        vm.run("systemctl restart onevisit.service", timeout=240)
+        up = wait_active(vm, 240, other_than=pid)
+        time.sleep(3)
+        vm.screendump(os.path.join(out_dir, "broken-settings-qemu.png"))
+        said = vm.run("journalctl -b -u onevisit.service --no-pager -o cat | grep -c 'onevisit.toml' || true").strip()
+        check("a broken onevisit.toml: the kiosk starts and says what to fix", up and said not in ("", "0"),
+              "see image/out/broken-settings-qemu.png")
+        vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync")
+
+        # A full data partition: the kiosk still starts and says so.
+        vm.run("fallocate -l $(( $(df --output=avail -B1 /data | tail -n 1) - 16*1024*1024 )) /data/system/filler", timeout=120)
+        pid = vm.service("MainPID")
+        vm.run("systemctl restart onevisit.service", timeout=240)
+        up = wait_active(vm, 240, other_than=pid)
+        time.sleep(3)
+        vm.screendump(os.path.join(out_dir, "data-full-qemu.png"))
+        said = vm.run("journalctl -b -u onevisit.service --no-pager -o cat | grep -c '数据分区不可用' || true").strip()
+        check("a full data partition: the kiosk starts and says what to do", up and said not in ("", "0"),
+              "see image/out/data-full-qemu.png")
+        vm.run("rm -f /data/system/filler && sync")
+
+        updates(vm, work, args.bundle)
+    finally:
+        if vm:
+            vm.power_off()
+        if args.keep:
+            print(f"image-test: kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return report(work, vm)
+
+
+def make_bundle(work, bundle, name, version, key, cert, broken=False):
+    """A bundle from the built one: re-versioned, optionally with an app that never starts,
+    signed with `key`."""
+    d = os.path.join(work, name)
+    shutil.rmtree(d, ignore_errors=True)
+    subprocess.run(["rauc", "extract", "--keyring", cert_of(), bundle, d], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = os.path.join(d, "manifest.raucm")
+    text = open(manifest).read()
+    text = re.sub(r"(?m)^version=.*$", f"version={version}", text)
+    text = re.sub(r"(?m)^(verity-hash|verity-salt|verity-size|sha256|size)=.*\n", "", text)
+    open(manifest, "w").write(text)
+    if broken:
+        rootdir = os.path.join(work, name + "-root")
+        shutil.rmtree(rootdir, ignore_errors=True)
+        subprocess.run(["unsquashfs", "-q", "-n", "-d", rootdir, os.path.join(d, "root.squashfs")], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(os.path.join(rootdir, "usr/bin/onevisit"), "w") as f:
+            f.write("#!/bin/sh\necho 'this build of the app is broken on purpose (image-test)' >&2\nexit 1\n")
+        os.unlink(os.path.join(d, "root.squashfs"))
+        subprocess.run(["mksquashfs", rootdir, os.path.join(d, "root.squashfs"), "-comp", "gzip", "-noappend",
+                        "-quiet", "-no-progress"], check=True, stdout=subprocess.DEVNULL)
+        shutil.rmtree(rootdir, ignore_errors=True)
+    for f in os.listdir(d):
+        if f not in ("manifest.raucm", "root.squashfs"):
+            os.unlink(os.path.join(d, f))
+    out = os.path.join(work, name + ".raucb")
+    subprocess.run(["rauc", "bundle", f"--cert={cert}", f"--key={key}", d, out], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def cert_of():
+    return os.environ.get("ONEVISIT_RAUC_CERT") or os.path.join(HERE, "out", "dev-keys", "dev.cert.pem")
+
+
+def install(vm, work, bundle):
+    """Hands a bundle to the VM (as a read-only disk; no network needed) and installs it."""
+    size = os.path.getsize(bundle)
+    vm.monitor(f"drive_add 0 if=none,id=upd{size},file={bundle},format=raw,readonly=on")
+    vm.monitor(f"device_add virtio-blk-pci,drive=upd{size},id=updev{size}")
+    vm.run("udevadm settle; sleep 1", timeout=60)
+    dev = vm.run("lsblk -dno NAME,SIZE -b | awk '$2 >= %d && $2 < %d {print $1}' | tail -n 1" % (size, size + 1024 * 1024)).strip()
+    vm.run(f"head -c {size} /dev/{dev} > /data/system/update.raucb", timeout=300)
+    out = vm.run("rauc install /data/system/update.raucb 2>&1; echo rc=$?", timeout=900, check=False)
+    vm.run("rm -f /data/system/update.raucb")
+    vm.monitor(f"device_del updev{size}")
+    return "rc=0" in out, out
+
+
+def booted_slot(vm):
+    return vm.run("sed -n 's/.*rauc\\.slot=\\([AB]\\).*/\\1/p' /proc/cmdline").strip()
+
+
+def updates(vm, work, bundle):
+    if not os.path.exists(bundle):
+        check("update bundle built", False, bundle)
+        return
+    key = os.environ.get("ONEVISIT_RAUC_KEY") or os.path.join(HERE, "out", "dev-keys", "dev.key.pem")
+    cert = cert_of()
+    # A bundle signed by a key the kiosk does not trust.
+    other_key, other_cert = os.path.join(work, "other.key"), os.path.join(work, "other.cert")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger",
+                    "-keyout", other_key, "-out", other_cert], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    forged = make_bundle(work, bundle, "forged", "9999.0", other_key, other_cert)
+    ok, out = install(vm, work, forged)
+    check("a wrongly signed bundle is refused", not ok, (re.findall(r"(?i)[^\n]*(signature|verif)[^\n]*", out) or [out.strip()[-160:]])[0])
+
+    before = booted_slot(vm)
+    newer = make_bundle(work, bundle, "newer", "9000.0", key, cert)
+    ok, out = install(vm, work, newer)
+    check("a newer bundle installs into the other slot", ok, out.strip().splitlines()[-2] if ok else out[-300:])
+    vm.shell.sendall(b"systemctl reboot\n")
+    time.sleep(5)
+    vm.shell.close()
+    vm.shell = None
+    up = vm.connect_shell(400) and wait_active(vm, 300)
+    after = booted_slot(vm) if up else "?"
+    status = ""
+    if up:
+        status = vm.run("rauc status --output-format=shell | grep -E 'RAUC_SLOT_STATE|BOOT_STATUS' | tr '\\n' ' '",
+                        check=False).strip()[:200]
+    check("…and boots from it", up and after != before and after in "AB", f"slot {before} → {after}; {status}")
+    if not up:
+        return
+
+    good = after
+    broken = make_bundle(work, bundle, "broken", "9001.0", key, cert, broken=True)
+    ok, out = install(vm, work, broken)
+    check("a bundle whose app never starts installs", ok, "" if ok else out[-300:])
+    vm.shell.sendall(b"systemctl reboot\n")
+    time.sleep(5)
+    vm.shell.close()
+    vm.shell = None
+    # The broken slot boots three times (each ends in a reboot after five failed starts),
+    # then GRUB falls back by itself.
+    deadline = time.monotonic() + 1500
+    back = False
+    while time.monotonic() < deadline:
+        if vm.connect_shell(120):
+            try:
+                if booted_slot(vm) == good and wait_active(vm, 240):
+                    back = True
+                    break
+            except (RuntimeError, TimeoutError, OSError):
+                pass
+            vm.shell = None
+        time.sleep(5)
+    env = vm.run("grub-editenv /boot/efi/EFI/onevisit/grubenv list | tr '\\n' ' '", check=False).strip() if back else ""
+    check("a bundle whose app never reports ready falls back to the previous slot by itself", back, env)
+
+
+def boot_shell(vm):
+    vm.start()
+    return vm.connect_shell(300)
+
+
+def report(work, vm):
+    passed = sum(1 for _, ok, _ in results if ok)
+    failed = len(results) - passed
+    print(f"image-test: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
