@@ -28,9 +28,10 @@ mcopy -i "$esp" "$here/onevisit.toml" ::/onevisit.toml
 # ---- data: the folders the system expects, owned as the kiosk expects --------------------
 data=$work/data.img
 mkdir -p "$work/data/app" "$work/data/journal" "$work/data/system"
-chown 990:990 "$work/data/app" && chmod 0700 "$work/data/app"
+chown -R 990:990 "$work/data/app" && chmod 0700 "$work/data/app"
 chmod 0700 "$work/data/system"
 rm -f "$data"
+truncate -s "${data_mib}M" "$data"
 mkfs.ext4 -q -L data -d "$work/data" "$data" "${data_mib}M"
 
 # ---- the disk --------------------------------------------------------------------------

@@ -36,7 +36,7 @@ suite=bookworm
 base_packages=(
   systemd systemd-sysv udev dbus kmod initramfs-tools zstd
   linux-image-amd64 grub-efi-amd64-bin grub-common
-  rauc e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
+  rauc rauc-service e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
 )
 read -r -a app_packages <<<"$(scripts/setup-debian.sh --list runtime-kiosk)"
 packages="${base_packages[*]} ${app_packages[*]}"
@@ -91,6 +91,14 @@ if [ -z "${ONEVISIT_RAUC_KEY:-}" ] && [ ! -s "$rauc_cert" ]; then
     -keyout "$rauc_key" -out "$rauc_cert" 2>/dev/null
 fi
 install -D -m 0644 "$rauc_cert" "$root/etc/rauc/keyring.pem"
+
+# The pinyin dictionaries, deployed now into the data partition's template: no citizen (and no
+# first boot under a slow CPU) waits for them.
+chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+  /usr/bin/onevisit --data-dir /tmp/deploy input deploy >/dev/null
+mkdir -p "$work/data/app"
+mv "$root/tmp/deploy/rime" "$work/data/app/rime"
+rm -rf "$root/tmp/deploy"
 
 # ---- the bootloader, made from the root's own GRUB, then the root trimmed ----------------
 chroot "$root" grub-mkimage -O x86_64-efi -p /EFI/onevisit -o /tmp/BOOTX64.EFI \

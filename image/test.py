@@ -36,10 +36,21 @@ ACCEL = os.environ.get("ONEVISIT_QEMU_ACCEL", "tcg")
 results = []
 
 
+targets = []
+
+
 def check(name, ok, detail=""):
     results.append((name, ok, detail))
     print(f"image-test: {'ok  ' if ok else 'FAIL'} {name}" + (f" — {detail}" if detail else ""), flush=True)
     return ok
+
+
+def target(name, met, detail=""):
+    """A figure the issue sets as a target (size, boot time, memory): measured and reported
+    every run; a missed target is printed as such but does not fail the run."""
+    targets.append((name, met, detail))
+    print(f"image-test: {'met ' if met else 'MISS'} target: {name}" + (f" — {detail}" if detail else ""), flush=True)
+    return met
 
 
 # ---- images: PPM from QEMU, PNG out, a tolerant comparison ------------------------------------
@@ -120,26 +131,6 @@ def differing_share(a, b, threshold=48):
     return diff / n
 
 
-def row_means(rgb, w, h):
-    return [sum(rgb[y * w * 3:(y + 1) * w * 3:7]) / (w * 3 / 7) for y in range(h)]
-
-
-def compare_shifted(a, b, w, h, max_shift=200, footer=60):
-    """The share of differing pixels between two screens after aligning them vertically: the
-    kiosk's setup notice (devices not configured) pushes the screen down by its height. Rows
-    below the shift and above the footer (the reader's status line) are compared."""
-    ma, mb = row_means(a, w, h), row_means(b, w, h)
-    best, shift = None, 0
-    for s in range(0, max_shift + 1):
-        rows = range(s, h - footer)
-        cost = sum(abs(ma[y] - mb[y - s]) for y in rows) / len(rows)
-        if best is None or cost < best:
-            best, shift = cost, s
-    a_part = a[shift * w * 3:(h - footer) * w * 3]
-    b_part = b[0:(h - footer - shift) * w * 3]
-    return differing_share(a_part, b_part), shift
-
-
 def mostly_one_colour(rgb):
     sample = rgb[::3 * 97]
     return max(sample.count(v) for v in set(sample)) > 0.9 * len(sample)
@@ -183,6 +174,8 @@ class Vm:
             "-chardev", f"socket,id=chrtpm,path={tpm_sock}",
             "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0",
             "-device", "i6300esb", "-watchdog-action", "reset",
+            # A USB port for the technician's stick (update bundles are plugged in here).
+            "-device", "qemu-xhci,id=xhci",
             "-nic", "user,model=virtio-net-pci",
             "-serial", f"file:{self.console}",
             "-serial", f"unix:{self.shell_path},server=on,wait=off",
@@ -303,7 +296,9 @@ def app_screenshot(out_dir):
         return None
     shots = os.path.join(out_dir, "app-screens")
     shutil.rmtree(shots, ignore_errors=True)
-    subprocess.run([binary, "screenshots", "--out", shots, "--size", f"{WIDTH}x{HEIGHT}"],
+    # The same settings as the image ships: the same site name and "devices not configured".
+    subprocess.run([binary, "screenshots", "--out", shots, "--size", f"{WIDTH}x{HEIGHT}",
+                    "--config", os.path.join(HERE, "onevisit.toml")],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
     zh = os.path.join(shots, "zh")
     first = sorted(f for f in os.listdir(zh) if f.endswith(".png"))[0]
@@ -338,7 +333,7 @@ def main():
     vm = None
     try:
         size = os.path.getsize(args.image)
-        check("image size ≤ 120 MB compressed", size <= 120_000_000, f"{size / 1e6:.1f} MB")
+        target("image size ≤ 120 MB compressed", size <= 120_000_000, f"{size / 1e6:.1f} MB")
         disk = os.path.join(work, "disk.img")
         subprocess.run(["zstd", "-q", "-d", "-f", args.image, "-o", disk], check=True)
         # A 4 GB card: the data partition must grow into it at first boot.
@@ -359,16 +354,19 @@ def main():
         if ref:
             rw, rh, ref_rgb = read_png(ref)
             shutil.copy(ref, os.path.join(out_dir, "attract-app.png"))
-            share, shift = compare_shifted(rgb, ref_rgb, w, h) if (rw, rh) == (w, h) else (1.0, 0)
-            check("the display shows the attract screen (vs the app's own screenshot)", share < 0.05,
-                  f"{share * 100:.1f} % of pixels differ (≤ 5 % allowed: site name, font hinting) below the "
-                  f"{shift}-pixel setup notice; image/out/attract-qemu.png vs attract-app.png")
+            share = differing_share(rgb, ref_rgb) if (rw, rh) == (w, h) else 1.0
+            check("the display shows the attract screen (vs the app's own screenshot)", share < 0.02,
+                  f"{share * 100:.2f} % of pixels differ (≤ 2 % allowed: font hinting, the reader's status "
+                  f"line); image/out/attract-qemu.png vs attract-app.png")
         else:
             check("the display shows the attract screen (vs the app's own screenshot)", False,
                   "no desktop build to render the reference (cargo build first)")
         analyze = vm.run("systemd-analyze 2>&1 | head -n 1", check=False).strip()
+        with open(os.path.join(out_dir, "boot-analysis.txt"), "w") as f:
+            f.write(vm.run("systemd-analyze 2>&1; echo; systemd-analyze critical-chain onevisit.service 2>&1; "
+                           "echo; systemd-analyze blame 2>&1 | head -n 25", check=False))
         ready_at = int(vm.service("ActiveEnterTimestampMonotonic") or 0) / 1e6
-        check("boot to attract screen ≤ 30 s (TCG)", seconds <= 30,
+        target("boot to attract screen ≤ 30 s (TCG)", seconds <= 30,
               f"{seconds:.1f} s from power-on (host clock); ready {ready_at:.1f} s after the kernel started; {analyze}")
 
         # The data partition filled the card.
@@ -381,12 +379,15 @@ def main():
         check("SysRq off", sysrq == "0", f"kernel.sysrq = {sysrq}")
         cad = vm.run("systemctl is-enabled ctrl-alt-del.target", check=False).strip()
         check("Ctrl-Alt-Del masked", cad == "masked", cad)
-        user = vm.run("ps -o user= -p $(systemctl show onevisit -p MainPID --value)").strip()
+        user = vm.run("stat -c %U /proc/$(systemctl show onevisit -p MainPID --value)").strip()
         check("the app runs as the unprivileged `onevisit` user", user == "onevisit", user)
 
         # Memory on KMS over the scripted citizen journey (the service stopped, so the
         # measuring run gets the display).
         vm.run("systemctl stop onevisit-ready.service onevisit.service", timeout=120)
+        # A data folder of its own (the journey commits a case), with the dictionaries the image
+        # deployed: otherwise their first deployment would be measured, not the kiosk.
+        vm.run("mkdir -p /data/app/bench && cp -a /data/app/rime /data/app/bench/ && chown -R onevisit: /data/app/bench")
         trace = vm.run("cd /data/app && runuser -u onevisit -- env HOME=/data/app XDG_CACHE_HOME=/data/app/cache "
                        "SLINT_BACKEND=linuxkms-software ONEVISIT_BENCH=journey ONEVISIT_BENCH_TRACE=1 "
                        "onevisit --data-dir /data/app/bench run --simulate 2>/dev/null | grep -E '^step|^journey'",
@@ -395,7 +396,7 @@ def main():
         pss = [int(x) for x in re.findall(r"pss (\d+) kB", trace)]
         peak = max(pss) if pss else 0
         steps = re.findall(r"journey-steps (\d+)", trace)
-        check("the app's peak PSS on KMS over the scripted journey ≤ 40 MB", bool(steps) and 0 < peak <= 40 * 1024,
+        target("the app's peak PSS on KMS over the scripted journey ≤ 40 MB", bool(steps) and 0 < peak <= 40 * 1024,
               f"{peak / 1024:.1f} MiB over {steps[0] if steps else '?'} steps")
         vm.run("systemctl start onevisit.service onevisit-ready.service", timeout=300, check=False)
         wait_active(vm, 240)
@@ -411,7 +412,7 @@ def main():
         # A case submitted, then the plug pulled.
         vm.run("runuser -u onevisit -- onevisit --data-dir /data/app case submit-sample --count 1", timeout=120)
         before = vm.run("runuser -u onevisit -- onevisit --data-dir /data/app queue list --json", timeout=60)
-        ids = re.findall(r'"case_id"\s*:\s*"([^"]+)"', before)
+        ids = re.findall(r'"id"\s*:\s*"([^"]+)"', before)
         vm.power_off()
         vm = Vm(work, disk)
         check("boots again after a hard power-off", boot_shell(vm) and wait_active(vm, 300))
@@ -493,12 +494,20 @@ def cert_of():
 
 
 def install(vm, work, bundle):
-    """Hands a bundle to the VM (as a read-only disk; no network needed) and installs it."""
+    """Plugs a bundle in as a USB stick (a raw disk holding the file's bytes: no network
+    needed) and installs it from the data partition."""
     size = os.path.getsize(bundle)
     vm.monitor(f"drive_add 0 if=none,id=upd{size},file={bundle},format=raw,readonly=on")
-    vm.monitor(f"device_add virtio-blk-pci,drive=upd{size},id=updev{size}")
-    vm.run("udevadm settle; sleep 1", timeout=60)
-    dev = vm.run("lsblk -dno NAME,SIZE -b | awk '$2 >= %d && $2 < %d {print $1}' | tail -n 1" % (size, size + 1024 * 1024)).strip()
+    vm.monitor(f"device_add usb-storage,bus=xhci.0,drive=upd{size},id=updev{size}")
+    dev = ""
+    for _ in range(60):
+        dev = vm.run("lsblk -dnbo NAME,SIZE | awk '$2 >= %d && $2 < %d {print $1}' | tail -n 1"
+                     % (size - 512, size + 1024 * 1024)).strip()
+        if dev:
+            break
+        time.sleep(2)
+    if not dev:
+        return False, "the USB stick did not appear"
     vm.run(f"head -c {size} /dev/{dev} > /data/system/update.raucb", timeout=300)
     out = vm.run("rauc install /data/system/update.raucb 2>&1; echo rc=$?", timeout=900, check=False)
     vm.run("rm -f /data/system/update.raucb")
@@ -523,7 +532,9 @@ def updates(vm, work, bundle):
                    stderr=subprocess.DEVNULL)
     forged = make_bundle(work, bundle, "forged", "9999.0", other_key, other_cert)
     ok, out = install(vm, work, forged)
-    check("a wrongly signed bundle is refused", not ok, (re.findall(r"(?i)[^\n]*(signature|verif)[^\n]*", out) or [out.strip()[-160:]])[0])
+    # Refused for the right reason: RAUC itself must say the signature did not verify.
+    why = re.findall(r"(?im)^.*(?:signature|verif|certificate).*$", out)
+    check("a wrongly signed bundle is refused", not ok and bool(why), (why or [out.strip()[-200:]])[0].strip())
 
     before = booted_slot(vm)
     newer = make_bundle(work, bundle, "newer", "9000.0", key, cert)
@@ -577,7 +588,8 @@ def boot_shell(vm):
 def report(work, vm):
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed
-    print(f"image-test: {passed} passed, {failed} failed")
+    met = sum(1 for _, ok, _ in targets if ok)
+    print(f"image-test: {passed} passed, {failed} failed (targets met: {met} of {len(targets)})")
     return 1 if failed else 0
 
 

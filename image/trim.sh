@@ -35,12 +35,25 @@ keep_only "$k/drivers/media" usb common v4l2-core mc
 keep_only "$k/drivers/media/usb" uvc
 find "$k/drivers/scsi" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 keep_only "$k/fs" ext4 jbd2 mbcache.ko fat nls squashfs fuse overlayfs efivarfs autofs isofs
+keep_only "$k/drivers/net" ethernet usb phy mdio pcs virtio_net.ko net_failover.ko mii.ko tun.ko
+keep_only "$k/sound/pci" hda
+rm -rf "$k/drivers/usb/gadget" "$k/drivers/video/fbdev"
 find "$mods/kernel" -name 'test_*.ko' -delete
 chroot "$root" depmod -a "${mods##*/}"
 
-# Build tools for the bootloader (the image was already made), Perl (nothing at run time uses
+# GRUB's tools and modules but grub-editenv (RAUC switches slots with it), Perl (nothing at run time uses
 # it), speech dictionaries other than Mandarin and English.
-rm -rf "$root/usr/lib/grub" "$root/usr/share/perl" "$root/usr/lib/x86_64-linux-gnu/perl"
+find "$root/usr/bin" "$root/usr/sbin" -name 'grub-*' ! -name 'grub-editenv' -delete
+rm -rf "$root/usr/lib/grub" "$root/usr/share/grub" "$root/usr/share/perl" "$root/usr/lib/x86_64-linux-gnu/perl" \
+  "$root"/usr/bin/perl5.* "$root"/usr/lib/x86_64-linux-gnu/libperl.so.*
+# udev's database sources (the compiled hwdb.bin stays); character sets nothing here converts
+# to (the app decodes GB 18030 itself).
+rm -f "$root"/usr/lib/udev/hwdb.d/*.hwdb
+find "$root/usr/lib/x86_64-linux-gnu/gconv" -maxdepth 1 -name '*.so' ! -name 'UTF*' \
+  ! -name 'UNICODE*' ! -name 'GB*' ! -name 'libGB*' ! -name 'EUC-CN*' ! -name 'ISO8859-1.so' \
+  -delete 2>/dev/null || true
+# Symbols are for debugging a build, not for running it.
+strip --strip-all "$root/usr/bin/onevisit"
 find "$root/usr/lib/x86_64-linux-gnu/espeak-ng-data" -maxdepth 1 -name '*_dict' \
   ! -name 'cmn_dict' ! -name 'en_dict' ! -name 'yue_dict' -delete 2>/dev/null || true
 

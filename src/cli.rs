@@ -46,6 +46,10 @@ pub enum Command {
         /// Screen sizes, e.g. 1080x1920,1920x1080,800x1280
         #[arg(long, default_value = "1080x1920", value_delimiter = ',')]
         size: Vec<String>,
+        /// Show the screens as a kiosk with these settings would (its site name and its notice
+        /// for devices not configured): the reference the OS image test compares its display with
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Inspect and check the theme catalog
     #[command(subcommand)]

@@ -205,9 +205,15 @@ impl KioskConfig {
             .map(str::trim)
             .find(|l| !l.is_empty())
             .unwrap_or("unreadable");
+        // The first line names the file already when the file could be read.
+        let file = path.display().to_string();
+        let what = if first.starts_with(&file) {
+            first.to_string()
+        } else {
+            format!("{file}: {first}")
+        };
         format!(
-            "设置文件有误，已按默认设置启动：{file}（{first}）。请技术人员修改该文件后重启 · Settings file invalid, started with defaults: {file} ({first}) — fix it and restart",
-            file = path.display()
+            "设置文件有误，已按默认设置启动：{what}。请技术人员修改该文件后重启 · Settings file invalid, started with defaults: {what} — fix it and restart"
         )
     }
 

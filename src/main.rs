@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         Command::Run { config, simulate } => {
             ui::run(&cli.catalog, &cli.data_dir, config.as_deref(), simulate)
         }
-        Command::Screenshots { out, size } => {
+        Command::Screenshots { out, size, config } => {
             let sizes: Vec<(u32, u32)> = size
                 .iter()
                 .filter_map(|s| {
@@ -56,7 +56,12 @@ fn main() -> ExitCode {
                     Some((w.parse().ok()?, h.parse().ok()?))
                 })
                 .collect();
-            kiosk::screenshots::run(&cli.catalog, &out, &sizes)
+            match config.as_deref().map(config::KioskConfig::load).transpose() {
+                Ok(settings) => {
+                    kiosk::screenshots::run(&cli.catalog, &out, &sizes, settings.as_ref())
+                }
+                Err(e) => Err(e),
+            }
         }
         Command::Catalog(cmd) => commands::catalog::run(cmd, &cli.catalog),
         Command::Calendar(cmd) => commands::calendar::run(cmd, &cli.catalog),

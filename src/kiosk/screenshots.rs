@@ -192,6 +192,7 @@ pub fn run(
     catalog_flag: &Option<std::path::PathBuf>,
     out: &Path,
     sizes: &[(u32, u32)],
+    settings: Option<&crate::config::KioskConfig>,
 ) -> Result<std::process::ExitCode> {
     let win = headless()?;
     let data = tempdir()?;
@@ -210,6 +211,13 @@ pub fn run(
             app.printer = Box::new(Instant);
             app.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();
+            if let Some(c) = settings {
+                // As `onevisit run --config` would show it (never simulating).
+                if let Some(site) = &c.site {
+                    app.site = site.clone();
+                }
+                app.setup_problem = c.device_plan(false, |_| None).missing_notice();
+            }
             // The pictures show the kiosk as citizens see it: no simulation banner.
             app.simulated = false;
             if variant == "en" {
