@@ -108,7 +108,7 @@ impl Glyphs for DotGlyphs {
         let version = 1 + (data.len() * 39 / 2953) as u32;
         let n = 17 + 4 * version;
         let dark = (0..n * n)
-            .map(|i| (i ^ data.len() as u32) % 3 == 0)
+            .map(|i| (i ^ data.len() as u32).is_multiple_of(3))
             .collect();
         Some((n, dark))
     }
