@@ -315,6 +315,18 @@ def wait_active(vm, timeout, other_than=None):
     return vm.wait_for("onevisit active", ready, timeout, step=2)
 
 
+def restart_and_look(vm, png, notice):
+    """Restarts the app, waits until it is up again, keeps a picture of the display, and says
+    whether the app's log this boot mentions `notice` (the text it shows on screen)."""
+    pid = vm.service("MainPID")
+    vm.run("systemctl restart onevisit.service", timeout=240)
+    up = wait_active(vm, 240, other_than=pid)
+    time.sleep(3)
+    vm.screendump(png)
+    said = vm.run(f"journalctl -b -u onevisit.service --no-pager -o cat | grep -c '{notice}' || true").strip()
+    return up, said not in ("", "0")
+
+
 def boot(vm, timeout=300):
     vm.start()
     if not vm.connect_shell(timeout):
@@ -428,25 +440,15 @@ def main():
         # A broken settings file: the kiosk still starts and says so.
         vm.run("mount -o remount,rw /boot/efi && cp /boot/efi/onevisit.toml /tmp/good.toml && "
                "printf 'site = \"城关镇\\n[devices\\n' > /boot/efi/onevisit.toml && sync")
-        pid = vm.service("MainPID")
-        vm.run("systemctl restart onevisit.service", timeout=240)
-        up = wait_active(vm, 240, other_than=pid)
-        time.sleep(3)
-        vm.screendump(os.path.join(out_dir, "broken-settings-qemu.png"))
-        said = vm.run("journalctl -b -u onevisit.service --no-pager -o cat | grep -c 'onevisit.toml' || true").strip()
-        check("a broken onevisit.toml: the kiosk starts and says what to fix", up and said not in ("", "0"),
+        up, said = restart_and_look(vm, os.path.join(out_dir, "broken-settings-qemu.png"), "onevisit.toml")
+        check("a broken onevisit.toml: the kiosk starts and says what to fix", up and said,
               "see image/out/broken-settings-qemu.png")
         vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync")
 
         # A full data partition: the kiosk still starts and says so.
         vm.run("fallocate -l $(( $(df --output=avail -B1 /data | tail -n 1) - 16*1024*1024 )) /data/system/filler", timeout=120)
-        pid = vm.service("MainPID")
-        vm.run("systemctl restart onevisit.service", timeout=240)
-        up = wait_active(vm, 240, other_than=pid)
-        time.sleep(3)
-        vm.screendump(os.path.join(out_dir, "data-full-qemu.png"))
-        said = vm.run("journalctl -b -u onevisit.service --no-pager -o cat | grep -c '数据分区不可用' || true").strip()
-        check("a full data partition: the kiosk starts and says what to do", up and said not in ("", "0"),
+        up, said = restart_and_look(vm, os.path.join(out_dir, "data-full-qemu.png"), "数据分区不可用")
+        check("a full data partition: the kiosk starts and says what to do", up and said,
               "see image/out/data-full-qemu.png")
         vm.run("rm -f /data/system/filler && sync")
 
