@@ -2,13 +2,15 @@
 # Assembles the whole disk from its parts, without loop devices or mounts (image/build.sh).
 # Usage: assemble.sh ARCH ROOT_SQUASHFS WORK_DIR OUTPUT_IMG   (WORK_DIR holds BOOTX64.EFI, grubenv)
 #
-# GPT, in MiB:  1-65 ESP (GRUB, grubenv, onevisit.toml) | rootA | rootB | data (ext4, grown to
-# the card at first boot). Root slots are fixed in size: every later update must fit.
+# GPT, in MiB:  1-65 ESP (GRUB, grubenv, onevisit.toml) | rootA | rootB. The data partition is
+# not in the image: the first boot makes it in the rest of the card, encrypted with a key that
+# only that board has (onevisit-data.service). Root slots are fixed in size: every later update
+# must fit.
 set -euo pipefail
 arch=$1 sqfs=$2 work=$3 img=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
-esp_mib=64 slot_mib=768 data_mib=64
+esp_mib=64 slot_mib=768
 sqfs_bytes=$(stat -c %s "$sqfs")
 if [ "$sqfs_bytes" -gt $((slot_mib * 1024 * 1024)) ]; then
   echo "image: the root ($((sqfs_bytes / 1048576)) MiB) does not fit a ${slot_mib} MiB slot" >&2
@@ -25,28 +27,17 @@ mcopy -i "$esp" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$esp" "$here/grub.cfg" "$work/grubenv" ::/EFI/onevisit/
 mcopy -i "$esp" "$here/onevisit.toml" ::/onevisit.toml
 
-# ---- data: the folders the system expects, owned as the kiosk expects --------------------
-data=$work/data.img
-mkdir -p "$work/data/app" "$work/data/journal" "$work/data/system"
-chown -R 990:990 "$work/data/app" && chmod 0700 "$work/data/app"
-chmod 0700 "$work/data/system"
-rm -f "$data"
-truncate -s "${data_mib}M" "$data"
-mkfs.ext4 -q -L data -d "$work/data" "$data" "${data_mib}M"
-
 # ---- the disk --------------------------------------------------------------------------
-total_mib=$((1 + esp_mib + 2 * slot_mib + data_mib + 1))
+total_mib=$((1 + esp_mib + 2 * slot_mib + 1))
 rm -f "$img"
 truncate -s "${total_mib}M" "$img"
-a=$((1 + esp_mib)) b=$((1 + esp_mib + slot_mib)) d=$((1 + esp_mib + 2 * slot_mib))
+a=$((1 + esp_mib)) b=$((1 + esp_mib + slot_mib))
 sfdisk --quiet "$img" <<PARTS
 label: gpt
 start=1MiB, size=${esp_mib}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp
 start=${a}MiB, size=${slot_mib}MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name=rootA
 start=${b}MiB, size=${slot_mib}MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name=rootB
-start=${d}MiB, size=${data_mib}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=data
 PARTS
 put() { dd if="$1" of="$img" bs=1M seek="$2" conv=notrunc,sparse status=none; }
 put "$esp" 1
 put "$sqfs" "$a"
-put "$data" "$d"

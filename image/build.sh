@@ -32,11 +32,13 @@ suite=bookworm
 
 # ---- the base root: Debian packages only, cached by its package list -----------------------
 # What the kiosk runs on: systemd, the kernel and its initramfs (with squashfs), GRUB's EFI
-# modules (the image's bootloader is assembled from them), RAUC, and the app's run-time list.
+# modules (the image's bootloader is assembled from them), RAUC, the TPM 2.0 libraries systemd
+# seals the data partition's key with, and the app's run-time list.
 base_packages=(
   systemd systemd-sysv udev dbus kmod initramfs-tools zstd
   linux-image-amd64 grub-efi-amd64-bin grub-common
   rauc rauc-service e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
+  libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0
 )
 read -r -a app_packages <<<"$(scripts/setup-debian.sh --list runtime-kiosk)"
 packages="${base_packages[*]} ${app_packages[*]}"
@@ -73,7 +75,8 @@ tar -C "$root" -xf "$base"
 # ---- the root: the app, its data and the system's settings --------------------------------
 install -D -m 0755 "$bin" "$root/usr/bin/onevisit"
 install -d "$root/usr/share/onevisit/fonts"
-cp fonts/*.otf "$root/usr/share/onevisit/fonts/"
+# The receipt renderer and the input engines read the regular face; the UI has both built in.
+cp fonts/OneVisitSansSC-Regular.otf "$root/usr/share/onevisit/fonts/"
 cp -r catalog "$root/usr/share/onevisit/catalog"
 cp -a image/rootfs/. "$root/"
 echo "$version" >"$root/etc/onevisit-version"
@@ -96,8 +99,10 @@ install -D -m 0644 "$rauc_cert" "$root/etc/rauc/keyring.pem"
 # first boot under a slow CPU) waits for them.
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
   /usr/bin/onevisit --data-dir /tmp/deploy input deploy >/dev/null
-mkdir -p "$work/data/app"
-mv "$root/tmp/deploy/rime" "$work/data/app/rime"
+# (Copied onto the data partition by systemd-tmpfiles: see rootfs/etc/tmpfiles.d/onevisit.conf.)
+mkdir -p "$root/usr/share/onevisit/data-template/app"
+mv "$root/tmp/deploy/rime" "$root/usr/share/onevisit/data-template/app/rime"
+chown -R 990:990 "$root/usr/share/onevisit/data-template/app"
 rm -rf "$root/tmp/deploy"
 
 # ---- the bootloader, made from the root's own GRUB, then the root trimmed ----------------

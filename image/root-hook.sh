@@ -34,9 +34,23 @@ mkdir -p "$root/boot/efi" "$root/data"
 systemctl --root="$root" --quiet enable onevisit.service onevisit-ready.service \
   onevisit-provision.service onevisit-test-console.service systemd-networkd.service \
   systemd-timesyncd.service
-if [ -e "$root/lib/systemd/system/systemd-resolved.service" ]; then
-  systemctl --root="$root" --quiet enable systemd-resolved.service
-fi
 systemctl --root="$root" --quiet mask getty@.service serial-getty@.service autovt@.service \
   console-getty.service ctrl-alt-del.target debug-shell.service rescue.service \
   emergency.service apt-daily.timer apt-daily-upgrade.timer
+
+# What a desktop needs at boot and a kiosk does not. On a small board (and under emulation)
+# every unit started in parallel slows the ones the attract screen waits for: LVM scrubbing,
+# kernel debug and tracing file systems, huge pages, crash dumps to EFI variables, a random seed
+# saved to a folder that is memory anyway.
+systemctl --root="$root" --quiet mask e2scrub_reap.service e2scrub_all.timer \
+  dev-hugepages.mount sys-kernel-debug.mount sys-kernel-tracing.mount sys-fs-fuse-connections.mount \
+  sys-kernel-config.mount systemd-pstore.service systemd-random-seed.service
+# The resolver is for the app's sync, which starts after the screen: Debian starts it before
+# sysinit.target (for systems that resolve names early), which holds up everything after.
+if [ -e "$root/lib/systemd/system/systemd-resolved.service" ]; then
+  sed -e 's/^DefaultDependencies=no$/DefaultDependencies=yes/' \
+    -e 's/^Before=sysinit.target /Before=/' -e 's/^WantedBy=sysinit.target$/WantedBy=multi-user.target/' \
+    "$root/lib/systemd/system/systemd-resolved.service" >"$root/etc/systemd/system/systemd-resolved.service"
+  rm -f "$root/etc/systemd/system/sysinit.target.wants/systemd-resolved.service"
+  systemctl --root="$root" --quiet enable systemd-resolved.service
+fi

@@ -327,11 +327,15 @@ def restart_and_look(vm, png, notice):
     return up, said not in ("", "0")
 
 
-def boot(vm, timeout=300):
-    vm.start()
-    if not vm.connect_shell(timeout):
-        return False
-    return wait_active(vm, timeout)
+def boot_analysis(vm, name):
+    """Keeps systemd's account of this boot in image/out/NAME-analysis.txt; returns its summary."""
+    # systemd-analyze answers only once every start-up job has finished.
+    vm.wait_for("start-up finished", lambda: vm.run("systemctl is-system-running", check=False).strip()
+                not in ("initializing", "starting"), 180, step=3)
+    with open(os.path.join(HERE, "out", f"{name}-analysis.txt"), "w") as f:
+        f.write(vm.run("systemd-analyze 2>&1; echo; systemd-analyze critical-chain onevisit.service 2>&1; "
+                       "echo; systemd-analyze blame 2>&1 | head -n 25", check=False))
+    return vm.run("systemd-analyze 2>&1 | head -n 1", check=False).strip()
 
 
 def main():
@@ -378,17 +382,20 @@ def main():
         else:
             check("the display shows the attract screen (vs the app's own screenshot)", False,
                   "no desktop build to render the reference (cargo build first)")
-        analyze = vm.run("systemd-analyze 2>&1 | head -n 1", check=False).strip()
-        with open(os.path.join(out_dir, "boot-analysis.txt"), "w") as f:
-            f.write(vm.run("systemd-analyze 2>&1; echo; systemd-analyze critical-chain onevisit.service 2>&1; "
-                           "echo; systemd-analyze blame 2>&1 | head -n 25", check=False))
-        ready_at = int(vm.service("ActiveEnterTimestampMonotonic") or 0) / 1e6
-        target("boot to attract screen ≤ 30 s (TCG)", seconds <= 30,
-              f"{seconds:.1f} s from power-on (host clock); ready {ready_at:.1f} s after the kernel started; {analyze}")
+        first_boot = (seconds, boot_analysis(vm, "first-boot"))
 
-        # The data partition filled the card.
-        data_size = int(vm.run("lsblk -bno SIZE /dev/disk/by-partlabel/data").strip() or 0)
-        check("the data partition grew to fill the card", data_size > 2 * 1024 ** 3, f"{data_size / 1024 ** 3:.2f} GiB")
+        # The data partition: made at first boot in the rest of the card, LUKS2, its key sealed
+        # to the (software) TPM, mounted on /data.
+        data_size = int(vm.run("lsblk -dbno SIZE /dev/disk/by-partlabel/data", check=False).strip() or 0)
+        check("the first boot made the data partition in the rest of the card", data_size > 2 * 1024 ** 3,
+              f"{data_size / 1024 ** 3:.2f} GiB")
+        fstype = vm.run("lsblk -dno FSTYPE /dev/disk/by-partlabel/data", check=False).strip()
+        slots = vm.run("systemd-cryptenroll /dev/disk/by-partlabel/data 2>&1 | tail -n +2 | awk '{print $2}' | "
+                       "sort | uniq -c | tr -s ' \\n' ' '", check=False).strip()
+        source = vm.run("findmnt -no SOURCE /data", check=False).strip()
+        check("…encrypted (LUKS2), its key sealed to the TPM, unlocked on /data",
+              fstype == "crypto_LUKS" and "tpm2" in slots and source == "/dev/mapper/data",
+              f"{fstype}; key slots: {slots}; /data from {source}")
         # Nothing to escape to.
         gettys = vm.run("systemctl list-units --no-legend 'getty@*' 'serial-getty@*' 'autovt@*' | wc -l").strip()
         check("no login prompt on any console", gettys == "0", f"{gettys} getty units")
@@ -432,7 +439,18 @@ def main():
         ids = re.findall(r'"id"\s*:\s*"([^"]+)"', before)
         vm.power_off()
         vm = Vm(work, disk)
-        check("boots again after a hard power-off", boot_shell(vm) and wait_active(vm, 300))
+        up = boot_shell(vm) and wait_active(vm, 300)
+        check("boots again after a hard power-off", up)
+        if up:
+            # Every boot after the first (which also makes the data partition) is what a
+            # citizen waits for when the power comes back.
+            seconds = time.monotonic() - vm.started
+            analyze = boot_analysis(vm, "boot")
+            ready_at = int(vm.service("ActiveEnterTimestampMonotonic") or 0) / 1e6
+            target("boot to attract screen ≤ 30 s (TCG)", seconds <= 30,
+                   f"{seconds:.1f} s from power-on (host clock), ready {ready_at:.1f} s after the kernel started; "
+                   f"{analyze}; the first boot, which also makes the data partition: {first_boot[0]:.1f} s "
+                   f"({first_boot[1]}); image/out/boot-analysis.txt and first-boot-analysis.txt")
         after = vm.run("runuser -u onevisit -- onevisit --data-dir /data/app queue list --json", timeout=60)
         check("a case submitted before a hard power-off is still queued", bool(ids) and all(i in after for i in ids),
               f"{len(ids)} case(s) before: {', '.join(ids)}")

@@ -10,45 +10,38 @@ mods=$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 rm -f "$root"/usr/share/fonts/opentype/noto/NotoSerifCJK-* \
   "$root"/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc
 
-# Kernel drivers no kiosk cabinet has: data-centre networking and storage, TV tuners, AMD and
-# NVIDIA graphics (the supported cabinets have Intel graphics or the Pi's), Wi-Fi and Bluetooth
-# (no firmware shipped yet), industrial I/O, staging drivers, other file systems.
+# Kernel modules: only those image/modules.txt names, and what they depend on.
 k=$mods/kernel
-for d in drivers/infiniband drivers/isdn drivers/staging drivers/iio drivers/comedi \
-  drivers/mtd drivers/nfc drivers/bluetooth drivers/atm drivers/target drivers/fpga \
-  drivers/gpu/drm/amd drivers/gpu/drm/nouveau drivers/gpu/drm/radeon drivers/net/wireless \
-  arch/x86/kvm sound/soc sound/firewire sound/isa sound/pcmcia \
-  net/bluetooth net/mac80211 net/wireless net/ceph net/sunrpc net/nfc net/9p net/rxrpc \
-  net/sctp net/tipc net/rds net/openvswitch; do
-  rm -rf "${k:?}/$d"
-done
-# Of these, only what cabinets have: Intel and Realtek Ethernet (and USB adapters, elsewhere);
-# the UVC document cameras; the disk drivers at the top of scsi/; the common file systems.
-keep_only() { # DIR NAME...: removes every entry of DIR but the NAMEs
-  local dir=$1
-  shift
-  [ -d "$dir" ] || return 0
-  find "$dir" -mindepth 1 -maxdepth 1 $(printf '! -name %s ' "$@") -exec rm -rf {} +
-}
-keep_only "$k/drivers/net/ethernet" intel realtek
-keep_only "$k/drivers/media" usb common v4l2-core mc
-keep_only "$k/drivers/media/usb" uvc
-find "$k/drivers/scsi" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
-keep_only "$k/fs" ext4 jbd2 mbcache.ko fat nls squashfs fuse overlayfs efivarfs autofs isofs
-keep_only "$k/drivers/net" ethernet usb phy mdio pcs virtio_net.ko net_failover.ko mii.ko tun.ko
-keep_only "$k/sound/pci" hda
-rm -rf "$k/drivers/usb/gadget" "$k/drivers/video/fbdev"
-find "$mods/kernel" -name 'test_*.ko' -delete
+keep=$(mktemp)
+# A pattern's `*` stays within one folder; a trailing `/*` takes the whole folder.
+sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$(dirname "$0")/modules.txt" |
+  sed -e 's/[.]/\\./g' -e 's|/\*$|/@ALL@|' -e 's/\*/[^\/]*/g' -e 's/@ALL@/.*/' -e 's|^|^kernel/|' -e 's/$/$/' >"$keep.re"
+(cd "$mods" && find kernel -name '*.ko*' | grep -E -f "$keep.re") >"$keep.named" || true
+# modules.dep lists every module's dependencies, transitively.
+awk -v list="$keep.named" 'BEGIN { while ((getline l < list) > 0) want[l] = 1 }
+  { m = $1; sub(/:$/, "", m); if (m in want) { print m; for (i = 2; i <= NF; i++) print $i } }' \
+  "$mods/modules.dep" | sort -u >"$keep"
+(cd "$mods" && find kernel -name '*.ko*') | sort | comm -23 - "$keep" | (cd "$mods" && xargs -r rm -f)
+find "$k" -type d -empty -delete
+echo "trim: kept $(wc -l <"$keep") kernel modules ($(du -sh "$k" | cut -f1))"
+rm -f "$keep" "$keep.re" "$keep.named"
 chroot "$root" depmod -a "${mods##*/}"
 
 # GRUB's tools and modules but grub-editenv (RAUC switches slots with it), Perl (nothing at run time uses
 # it), speech dictionaries other than Mandarin and English.
 find "$root/usr/bin" "$root/usr/sbin" -name 'grub-*' ! -name 'grub-editenv' -delete
-rm -rf "$root/usr/lib/grub" "$root/usr/share/grub" "$root/usr/share/perl" "$root/usr/lib/x86_64-linux-gnu/perl" \
-  "$root"/usr/bin/perl5.* "$root"/usr/lib/x86_64-linux-gnu/libperl.so.*
-# udev's database sources (the compiled hwdb.bin stays); character sets nothing here converts
-# to (the app decodes GB 18030 itself).
+rm -rf "$root/usr/lib/grub" "$root/usr/share/grub" "$root/usr/share/perl" "$root"/usr/lib/*-linux-gnu/perl \
+  "$root"/usr/lib/*-linux-gnu/perl-base "$root"/usr/bin/perl "$root"/usr/bin/perl5.* "$root"/usr/lib/*-linux-gnu/libperl.so.*
+# No package manager: an update is a whole root. dpkg's status file stays as the image's list
+# of packages (and their versions, for a security review); the per-file lists go.
+rm -rf "$root"/usr/bin/apt* "$root"/usr/lib/apt "$root"/usr/lib/*-linux-gnu/libapt-* "$root"/var/lib/dpkg/info \
+  "$root"/var/cache/debconf "$root"/var/log/*
+# udev's hardware database without the vendor and model names (only lsusb and lspci show them)
+# and then without its sources: 13 MB to well under 1 MB.
+rm -f "$root"/usr/lib/udev/hwdb.d/20-*.hwdb
+chroot "$root" systemd-hwdb update --usr
 rm -f "$root"/usr/lib/udev/hwdb.d/*.hwdb
+# Character sets nothing here converts to (the app decodes GB 18030 itself).
 find "$root/usr/lib/x86_64-linux-gnu/gconv" -maxdepth 1 -name '*.so' ! -name 'UTF*' \
   ! -name 'UNICODE*' ! -name 'GB*' ! -name 'libGB*' ! -name 'EUC-CN*' ! -name 'ISO8859-1.so' \
   -delete 2>/dev/null || true
