@@ -33,12 +33,13 @@ suite=bookworm
 # ---- the base root: Debian packages only, cached by its package list -----------------------
 # What the kiosk runs on: systemd, the kernel and its initramfs (with squashfs), GRUB's EFI
 # modules (the image's bootloader is assembled from them), RAUC, the TPM 2.0 libraries systemd
-# seals the data partition's key with, and the app's run-time list.
+# seals the data partition's key with, the SSH server (off unless a technician turns it on), and
+# the app's run-time list.
 base_packages=(
   systemd systemd-sysv udev dbus kmod initramfs-tools zstd
   linux-image-amd64 grub-efi-amd64-bin grub-common
   rauc rauc-service e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
-  libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0
+  libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 openssh-server
 )
 read -r -a app_packages <<<"$(scripts/setup-debian.sh --list runtime-kiosk)"
 packages="${base_packages[*]} ${app_packages[*]}"
@@ -94,6 +95,15 @@ if [ -z "${ONEVISIT_RAUC_KEY:-}" ] && [ ! -s "$rauc_cert" ]; then
     -keyout "$rauc_key" -out "$rauc_cert" 2>/dev/null
 fi
 install -D -m 0644 "$rauc_cert" "$root/etc/rauc/keyring.pem"
+
+# The CA whose certificates let a technician in over SSH (when the settings turn SSH on).
+ssh_ca=${ONEVISIT_SSH_CA:-$keys/ssh-ca.pub}
+if [ -z "${ONEVISIT_SSH_CA:-}" ] && [ ! -s "$ssh_ca" ]; then
+  echo "image: making a development SSH technician CA in $keys (for tests; never ship it)"
+  mkdir -p "$keys"
+  ssh-keygen -q -t ed25519 -N "" -C "OneVisit development technician CA" -f "${ssh_ca%.pub}"
+fi
+install -D -m 0644 "$ssh_ca" "$root/etc/ssh/onevisit-technician-ca.pub"
 
 # The pinyin dictionaries, deployed now into the data partition's template: no citizen (and no
 # first boot under a slow CPU) waits for them.

@@ -14,6 +14,12 @@ in_root useradd --system --uid 990 --gid onevisit --groups video,render,input,di
 # No passwords anywhere: root cannot log in at all.
 in_root passwd --lock root >/dev/null
 
+# SSH: no host keys in the image (every kiosk would share them; each makes its own on its data
+# partition), and the server starts only when the settings turn it on (ssh.service.d).
+rm -f "$root"/etc/ssh/ssh_host_*
+systemctl --root="$root" --quiet disable ssh.socket 2>/dev/null || true
+systemctl --root="$root" --quiet enable ssh.service
+
 # An empty machine-id: systemd makes a transient one on the read-only root at each boot.
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
@@ -32,7 +38,7 @@ mkdir -p "$root/boot/efi" "$root/data"
 # What runs, and what must never: no login prompt on any console, no Ctrl-Alt-Del, and
 # nothing but the kiosk on the display.
 systemctl --root="$root" --quiet enable onevisit.service onevisit-ready.service \
-  onevisit-provision.service onevisit-test-console.service systemd-networkd.service \
+  onevisit-provision.service onevisit-devices.service onevisit-test-console.service systemd-networkd.service \
   systemd-timesyncd.service
 systemctl --root="$root" --quiet mask getty@.service serial-getty@.service autovt@.service \
   console-getty.service ctrl-alt-del.target debug-shell.service rescue.service \

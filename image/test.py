@@ -139,28 +139,33 @@ def mostly_one_colour(rgb):
 # ---- the virtual machine ------------------------------------------------------------------------
 
 class Vm:
-    def __init__(self, work, disk, name="vm"):
+    def __init__(self, work, disk, name="vm", tpm=True):
         self.work, self.disk, self.name = work, disk, name
         self.mon_path = os.path.join(work, f"{name}-monitor.sock")
         self.shell_path = os.path.join(work, f"{name}-shell.sock")
         self.console = os.path.join(work, f"{name}-console.log")
-        self.vars = os.path.join(work, "OVMF_VARS.fd")
+        self.vars = os.path.join(work, f"{name}-OVMF_VARS.fd")
+        self.has_tpm = tpm
         if not os.path.exists(self.vars):
             shutil.copy(OVMF_VARS, self.vars)
         self.tpm_dir = os.path.join(work, "tpm")
         os.makedirs(self.tpm_dir, exist_ok=True)
         self.proc = self.tpm = self.shell = None
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.ssh_port = s.getsockname()[1]
 
     def start(self):
         tpm_sock = os.path.join(self.work, "swtpm.sock")
-        self.tpm = subprocess.Popen(
-            ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={self.tpm_dir}",
-             "--ctrl", f"type=unixio,path={tpm_sock}", "--flags", "startup-clear"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if os.path.exists(tpm_sock):
-                break
-            time.sleep(0.05)
+        if self.has_tpm:
+            self.tpm = subprocess.Popen(
+                ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={self.tpm_dir}",
+                 "--ctrl", f"type=unixio,path={tpm_sock}", "--flags", "startup-clear"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(100):
+                if os.path.exists(tpm_sock):
+                    break
+                time.sleep(0.05)
         for p in (self.mon_path, self.shell_path):
             if os.path.exists(p):
                 os.unlink(p)
@@ -171,17 +176,23 @@ class Vm:
             "-drive", f"file={self.disk},format=raw,if=virtio,cache=unsafe",
             "-device", f"VGA,edid=on,xres={WIDTH},yres={HEIGHT}",
             "-display", "none",
-            "-chardev", f"socket,id=chrtpm,path={tpm_sock}",
-            "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0",
             "-device", "i6300esb", "-watchdog-action", "reset",
             # A USB port for the technician's stick (update bundles are plugged in here).
             "-device", "qemu-xhci,id=xhci",
-            "-nic", "user,model=virtio-net-pci",
+            # A USB-serial module (QEMU's is an FTDI FT232, 0403:6001: the reference cabinets'
+            # ID-card reader chip), for the fixed device names. (QEMU attaches it only once its
+            # character device is open, which a null one never is.)
+            "-chardev", "ringbuf,id=idcard", "-device", "usb-serial,bus=xhci.0,chardev=idcard",
+            # The kiosk's SSH port, on the host's loopback only.
+            "-nic", f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
             "-serial", f"file:{self.console}",
             "-serial", f"unix:{self.shell_path},server=on,wait=off",
             "-monitor", f"unix:{self.mon_path},server=on,wait=off",
             "-fw_cfg", "name=opt/onevisit.test,string=1",
         ]
+        if self.has_tpm:
+            cmd += ["-chardev", f"socket,id=chrtpm,path={tpm_sock}",
+                    "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"]
         self.started = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, f"{self.name}-qemu.log"), "ab"))
         for _ in range(200):
@@ -281,6 +292,7 @@ class Vm:
         if self.tpm:
             self.tpm.terminate()
             self.tpm.wait()
+            self.tpm = None
 
     def service(self, prop):
         return self.run(f"systemctl show onevisit.service -p {prop} --value", timeout=30).strip()
@@ -463,6 +475,17 @@ def main():
               "see image/out/broken-settings-qemu.png")
         vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync")
 
+        # The cabinet's profile names its USB modules: the FTDI chip becomes /dev/onevisit/idcard.
+        vm.run("mount -o remount,rw /boot/efi && sed -i 's/^# gpio = /gpio = /' /boot/efi/onevisit.toml "
+               "&& sync && systemctl restart onevisit-devices.service", timeout=120, check=False)
+        link = vm.run("readlink -f /dev/onevisit/idcard", check=False).strip()
+        check("the ID-card reader's USB chip gets its fixed name from the cabinet profile",
+              link.startswith("/dev/ttyUSB"), f"/dev/onevisit/idcard → {link or 'nothing'}")
+        vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync && systemctl restart onevisit-devices.service",
+               timeout=120, check=False)
+
+        ssh_checks(vm, work)
+
         # A full data partition: the kiosk still starts and says so.
         vm.run("fallocate -l $(( $(df --output=avail -B1 /data | tail -n 1) - 16*1024*1024 )) /data/system/filler", timeout=120)
         up, said = restart_and_look(vm, os.path.join(out_dir, "data-full-qemu.png"), "数据分区不可用")
@@ -471,6 +494,9 @@ def main():
         vm.run("rm -f /data/system/filler && sync")
 
         updates(vm, work, args.bundle)
+        vm.power_off()
+        vm = None
+        vm = without_tpm(work, args.image)
     finally:
         if vm:
             vm.power_off()
@@ -479,6 +505,53 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
     return report(work, vm)
+
+
+def without_tpm(work, image):
+    """A board without a TPM (the Raspberry Pi's case) gets an encrypted data partition too, with
+    its key in a file on the ESP. Returns the VM, still running."""
+    disk = os.path.join(work, "notpm.img")
+    subprocess.run(["zstd", "-q", "-d", "-f", image, "-o", disk], check=True)
+    os.truncate(disk, 2 * 1024 ** 3)
+    vm = Vm(work, disk, name="notpm", tpm=False)
+    up = boot_shell(vm) and wait_active(vm, 300)
+    fstype = vm.run("lsblk -dno FSTYPE /dev/disk/by-partlabel/data", check=False).strip() if up else ""
+    source = vm.run("findmnt -no SOURCE /data", check=False).strip() if up else ""
+    key = vm.run("stat -c %s /boot/efi/EFI/onevisit/data.key", check=False).strip() if up else ""
+    check("without a TPM: the data partition is LUKS2 too, its key a file on the ESP",
+          up and fstype == "crypto_LUKS" and source == "/dev/mapper/data" and key == "64",
+          f"{fstype or 'no partition'}; /data from {source or 'nowhere'}; key file {key or 'missing'} bytes")
+    return vm
+
+
+def ssh(vm, key, command="id -u"):
+    return subprocess.run(
+        ["ssh", "-i", key, "-p", str(vm.ssh_port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
+         "root@127.0.0.1", command], capture_output=True, text=True, timeout=120)
+
+
+def ssh_checks(vm, work):
+    """SSH is off until the settings turn it on, and then opens only to a key the technician CA
+    signed."""
+    ca = os.environ.get("ONEVISIT_SSH_CA_KEY") or os.path.join(HERE, "out", "dev-keys", "ssh-ca")
+    key, stranger = os.path.join(work, "technician"), os.path.join(work, "stranger")
+    for k in (key, stranger):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", k], check=True)
+    subprocess.run(["ssh-keygen", "-q", "-s", ca, "-I", "image-test", "-n", "onevisit-technician", "-V", "+1h",
+                    key + ".pub"], check=True)
+    off = ssh(vm, key)
+    check("SSH is off by default", off.returncode != 0, (off.stderr.strip().splitlines() or ["no answer"])[-1])
+    vm.run("mount -o remount,rw /boot/efi && printf '\\n[ssh]\\nenabled = true\\n' >> /boot/efi/onevisit.toml "
+           "&& sync && systemctl restart ssh.service", timeout=120, check=False)
+    signed = ssh(vm, key)
+    check("…turned on in onevisit.toml, it lets in a key the technician CA signed",
+          signed.returncode == 0 and signed.stdout.strip() == "0",
+          f"id -u: {signed.stdout.strip() or signed.stderr.strip()[-200:]}")
+    plain = ssh(vm, stranger)
+    check("…and nobody else (a key without the CA's certificate)", plain.returncode != 0,
+          (plain.stderr.strip().splitlines() or ["refused"])[-1])
+    vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync && systemctl stop ssh.service", timeout=60, check=False)
 
 
 def make_bundle(work, bundle, name, version, key, cert, broken=False):

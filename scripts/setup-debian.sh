@@ -35,7 +35,7 @@ check=(mmdebstrap)
 # The OS image (image/build.sh): a root in a folder, squashfs, a disk assembled without loop
 # devices, a signed RAUC bundle; and image/test.py booting it under QEMU with UEFI and a TPM.
 image=(mmdebstrap squashfs-tools mtools dosfstools fdisk e2fsprogs zstd rauc openssl
-  qemu-system-x86 ovmf swtpm swtpm-tools python3)
+  qemu-system-x86 ovmf swtpm swtpm-tools python3 openssh-client)
 
 list() {
   case $1 in

@@ -107,6 +107,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The kiosk settings file: check it, read one setting (for the OS image's services)
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Chinese input: check the pinyin dictionaries and the handwriting model
     #[command(subcommand)]
     Input(InputCmd),
@@ -213,6 +216,26 @@ pub enum GpioCmd {
         seconds: u64,
         #[command(flatten)]
         profile: ProfileArg,
+    },
+    /// Print the udev rules that name the cabinet's USB modules /dev/onevisit/idcard, mrz,
+    /// printer and camera, from the profile's [[usb]] table (the OS image installs them at boot)
+    UdevRules {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Take the profile from these kiosk settings (`[devices] gpio`) instead
+        #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print one setting's value (empty when it is not set): site, idle_seconds, ssh.enabled,
+    /// devices.gpio, devices.idcard, devices.printer, devices.mrz, devices.camera, central.url
+    Get {
+        key: String,
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
     },
 }
 

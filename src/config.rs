@@ -7,11 +7,12 @@
 //! idle_seconds = 90
 //! technician_pin = "246810"   # unlocks the screen after the cabinet was opened
 //! [devices]
-//! idcard = "/dev/ttyUSB0"     # else $ONEVISIT_IDCARD_PORT
-//! printer = "/dev/ttyUSB1"    # else $ONEVISIT_PRINTER_PORT
-//! mrz = "/dev/ttyUSB2"
-//! camera = "/dev/video0"
-//! gpio = "rpi4-cabinet"       # cabinet signals: a profile name or a profile file
+//! gpio = "rpi4-cabinet"       # the cabinet's profile: its signals, and its USB modules'
+//!                             # fixed names (`onevisit gpio udev-rules`, the OS image)
+//! idcard = "/dev/onevisit/idcard"    # else $ONEVISIT_IDCARD_PORT
+//! printer = "/dev/onevisit/printer"  # else $ONEVISIT_PRINTER_PORT
+//! mrz = "/dev/onevisit/mrz"
+//! camera = "/dev/onevisit/camera"
 //! [retention]                 # days each kind of data may stay; these are the defaults
 //! delivered_days = 7          # a case the central system has (receipts can be reprinted)
 //! undelivered_days = 90       # a case that never left (revoked or never reconnected kiosk)
@@ -41,6 +42,17 @@ pub struct KioskConfig {
     pub retention: RetentionConfig,
     /// The county's central system (`onevisit provision --config`; the app itself ignores it).
     pub central: Option<CentralConfig>,
+    /// Remote access for technicians (the OS image's SSH server; the app ignores it).
+    pub ssh: Option<SshConfig>,
+}
+
+/// `[ssh]`: whether the OS image starts its SSH server. Only technicians holding a certificate
+/// from the county's technician CA can log in (see image/README.md); off unless set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshConfig {
+    #[serde(default)]
+    pub enabled: bool,
 }
 
 /// `[central]`: where this kiosk delivers its cases, and the one-time code that enrolls it.
@@ -217,6 +229,32 @@ impl KioskConfig {
         )
     }
 
+    /// One setting as text, for `onevisit config get` (the OS image's services read the same
+    /// file the app does, through the app's own parser). Empty when not set.
+    pub fn get(&self, key: &str) -> Result<String> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let d = &self.devices;
+        Ok(match key {
+            "site" => text(&self.site),
+            "idle_seconds" => self.idle_seconds.map(|n| n.to_string()).unwrap_or_default(),
+            "ssh.enabled" => self.ssh.as_ref().is_some_and(|s| s.enabled).to_string(),
+            "devices.gpio" => text(&d.gpio),
+            "devices.idcard" => text(&d.idcard),
+            "devices.printer" => text(&d.printer),
+            "devices.mrz" => text(&d.mrz),
+            "devices.camera" => text(&d.camera),
+            "central.url" => self
+                .central
+                .as_ref()
+                .map(|c| text(&c.url))
+                .unwrap_or_default(),
+            _ => anyhow::bail!(
+                "no setting {key:?}: one of site, idle_seconds, ssh.enabled, devices.gpio, devices.idcard, \
+                 devices.printer, devices.mrz, devices.camera, central.url"
+            ),
+        })
+    }
+
     pub fn load(path: &Path) -> Result<KioskConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the kiosk settings {}", path.display()))?;
@@ -250,6 +288,24 @@ mod tests {
         let e = KioskConfig::load(&p).unwrap_err().to_string();
         assert!(e.contains("idle_secs"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn one_setting_is_read_for_the_images_services() {
+        let c: KioskConfig = toml::from_str(
+            "site = \"城关镇\"\n[ssh]\nenabled = true\n[devices]\ngpio = \"x86-pc\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.get("ssh.enabled").unwrap(), "true");
+        assert_eq!(c.get("devices.gpio").unwrap(), "x86-pc");
+        assert_eq!(c.get("central.url").unwrap(), "");
+        assert_eq!(KioskConfig::default().get("ssh.enabled").unwrap(), "false");
+        assert!(
+            c.get("ssh.port")
+                .unwrap_err()
+                .to_string()
+                .contains("ssh.enabled")
+        );
     }
 
     #[test]

@@ -93,6 +93,14 @@ fn main() -> ExitCode {
             pin.as_deref(),
             force,
         ),
+        Command::Config(cli::ConfigCmd::Get { key, config: path }) => {
+            config::KioskConfig::load(&path)
+                .and_then(|settings| settings.get(&key))
+                .map(|value| {
+                    println!("{value}");
+                    ExitCode::SUCCESS
+                })
+        }
         Command::Input(cmd) => commands::input::run(cmd, &commands::store::data_dir(&cli.data_dir)),
         Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };

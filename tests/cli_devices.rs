@@ -220,3 +220,62 @@ fn mrz_parse_reports_each_check() {
     let o = child.wait_with_output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("all valid"));
 }
+
+/// `onevisit gpio udev-rules --config`: the OS image names the USB modules from the profile its
+/// settings file names (and names nothing when the settings name no profile).
+#[test]
+fn udev_rules_come_from_the_profile_the_settings_name() {
+    let dir = std::env::temp_dir().join(format!("onevisit-cli-udev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cabinet = dir.join("cabinet.toml");
+    std::fs::write(
+        &cabinet,
+        "site = \"城关镇\"\n[devices]\ngpio = \"x86-pc\"\n",
+    )
+    .expect("write");
+    let out = bin()
+        .args(["gpio", "udev-rules", "--config"])
+        .arg(&cabinet)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let rules = String::from_utf8_lossy(&out.stdout);
+    assert!(rules.contains("`x86-pc` cabinet"), "{rules}");
+    assert!(
+        rules.contains(
+            r#"ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6001", SYMLINK+="onevisit/idcard""#
+        ),
+        "{rules}"
+    );
+
+    let bare = dir.join("bare.toml");
+    std::fs::write(&bare, "site = \"城关镇\"\n").expect("write");
+    let out = bin()
+        .args(["gpio", "udev-rules", "--config"])
+        .arg(&bare)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SYMLINK"));
+
+    // A profile that names a module twice is refused with the reason.
+    let twice = dir.join("twice.toml");
+    std::fs::write(
+        &twice,
+        "name = \"t\"\ndescription = \"t\"\nbackend = \"simulated\"\n[pins]\n\
+         [[usb]]\nrole = \"idcard\"\nvid = \"1a86\"\npid = \"7523\"\n\
+         [[usb]]\nrole = \"printer\"\nvid = \"1a86\"\npid = \"7523\"\n",
+    )
+    .expect("write");
+    let out = bin()
+        .args(["gpio", "udev-rules", "--profile"])
+        .arg(&twice)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("port"),
+        "{out:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -52,6 +52,25 @@ struct Signal {
 
 pub fn run(cmd: GpioCmd) -> Result<ExitCode> {
     match cmd {
+        GpioCmd::UdevRules {
+            profile: arg,
+            config,
+        } => {
+            let name = match config {
+                Some(path) => crate::config::KioskConfig::load(&path)?.devices.gpio,
+                None => arg
+                    .profile
+                    .or_else(|| std::env::var("ONEVISIT_GPIO_PROFILE").ok()),
+            };
+            match name {
+                Some(name) => print!("{}", load_profile(&name)?.udev_rules()),
+                // Nothing to name: the settings say which ports to use, as they are.
+                None => println!(
+                    "# No cabinet profile in the settings ([devices] gpio): no fixed USB names."
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         GpioCmd::Status { profile: arg, json } => {
             let p = profile(&arg)?;
             let mut backend = onevisit_gpio::backend::open(&p)?;

@@ -1,5 +1,5 @@
-//! Hardware profiles: which pin is which, per cabinet build. One TOML file per build, shipped
-//! in `hardware/gpio/profiles/`.
+//! Hardware profiles: which pin is which, and which USB module is which device, per cabinet
+//! build. One TOML file per build, shipped in `hardware/gpio/profiles/`.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -91,6 +91,47 @@ impl Pins {
     }
 }
 
+/// The devices a cabinet's USB modules are, named by udev `/dev/onevisit/ROLE` (see
+/// [`Profile::udev_rules`]) so that the settings file does not depend on the order in which the
+/// kernel happened to find them (`ttyUSB0` today, `ttyUSB1` after a module is replaced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsbRole {
+    Idcard,
+    Mrz,
+    Printer,
+    Camera,
+}
+
+impl UsbRole {
+    pub fn name(self) -> &'static str {
+        match self {
+            UsbRole::Idcard => "idcard",
+            UsbRole::Mrz => "mrz",
+            UsbRole::Printer => "printer",
+            UsbRole::Camera => "camera",
+        }
+    }
+}
+
+/// One line of a profile's `[[usb]]` table: a module by its USB vendor and product id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsbDevice {
+    pub role: UsbRole,
+    /// Vendor id, four hexadecimal digits (`lsusb` shows `vid:pid`).
+    pub vid: String,
+    /// Product id, four hexadecimal digits.
+    pub pid: String,
+    /// The USB port it is plugged into (udev's `ID_PATH`), when two modules of the cabinet
+    /// share a VID:PID (the same USB-serial chip is common).
+    #[serde(default)]
+    pub port: Option<String>,
+    /// Make and model, for the technician reading the profile.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
@@ -104,6 +145,8 @@ pub struct Profile {
     #[serde(default = "default_power_cycle")]
     pub power_cycle_ms: u64,
     pub pins: Pins,
+    #[serde(default)]
+    pub usb: Vec<UsbDevice>,
 }
 
 fn default_debounce() -> u64 {
@@ -122,6 +165,26 @@ pub enum ProfileError {
     PinTwice(u8),
     #[error("BCM pin {0} does not exist on a Raspberry Pi header (0–27)")]
     NoSuchPin(u8),
+    #[error(
+        "[[usb]] {role}: {field} = {value:?} is not four hexadecimal digits (lsusb shows vid:pid)"
+    )]
+    UsbId {
+        role: &'static str,
+        field: &'static str,
+        value: String,
+    },
+    #[error(
+        "[[usb]] {role}: port = {port:?} has characters a udev port path never has (letters, digits, `:._-` only)"
+    )]
+    UsbPort { role: &'static str, port: String },
+    #[error(
+        "[[usb]] {first} and {second} are both {id} with no port to tell them apart: give each its `port` (udevadm info shows ID_PATH)"
+    )]
+    UsbAmbiguous {
+        first: &'static str,
+        second: &'static str,
+        id: String,
+    },
 }
 
 impl Profile {
@@ -144,7 +207,47 @@ impl Profile {
                 return Err(ProfileError::PinTwice(pin.bcm));
             }
         }
+        check_usb(&p.usb)?;
         Ok(p)
+    }
+
+    /// udev rules that give this cabinet's USB modules their fixed names, `/dev/onevisit/ROLE`
+    /// (the kiosk image writes them at boot for the profile its settings name). Every value in
+    /// them was checked by [`Profile::parse`], so nothing in a profile can add a rule of its own.
+    pub fn udev_rules(&self) -> String {
+        let mut out = format!(
+            "# The fixed names of the USB modules of a `{}` cabinet, from its hardware profile\n\
+             # (written by `onevisit gpio udev-rules`; do not edit).\n",
+            self.name
+        );
+        for d in &self.usb {
+            let subsystem = match d.role {
+                UsbRole::Camera => "video4linux",
+                _ => "tty",
+            };
+            if let Some(m) = &d.model {
+                // A comment: a newline in the model must not end it.
+                out.push_str(&format!(
+                    "# {}: {}\n",
+                    d.role.name(),
+                    m.replace(['\n', '\r'], " ")
+                ));
+            }
+            out.push_str(&format!(
+                "SUBSYSTEM==\"{subsystem}\", ATTRS{{idVendor}}==\"{}\", ATTRS{{idProduct}}==\"{}\"",
+                d.vid.to_ascii_lowercase(),
+                d.pid.to_ascii_lowercase()
+            ));
+            if let Some(port) = &d.port {
+                out.push_str(&format!(", ENV{{ID_PATH}}==\"{port}\""));
+            }
+            if d.role == UsbRole::Camera {
+                // A camera has a second node for its metadata; the pictures come from index 0.
+                out.push_str(", ATTR{index}==\"0\"");
+            }
+            out.push_str(&format!(", SYMLINK+=\"onevisit/{}\"\n", d.role.name()));
+        }
+        out
     }
 
     /// The profiles shipped with OneVisit, by name.
@@ -160,4 +263,49 @@ impl Profile {
     }
 
     pub const BUILTIN: [&'static str; 4] = ["rpi4-cabinet", "rpi5-cabinet", "x86-pc", "simulated"];
+}
+
+fn check_usb(devices: &[UsbDevice]) -> Result<(), ProfileError> {
+    let hex4 = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    for d in devices {
+        for (field, value) in [("vid", &d.vid), ("pid", &d.pid)] {
+            if !hex4(value) {
+                return Err(ProfileError::UsbId {
+                    role: d.role.name(),
+                    field,
+                    value: value.clone(),
+                });
+            }
+        }
+        if let Some(port) = &d.port {
+            let ok = !port.is_empty()
+                && port
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b));
+            if !ok {
+                return Err(ProfileError::UsbPort {
+                    role: d.role.name(),
+                    port: port.clone(),
+                });
+            }
+        }
+    }
+    // Two lines that match the same module would give it two names, or one name to two modules.
+    for (i, a) in devices.iter().enumerate() {
+        for b in &devices[i + 1..] {
+            let same_id = a.vid.eq_ignore_ascii_case(&b.vid) && a.pid.eq_ignore_ascii_case(&b.pid);
+            let same_subsystem = (a.role == UsbRole::Camera) == (b.role == UsbRole::Camera);
+            if same_id
+                && same_subsystem
+                && (a.port.is_none() || b.port.is_none() || a.port == b.port)
+            {
+                return Err(ProfileError::UsbAmbiguous {
+                    first: a.role.name(),
+                    second: b.role.name(),
+                    id: format!("{}:{}", a.vid, a.pid),
+                });
+            }
+        }
+    }
+    Ok(())
 }
