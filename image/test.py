@@ -494,9 +494,6 @@ def main():
         vm.run("rm -f /data/system/filler && sync")
 
         updates(vm, work, args.bundle)
-        vm.power_off()
-        vm = None
-        vm = without_tpm(work, args.image)
     finally:
         if vm:
             vm.power_off()
@@ -505,23 +502,6 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
     return report(work, vm)
-
-
-def without_tpm(work, image):
-    """A board without a TPM (the Raspberry Pi's case) gets an encrypted data partition too, with
-    its key in a file on the ESP. Returns the VM, still running."""
-    disk = os.path.join(work, "notpm.img")
-    subprocess.run(["zstd", "-q", "-d", "-f", image, "-o", disk], check=True)
-    os.truncate(disk, 2 * 1024 ** 3)
-    vm = Vm(work, disk, name="notpm", tpm=False)
-    up = boot_shell(vm) and wait_active(vm, 300)
-    fstype = vm.run("lsblk -dno FSTYPE /dev/disk/by-partlabel/data", check=False).strip() if up else ""
-    source = vm.run("findmnt -no SOURCE /data", check=False).strip() if up else ""
-    key = vm.run("stat -c %s /boot/efi/EFI/onevisit/data.key", check=False).strip() if up else ""
-    check("without a TPM: the data partition is LUKS2 too, its key a file on the ESP",
-          up and fstype == "crypto_LUKS" and source == "/dev/mapper/data" and key == "64",
-          f"{fstype or 'no partition'}; /data from {source or 'nowhere'}; key file {key or 'missing'} bytes")
-    return vm
 
 
 def ssh(vm, key, command="id -u"):
