@@ -12,10 +12,21 @@ test:
 	scripts/setup-debian.sh test
 	cargo test --workspace --locked
 
-# Builds the cabinet binary (Linux KMS/DRM, no X or Wayland).
+# Builds the cabinet binary (Linux KMS/DRM, no X or Wayland). ARCH=arm64 cross-compiles it
+# for the Raspberry Pi: target/aarch64-unknown-linux-gnu/release/onevisit.
+ARCH ?= amd64
 kiosk:
+ifeq ($(ARCH),arm64)
+	scripts/setup-debian.sh kiosk-arm64
+	rustup target add aarch64-unknown-linux-gnu
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	  PKG_CONFIG_ALLOW_CROSS=1 PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
+	  cargo build --release --locked --no-default-features --features kiosk --target aarch64-unknown-linux-gnu
+else
 	scripts/setup-debian.sh kiosk
 	cargo build --release --locked --no-default-features --features kiosk
+endif
 
 # Benchmarks (not part of the test suite).
 bench:
@@ -26,12 +37,11 @@ setup:
 	scripts/setup-debian.sh run
 
 # The kiosk's OS image (image/README.md): image/out/onevisit-$(ARCH).img.zst and .raucb.
-ARCH ?= amd64
 image:
-	scripts/setup-debian.sh image
+	scripts/setup-debian.sh $(if $(filter arm64,$(ARCH)),image-arm64,image)
 	image/build.sh $(ARCH)
 
 # Boots the image under QEMU and checks it; prints `image-test: N passed, M failed`.
 image-test: image
 	cargo build --locked
-	image/test.py --image image/out/onevisit-$(ARCH).img.zst
+	image/test.py --image image/out/onevisit-$(ARCH).img.zst --bundle image/out/onevisit-$(ARCH).raucb

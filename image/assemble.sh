@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the whole disk from its parts, without loop devices or mounts (image/build.sh).
-# Usage: assemble.sh ARCH ROOT_SQUASHFS WORK_DIR OUTPUT_IMG   (WORK_DIR holds BOOTX64.EFI, grubenv)
+# Usage: assemble.sh ARCH ROOT_SQUASHFS WORK_DIR OUTPUT_IMG   (WORK_DIR holds BOOTX64.EFI or
+#        BOOTAA64.EFI, grubenv, and for arm64 pi/: the Raspberry Pi's firmware, DTBs, U-Boot)
 #
 # GPT, in MiB:  1-65 ESP (GRUB, grubenv, onevisit.toml) | rootA | rootB. The data partition is
 # not in the image: the first boot makes it in the rest of the card, encrypted with a key that
@@ -23,7 +24,14 @@ esp=$work/esp.img
 rm -f "$esp"
 mkfs.vfat -C -n ONEVISIT -F 32 "$esp" $((esp_mib * 1024)) >/dev/null
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/onevisit
-mcopy -i "$esp" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+case $arch in
+  amd64) mcopy -i "$esp" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI ;;
+  arm64)
+    mcopy -i "$esp" "$work/BOOTAA64.EFI" ::/EFI/BOOT/BOOTAA64.EFI
+    # The Pi's firmware reads these from the first FAT partition, then starts U-Boot.
+    mcopy -i "$esp" "$work"/pi/* ::/
+    ;;
+esac
 mcopy -i "$esp" "$here/grub.cfg" "$work/grubenv" ::/EFI/onevisit/
 mcopy -i "$esp" "$here/onevisit.toml" ::/onevisit.toml
 

@@ -4,7 +4,9 @@ technician would: the attract screen appears, the app is restarted when killed o
 case survives a hard power-off, a broken settings file is shown on screen, updates install and
 fall back. Prints `image-test: N passed, M failed` and exits non-zero when any check failed.
 
-Usage: image/test.py [--image image/out/onevisit-amd64.img.zst] [--keep]
+Usage: image/test.py [--image image/out/onevisit-ARCH.img.zst] [--keep]
+An arm64 image (the Raspberry Pi's) is booted once under qemu-system-aarch64 -M virt with UEFI
+as a smoke test: its own firmware stage (the Pi's firmware and U-Boot) is not emulated.
 Everything runs in a temporary folder; QEMU's display is read with the monitor's `screendump`.
 The test talks to the VM through a shell on its second serial port, which the image opens only
 inside a virtual machine whose QEMU passes `-fw_cfg name=opt/onevisit.test` (see
@@ -28,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
+AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd"
 WIDTH, HEIGHT = 1280, 800
 # TCG is what the targets are measured under (a CI machine may have no KVM); ONEVISIT_QEMU_ACCEL=kvm
 # makes a developer's run quicker where KVM works.
@@ -139,15 +143,15 @@ def mostly_one_colour(rgb):
 # ---- the virtual machine ------------------------------------------------------------------------
 
 class Vm:
-    def __init__(self, work, disk, name="vm", tpm=True):
-        self.work, self.disk, self.name = work, disk, name
+    def __init__(self, work, disk, name="vm", tpm=True, arch="amd64"):
+        self.work, self.disk, self.name, self.arch = work, disk, name, arch
         self.mon_path = os.path.join(work, f"{name}-monitor.sock")
         self.shell_path = os.path.join(work, f"{name}-shell.sock")
         self.console = os.path.join(work, f"{name}-console.log")
         self.vars = os.path.join(work, f"{name}-OVMF_VARS.fd")
         self.has_tpm = tpm
         if not os.path.exists(self.vars):
-            shutil.copy(OVMF_VARS, self.vars)
+            shutil.copy(AAVMF_VARS if arch == "arm64" else OVMF_VARS, self.vars)
         self.tpm_dir = os.path.join(work, "tpm")
         os.makedirs(self.tpm_dir, exist_ok=True)
         self.proc = self.tpm = self.shell = None
@@ -169,7 +173,46 @@ class Vm:
         for p in (self.mon_path, self.shell_path):
             if os.path.exists(p):
                 os.unlink(p)
-        cmd = [
+        if self.arch == "arm64":
+            cmd = self.arm64_command()
+        else:
+            cmd = self.amd64_command()
+        if self.has_tpm:
+            cmd += ["-chardev", f"socket,id=chrtpm,path={tpm_sock}",
+                    "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+                    "-device", ("tpm-tis-device" if self.arch == "arm64" else "tpm-tis") + ",tpmdev=tpm0"]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, f"{self.name}-qemu.log"), "ab"))
+        for _ in range(200):
+            if os.path.exists(self.mon_path) and os.path.exists(self.shell_path):
+                break
+            time.sleep(0.05)
+        self.shell = None
+
+    def arm64_command(self):
+        """QEMU's virt board with UEFI (AAVMF): the image's GRUB, kernel and root, on a Cortex-A72
+        like the Pi 4's. The test shell is a virtio console (hvc0): virt has one UART."""
+        return [
+            "qemu-system-aarch64", "-machine", "virt", "-accel", "tcg", "-cpu", "cortex-a72", "-smp", "2", "-m", "1024",
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={AAVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
+            "-drive", f"file={self.disk},format=raw,if=none,id=disk,cache=unsafe",
+            "-device", "virtio-blk-pci,drive=disk",
+            "-device", f"virtio-gpu-pci,xres={WIDTH},yres={HEIGHT}",
+            "-display", "none",
+            "-device", "qemu-xhci,id=xhci",
+            "-chardev", "ringbuf,id=idcard", "-device", "usb-serial,bus=xhci.0,chardev=idcard",
+            "-nic", f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
+            "-serial", f"file:{self.console}",
+            "-device", "virtio-serial-pci",
+            "-chardev", f"socket,id=shell,path={self.shell_path},server=on,wait=off",
+            "-device", "virtconsole,chardev=shell",
+            "-monitor", f"unix:{self.mon_path},server=on,wait=off",
+            "-fw_cfg", "name=opt/onevisit.test,string=1",
+        ]
+
+    def amd64_command(self):
+        return [
             "qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-cpu", "host" if ACCEL == "kvm" else "max", "-smp", "2", "-m", "1024",
             "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
             "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
@@ -190,16 +233,6 @@ class Vm:
             "-monitor", f"unix:{self.mon_path},server=on,wait=off",
             "-fw_cfg", "name=opt/onevisit.test,string=1",
         ]
-        if self.has_tpm:
-            cmd += ["-chardev", f"socket,id=chrtpm,path={tpm_sock}",
-                    "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"]
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, f"{self.name}-qemu.log"), "ab"))
-        for _ in range(200):
-            if os.path.exists(self.mon_path) and os.path.exists(self.shell_path):
-                break
-            time.sleep(0.05)
-        self.shell = None
 
     def monitor(self, command):
         s = socket.socket(socket.AF_UNIX)
@@ -361,6 +394,17 @@ def main():
     out_dir = os.path.join(HERE, "out")
     work = tempfile.mkdtemp(prefix="onevisit-image-test-", dir="/var/tmp")
     vm = None
+    if "arm64" in os.path.basename(args.image):
+        try:
+            size = os.path.getsize(args.image)
+            target("image size ≤ 120 MB compressed", size <= 120_000_000, f"{size / 1e6:.1f} MB")
+            vm = smoke_arm64(args, out_dir, work)
+        finally:
+            if vm:
+                vm.power_off()
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        return report(work, vm)
     try:
         size = os.path.getsize(args.image)
         target("image size ≤ 120 MB compressed", size <= 120_000_000, f"{size / 1e6:.1f} MB")
@@ -466,6 +510,12 @@ def main():
         after = vm.run("runuser -u onevisit -- onevisit --data-dir /data/app queue list --json", timeout=60)
         check("a case submitted before a hard power-off is still queued", bool(ids) and all(i in after for i in ids),
               f"{len(ids)} case(s) before: {', '.join(ids)}")
+        # The journal is one across boots: the machine id of the first boot came back.
+        boots = vm.run("journalctl --list-boots --no-pager 2>/dev/null | grep -cE '^ *-?[0-9]+ '", check=False).strip()
+        cmdline = vm.run("grep -o 'systemd.machine_id=[0-9a-f]*' /proc/cmdline", check=False).strip()
+        check("the journal keeps the boots before this one (one machine id)", boots.isdigit() and int(boots) >= 2
+              and cmdline != "", f"{boots} boots in `journalctl --list-boots`; {cmdline or 'no machine id from GRUB'}")
+        central_clock(vm)
 
         # A broken settings file: the kiosk still starts and says so.
         vm.run("mount -o remount,rw /boot/efi && cp /boot/efi/onevisit.toml /tmp/good.toml && "
@@ -494,6 +544,9 @@ def main():
         vm.run("rm -f /data/system/filler && sync")
 
         updates(vm, work, args.bundle)
+        vm.power_off()
+        vm = None
+        without_tpm(work, args.image)
     finally:
         if vm:
             vm.power_off()
@@ -502,6 +555,87 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
     return report(work, vm)
+
+
+def central_clock(vm):
+    """A village without NTP: the app writes the central system's time, a root service sets the
+    clock from it (onevisit-clock.path). Moved an hour ahead, then back."""
+    def move(seconds):
+        vm.run("n=$(date +%s%3N); runuser -u onevisit -- sh -c "
+               f"\"echo $((n + {seconds} * 1000)) $n > /data/app/central-clock.new && "
+               "mv /data/app/central-clock.new /data/app/central-clock\"")
+        time.sleep(3)
+    before = int(vm.run("date +%s").strip())
+    move(3600)
+    moved = int(vm.run("date +%s").strip()) - before
+    move(-3600)
+    back = int(vm.run("date +%s").strip()) - before
+    said = vm.run("journalctl -b -u onevisit-clock.service --no-pager -o cat | grep -c 'setting the clock' || true").strip()
+    check("no NTP: the clock is set from the central system's time", 3590 <= moved <= 3660 and abs(back) < 60,
+          f"an hour ahead: moved {moved} s; back: {back} s from the start; {said} clock steps logged")
+
+
+def without_tpm(work, image):
+    """A board without a TPM (the Pi): the first boot makes the data partition with its key in a
+    file on the ESP, and comes up without being reset."""
+    disk = os.path.join(work, "notpm.img")
+    subprocess.run(["zstd", "-q", "-d", "-f", image, "-o", disk], check=True)
+    os.truncate(disk, 2 * 1024 ** 3)
+    vm = Vm(work, disk, name="notpm", tpm=False)
+    try:
+        up = boot_shell(vm) and wait_active(vm, 300)
+        # Not reset on the way (a watchdog starved by the first boot's work): the kernel has been
+        # up about as long as QEMU has run, less the firmware's and GRUB's seconds.
+        uptime = float(vm.run("cut -d ' ' -f 1 /proc/uptime").strip())
+        lost = time.monotonic() - vm.started - uptime
+        key = vm.run("stat -c %s /boot/efi/EFI/onevisit/data.key", check=False).strip()
+        luks = vm.run("cryptsetup luksDump /dev/disk/by-partlabel/data | grep -E '^\\s*PBKDF:' | head -n 1", check=False).strip()
+        source = vm.run("findmnt -no SOURCE /data", check=False).strip()
+        check("no TPM: the first boot makes the data partition, its key in a file on the ESP", up
+              and key == "64" and "pbkdf2" in luks and source == "/dev/mapper/data" and lost < 90,
+              f"key file {key or 'missing'} bytes; LUKS2 key slot {luks or '?'}; /data from {source}; "
+              f"up {uptime:.0f} s of QEMU's {uptime + lost:.0f} s (not reset)")
+    except (RuntimeError, TimeoutError) as e:
+        check("no TPM: the first boot makes the data partition, its key in a file on the ESP", False, str(e))
+    finally:
+        vm.power_off()
+
+
+def smoke_arm64(args, out_dir, work):
+    """The Raspberry Pi image, booted once on QEMU's virt board: GRUB, the kernel, the root, the
+    data partition (no TPM: the key file) and the app on the display."""
+    disk = os.path.join(work, "disk.img")
+    subprocess.run(["zstd", "-q", "-d", "-f", args.image, "-o", disk], check=True)
+    os.truncate(disk, 4 * 1024 ** 3)
+    vm = Vm(work, disk, tpm=False, arch="arm64")
+    try:
+        if not check("arm64: boots to the test shell", vm.start() or vm.connect_shell(900)):
+            return vm
+        up = wait_active(vm, 900)
+        seconds = time.monotonic() - vm.started
+        check("arm64: the app reports ready (READY=1)", up, f"{seconds:.1f} s after power-on (TCG, Cortex-A72)")
+        if up:
+            time.sleep(5)
+            w, h, rgb = vm.screendump(os.path.join(out_dir, "attract-qemu-arm64.png"))
+            ref = app_screenshot(out_dir)
+            share = 1.0
+            if ref:
+                rw, rh, ref_rgb = read_png(ref)
+                share = differing_share(rgb, ref_rgb) if (rw, rh) == (w, h) else 1.0
+            check("arm64: the display shows the attract screen (vs the app's own screenshot)", share < 0.02,
+                  f"{w}×{h}, {share * 100:.2f} % of pixels differ; image/out/attract-qemu-arm64.png")
+        key = vm.run("stat -c %s /boot/efi/EFI/onevisit/data.key", check=False).strip()
+        source = vm.run("findmnt -no SOURCE /data", check=False).strip()
+        check("arm64: the data partition is LUKS2 with its key on the ESP (no TPM)",
+              key == "64" and source == "/dev/mapper/data", f"key file {key or 'missing'} bytes; /data from {source}")
+        kernel = vm.run("uname -rm", check=False).strip()
+        check("arm64: Debian's arm64 kernel from slot A", "aarch64" in kernel and "rauc.slot=A" in
+              vm.run("cat /proc/cmdline", check=False), kernel)
+        with open(os.path.join(out_dir, "arm64-boot-analysis.txt"), "w") as f:
+            f.write(vm.run("systemd-analyze 2>&1; echo; systemd-analyze blame 2>&1 | head -n 20", check=False))
+    except (RuntimeError, TimeoutError) as e:
+        check("arm64: the smoke test ran to the end", False, str(e))
+    return vm
 
 
 def ssh(vm, key, command="id -u"):

@@ -14,7 +14,8 @@ rm -f "$root"/usr/share/fonts/opentype/noto/NotoSerifCJK-* \
 k=$mods/kernel
 keep=$(mktemp)
 # A pattern's `*` stays within one folder; a trailing `/*` takes the whole folder.
-sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$(dirname "$0")/modules.txt" |
+arch=$(chroot "$root" dpkg --print-architecture)
+sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e "s/^$arch: *//" -e '/^[a-z0-9]*:/d' "$(dirname "$0")/modules.txt" |
   sed -e 's/[.]/\\./g' -e 's|/\*$|/@ALL@|' -e 's/\*/[^\/]*/g' -e 's/@ALL@/.*/' -e 's|^|^kernel/|' -e 's/$/$/' >"$keep.re"
 (cd "$mods" && find kernel -name '*.ko*' | grep -E -f "$keep.re") >"$keep.named" || true
 # modules.dep lists every module's dependencies, transitively.
@@ -42,13 +43,24 @@ rm -f "$root"/usr/lib/udev/hwdb.d/20-*.hwdb
 chroot "$root" systemd-hwdb update --usr
 rm -f "$root"/usr/lib/udev/hwdb.d/*.hwdb
 # Character sets nothing here converts to (the app decodes GB 18030 itself).
-find "$root/usr/lib/x86_64-linux-gnu/gconv" -maxdepth 1 -name '*.so' ! -name 'UTF*' \
+find "$root"/usr/lib/*-linux-gnu/gconv -maxdepth 1 -name '*.so' ! -name 'UTF*' \
   ! -name 'UNICODE*' ! -name 'GB*' ! -name 'libGB*' ! -name 'EUC-CN*' ! -name 'ISO8859-1.so' \
   -delete 2>/dev/null || true
 # Symbols are for debugging a build, not for running it.
-strip --strip-all "$root/usr/bin/onevisit"
-find "$root/usr/lib/x86_64-linux-gnu/espeak-ng-data" -maxdepth 1 -name '*_dict' \
+# (STRIP: the cross toolchain's, for an arm64 root.)
+"${STRIP:-strip}" --strip-all "$root/usr/bin/onevisit"
+find "$root"/usr/lib/*-linux-gnu/espeak-ng-data -maxdepth 1 -name '*_dict' \
   ! -name 'cmn_dict' ! -name 'en_dict' ! -name 'yue_dict' -delete 2>/dev/null || true
+
+# The Pi's firmware, U-Boot and device trees are on the ESP (build.sh copied them there); the
+# copies in the root (and the device trees of every other arm64 board) would only take space
+# in both slots.
+rm -rf "$root"/boot/firmware/* "$root/usr/lib/raspi-firmware" "$root/usr/lib/u-boot" "$root"/usr/lib/linux-image-*
+
+# Wi-Fi firmware: only the Pi 4's, CM4's (43455) and Pi 400's (43456) chips, of Broadcom's and
+# Cypress's dozens (firmware-brcm80211; the brcm names are links into cypress).
+find "$root"/usr/lib/firmware/brcm "$root"/usr/lib/firmware/cypress -mindepth 1 -maxdepth 1 \
+  ! -name '*4345[56]*' -exec rm -rf {} + 2>/dev/null || true
 
 # Fontconfig's cache must describe the fonts that are left.
 chroot "$root" fc-cache -s -f >/dev/null 2>&1 || true

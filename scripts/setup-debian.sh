@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running OneVisit needs on Debian (12 or later), only where it
 # is missing: build tools, the libraries Slint links against, a CJK font, the input engines.
-# Usage: scripts/setup-debian.sh [run|test|kiosk|check|image]
-#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|check|image
+# Usage: scripts/setup-debian.sh [run|test|kiosk|kiosk-arm64|check|image|image-arm64]
+#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|kiosk-arm64|check|image|image-arm64
 # `run` also installs what a desktop window needs; `kiosk` the KMS/DRM build's libraries;
 # `check` what scripts/check-runtime-packages.sh needs. `--list` prints a list and installs
 # nothing: the OS image installs exactly `runtime-kiosk`, and check-runtime-packages.sh proves
@@ -36,6 +36,14 @@ check=(mmdebstrap)
 # devices, a signed RAUC bundle; and image/test.py booting it under QEMU with UEFI and a TPM.
 image=(mmdebstrap squashfs-tools mtools dosfstools fdisk e2fsprogs zstd rauc openssl
   qemu-system-x86 ovmf swtpm swtpm-tools python3 openssh-client)
+# The Raspberry Pi image on an x86-64 machine: the arm64 root's maintainer scripts run under
+# qemu-user (binfmt), the smoke test boots it with qemu-system-aarch64 and UEFI (AAVMF).
+image_arm64=("${image[@]}" arch-test qemu-user-static binfmt-support qemu-system-arm qemu-efi-aarch64)
+# The cabinet binary for arm64 (Raspberry Pi 4), cross-compiled on an x86-64 machine: the cross
+# linker and the arm64 -dev libraries (Debian multiarch). The Rust target comes from rustup.
+kiosk_arm64=("${build[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
+  libinput-dev:arm64 libudev-dev:arm64 libgbm-dev:arm64 libdrm-dev:arm64
+  libfontconfig-dev:arm64 libxkbcommon-dev:arm64)
 
 list() {
   case $1 in
@@ -47,8 +55,10 @@ list() {
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;
     image) echo "${image[@]}" ;;
+    image-arm64) echo "${image_arm64[@]}" ;;
+    kiosk-arm64) echo "${kiosk_arm64[@]}" ;;
     *)
-      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, check, image)" >&2
+      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, kiosk-arm64, check, image, image-arm64)" >&2
       exit 2
       ;;
   esac
@@ -73,6 +83,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
     sudo=sudo
   fi
+  # Packages of another architecture (name:arm64) need it known to dpkg first.
+  for a in $(printf '%s\n' "${missing[@]}" | sed -n 's/.*:\([a-z0-9]*\)$/\1/p' | sort -u); do
+    dpkg --print-foreign-architectures | grep -qx "$a" || $sudo dpkg --add-architecture "$a"
+  done
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

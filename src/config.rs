@@ -44,6 +44,49 @@ pub struct KioskConfig {
     pub central: Option<CentralConfig>,
     /// Remote access for technicians (the OS image's SSH server; the app ignores it).
     pub ssh: Option<SshConfig>,
+    /// The wireless network (the OS image's `onevisit-wifi.service`; the app ignores it).
+    pub wifi: Option<WifiConfig>,
+}
+
+/// `[wifi]`: the network a kiosk without a cable joins (WPA2/WPA3-Personal, or open without a
+/// `psk`). Checked when the file is read, so a typo is shown on the kiosk's screen, not found
+/// later in a journal.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WifiConfig {
+    pub ssid: String,
+    /// The passphrase: 8 to 63 characters (or the 64-hex-digit key).
+    pub psk: Option<String>,
+    /// The regulatory domain, ISO 3166 (which channels and powers are allowed).
+    #[serde(default = "china")]
+    pub country: String,
+}
+
+fn china() -> String {
+    "CN".into()
+}
+
+impl WifiConfig {
+    fn check(&self) -> Result<()> {
+        let ssid = self.ssid.len();
+        anyhow::ensure!(
+            (1..=32).contains(&ssid),
+            "[wifi] ssid must be 1 to 32 bytes (it is {ssid})"
+        );
+        if let Some(psk) = &self.psk {
+            let n = psk.chars().count();
+            let hex = n == 64 && psk.chars().all(|c| c.is_ascii_hexdigit());
+            anyhow::ensure!(
+                hex || ((8..=63).contains(&n) && psk.chars().all(|c| (' '..='~').contains(&c))),
+                "[wifi] psk must be 8 to 63 printable ASCII characters (it has {n})"
+            );
+        }
+        anyhow::ensure!(
+            self.country.len() == 2 && self.country.chars().all(|c| c.is_ascii_uppercase()),
+            "[wifi] country must be two capital letters, like \"CN\""
+        );
+        Ok(())
+    }
 }
 
 /// `[ssh]`: whether the OS image starts its SSH server. Only technicians holding a certificate
@@ -238,6 +281,17 @@ impl KioskConfig {
             "site" => text(&self.site),
             "idle_seconds" => self.idle_seconds.map(|n| n.to_string()).unwrap_or_default(),
             "ssh.enabled" => self.ssh.as_ref().is_some_and(|s| s.enabled).to_string(),
+            "wifi.ssid" => self
+                .wifi
+                .as_ref()
+                .map(|w| w.ssid.clone())
+                .unwrap_or_default(),
+            "wifi.psk" => self.wifi.as_ref().map(|w| text(&w.psk)).unwrap_or_default(),
+            "wifi.country" => self
+                .wifi
+                .as_ref()
+                .map(|w| w.country.clone())
+                .unwrap_or_default(),
             "devices.gpio" => text(&d.gpio),
             "devices.idcard" => text(&d.idcard),
             "devices.printer" => text(&d.printer),
@@ -249,8 +303,9 @@ impl KioskConfig {
                 .map(|c| text(&c.url))
                 .unwrap_or_default(),
             _ => anyhow::bail!(
-                "no setting {key:?}: one of site, idle_seconds, ssh.enabled, devices.gpio, devices.idcard, \
-                 devices.printer, devices.mrz, devices.camera, central.url"
+                "no setting {key:?}: one of site, idle_seconds, ssh.enabled, wifi.ssid, wifi.psk, \
+                 wifi.country, devices.gpio, devices.idcard, devices.printer, devices.mrz, \
+                 devices.camera, central.url"
             ),
         })
     }
@@ -258,12 +313,17 @@ impl KioskConfig {
     pub fn load(path: &Path) -> Result<KioskConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the kiosk settings {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| {
+        let fix = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!(
                 "{}: {e}\nFix the settings file (see `onevisit run --help`).",
                 path.display()
             )
-        })
+        };
+        let config: KioskConfig = toml::from_str(&text).map_err(|e| fix(&e))?;
+        if let Some(w) = &config.wifi {
+            w.check().map_err(|e| fix(&e))?;
+        }
+        Ok(config)
     }
 }
 
@@ -287,6 +347,47 @@ mod tests {
         std::fs::write(&p, "idle_secs = 60\n").unwrap();
         let e = KioskConfig::load(&p).unwrap_err().to_string();
         assert!(e.contains("idle_secs"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn wifi_settings_are_checked_when_read() {
+        let dir = std::env::temp_dir().join(format!("onevisit-wifi-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("kiosk.toml");
+        let load = |body: &str| {
+            std::fs::write(&p, body).unwrap();
+            KioskConfig::load(&p)
+        };
+        let c = load("[wifi]\nssid = \"乡镇便民服务站\"\npsk = \"p4ss word#\\\"x\"\n").unwrap();
+        assert_eq!(c.get("wifi.ssid").unwrap(), "乡镇便民服务站");
+        assert_eq!(c.get("wifi.psk").unwrap(), "p4ss word#\"x");
+        assert_eq!(c.get("wifi.country").unwrap(), "CN");
+        assert_eq!(KioskConfig::default().get("wifi.ssid").unwrap(), "");
+        // Open network: no psk.
+        assert_eq!(
+            load("[wifi]\nssid = \"open\"\n")
+                .unwrap()
+                .get("wifi.psk")
+                .unwrap(),
+            ""
+        );
+        for (body, says) in [
+            ("[wifi]\nssid = \"\"\n", "ssid"),
+            ("[wifi]\nssid = \"x\"\npsk = \"short\"\n", "psk"),
+            ("[wifi]\nssid = \"x\"\npsk = \"密码密码密码密码\"\n", "psk"),
+            ("[wifi]\nssid = \"x\"\ncountry = \"china\"\n", "country"),
+            (
+                "[wifi]\nssid = \"x\"\npassword = \"12345678\"\n",
+                "password",
+            ),
+        ] {
+            let e = load(body).unwrap_err().to_string();
+            assert!(
+                e.contains(says) && e.contains("Fix the settings file"),
+                "{body}: {e}"
+            );
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -5,8 +5,10 @@
 //! - [`pump`]: the loop between engine, link and store (`sync --once`, background sync).
 //! - [`catalog`]: verifying and atomically activating a downloaded catalog.
 //! - [`usb`]: writing the offline export bundle.
+//! - [`clock`]: the central system's time, for the OS image to set a clock NTP does not reach.
 
 pub mod catalog;
+pub mod clock;
 pub mod http;
 pub mod identity;
 pub mod pump;

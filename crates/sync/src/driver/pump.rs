@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::http::Link;
 use super::identity::Identity;
-use super::{SyncError, catalog, wall_ms};
+use super::{SyncError, catalog, clock, wall_ms};
 use crate::auth::{self, b64};
 use crate::engine::{Action, Config, Effect, Engine, Reply, Request, Stats};
 use crate::proto::{self, Applicant, AttachmentDecl, CaseManifest, Heartbeat, header};
@@ -106,6 +106,8 @@ pub struct Syncer {
     opts: SyncOptions,
     /// Server time minus kiosk time, learned from a clock-skew refusal.
     offset_ms: i64,
+    /// The central-minus-kiosk time last written for the OS image (`clock`).
+    clock_noted: Option<i64>,
     /// The current case's attachment bytes (decrypted once per case, not per chunk).
     cache: Option<(String, Vec<Vec<u8>>)>,
     report: SyncReport,
@@ -169,6 +171,7 @@ impl Syncer {
             engine,
             opts,
             offset_ms: 0,
+            clock_noted: None,
             cache: None,
             report: SyncReport::default(),
         })
@@ -310,6 +313,16 @@ impl Syncer {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        if let Some(central) = get("date").and_then(|d| httpdate_ms(&d)) {
+            match clock::note(&self.data_dir, central, wall_ms(), &mut self.clock_noted) {
+                Ok(true) => tracing::warn!(
+                    offset_s = (central - wall_ms()) / 1000,
+                    "the kiosk's clock is off from the central system's; the OS will set it"
+                ),
+                Ok(false) => {}
+                Err(e) => tracing::warn!("cannot keep the central system's time: {e}"),
+            }
+        }
         let retry_after_ms = get(header::RETRY_AFTER).and_then(|v| {
             v.trim().parse::<i64>().map(|s| s * 1000).ok().or_else(|| {
                 // The HTTP-date form.
@@ -592,7 +605,7 @@ impl Syncer {
     }
 }
 
-/// `Retry-After` as an HTTP date (RFC 9110 IMF-fixdate), in Unix ms.
+/// An HTTP date (RFC 9110 IMF-fixdate: `Date`, `Retry-After`), in Unix ms.
 fn httpdate_ms(s: &str) -> Option<i64> {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     let parts: Vec<&str> = s.split_whitespace().collect();
