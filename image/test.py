@@ -298,6 +298,9 @@ class Vm:
             m = re.search(re.escape(marker).encode() + rb"(\d+)", buf)
             if m:
                 text = buf[:m.start()].decode(errors="replace")
+                # A shell that restarted (the VM rebooted under the test) echoes again: drop the
+                # echoed command, which ends with the marker and `$?`.
+                text = text.split(f"{marker}$?", 1)[-1].lstrip("\r\n")
                 if check and m.group(1) != b"0":
                     raise RuntimeError(f"`{command}` failed ({m.group(1).decode()}): {text[-500:]}")
                 return text.replace("\r", "")
