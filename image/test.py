@@ -14,6 +14,7 @@ onevisit-test-console.service): the shipped image is the one tested.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -602,6 +603,28 @@ def without_tpm(work, image):
         check("no TPM: the first boot makes the data partition, its key in a file on the ESP", False, str(e))
     finally:
         vm.power_off()
+    # The key lost (the card moved to another board, the ESP written again): the partition does
+    # not unlock, and the kiosk still starts and says so, rather than failing until it reboots.
+    subprocess.run(["mdel", "-i", f"{disk}@@{esp_offset(disk)}", "::EFI/onevisit/data.key"], check=False)
+    vm = Vm(work, disk, name="notpm", tpm=False)
+    try:
+        up = boot_shell(vm) and wait_active(vm, 300)
+        source = vm.run("findmnt -no SOURCE /data", check=False).strip()
+        time.sleep(3)
+        vm.screendump(os.path.join(HERE, "out", "data-locked-qemu.png"))
+        said = vm.run("journalctl -b -u onevisit.service --no-pager -o cat | grep -c '未能解锁' || true").strip()
+        check("the data partition does not unlock: the kiosk starts and says what to do", up and not source
+              and said not in ("", "0"), f"/data from {source or 'nothing'}; see image/out/data-locked-qemu.png")
+    except (RuntimeError, TimeoutError) as e:
+        check("the data partition does not unlock: the kiosk starts and says what to do", False, str(e))
+    finally:
+        vm.power_off()
+
+
+def esp_offset(disk):
+    """The ESP's byte offset in a disk image (its first partition), for mtools."""
+    out = subprocess.run(["sfdisk", "--json", disk], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["partitiontable"]["partitions"][0]["start"] * 512
 
 
 def smoke_arm64(args, out_dir, work):

@@ -64,6 +64,14 @@ fn storage_notice(data: &std::path::Path, store_open: bool) -> Option<String> {
     if store_open && free.is_none_or(|f| f >= MIN_FREE_BYTES) {
         return None;
     }
+    // A folder that is not there at all: on a cabinet, the data partition did not unlock, and
+    // what the technician must do is different (nothing on it can be exported).
+    if !data.is_dir() {
+        return Some(format!(
+            "数据分区不可用（数据文件夹不存在，数据分区未能解锁）：请技术人员查看系统日志，按维修说明重写存储卡并重新注册本机 · Data partition unusable (the data folder {} is missing: the partition did not unlock): see the journal, then write the card again and enroll the kiosk again (image README, repair)",
+            data.display()
+        ));
+    }
     let why = match free {
         Some(f) if f < MIN_FREE_BYTES => format!("仅剩 {} MB 空间", f / (1024 * 1024)),
         _ => "无法打开案件库".into(),
@@ -408,25 +416,34 @@ pub fn run(
         if bench.as_deref() == Some("journey") {
             let w = window.as_weak();
             let (a, step) = (app.clone(), std::cell::Cell::new(0usize));
+            let peak = std::cell::RefCell::new((0u64, Vec::new()));
             bench_timer.start(
                 slint::TimerMode::Repeated,
                 Duration::from_millis(60),
                 move || {
                     let more = crate::kiosk::script::step(&mut a.borrow_mut(), step.get());
                     if std::env::var_os("ONEVISIT_BENCH_TRACE").is_some() {
+                        let pss = crate::kiosk::pss_kb();
                         println!(
                             "step {} {:?} pss {} kB (largest anonymous mapping {} kB)",
                             step.get(),
                             a.borrow().session.screen,
-                            crate::kiosk::pss_kb(),
+                            pss,
                             crate::kiosk::largest_anon_kb()
                         );
+                        if pss > peak.borrow().0 {
+                            *peak.borrow_mut() = (pss, crate::kiosk::pss_by_mapping());
+                        }
                     }
                     step.set(step.get() + 1);
                     if let Some(win) = w.upgrade() {
                         view::show(&a.borrow(), &win, a.borrow().now());
                     }
                     if !more {
+                        let (pss, mappings) = &*peak.borrow();
+                        for (name, kb) in mappings.iter().take(15) {
+                            println!("peak-pss {kb} kB of {pss} kB: {name}");
+                        }
                         println!("journey-steps {}", step.get());
                         let _ = slint::quit_event_loop();
                     }
@@ -525,5 +542,26 @@ fn report_health(
             format!("error: {}", view.status)
         };
         h.devices.insert("reader".into(), state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storage_notice;
+
+    #[test]
+    fn a_missing_data_folder_is_told_apart_from_a_store_that_does_not_open() {
+        let dir = std::env::temp_dir().join(format!("onevisit-notice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary folder");
+        let missing = dir.join("app");
+        let said = storage_notice(&missing, false).expect("a notice");
+        assert!(
+            said.starts_with("数据分区不可用") && said.contains("未能解锁"),
+            "{said}"
+        );
+        let said = storage_notice(&dir, false).expect("a notice");
+        assert!(said.contains("无法打开案件库"), "{said}");
+        assert_eq!(storage_notice(&dir, true), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

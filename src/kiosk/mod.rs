@@ -53,6 +53,32 @@ pub fn largest_anon_kb() -> u64 {
     best
 }
 
+/// Where this process's PSS is (kB per mapping name, largest first; anonymous mappings as
+/// `[anon]`), for the memory benchmark's trace at its peak.
+pub fn pss_by_mapping() -> Vec<(String, u64)> {
+    let Ok(text) = std::fs::read_to_string("/proc/self/smaps") else {
+        return Vec::new();
+    };
+    let mut totals: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut name = String::new();
+    for l in text.lines() {
+        let mut parts = l.split_whitespace();
+        let first = parts.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            let perms = parts.next().unwrap_or("");
+            let path = parts.nth(3).unwrap_or("[anon]");
+            let kind = if perms.contains('x') { "code" } else { "data" };
+            name = format!("{path} ({kind})");
+        } else if first == "Pss:" {
+            *totals.entry(name.clone()).or_default() +=
+                parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        }
+    }
+    let mut v: Vec<_> = totals.into_iter().filter(|(_, kb)| *kb > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v
+}
+
 /// This process's proportional set size (kB), for the memory benchmark.
 pub fn pss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/smaps_rollup")
