@@ -62,6 +62,15 @@ pub struct WifiConfig {
     pub country: String,
 }
 
+/// A settings file's name as notices give it to a technician: the name they find on the card's
+/// boot partition from any laptop (`onevisit.toml`), not where this system mounted it.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 fn china() -> String {
     "CN".into()
 }
@@ -198,8 +207,9 @@ impl DevicePlan {
         .collect()
     }
 
-    /// One line for the technician, on screen: what is missing and which setting adds it.
-    pub fn missing_notice(&self) -> String {
+    /// One line for the technician, on screen: what is missing and which setting, in which
+    /// file (`settings`: the name of the file the kiosk was started with), adds it.
+    pub fn missing_notice(&self, settings: &str) -> String {
         let missing = self.missing();
         if missing.is_empty() {
             return String::new();
@@ -210,7 +220,7 @@ impl DevicePlan {
             .map(|m| format!("{} ({})", m.2, m.3))
             .collect();
         format!(
-            "设备未配置：{}（请技术人员在 kiosk.toml 中设置） · Devices not configured: {} — set them in kiosk.toml, or run with --simulate for a demonstration",
+            "设备未配置：{}（请技术人员在 {settings} 中设置） · Devices not configured: {} — set them in {settings}, or run with --simulate for a demonstration",
             zh.join("、"),
             en.join(", ")
         )
@@ -444,9 +454,11 @@ mod tests {
         for s in [&plan.printer, &plan.mrz, &plan.camera, &plan.gpio] {
             assert_eq!(*s, Source::Missing);
         }
-        let notice = plan.missing_notice();
+        let notice = plan.missing_notice(&file_name(Path::new("/boot/efi/onevisit.toml")));
         assert!(
-            notice.contains("回执打印机") && notice.contains("devices.printer"),
+            notice.contains("回执打印机")
+                && notice.contains("devices.printer")
+                && notice.contains("在 onevisit.toml 中设置"),
             "{notice}"
         );
         assert!(!notice.contains("身份证阅读器"), "{notice}");

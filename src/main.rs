@@ -57,9 +57,14 @@ fn main() -> ExitCode {
                 })
                 .collect();
             match config.as_deref().map(config::KioskConfig::load).transpose() {
-                Ok(settings) => {
-                    kiosk::screenshots::run(&cli.catalog, &out, &sizes, settings.as_ref())
-                }
+                Ok(settings) => kiosk::screenshots::run(
+                    &cli.catalog,
+                    &out,
+                    &sizes,
+                    settings
+                        .as_ref()
+                        .zip(config.as_deref().map(config::file_name)),
+                ),
                 Err(e) => Err(e),
             }
         }

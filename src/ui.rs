@@ -162,6 +162,7 @@ pub fn run(
     // A settings file that cannot be read must not leave a blank cabinet: the kiosk starts
     // with defaults (no devices, so no citizen can begin) and says on screen what to fix.
     let mut config_problem = None;
+    let config_path = config;
     let config = match config {
         Some(p) => crate::config::KioskConfig::load(p).unwrap_or_else(|e| {
             tracing::error!("{e:#}");
@@ -196,7 +197,9 @@ pub fn run(
     app.simulated = simulate;
     app.setup_problem = match config_problem {
         Some(notice) => notice,
-        None => plan.missing_notice(),
+        None => plan.missing_notice(
+            &config_path.map_or("kiosk.toml (--config)".into(), crate::config::file_name),
+        ),
     };
     if let Some(notice) = storage_notice(
         &crate::commands::store::data_dir(data_flag),

@@ -75,7 +75,7 @@ pub fn pss_by_mapping() -> Vec<(String, u64)> {
         }
     }
     let mut v: Vec<_> = totals.into_iter().filter(|(_, kb)| *kb > 0).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
     v
 }
 

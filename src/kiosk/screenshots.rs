@@ -192,7 +192,8 @@ pub fn run(
     catalog_flag: &Option<std::path::PathBuf>,
     out: &Path,
     sizes: &[(u32, u32)],
-    settings: Option<&crate::config::KioskConfig>,
+    // The settings a kiosk runs with, and their file's name (which the notices name).
+    settings: Option<(&crate::config::KioskConfig, String)>,
 ) -> Result<std::process::ExitCode> {
     let win = headless()?;
     let data = tempdir()?;
@@ -211,12 +212,12 @@ pub fn run(
             app.printer = Box::new(Instant);
             app.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();
-            if let Some(c) = settings {
+            if let Some((c, name)) = &settings {
                 // As `onevisit run --config` would show it (never simulating).
                 if let Some(site) = &c.site {
                     app.site = site.clone();
                 }
-                app.setup_problem = c.device_plan(false, |_| None).missing_notice();
+                app.setup_problem = c.device_plan(false, |_| None).missing_notice(name);
             }
             // The pictures show the kiosk as citizens see it: no simulation banner.
             app.simulated = false;
