@@ -156,25 +156,27 @@ impl Devices {
         }
     }
 
-    /// Keyboard shortcuts of simulation mode.
-    pub fn simulation_key(&mut self, key: &str) {
-        tracing::debug!(key, "simulation shortcut");
+    /// Simulation mode: places the sample card on the simulated reader.
+    pub fn place_sample_card(&mut self) {
+        if let (Some(sim), Some(c)) = (&self.sim, self.sample_card.clone()) {
+            sim.place(c);
+        }
+    }
+
+    /// Simulation mode: takes the card off the simulated reader.
+    pub fn remove_card(&mut self) {
+        if let Some(sim) = &self.sim {
+            sim.remove();
+        }
+    }
+
+    /// Simulation mode: unplugs the simulated reader, or plugs it back in.
+    pub fn toggle_reader_plug(&mut self) {
         let Some(sim) = &self.sim else { return };
-        match key {
-            "place-card" => {
-                if let Some(c) = self.sample_card.clone() {
-                    sim.place(c);
-                }
-            }
-            "remove-card" => sim.remove(),
-            "unplug-reader" => {
-                if self.view.ok {
-                    sim.unplug();
-                } else {
-                    sim.replug();
-                }
-            }
-            _ => {}
+        if self.view.ok {
+            sim.unplug();
+        } else {
+            sim.replug();
         }
     }
 }

@@ -16,6 +16,7 @@ use onevisit_printer::{PaperWidth, QrMode};
 use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
 
 use super::camera;
+use super::contract::{Layout, Pad, UiEvent};
 use super::speech::Speech;
 
 /// Where the receipt's QR code points (the county's tracking page).
@@ -52,7 +53,7 @@ pub struct App {
     /// What the citizen typed to find a theme.
     pub search: String,
     pub current_field: String,
-    pub keyboard: String,
+    pub keyboard: Layout,
     /// Chinese input behind the on-screen keyboard (see `keys.rs`).
     pub input: crate::input::Input,
     /// The manual-entry fields (name, ID number) before they are confirmed.
@@ -101,7 +102,7 @@ impl App {
             category: String::new(),
             search: String::new(),
             current_field: String::new(),
-            keyboard: "latin".into(),
+            keyboard: Layout::Latin,
             input: crate::input::Input::new(
                 &crate::commands::store::data_dir(&None),
                 crate::input::coverage(),
@@ -308,31 +309,31 @@ impl App {
         self.event(Event::Tick);
     }
 
-    /// Something the citizen did on screen: `Kiosk.send(name, arg)`.
-    pub fn send(&mut self, name: &str, arg: &str) {
+    /// Something the citizen did on screen (`Kiosk.send`, parsed in `contract.rs`).
+    pub fn send(&mut self, ev: UiEvent) {
         if self.out_of_service() {
             // Out of service: the screen takes only the technician's PIN.
-            if name == "pin" {
-                self.pin_key(arg);
+            if let UiEvent::Pin(key) = &ev {
+                self.pin_key(key);
             }
             return;
         }
-        match name {
-            "touch" => self.event(Event::Touch),
-            "start" => self.event(Event::Start),
-            "my-cases" => self.event(Event::OpenMyCases),
-            "language" => {
+        match ev {
+            UiEvent::Touch => self.event(Event::Touch),
+            UiEvent::Start => self.event(Event::Start),
+            UiEvent::OpenMyCases => self.event(Event::OpenMyCases),
+            UiEvent::ToggleLanguage => {
                 self.event(Event::ToggleLanguage);
                 self.dirty = true;
             }
-            "elderly" => {
+            UiEvent::ToggleElderly => {
                 self.event(Event::ToggleElderly);
                 self.input.set_elderly(self.session.elderly);
             }
-            "read-aloud" => self.event(Event::ReadAloud),
-            "category" => self.category = arg.to_owned(),
-            "theme" => self.event(Event::ChooseTheme(arg.to_owned())),
-            "answer" => {
+            UiEvent::ReadAloud => self.event(Event::ReadAloud),
+            UiEvent::Category(c) => self.category = c,
+            UiEvent::Theme(id) => self.event(Event::ChooseTheme(id)),
+            UiEvent::Answer(value) => {
                 if let Screen::Question(i) = self.session.screen
                     && let Some(key) = self
                         .session
@@ -342,84 +343,76 @@ impl App {
                         .and_then(|t| t.questions.get(i))
                         .map(|q| q.key.clone())
                 {
-                    self.event(Event::Answer {
-                        key,
-                        value: arg.to_owned(),
-                    });
+                    self.event(Event::Answer { key, value });
                 }
             }
-            "back" => {
+            UiEvent::Back => {
                 self.current_field.clear();
                 self.event(Event::Back);
             }
-            "next" => {
+            UiEvent::Next => {
                 self.current_field.clear();
                 self.event(Event::Next);
             }
-            "use-mrz" => self.mrz(),
-            "manual" => {
+            UiEvent::UseMrz => self.mrz(),
+            UiEvent::ManualEntry => {
                 self.manual.clear();
                 self.event(Event::UseManualEntry);
                 self.open_field("name");
             }
-            "manual-confirm" => {
+            UiEvent::ManualConfirm => {
                 let name = self.manual.get("name").cloned().unwrap_or_default();
                 let id_number = self.manual.get("id_number").cloned().unwrap_or_default();
                 self.current_field.clear();
                 self.event(Event::ManualEntry { name, id_number });
             }
-            "field" => {
-                self.open_field(arg);
+            UiEvent::Field(key) => {
+                self.open_field(&key);
                 self.event(Event::Touch);
             }
-            "key" => self.key(arg),
-            "candidate" => self.candidate(arg),
-            "page" => {
-                self.input.page(arg == "next");
+            UiEvent::Key(k) => self.key(&k),
+            UiEvent::SwitchLayout(layout) => self.switch_layout(layout),
+            UiEvent::Candidate(i) => self.candidate(i),
+            UiEvent::CandidatePage { next } => {
+                self.input.page(next);
                 self.event(Event::Touch);
             }
-            "word" => self.type_text(arg),
-            "stroke" => {
-                self.input.stroke(crate::input::parse_stroke(arg));
+            UiEvent::Word(w) => self.type_text(&w),
+            UiEvent::Stroke(points) => {
+                self.input.stroke(crate::input::parse_stroke(&points));
                 self.event(Event::Touch);
             }
-            "pad" => {
-                if arg == "undo" {
-                    self.input.undo_stroke();
-                } else {
-                    self.input.clear_pad();
+            UiEvent::Pad(pad) => {
+                match pad {
+                    Pad::UndoStroke => self.input.undo_stroke(),
+                    Pad::Clear => self.input.clear_pad(),
                 }
                 self.event(Event::Touch);
             }
-            "date" => self.step_date(arg),
-            "capture" => self.capture(),
-            "retake" => self.event(Event::RetakeLastPage),
-            "material-done" => {
-                self.event(Event::MaterialDone);
-            }
-            "signed" => {
-                let png = signature_png(arg);
+            UiEvent::Date(part, n) => self.step_date(part, n),
+            UiEvent::Capture => self.capture(),
+            UiEvent::Retake => self.event(Event::RetakeLastPage),
+            UiEvent::MaterialDone => self.event(Event::MaterialDone),
+            UiEvent::Signed(path) => {
+                let png = signature_png(&path);
                 self.event(Event::Signed(png));
             }
-            "clear-signature" => self.event(Event::ClearSignature),
-            "submit" => self.event(Event::Submit),
-            "reprint" => self.event(Event::Reprint),
-            "reprint-case" => self.event(Event::ReprintCase(arg.to_owned())),
-            "rate" => {
-                if let Ok(n) = arg.parse::<u8>() {
-                    self.event(Event::Rate(n));
-                    // A low rating opens the comment box, typed in Chinese first.
-                    if n <= 2 {
-                        self.open_field("comment");
-                    }
+            UiEvent::ClearSignature => self.event(Event::ClearSignature),
+            UiEvent::Submit => self.event(Event::Submit),
+            UiEvent::Reprint => self.event(Event::Reprint),
+            UiEvent::ReprintCase(id) => self.event(Event::ReprintCase(id)),
+            UiEvent::Rate(n) => {
+                self.event(Event::Rate(n));
+                // A low rating opens the comment box, typed in Chinese first.
+                if n <= 2 {
+                    self.open_field("comment");
                 }
             }
-            "finish" => self.event(Event::FinishRating),
-            "still-here" => self.event(Event::StillHere),
-            "done" => self.event(Event::Finish),
-            // A page sending something nothing handles is a bug to see in the log, not a tap
-            // to swallow (the argument may be personal: only the name is logged).
-            unknown => tracing::warn!(event = unknown, "unknown UI event ignored"),
+            UiEvent::FinishRating => self.event(Event::FinishRating),
+            UiEvent::StillHere => self.event(Event::StillHere),
+            UiEvent::Done => self.event(Event::Finish),
+            // The PIN pad is shown only out of service (handled above).
+            UiEvent::Pin(_) => {}
         }
     }
 

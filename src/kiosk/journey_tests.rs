@@ -13,9 +13,10 @@ use onevisit_domain::session::{ReceiptState, Screen};
 use slint::ComponentHandle;
 
 use super::app::App;
+use super::contract::{Layout, UiEvent};
 use super::printer::SerialPrinter;
 use crate::devices::Devices;
-use crate::ui::{AppWindow, Kiosk, make_app, wire};
+use crate::ui::{AppWindow, KeyboardLayout, Kiosk, Screen as UiScreen, make_app, wire};
 use onevisit_ime::zinnia::Zinnia;
 
 struct Kit {
@@ -172,19 +173,19 @@ fn the_open_restaurant_journey_end_to_end() {
     let kit = kit("journey");
     let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
     kit.press("开始办理");
-    assert_eq!(kit.k().get_screen(), "themes");
+    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
     kit.press("我要开饭店");
     for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
         assert_eq!(kit.screen(), Screen::Question(i));
         let label = labels_of_question(&kit, i, v);
         kit.press(&label);
     }
-    assert_eq!(kit.k().get_screen(), "materials");
+    assert_eq!(kit.k().get_screen(), UiScreen::Materials);
     kit.press("下一步：核验身份");
-    assert_eq!(kit.k().get_screen(), "identify");
+    assert_eq!(kit.k().get_screen(), UiScreen::Identify);
     // The simulated reader: a synthetic person's card is placed (as F2 does).
     kit.until(Some(&mut devices), |_| true);
-    devices.simulation_key("place-card");
+    devices.place_sample_card();
     kit.until(Some(&mut devices), |k| k.screen() == Screen::Form);
     let name = kit.app.borrow().session.form["applicant_name"].clone();
     assert!(!name.is_empty(), "pre-filled from the card");
@@ -199,7 +200,7 @@ fn the_open_restaurant_journey_end_to_end() {
     type_into("phone", "13800138000");
     // Chinese fields open the pinyin keyboard: type, then tap the candidate meant.
     kit.press_scrolling(&field_label(&kit, "shop_name"));
-    assert_eq!(kit.k().get_keyboard(), "pinyin");
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Pinyin);
     for c in "kaifandian".chars() {
         kit.press(&format!("key {c}"));
     }
@@ -261,7 +262,7 @@ fn the_open_restaurant_journey_end_to_end() {
         }
         assert!(captures < 40);
     }
-    assert_eq!(kit.k().get_screen(), "sign");
+    assert_eq!(kit.k().get_screen(), UiScreen::Sign);
     // A finger signature: a drag across the pad.
     let pad = ElementHandle::find_by_accessible_label(&kit.window, "signature pad")
         .next()
@@ -272,9 +273,9 @@ fn the_open_restaurant_journey_end_to_end() {
         slint::platform::PointerEventButton::Left,
     );
     kit.press("下一步：核对并提交");
-    assert_eq!(kit.k().get_screen(), "review");
+    assert_eq!(kit.k().get_screen(), UiScreen::Review);
     kit.press("提交");
-    assert_eq!(kit.k().get_screen(), "receipt");
+    assert_eq!(kit.k().get_screen(), UiScreen::Receipt);
     kit.until(None, |k| {
         k.app.borrow().session.receipt != ReceiptState::Printing
     });
@@ -283,7 +284,7 @@ fn the_open_restaurant_journey_end_to_end() {
     kit.press("下一步");
     kit.press("满意");
     kit.press("完成");
-    assert_eq!(kit.k().get_screen(), "done");
+    assert_eq!(kit.k().get_screen(), UiScreen::Done);
 
     // The case is in the store, with a PDF per material, and the receipt came out.
     let store = onevisit_store::Store::open(&kit.dir).unwrap();
@@ -322,12 +323,12 @@ fn an_idle_session_is_wiped_from_screen_and_memory() {
     assert_eq!(kit.k().get_countdown(), 15);
     kit.press("我还在，继续办理");
     assert_eq!(kit.k().get_countdown(), 0);
-    assert_eq!(kit.k().get_screen(), "question");
+    assert_eq!(kit.k().get_screen(), UiScreen::Question);
     kit.app.borrow_mut().force_idle();
     kit.app.borrow_mut().clock_offset_ms += 15_000;
     kit.app.borrow_mut().tick();
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
-    assert_eq!(kit.k().get_screen(), "attract");
+    assert_eq!(kit.k().get_screen(), UiScreen::Attract);
     assert!(kit.app.borrow().session.theme.is_none());
     assert_eq!(kit.k().get_countdown(), 0);
 }
@@ -344,7 +345,7 @@ fn back_is_always_possible_before_submitting() {
     assert_eq!(kit.screen(), Screen::Question(0));
     kit.press("返回");
     kit.press("返回");
-    assert_eq!(kit.k().get_screen(), "attract");
+    assert_eq!(kit.k().get_screen(), UiScreen::Attract);
 }
 
 #[test]
@@ -358,8 +359,8 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
     // Straight to a committed case (the journey itself is the test above).
     {
         let mut app = kit.app.borrow_mut();
-        app.send("start", "");
-        app.send("theme", "close-business");
+        app.send(UiEvent::Start);
+        app.send(UiEvent::Theme("close-business".into()));
     }
     let theme_questions = kit
         .app
@@ -372,9 +373,9 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
         .map(|q| q.options[0].value.clone())
         .collect::<Vec<_>>();
     for v in theme_questions {
-        kit.app.borrow_mut().send("answer", &v);
+        kit.app.borrow_mut().send(UiEvent::Answer(String::from(&v)));
     }
-    kit.app.borrow_mut().send("next", "");
+    kit.app.borrow_mut().send(UiEvent::Next);
     kit.app
         .borrow_mut()
         .person_read(super::screenshots::sample_person());
@@ -401,15 +402,17 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
             kit.app.borrow_mut().set_field(&k, v);
         }
     }
-    kit.app.borrow_mut().send("next", "");
+    kit.app.borrow_mut().send(UiEvent::Next);
     while let Screen::Scan(_) = kit.screen() {
         kit.app.borrow_mut().next_frame();
-        kit.app.borrow_mut().send("capture", "");
-        kit.app.borrow_mut().send("material-done", "");
+        kit.app.borrow_mut().send(UiEvent::Capture);
+        kit.app.borrow_mut().send(UiEvent::MaterialDone);
     }
-    kit.app.borrow_mut().send("signed", "M 1 1 L 50 50");
-    kit.app.borrow_mut().send("next", "");
-    kit.app.borrow_mut().send("submit", "");
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::Signed("M 1 1 L 50 50".into()));
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app.borrow_mut().send(UiEvent::Submit);
     kit.until(None, |k| {
         matches!(k.app.borrow().session.receipt, ReceiptState::Failed(_))
     });
@@ -440,7 +443,7 @@ fn an_unplugged_reader_is_shown_in_plain_words() {
         devices.poll();
         devices.view().ok
     });
-    devices.simulation_key("unplug-reader");
+    devices.toggle_reader_plug();
     wait_until(Instant::now() + WAIT, "the reader reported gone", || {
         devices.poll();
         !devices.view().ok
@@ -452,7 +455,7 @@ fn an_unplugged_reader_is_shown_in_plain_words() {
     );
     // The citizen can still go on by typing their ID number.
     kit.press("开始办理");
-    assert_eq!(kit.k().get_screen(), "themes");
+    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
 }
 
 #[test]
@@ -473,9 +476,9 @@ fn elderly_mode_makes_everything_larger() {
     let start_on = height(&kit, "开始办理");
     // A theme tile on the next screen, on then off again.
     kit.press("开始办理");
-    assert_eq!(kit.k().get_screen(), "themes");
+    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
     let tile_on = height(&kit, "我要开饭店");
-    kit.app.borrow_mut().send("elderly", "");
+    kit.app.borrow_mut().send(UiEvent::ToggleElderly);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert!(!kit.k().get_elderly());
     let tile_off = height(&kit, "我要开饭店");
@@ -504,7 +507,7 @@ fn to_form(kit: &Kit) -> Devices {
     }
     kit.press("下一步：核验身份");
     kit.until(Some(&mut devices), |_| true);
-    devices.simulation_key("place-card");
+    devices.place_sample_card();
     kit.until(Some(&mut devices), |k| k.screen() == Screen::Form);
     devices
 }
@@ -548,7 +551,7 @@ fn handwriting_puts_the_written_character_into_the_field() {
     let _devices = to_form(&kit);
     kit.press_scrolling(&field_label(&kit, "shop_name"));
     kit.press("key ⇄handwriting");
-    assert_eq!(kit.k().get_keyboard(), "handwriting");
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Handwriting);
     // 十: a horizontal stroke, then a vertical one.
     write_on_pad(
         &kit,
@@ -578,10 +581,10 @@ fn the_id_number_layout_only_produces_valid_characters() {
         kit.press(&label);
     }
     kit.press("下一步：核验身份");
-    kit.app.borrow_mut().send("manual", "");
+    kit.app.borrow_mut().send(UiEvent::ManualEntry);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     kit.press_scrolling("身份证号码");
-    assert_eq!(kit.k().get_keyboard(), "id");
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Id);
     let keys: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(&kit.window)
         .match_descendants()
         .find_all()
@@ -597,10 +600,13 @@ fn the_id_number_layout_only_produces_valid_characters() {
         );
     }
     // Nothing else gets in, even sent directly, and no more than 18 characters.
-    for k in ["a", "中", " ", "⇄latin", "⇄pinyin", "-"] {
-        kit.app.borrow_mut().send("key", k);
+    for k in ["a", "中", " ", "-"] {
+        kit.app.borrow_mut().send(UiEvent::Key(k.into()));
     }
-    assert_eq!(kit.k().get_keyboard(), "id");
+    for layout in [Layout::Latin, Layout::Pinyin, Layout::Digits] {
+        kit.app.borrow_mut().send(UiEvent::SwitchLayout(layout));
+    }
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Id);
     for _ in 0..20 {
         kit.press("key 1");
     }
@@ -646,27 +652,32 @@ fn a_missing_engine_falls_back_to_the_other() {
         (
             rime_data().clone(),
             missing_model.clone(),
-            "pinyin",
+            KeyboardLayout::Pinyin,
             "手写输入暂不可用",
         ),
         (
             undeployed.clone(),
             Zinnia::model_path(),
-            "handwriting",
+            KeyboardLayout::Handwriting,
             "拼音输入暂不可用",
         ),
-        (undeployed, missing_model, "latin", "请工作人员协助"),
+        (
+            undeployed,
+            missing_model,
+            KeyboardLayout::Latin,
+            "请工作人员协助",
+        ),
     ];
     for (data, model, layout, notice) in cases {
         kit.app.borrow_mut().input =
             crate::input::Input::new(&data, crate::input::coverage()).with_model(model);
-        kit.app.borrow_mut().send("field", "");
+        kit.app.borrow_mut().send(UiEvent::Field("".into()));
         kit.press_scrolling(&field_label(&kit, "shop_name"));
         assert_eq!(kit.k().get_keyboard(), layout);
         let ime = kit.window.global::<crate::ui::Ime>();
         assert!(
             ime.get_notice().contains(notice),
-            "{layout}: {}",
+            "{layout:?}: {}",
             ime.get_notice()
         );
         // The missing method is not offered.
@@ -675,8 +686,11 @@ fn a_missing_engine_falls_back_to_the_other() {
                 .next()
                 .is_some()
         };
-        assert_eq!(offered("key ⇄pinyin"), layout == "pinyin");
-        assert_eq!(offered("key ⇄handwriting"), layout == "handwriting");
+        assert_eq!(offered("key ⇄pinyin"), layout == KeyboardLayout::Pinyin);
+        assert_eq!(
+            offered("key ⇄handwriting"),
+            layout == KeyboardLayout::Handwriting
+        );
         kit.press("完成此项");
     }
 }
@@ -685,7 +699,7 @@ fn a_missing_engine_falls_back_to_the_other() {
 fn the_date_picker_steps_a_date_field() {
     let kit = kit("date-picker");
     kit.press("开始办理");
-    kit.app.borrow_mut().send("theme", "newborn");
+    kit.app.borrow_mut().send(UiEvent::Theme("newborn".into()));
     // Every question's first answer, then a card.
     while let Screen::Question(i) = kit.screen() {
         let value = {
@@ -694,9 +708,11 @@ fn the_date_picker_steps_a_date_field() {
                 .value
                 .clone()
         };
-        kit.app.borrow_mut().send("answer", &value);
+        kit.app
+            .borrow_mut()
+            .send(UiEvent::Answer(String::from(&value)));
     }
-    kit.app.borrow_mut().send("next", "");
+    kit.app.borrow_mut().send(UiEvent::Next);
     kit.app
         .borrow_mut()
         .person_read(crate::kiosk::screenshots::sample_person());
@@ -714,10 +730,12 @@ fn the_date_picker_steps_a_date_field() {
             .map(|f| f.key.clone())
             .expect("the newborn form has a date")
     };
-    kit.app.borrow_mut().send("field", &date_field);
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::Field(String::from(&date_field)));
     kit.app.borrow_mut().set_field(&date_field, "2024-01-31");
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
-    assert_eq!(kit.k().get_keyboard(), "date");
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Date);
     kit.press("key 月 up");
     // 31 January + 1 month: the last day of February, not an invalid date.
     assert_eq!(kit.app.borrow().session.form[&date_field], "2024-02-29");
@@ -806,11 +824,11 @@ fn my_cases_from_a_passport_lists_nothing_and_reprints_nothing() {
     let case_id = earlier_case(&kit, "11010519491231002X");
     let printed = Rc::new(std::cell::Cell::new(0));
     kit.app.borrow_mut().printer = Box::new(CountingPrinter(printed.clone()));
-    kit.app.borrow_mut().send("my-cases", "");
+    kit.app.borrow_mut().send(UiEvent::OpenMyCases);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
-    assert_eq!(kit.k().get_screen(), "my-cases");
+    assert_eq!(kit.k().get_screen(), UiScreen::MyCases);
     // A passport (here the simulated one) with that person's number: no list.
-    kit.app.borrow_mut().send("use-mrz", "");
+    kit.app.borrow_mut().send(UiEvent::UseMrz);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert!(!kit.k().get_cases_loaded());
     assert_eq!(slint::Model::row_count(&kit.k().get_my_cases()), 0);
@@ -820,7 +838,9 @@ fn my_cases_from_a_passport_lists_nothing_and_reprints_nothing() {
         kit.k().get_notice()
     );
     // Nor can a reprint be asked for a case id (whatever the page sends).
-    kit.app.borrow_mut().send("reprint-case", &case_id);
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::ReprintCase(String::from(&case_id)));
     assert_eq!(printed.get(), 0, "a receipt with the full name was printed");
 }
 
@@ -829,16 +849,16 @@ fn a_tap_on_the_final_screen_finishes_and_wipes() {
     let kit = kit("done-tap");
     {
         let mut app = kit.app.borrow_mut();
-        app.send("start", "");
-        app.send("theme", "open-restaurant");
+        app.send(UiEvent::Start);
+        app.send(UiEvent::Theme("open-restaurant".into()));
     }
     // Straight to the final screen, as after a rating.
     kit.app.borrow_mut().session.screen = Screen::Done;
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
-    assert_eq!(kit.k().get_screen(), "done");
-    kit.app.borrow_mut().send("done", "");
+    assert_eq!(kit.k().get_screen(), UiScreen::Done);
+    kit.app.borrow_mut().send(UiEvent::Done);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
-    assert_eq!(kit.k().get_screen(), "attract");
+    assert_eq!(kit.k().get_screen(), UiScreen::Attract);
     assert!(kit.app.borrow().session.theme.is_none(), "wiped");
 }
 
@@ -856,14 +876,16 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
     // A kiosk for citizens: no banner, and the passport button reads no sample identity.
     kit.app.borrow_mut().simulated = false;
     kit.app.borrow_mut().setup_problem = "设备未配置：护照阅读器 · Devices not configured".into();
-    kit.app.borrow_mut().send("start", "");
-    kit.app.borrow_mut().send("theme", "open-restaurant");
+    kit.app.borrow_mut().send(UiEvent::Start);
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::Theme("open-restaurant".into()));
     for v in ["no", "rented", "yes", "no"] {
-        kit.app.borrow_mut().send("answer", v);
+        kit.app.borrow_mut().send(UiEvent::Answer(v.into()));
     }
-    kit.app.borrow_mut().send("next", "");
+    kit.app.borrow_mut().send(UiEvent::Next);
     assert_eq!(kit.screen(), Screen::Identify);
-    kit.app.borrow_mut().send("use-mrz", "");
+    kit.app.borrow_mut().send(UiEvent::UseMrz);
     assert_eq!(kit.screen(), Screen::Identify);
     assert!(kit.app.borrow().session.applicant.is_none());
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
@@ -882,7 +904,7 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
         devices.view().status
     );
     assert!(devices.view().missing, "missing in the heartbeat");
-    devices.simulation_key("place-card");
+    devices.place_sample_card();
     assert_eq!(devices.poll(), None);
     assert!(devices.take_cards().is_empty());
 }
@@ -902,11 +924,15 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
     }
     kit.press("开始办理");
     kit.press("我要开饭店");
-    assert_eq!(kit.k().get_screen(), "question");
+    assert_eq!(kit.k().get_screen(), UiScreen::Question);
     assert_eq!(kit.app.borrow().tamper_state(), "closed");
     pins.set_input(onevisit_gpio::Input::Tamper, true);
     kit.until(None, |k| k.k().get_out_of_service());
-    assert_eq!(kit.k().get_screen(), "attract", "the session was wiped");
+    assert_eq!(
+        kit.k().get_screen(),
+        UiScreen::Attract,
+        "the session was wiped"
+    );
     assert!(kit.app.borrow().session.theme.is_none());
     assert_eq!(kit.app.borrow().tamper_state(), "open_locked");
     // Nothing but the PIN pad works.
@@ -927,5 +953,5 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
     assert!(!kit.k().get_out_of_service());
     assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
     kit.press("开始办理");
-    assert_eq!(kit.k().get_screen(), "themes");
+    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
 }

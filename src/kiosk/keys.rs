@@ -6,6 +6,7 @@ use onevisit_domain::session::{Event, Screen};
 use onevisit_ime::pinyin::Key;
 
 use super::app::App;
+use super::contract::{DatePart, Layout};
 
 /// The longest ID number (GB 11643: 18 characters).
 const ID_LEN: usize = 18;
@@ -36,26 +37,26 @@ impl App {
     /// The first Chinese method to offer: handwriting first in elderly mode (many older
     /// citizens write characters but cannot type pinyin), pinyin otherwise; the other when
     /// one engine is missing, Latin letters when both are.
-    fn chinese_layout(&mut self) -> &'static str {
+    fn chinese_layout(&mut self) -> Layout {
         let (pinyin, hand) = (
             self.input.pinyin_ready(),
             self.input.handwriting_available(),
         );
         match (self.session.elderly, pinyin, hand) {
-            (true, _, true) | (false, false, true) => "handwriting",
-            (_, true, _) => "pinyin",
-            _ => "latin",
+            (true, _, true) | (false, false, true) => Layout::Handwriting,
+            (_, true, _) => Layout::Pinyin,
+            _ => Layout::Latin,
         }
     }
 
-    fn layout_for(&mut self, key: &str) -> &'static str {
+    fn layout_for(&mut self, key: &str) -> Layout {
         if key == "id_number" {
-            return "id";
+            return Layout::Id;
         }
         match self.field_kind(key) {
-            Some(FieldKind::IdNumber) => "id",
-            Some(FieldKind::Number | FieldKind::Phone) => "digits",
-            Some(FieldKind::Date) => "date",
+            Some(FieldKind::IdNumber) => Layout::Id,
+            Some(FieldKind::Number | FieldKind::Phone) => Layout::Digits,
+            Some(FieldKind::Date) => Layout::Date,
             _ => self.chinese_layout(),
         }
     }
@@ -65,8 +66,8 @@ impl App {
         self.current_field = key.to_owned();
         self.input.reset();
         if !key.is_empty() {
-            self.keyboard = self.layout_for(key).into();
-            if self.keyboard == "date" && self.date_value().is_none() {
+            self.keyboard = self.layout_for(key);
+            if self.keyboard == Layout::Date && self.date_value().is_none() {
                 self.set_current(&chrono::Local::now().format("%Y-%m-%d").to_string());
             }
         }
@@ -74,11 +75,7 @@ impl App {
 
     /// A key of the on-screen keyboard.
     pub(super) fn key(&mut self, k: &str) {
-        if let Some(layout) = k.strip_prefix('⇄') {
-            self.switch_layout(layout);
-            return;
-        }
-        let pinyin = self.keyboard == "pinyin" && self.input.pinyin_ready();
+        let pinyin = self.keyboard == Layout::Pinyin && self.input.pinyin_ready();
         if pinyin {
             let mut chars = k.chars();
             let key = match (chars.next(), chars.next()) {
@@ -87,7 +84,7 @@ impl App {
                 _ if k == "⌫" && self.input.composing() => Some(Key::Backspace),
                 // Space while composing takes the first candidate, as on every pinyin IME.
                 _ if k == " " && self.input.composing() => {
-                    self.candidate("0");
+                    self.candidate(0);
                     return;
                 }
                 _ => None,
@@ -106,12 +103,12 @@ impl App {
         }
         // The ID layout only ever produces digits and X, and no more than an ID number holds;
         // the digits layout only digits.
-        let allowed = match self.keyboard.as_str() {
-            "id" => {
+        let allowed = match self.keyboard {
+            Layout::Id => {
                 k.chars().all(|c| c.is_ascii_digit() || c == 'X')
                     && self.current_value().chars().count() < ID_LEN
             }
-            "digits" => k.chars().all(|c| c.is_ascii_digit()),
+            Layout::Digits => k.chars().all(|c| c.is_ascii_digit()),
             _ => true,
         };
         if allowed {
@@ -119,27 +116,26 @@ impl App {
         }
     }
 
-    fn switch_layout(&mut self, layout: &str) {
+    /// The keyboard's layout keys: 拼音, 手写, ABC, 123.
+    pub(super) fn switch_layout(&mut self, layout: Layout) {
         let ok = match layout {
-            "pinyin" => self.input.pinyin_ready(),
-            "handwriting" => self.input.handwriting_available(),
-            "latin" | "digits" => true,
-            _ => false,
+            Layout::Pinyin => self.input.pinyin_ready(),
+            Layout::Handwriting => self.input.handwriting_available(),
+            Layout::Latin | Layout::Digits => true,
+            // ID numbers and dates have their own layouts, opened by their fields.
+            Layout::Id | Layout::Date => false,
         };
         // An ID number stays on its own layout: nothing else can be typed into it.
-        if ok && self.keyboard != "id" {
+        if ok && self.keyboard != Layout::Id {
             self.input.reset();
-            self.keyboard = layout.to_owned();
+            self.keyboard = layout;
         }
         self.event(Event::Touch);
     }
 
     /// A tap on a candidate: pinyin (maybe only part of the input) or handwriting.
-    pub(super) fn candidate(&mut self, index: &str) {
-        let Ok(i) = index.parse::<usize>() else {
-            return;
-        };
-        let text = if self.keyboard == "handwriting" {
+    pub(super) fn candidate(&mut self, i: usize) {
+        let text = if self.keyboard == Layout::Handwriting {
             self.input.take_written(i)
         } else {
             self.input.choose(i)
@@ -203,15 +199,11 @@ impl App {
         chrono::NaiveDate::parse_from_str(&self.current_value(), "%Y-%m-%d").ok()
     }
 
-    /// A step of the date picker: "y+1", "y-10", "m+1", "d-1"…
-    pub(super) fn step_date(&mut self, step: &str) {
+    /// A step of the date picker: a year, month or day on or back.
+    pub(super) fn step_date(&mut self, part: DatePart, n: i32) {
         use chrono::{Datelike, Months};
         let today = chrono::Local::now().date_naive();
         let d = self.date_value().unwrap_or(today);
-        let (part, n) = step.split_at(step.len().min(1));
-        let Ok(n) = n.parse::<i32>() else {
-            return;
-        };
         let months = |m: i32| {
             if m >= 0 {
                 d.checked_add_months(Months::new(m.unsigned_abs()))
@@ -220,10 +212,9 @@ impl App {
             }
         };
         let next = match part {
-            "y" => months(n * 12),
-            "m" => months(n),
-            "d" => d.checked_add_signed(chrono::Duration::days(i64::from(n))),
-            _ => None,
+            DatePart::Year => months(n.saturating_mul(12)),
+            DatePart::Month => months(n),
+            DatePart::Day => d.checked_add_signed(chrono::Duration::days(i64::from(n))),
         };
         if let Some(next) = next.filter(|x| x.year() >= 1900 && x.year() <= today.year() + 50) {
             self.set_current(&next.format("%Y-%m-%d").to_string());

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod camera;
+pub mod contract;
 pub mod frames;
 mod keys;
 pub mod printer;

@@ -9,6 +9,8 @@ use std::rc::Rc;
 use anyhow::{Context, Result};
 use onevisit_domain::session::{IdSource, Person, Screen};
 use slint::ComponentHandle;
+
+use super::contract::{Layout, UiEvent};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 
@@ -80,41 +82,41 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         save(window, &dir.join(format!("{n:02}-{name}.png")))
     };
     shot(app, "attract")?;
-    app.send("start", "");
+    app.send(UiEvent::Start);
     shot(app, "themes")?;
-    app.send("theme", "open-restaurant");
+    app.send(UiEvent::Theme("open-restaurant".into()));
     shot(app, "question")?;
     for v in ["no", "rented", "yes", "no"] {
-        app.send("answer", v);
+        app.send(UiEvent::Answer(v.into()));
     }
     shot(app, "materials")?;
-    app.send("next", "");
+    app.send(UiEvent::Next);
     shot(app, "identify")?;
-    app.send("manual", "");
+    app.send(UiEvent::ManualEntry);
     for k in ["1", "1", "0", "1", "0", "5"] {
-        app.send("field", "id_number");
-        app.send("key", k);
+        app.send(UiEvent::Field("id_number".into()));
+        app.send(UiEvent::Key(k.into()));
     }
     shot(app, "manual-id")?;
-    app.send("back", "");
+    app.send(UiEvent::Back);
     app.person_read(sample_person());
-    app.send("field", "phone");
+    app.send(UiEvent::Field("phone".into()));
     for k in "1380013800".chars() {
-        app.send("key", &k.to_string());
+        app.send(UiEvent::Key(String::from(&k.to_string())));
     }
     shot(app, "form")?;
     // The Chinese keyboards: pinyin being composed, then a character written by hand.
-    app.send("field", "shop_name");
-    app.send("key", "⇄pinyin");
+    app.send(UiEvent::Field("shop_name".into()));
+    app.send(UiEvent::SwitchLayout(Layout::Pinyin));
     for c in "kaifandian".chars() {
-        app.send("key", &c.to_string());
+        app.send(UiEvent::Key(String::from(&c.to_string())));
     }
     shot(app, "keyboard-pinyin")?;
-    app.send("candidate", "0");
-    app.send("field", "business_address");
-    app.send("key", "⇄handwriting");
+    app.send(UiEvent::Candidate(0));
+    app.send(UiEvent::Field("business_address".into()));
+    app.send(UiEvent::SwitchLayout(Layout::Handwriting));
     for stroke in ZHONG {
-        app.send("stroke", stroke);
+        app.send(UiEvent::Stroke(stroke.into()));
     }
     shot(app, "keyboard-handwriting")?;
     let date_field = app.session.plan.as_ref().and_then(|p| {
@@ -124,10 +126,10 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
             .map(|f| f.key.clone())
     });
     if let Some(key) = date_field {
-        app.send("field", &key);
+        app.send(UiEvent::Field(String::from(&key)));
         shot(app, "keyboard-date")?;
     }
-    app.send("field", "");
+    app.send(UiEvent::Field("".into()));
     for (k, v) in [
         ("phone", "13800138000"),
         ("shop_name", "开饭店"),
@@ -140,41 +142,40 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     ] {
         app.set_field(k, v);
     }
-    app.send("next", "");
+    app.send(UiEvent::Next);
     app.next_frame();
-    app.send("capture", "");
+    app.send(UiEvent::Capture);
     shot(app, "scan")?;
-    app.send("material-done", "");
+    app.send(UiEvent::MaterialDone);
     while let Screen::Scan(_) = app.session.screen {
-        app.send("capture", "");
-        app.send("material-done", "");
+        app.send(UiEvent::Capture);
+        app.send(UiEvent::MaterialDone);
     }
-    app.send(
-        "signed",
-        "M 120 200 L 180 120 L 240 230 L 300 140 L 380 220 M 420 180 L 560 170",
-    );
+    app.send(UiEvent::Signed(
+        "M 120 200 L 180 120 L 240 230 L 300 140 L 380 220 M 420 180 L 560 170".into(),
+    ));
     shot(app, "sign")?;
-    app.send("next", "");
+    app.send(UiEvent::Next);
     shot(app, "review")?;
-    app.send("submit", "");
+    app.send(UiEvent::Submit);
     app.tick();
     shot(app, "receipt")?;
-    app.send("next", "");
-    app.send("rate", "2");
+    app.send(UiEvent::Next);
+    app.send(UiEvent::Rate(2));
     shot(app, "rate")?;
-    app.send("finish", "");
+    app.send(UiEvent::FinishRating);
     shot(app, "done")?;
     // An absent citizen: the countdown (the last screen clears itself first).
     app.force_idle();
-    app.send("start", "");
-    app.send("theme", "newborn");
+    app.send(UiEvent::Start);
+    app.send(UiEvent::Theme("newborn".into()));
     app.force_idle();
     shot(app, "idle-warning")?;
-    app.send("still-here", "");
-    app.send("back", "");
-    app.send("back", "");
-    app.send("back", "");
-    app.send("my-cases", "");
+    app.send(UiEvent::StillHere);
+    app.send(UiEvent::Back);
+    app.send(UiEvent::Back);
+    app.send(UiEvent::Back);
+    app.send(UiEvent::OpenMyCases);
     app.person_read(sample_person());
     shot(app, "my-cases")?;
     Ok(n)
@@ -222,10 +223,10 @@ pub fn run(
             // The pictures show the kiosk as citizens see it: no simulation banner.
             app.simulated = false;
             if variant == "en" {
-                app.send("language", "");
+                app.send(UiEvent::ToggleLanguage);
             }
             if variant == "elderly" {
-                app.send("elderly", "");
+                app.send(UiEvent::ToggleElderly);
             }
             window.show().context("showing the off-screen window")?;
             let dir = if sizes.len() == 1 {

@@ -2,7 +2,18 @@
 //! step per call, through the same app calls the screen makes.
 
 use super::app::App;
+use super::contract::{Layout, Pad, UiEvent};
 use super::screenshots::sample_person;
+
+/// A layout key of the scripted taps ("⇄digits").
+fn layout_named(name: &str) -> Layout {
+    match name {
+        "pinyin" => Layout::Pinyin,
+        "handwriting" => Layout::Handwriting,
+        "digits" => Layout::Digits,
+        _ => Layout::Latin,
+    }
+}
 
 /// Performs step `n`; false when the journey is over.
 pub fn step(app: &mut App, n: usize) -> bool {
@@ -44,42 +55,44 @@ pub fn step(app: &mut App, n: usize) -> bool {
         ("sign_size", &["⇄latin", "3", "x", "0", ".", "8"]),
     ];
     match n {
-        0 => app.send("start", ""),
-        1 => app.send("theme", "open-restaurant"),
-        2 => app.send("answer", "no"),
-        3 => app.send("answer", "rented"),
-        4 => app.send("answer", "yes"),
-        5 => app.send("answer", "no"),
-        6 => app.send("next", ""),
+        0 => app.send(UiEvent::Start),
+        1 => app.send(UiEvent::Theme("open-restaurant".into())),
+        2 => app.send(UiEvent::Answer("no".into())),
+        3 => app.send(UiEvent::Answer("rented".into())),
+        4 => app.send(UiEvent::Answer("yes".into())),
+        5 => app.send(UiEvent::Answer("no".into())),
+        6 => app.send(UiEvent::Next),
         7 => app.person_read(sample_person()),
         8..=15 => {
             let (k, taps) = fields[n - 8];
-            app.send("field", k);
+            app.send(UiEvent::Field(k.into()));
             for t in taps {
-                if let Some(i) = t.strip_prefix('#') {
-                    app.send("candidate", i);
+                if let Some(i) = t.strip_prefix('#').and_then(|i| i.parse().ok()) {
+                    app.send(UiEvent::Candidate(i));
+                } else if let Some(layout) = t.strip_prefix('⇄') {
+                    app.send(UiEvent::SwitchLayout(layout_named(layout)));
                 } else if let Some(w) = t.strip_prefix('=') {
-                    app.send("word", w);
+                    app.send(UiEvent::Word(w.into()));
                 } else {
-                    app.send("key", t);
+                    app.send(UiEvent::Key((*t).into()));
                 }
             }
-            app.send("field", "");
+            app.send(UiEvent::Field("".into()));
         }
-        16 => app.send("next", ""),
+        16 => app.send(UiEvent::Next),
         17..=60 => {
             if let onevisit_domain::session::Screen::Scan(_) = app.session.screen {
-                app.send("capture", "");
-                app.send("material-done", "");
+                app.send(UiEvent::Capture);
+                app.send(UiEvent::MaterialDone);
             }
         }
-        61 => app.send("signed", "M 10 10 L 200 80 L 300 20"),
-        62 => app.send("next", ""),
-        63 => app.send("submit", ""),
+        61 => app.send(UiEvent::Signed("M 10 10 L 200 80 L 300 20".into())),
+        62 => app.send(UiEvent::Next),
+        63 => app.send(UiEvent::Submit),
         64..=70 => app.tick(),
-        71 => app.send("next", ""),
-        72 => app.send("rate", "5"),
-        73 => app.send("finish", ""),
+        71 => app.send(UiEvent::Next),
+        72 => app.send(UiEvent::Rate(5)),
+        73 => app.send(UiEvent::FinishRating),
         _ => return false,
     }
     true
@@ -120,12 +133,14 @@ pub fn typing(app: &std::rc::Rc<std::cell::RefCell<App>>, win: &crate::ui::AppWi
     let (mut keys, mut key_updates) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         for word in ["kaifandian", "renminlu", "wangjiamianguan", "chengguanzhen"] {
-            shown(&mut |a| a.send("field", "shop_name"));
+            shown(&mut |a| a.send(UiEvent::Field("shop_name".into())));
             for c in word.chars() {
-                keys.push(shown(&mut |a| a.send("key", &c.to_string())));
+                keys.push(shown(&mut |a| {
+                    a.send(UiEvent::Key(String::from(&c.to_string())))
+                }));
                 key_updates.push(last_update());
             }
-            shown(&mut |a| a.send("candidate", "0"));
+            shown(&mut |a| a.send(UiEvent::Candidate(0)));
         }
     }
     report("keystroke-to-candidates (engine + view)", key_updates);
@@ -137,17 +152,17 @@ pub fn typing(app: &std::rc::Rc<std::cell::RefCell<App>>, win: &crate::ui::AppWi
         "150 35;150 120;151 200;151 272",
     ];
     let (mut strokes, mut stroke_updates) = (Vec::new(), Vec::new());
-    shown(&mut |a| a.send("key", "⇄handwriting"));
+    shown(&mut |a| a.send(UiEvent::SwitchLayout(Layout::Handwriting)));
     // The first stroke opens the model (once per citizen): reported on its own.
-    let first = shown(&mut |a| a.send("stroke", zhong[0]));
+    let first = shown(&mut |a| a.send(UiEvent::Stroke(zhong[0].into())));
     println!("first-stroke-opens-model-ms {first:.1}");
-    shown(&mut |a| a.send("pad", "clear"));
+    shown(&mut |a| a.send(UiEvent::Pad(Pad::Clear)));
     for _ in 0..10 {
         for s in zhong {
-            strokes.push(shown(&mut |a| a.send("stroke", s)));
+            strokes.push(shown(&mut |a| a.send(UiEvent::Stroke(s.into()))));
             stroke_updates.push(last_update());
         }
-        shown(&mut |a| a.send("pad", "clear"));
+        shown(&mut |a| a.send(UiEvent::Pad(Pad::Clear)));
     }
     report("stroke-to-candidates (engine + view)", stroke_updates);
     report("stroke-to-candidates-shown (+ full frame)", strokes);

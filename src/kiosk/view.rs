@@ -10,6 +10,7 @@ use onevisit_domain::stats::stats;
 use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::app::App;
+use super::contract::{Layout, screen_to_ui};
 use crate::ui::{
     AppWindow, CaseRow, Choice, FieldRow, Figure, Ime, Kiosk, MaterialRow, PageThumb, SummaryLine,
     ThemeCard,
@@ -71,25 +72,6 @@ fn matches_search(th: &onevisit_domain::catalog::Theme, search: &str) -> bool {
         .all(|w| hay.contains(&w.to_lowercase()))
 }
 
-fn screen_name(s: Screen) -> &'static str {
-    match s {
-        Screen::Attract => "attract",
-        Screen::Themes => "themes",
-        Screen::Question(_) => "question",
-        Screen::Materials => "materials",
-        Screen::Identify => "identify",
-        Screen::ManualId => "manual-id",
-        Screen::Form => "form",
-        Screen::Scan(_) => "scan",
-        Screen::Sign => "sign",
-        Screen::Review => "review",
-        Screen::Receipt => "receipt",
-        Screen::Rate => "rate",
-        Screen::Done => "done",
-        Screen::MyCases => "my-cases",
-    }
-}
-
 /// Sets every property of the UI's globals (`Kiosk`, `Ime`) from the app's state.
 pub fn show(app: &App, w: &AppWindow, now: i64) {
     show_kiosk(app, &w.global::<Kiosk>(), now);
@@ -122,7 +104,7 @@ fn show_input(app: &App, ime: &Ime<'_>) {
             "Chinese input is not available on this kiosk: please ask the staff to help.",
         ),
     });
-    let handwriting = app.keyboard == "handwriting";
+    let handwriting = app.keyboard == Layout::Handwriting;
     let candidates = if handwriting {
         &input.written
     } else {
@@ -157,7 +139,7 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
     let s = &app.session;
     let en = app.english();
     let t = |zh: &str, e: &str| -> SharedString { if en { e.into() } else { zh.into() } };
-    k.set_screen(screen_name(s.screen).into());
+    k.set_screen(screen_to_ui(s.screen));
     k.set_english(en);
     k.set_elderly(s.elderly);
     k.set_site_name(app.site.as_str().into());
@@ -295,17 +277,16 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
     // The form (or the two manual-entry fields).
     let fields: Vec<FieldRow> = if s.screen == Screen::ManualId {
         [
-            ("name", "姓名", "Name", "chinese"),
-            ("id_number", "身份证号码", "ID number", "digits"),
+            ("name", "姓名", "Name"),
+            ("id_number", "身份证号码", "ID number"),
         ]
         .iter()
-        .map(|(key, zh, e, kb)| FieldRow {
+        .map(|(key, zh, e)| FieldRow {
             key: (*key).into(),
             label: t(zh, e),
             value: app.manual.get(*key).cloned().unwrap_or_default().into(),
             error: SharedString::new(),
             prefilled: false,
-            keyboard: (*kb).into(),
         })
         .collect()
     } else {
@@ -316,11 +297,6 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
                     .iter()
                     .map(|f| {
                         let value = s.form.get(&f.key).cloned().unwrap_or_default();
-                        let chinese = matches!(
-                            f.kind,
-                            onevisit_domain::catalog::FieldKind::Text
-                                | onevisit_domain::catalog::FieldKind::Address
-                        );
                         FieldRow {
                             key: f.key.as_str().into(),
                             label: t(&f.label.zh, &f.label.en),
@@ -331,7 +307,6 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
                                 .get(&f.key)
                                 .map(|e| t(e.zh(), e.en()))
                                 .unwrap_or_default(),
-                            keyboard: if chinese { "chinese" } else { "digits" }.into(),
                         }
                     })
                     .collect()
@@ -343,7 +318,7 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
     }
     k.set_fields(model(fields));
     k.set_current_field(app.current_field.as_str().into());
-    k.set_keyboard(app.keyboard.as_str().into());
+    k.set_keyboard(app.keyboard.to_ui());
 
     if let Screen::Scan(i) = s.screen {
         let list = s.to_scan();

@@ -1,0 +1,323 @@
+//! The typed contract between the screen and the app. The UI (`ui/globals.slint`) reports what
+//! the citizen did as an `Action` and an argument; [`UiEvent::from_ui`] turns that into a
+//! [`UiEvent`] here and nowhere else, matching every action (a new one that Rust does not handle
+//! does not compile) and refusing a malformed argument with an error for the log. The journey
+//! tests, the screenshot gallery and the benchmark's scripted citizen drive the app with the
+//! same events.
+
+use crate::ui::{Action, KeyboardLayout, Screen as UiScreen};
+use onevisit_domain::session::Screen;
+
+/// The on-screen keyboard's layouts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// QWERTY letters, digits and a few signs.
+    #[default]
+    Latin,
+    /// Phone numbers, amounts.
+    Digits,
+    /// ID numbers: digits and X.
+    Id,
+    /// QWERTY with a candidate bar.
+    Pinyin,
+    /// A pad to write one character on.
+    Handwriting,
+    /// A date picker.
+    Date,
+}
+
+impl Layout {
+    pub fn to_ui(self) -> KeyboardLayout {
+        match self {
+            Layout::Latin => KeyboardLayout::Latin,
+            Layout::Digits => KeyboardLayout::Digits,
+            Layout::Id => KeyboardLayout::Id,
+            Layout::Pinyin => KeyboardLayout::Pinyin,
+            Layout::Handwriting => KeyboardLayout::Handwriting,
+            Layout::Date => KeyboardLayout::Date,
+        }
+    }
+
+    pub fn from_ui(layout: KeyboardLayout) -> Layout {
+        match layout {
+            KeyboardLayout::Latin => Layout::Latin,
+            KeyboardLayout::Digits => Layout::Digits,
+            KeyboardLayout::Id => Layout::Id,
+            KeyboardLayout::Pinyin => Layout::Pinyin,
+            KeyboardLayout::Handwriting => Layout::Handwriting,
+            KeyboardLayout::Date => Layout::Date,
+        }
+    }
+}
+
+/// The page the UI shows for a state of the session.
+pub fn screen_to_ui(s: Screen) -> UiScreen {
+    match s {
+        Screen::Attract => UiScreen::Attract,
+        Screen::Themes => UiScreen::Themes,
+        Screen::Question(_) => UiScreen::Question,
+        Screen::Materials => UiScreen::Materials,
+        Screen::Identify => UiScreen::Identify,
+        Screen::ManualId => UiScreen::ManualId,
+        Screen::Form => UiScreen::Form,
+        Screen::Scan(_) => UiScreen::Scan,
+        Screen::Sign => UiScreen::Sign,
+        Screen::Review => UiScreen::Review,
+        Screen::Receipt => UiScreen::Receipt,
+        Screen::Rate => UiScreen::Rate,
+        Screen::Done => UiScreen::Done,
+        Screen::MyCases => UiScreen::MyCases,
+    }
+}
+
+/// The handwriting pad's buttons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pad {
+    UndoStroke,
+    Clear,
+}
+
+/// Which part of a date the picker steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Month,
+    Day,
+}
+
+/// What the citizen (or, out of service, the technician) did on the screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UiEvent {
+    /// Any touch: keeps the session alive.
+    Touch,
+    Start,
+    OpenMyCases,
+    ToggleLanguage,
+    ToggleElderly,
+    ReadAloud,
+    StillHere,
+    /// A category of themes ("" for all).
+    Category(String),
+    Theme(String),
+    /// The chosen value of the question shown.
+    Answer(String),
+    Back,
+    Next,
+    UseMrz,
+    ManualEntry,
+    ManualConfirm,
+    /// Starts editing a field by its key ("" stops).
+    Field(String),
+    /// A key of the on-screen keyboard ("⌫" deletes).
+    Key(String),
+    SwitchLayout(Layout),
+    /// A candidate of the current page, by index.
+    Candidate(usize),
+    /// The next or the previous page of candidates.
+    CandidatePage {
+        next: bool,
+    },
+    /// A suggested word for the field.
+    Word(String),
+    /// A stroke on the handwriting pad: "x y;x y;…" in its 300 × 300 box.
+    Stroke(String),
+    Pad(Pad),
+    /// The date picker moved a part by this many steps.
+    Date(DatePart, i32),
+    Capture,
+    Retake,
+    MaterialDone,
+    /// The signature's path commands.
+    Signed(String),
+    ClearSignature,
+    Submit,
+    Reprint,
+    /// Reprints the receipt of a case in "my cases", by its id.
+    ReprintCase(String),
+    /// Stars, 1–5.
+    Rate(u8),
+    FinishRating,
+    Done,
+    /// The out-of-service PIN pad: a digit, "clear" or "enter".
+    Pin(String),
+}
+
+/// An action whose argument the app cannot use: a bug in a page, for the log.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadArgument {
+    pub action: &'static str,
+}
+
+impl std::fmt::Display for BadArgument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the UI sent {} with an argument the app cannot use",
+            self.action
+        )
+    }
+}
+
+impl std::error::Error for BadArgument {}
+
+impl UiEvent {
+    /// The one place where what the screen sends becomes an event.
+    pub fn from_ui(action: Action, arg: &str) -> Result<UiEvent, BadArgument> {
+        let text = || arg.to_owned();
+        Ok(match action {
+            Action::Touch => UiEvent::Touch,
+            Action::Start => UiEvent::Start,
+            Action::MyCases => UiEvent::OpenMyCases,
+            Action::Language => UiEvent::ToggleLanguage,
+            Action::Elderly => UiEvent::ToggleElderly,
+            Action::ReadAloud => UiEvent::ReadAloud,
+            Action::StillHere => UiEvent::StillHere,
+            Action::Category => UiEvent::Category(text()),
+            Action::Theme => UiEvent::Theme(text()),
+            Action::Answer => UiEvent::Answer(text()),
+            Action::Back => UiEvent::Back,
+            Action::Next => UiEvent::Next,
+            Action::UseMrz => UiEvent::UseMrz,
+            Action::Manual => UiEvent::ManualEntry,
+            Action::ManualConfirm => UiEvent::ManualConfirm,
+            Action::Field => UiEvent::Field(text()),
+            Action::Key => UiEvent::Key(text()),
+            Action::Candidate => UiEvent::Candidate(arg.parse().map_err(|_| BadArgument {
+                action: "candidate",
+            })?),
+            Action::Page => UiEvent::CandidatePage {
+                next: match arg {
+                    "next" => true,
+                    "prev" => false,
+                    _ => return Err(BadArgument { action: "page" }),
+                },
+            },
+            Action::Word => UiEvent::Word(text()),
+            Action::Stroke => UiEvent::Stroke(text()),
+            Action::Pad => UiEvent::Pad(match arg {
+                "undo" => Pad::UndoStroke,
+                "clear" => Pad::Clear,
+                _ => return Err(BadArgument { action: "pad" }),
+            }),
+            Action::Date => {
+                let (part, n) = arg.split_at(arg.len().min(1));
+                let part = match part {
+                    "y" => DatePart::Year,
+                    "m" => DatePart::Month,
+                    "d" => DatePart::Day,
+                    _ => return Err(BadArgument { action: "date" }),
+                };
+                UiEvent::Date(part, n.parse().map_err(|_| BadArgument { action: "date" })?)
+            }
+            Action::Capture => UiEvent::Capture,
+            Action::Retake => UiEvent::Retake,
+            Action::MaterialDone => UiEvent::MaterialDone,
+            Action::Signed => UiEvent::Signed(text()),
+            Action::ClearSignature => UiEvent::ClearSignature,
+            Action::Submit => UiEvent::Submit,
+            Action::Reprint => UiEvent::Reprint,
+            Action::ReprintCase => UiEvent::ReprintCase(text()),
+            Action::Rate => match arg.parse() {
+                Ok(n @ 1..=5) => UiEvent::Rate(n),
+                _ => return Err(BadArgument { action: "rate" }),
+            },
+            Action::Finish => UiEvent::FinishRating,
+            Action::Done => UiEvent::Done,
+            Action::Pin => UiEvent::Pin(text()),
+        })
+    }
+
+    /// Its name for the log (the argument may be personal: it is never logged).
+    pub fn name(&self) -> &'static str {
+        match self {
+            UiEvent::Touch => "touch",
+            UiEvent::Start => "start",
+            UiEvent::OpenMyCases => "my-cases",
+            UiEvent::ToggleLanguage => "language",
+            UiEvent::ToggleElderly => "elderly",
+            UiEvent::ReadAloud => "read-aloud",
+            UiEvent::StillHere => "still-here",
+            UiEvent::Category(_) => "category",
+            UiEvent::Theme(_) => "theme",
+            UiEvent::Answer(_) => "answer",
+            UiEvent::Back => "back",
+            UiEvent::Next => "next",
+            UiEvent::UseMrz => "use-mrz",
+            UiEvent::ManualEntry => "manual",
+            UiEvent::ManualConfirm => "manual-confirm",
+            UiEvent::Field(_) => "field",
+            UiEvent::Key(_) => "key",
+            UiEvent::SwitchLayout(_) => "switch-layout",
+            UiEvent::Candidate(_) => "candidate",
+            UiEvent::CandidatePage { .. } => "page",
+            UiEvent::Word(_) => "word",
+            UiEvent::Stroke(_) => "stroke",
+            UiEvent::Pad(_) => "pad",
+            UiEvent::Date(..) => "date",
+            UiEvent::Capture => "capture",
+            UiEvent::Retake => "retake",
+            UiEvent::MaterialDone => "material-done",
+            UiEvent::Signed(_) => "signed",
+            UiEvent::ClearSignature => "clear-signature",
+            UiEvent::Submit => "submit",
+            UiEvent::Reprint => "reprint",
+            UiEvent::ReprintCase(_) => "reprint-case",
+            UiEvent::Rate(_) => "rate",
+            UiEvent::FinishRating => "finish",
+            UiEvent::Done => "done",
+            UiEvent::Pin(_) => "pin",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_parsed_once_and_malformed_ones_refused() {
+        assert_eq!(
+            UiEvent::from_ui(Action::Candidate, "2"),
+            Ok(UiEvent::Candidate(2))
+        );
+        assert_eq!(
+            UiEvent::from_ui(Action::Page, "prev"),
+            Ok(UiEvent::CandidatePage { next: false })
+        );
+        assert_eq!(
+            UiEvent::from_ui(Action::Date, "y-10"),
+            Ok(UiEvent::Date(DatePart::Year, -10))
+        );
+        assert_eq!(UiEvent::from_ui(Action::Rate, "5"), Ok(UiEvent::Rate(5)));
+        assert_eq!(
+            UiEvent::from_ui(Action::Done, ""),
+            Ok(UiEvent::Done),
+            "the rating page's 'done' is an event of its own, not a touch"
+        );
+        for (action, arg) in [
+            (Action::Candidate, "-1"),
+            (Action::Page, "up"),
+            (Action::Pad, ""),
+            (Action::Date, "x+1"),
+            (Action::Date, "m+"),
+            (Action::Rate, "0"),
+            (Action::Rate, "6"),
+        ] {
+            assert!(UiEvent::from_ui(action, arg).is_err(), "{action:?} {arg:?}");
+        }
+    }
+
+    #[test]
+    fn layouts_round_trip_through_the_ui() {
+        for l in [
+            Layout::Latin,
+            Layout::Digits,
+            Layout::Id,
+            Layout::Pinyin,
+            Layout::Handwriting,
+            Layout::Date,
+        ] {
+            assert_eq!(Layout::from_ui(l.to_ui()), l);
+        }
+    }
+}
