@@ -1,0 +1,171 @@
+//! ARCHITECTURE.md's invariants that a machine can check, so that they stay true: the sans-I/O
+//! cores read no clock, file, socket, process or environment; library crates never depend on
+//! the binary or on Slint; the domain depends on no other crate of ours; the UI contract has no
+//! string channel.
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `.rs` files under `path` (a file or a folder).
+fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_owned()];
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![path.to_owned()];
+    while let Some(d) = dirs.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The cores ARCHITECTURE.md says do no I/O ("No I/O in the cores").
+const CORES: &[&str] = &[
+    "crates/domain/src",
+    "hardware/capture/src",
+    "hardware/idcard/src",
+    "hardware/mrz/src",
+    "hardware/printer/src",
+    "hardware/scanner/src",
+    "hardware/gpio/src/machine.rs",
+    "crates/sync/src/engine.rs",
+    "crates/sync/src/engine",
+];
+
+/// What reading a clock, a file, a socket, a process or the environment looks like in Rust.
+const IO: &[&str] = &[
+    "std::fs",
+    "fs::read",
+    "fs::write",
+    "File::open",
+    "File::create",
+    "OpenOptions",
+    "std::net",
+    "TcpStream",
+    "UdpSocket",
+    "UnixStream",
+    "SystemTime::now",
+    "Instant::now",
+    "Local::now",
+    "Utc::now",
+    "env::var",
+    "thread::sleep",
+    "std::process",
+    "serialport",
+    "rusqlite",
+    "tokio",
+];
+
+#[test]
+fn the_cores_read_no_clock_file_socket_or_environment() {
+    let mut found = Vec::new();
+    for core in CORES {
+        let path = repo().join(core);
+        assert!(
+            path.exists(),
+            "{core} is listed as a core but does not exist"
+        );
+        for file in rust_files(&path) {
+            let text = std::fs::read_to_string(&file).expect("source file");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for io in IO {
+                    if code.contains(io) {
+                        found.push(format!(
+                            "{}:{}: {io}",
+                            file.strip_prefix(repo()).unwrap_or(&file).display(),
+                            n + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a sans-I/O core does I/O (pass bytes, texts and `now` in instead):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The `[dependencies]` names of a crate's manifest.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).expect("Cargo.toml");
+    let value: toml::Table = toml::from_str(&text).expect("Cargo.toml parses");
+    value
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn library_manifests() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for group in ["crates", "hardware"] {
+        let mut dirs: Vec<_> = std::fs::read_dir(repo().join(group))
+            .expect("crate folder")
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("Cargo.toml"))
+            .filter(|p| p.exists())
+            .collect();
+        dirs.sort();
+        out.extend(dirs);
+    }
+    out
+}
+
+#[test]
+fn libraries_never_depend_on_the_binary_or_on_slint() {
+    let manifests = library_manifests();
+    assert!(manifests.len() >= 10, "found {manifests:?}");
+    for m in manifests {
+        for dep in dependencies(&m) {
+            assert!(
+                dep != "onevisit" && !dep.starts_with("slint") && !dep.starts_with("i-slint"),
+                "{} depends on {dep}",
+                m.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_domain_depends_on_no_crate_of_ours() {
+    let deps = dependencies(&repo().join("crates/domain/Cargo.toml"));
+    let ours: Vec<_> = deps.iter().filter(|d| d.starts_with("onevisit")).collect();
+    assert!(ours.is_empty(), "onevisit-domain depends on {ours:?}");
+}
+
+#[test]
+fn no_string_channel_crosses_the_ui_boundary() {
+    let globals = std::fs::read_to_string(repo().join("ui/globals.slint")).expect("globals");
+    for line in globals.lines() {
+        let code = line.trim();
+        if code.starts_with("callback") {
+            // The first argument says what happened: an enum, never a word to compare.
+            assert!(
+                !code.contains("(string"),
+                "a callback whose first argument is a string: {code} (use an enum)"
+            );
+        }
+        if code.contains("property <string> screen") || code.contains("property <string> keyboard")
+        {
+            panic!("a vocabulary as a string: {code} (use an enum)");
+        }
+    }
+}
