@@ -106,6 +106,9 @@ pub fn sync(flag: &Option<PathBuf>, once: bool, json: bool) -> Result<ExitCode> 
         for (id, why) in &report.refused {
             println!("refused    {id}: {why}");
         }
+        for (id, why) in &report.unreadable {
+            println!("unreadable {id}: {why} (this kiosk's store; nothing was sent)");
+        }
         if report.status_updates > 0 {
             println!(
                 "status     {} update(s) from the central system",
@@ -140,7 +143,7 @@ pub fn sync(flag: &Option<PathBuf>, once: bool, json: bool) -> Result<ExitCode> 
             );
         }
     }
-    let ok = report.error.is_none() && report.refused.is_empty();
+    let ok = report.error.is_none() && report.refused.is_empty() && report.unreadable.is_empty();
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use onevisit_domain::mask;
 use onevisit_sync::auth;
-use onevisit_sync::proto::{CaseManifest, CaseStatus};
+use onevisit_sync::proto::{CaseManifest, CaseStatus, IntakeState};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -139,17 +139,24 @@ pub fn set_status(
         bail!("a rejection needs --reason: the citizen must be told why and what to do");
     }
     let tx = conn.transaction()?;
-    let row: Option<(String, String, String, String)> = tx
+    let row: Option<(String, String, String, IntakeState)> = tx
         .query_row(
             "SELECT id, number, device_id, state FROM cases WHERE id = ?1 OR number = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    crate::db::intake_state(r, 3)?,
+                ))
+            },
         )
         .optional()?;
     let Some((case_id, number, device, state)) = row else {
         bail!("no case {id}; `onevisit-central cases list` shows them");
     };
-    if state != "committed" {
+    if state != IntakeState::Committed {
         bail!("case {number} has not finished arriving yet (attachments still uploading)");
     }
     tx.execute(

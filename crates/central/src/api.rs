@@ -20,8 +20,8 @@ use axum::routing::{get, head, post, put};
 use ed25519_dalek::VerifyingKey;
 use onevisit_sync::auth::{self, b64};
 use onevisit_sync::proto::{
-    self, CaseManifest, CatalogInfo, EnrollRequest, EnrollResponse, Heartbeat, HeartbeatReply,
-    StatusChange, StatusPage, header,
+    self, CLOCK_SKEW, CaseManifest, CatalogInfo, EnrollRequest, EnrollResponse, Heartbeat,
+    HeartbeatReply, IntakeState, STATUS_CHECKSUM_MISMATCH, StatusChange, StatusPage, header,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -261,7 +261,7 @@ pub fn check_clock(replay: &crate::replay::Replay, now: i64, time: i64) -> Resul
     if replay.check_time(time, now).is_err() {
         let mut e = ApiError::new(
             401,
-            "clock_skew",
+            CLOCK_SKEW,
             "the kiosk's clock is too far from the central system's; set the clock (NTP)",
         );
         e.server_time = Some(now);
@@ -841,17 +841,25 @@ async fn attachment_row(
     dev: &Device,
     id: &str,
     idx: u32,
-) -> Result<(String, u64, u64, Option<Vec<u8>>), ApiError> {
+) -> Result<(IntakeState, u64, u64, Option<Vec<u8>>), ApiError> {
     let (id, dev_id) = (id.to_owned(), dev.id.clone());
     st.0.readers
         .read(move |c| {
-            type Row = (String, String, i64, i64, Option<Vec<u8>>);
+            type Row = (String, IntakeState, i64, i64, Option<Vec<u8>>);
             let row: Option<Row> = c
                 .query_row(
                     "SELECT c.device_id, c.state, a.size, a.offset, a.hash_state FROM attachments a
                      JOIN cases c ON c.id = a.case_id WHERE a.case_id = ?1 AND a.idx = ?2",
                     params![id, idx],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            crate::db::intake_state(r, 1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                        ))
+                    },
                 )
                 .optional()?;
             match row {
@@ -895,8 +903,8 @@ async fn upload(
     let lock = st.lock(&id, idx);
     let _guard = lock.lock().await;
     let (state, length, current, hashed) = attachment_row(&st, &dev, &id, idx).await?;
-    if state == "committed" || at != current {
-        let (code, msg) = if state == "committed" {
+    if state == IntakeState::Committed || at != current {
+        let (code, msg) = if state == IntakeState::Committed {
             (
                 "already_committed",
                 "this case is already committed".to_owned(),
@@ -924,7 +932,7 @@ async fn upload(
     }
     if b64(&Sha256::digest(&body)) != checksum {
         return Err(ApiError::new(
-            460,
+            STATUS_CHECKSUM_MISMATCH,
             "checksum_mismatch",
             "the chunk does not match its Upload-Checksum; send it again",
         ));
@@ -1009,11 +1017,11 @@ async fn commit(
     let (state, atts, hashes) =
         st.0.readers
             .read(move |c| {
-                let row: Option<(String, String)> = c
+                let row: Option<(String, IntakeState)> = c
                     .query_row(
                         "SELECT device_id, state FROM cases WHERE id = ?1",
                         [&cid],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
+                        |r| Ok((r.get(0)?, crate::db::intake_state(r, 1)?)),
                     )
                     .optional()?;
                 match row {
@@ -1031,7 +1039,7 @@ async fn commit(
                 }
             })
             .await?;
-    if state != "committed" {
+    if state != IntakeState::Committed {
         // Verify every complete attachment's whole-file hash before the case counts: from
         // the hash carried forward as its bytes arrived, or, without one (bytes from an
         // older server), by reading the file.

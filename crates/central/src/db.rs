@@ -9,9 +9,23 @@
 use std::path::Path;
 use std::sync::mpsc;
 
+use onevisit_sync::proto::IntakeState;
 use rusqlite::Connection;
 
 use crate::error::ApiError;
+
+/// Column `idx` of a row holding `cases.state`, as the protocol's state; a word the protocol
+/// does not know is a conversion error, not a case silently treated as still arriving.
+pub fn intake_state(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<IntakeState> {
+    let word: String = r.get(idx)?;
+    IntakeState::parse(&word).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown intake state {word:?}").into(),
+        )
+    })
+}
 
 const MIGRATIONS: &[&str] = &[
     // 1: enrollment, devices, cases and their attachments, status history, catalogs.

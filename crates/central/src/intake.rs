@@ -97,11 +97,11 @@ pub fn manifest_hash(m: &CaseManifest) -> String {
 }
 
 pub fn receipt(conn: &Connection, case_id: &str) -> Result<CaseReceipt, ApiError> {
-    let (number, state): (String, String) = conn
+    let (number, state): (String, IntakeState) = conn
         .query_row(
             "SELECT number, state FROM cases WHERE id = ?1",
             [case_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, crate::db::intake_state(r, 1)?)),
         )
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no case {case_id}")))?;
@@ -119,11 +119,7 @@ pub fn receipt(conn: &Connection, case_id: &str) -> Result<CaseReceipt, ApiError
         .collect::<Result<_, _>>()?;
     Ok(CaseReceipt {
         case_number: number,
-        state: if state == "committed" {
-            IntakeState::Committed
-        } else {
-            IntakeState::Receiving
-        },
+        state,
         attachments,
     })
 }
@@ -267,15 +263,15 @@ pub fn commit(
     now: i64,
     actor: &str,
 ) -> Result<CaseReceipt, ApiError> {
-    let (state, device): (String, String) = conn
+    let (state, device): (IntakeState, String) = conn
         .query_row(
             "SELECT state, device_id FROM cases WHERE id = ?1",
             [case_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((crate::db::intake_state(r, 0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no case {case_id}")))?;
-    if state != "committed" {
+    if state != IntakeState::Committed {
         let missing: Vec<String> = attachments(conn, case_id)?
             .into_iter()
             .filter(|(_, size, _, off)| off != size)

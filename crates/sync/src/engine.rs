@@ -18,7 +18,8 @@
 use std::collections::{HashSet, VecDeque};
 
 use crate::proto::{
-    CaseReceipt, ErrorBody, HeartbeatReply, IntakeState, StatusChange, StatusPage, UploadState,
+    CLOCK_SKEW, CaseReceipt, ErrorBody, HeartbeatReply, IntakeState, STATUS_CHECKSUM_MISMATCH,
+    StatusChange, StatusPage, UploadState,
 };
 
 pub type Millis = i64;
@@ -104,6 +105,31 @@ impl Reply {
             ..Reply::default()
         }
     }
+
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The error body, or one made of the status when the body is not one.
+    fn error(&self) -> ErrorBody {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| ErrorBody {
+            error: "http".into(),
+            message: format!("HTTP {}", self.status),
+            server_time: None,
+        })
+    }
+}
+
+/// Why a request got no reply to hand to [`Engine::handle`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The link: connection refused or cut, timeout, TLS error, truncated reply. Tried again
+    /// after a backoff.
+    Transport(String),
+    /// The kiosk could not read what the request carries (the case or an attachment) from its
+    /// own store. Nothing was sent; the case is set aside and tried again much later, and the
+    /// queue moves on.
+    Store(String),
 }
 
 /// What the driver should do next.
@@ -134,6 +160,11 @@ pub enum Effect {
         case_id: String,
         reason: String,
     },
+    /// The kiosk could not read the case from its own store (it will be tried again much later).
+    Unreadable {
+        case_id: String,
+        reason: String,
+    },
     StatusChanges(Vec<StatusChange>),
     /// A catalog bundle to verify and activate; answer with [`Engine::catalog_result`].
     Catalog {
@@ -154,6 +185,8 @@ pub struct Stats {
     pub failures: u64,
     pub acknowledged: u64,
     pub refused: u64,
+    /// Cases the kiosk could not read from its own store.
+    pub unreadable: u64,
     /// Attachment bytes put on the wire in PATCH bodies.
     pub bytes_sent: u64,
     /// Of those, bytes sent again because a cut or error lost them.
@@ -365,9 +398,8 @@ impl Engine {
         }
     }
 
-    /// The answer to the request in flight: a reply, or a transport failure (connection
-    /// refused or cut, timeout, TLS error, truncated reply).
-    pub fn handle(&mut self, now: Millis, result: Result<Reply, String>) -> Vec<Effect> {
+    /// The answer to the request in flight: a reply, or why there is none.
+    pub fn handle(&mut self, now: Millis, result: Result<Reply, Failure>) -> Vec<Effect> {
         let Some(request) = self.in_flight.take() else {
             return Vec::new();
         };
@@ -377,130 +409,171 @@ impl Engine {
         }
         let mut fx = Vec::new();
         match result {
-            Err(e) => self.transient(now, &request, e, None, &mut fx),
+            Err(Failure::Transport(e)) => self.transient(now, &request, e, None, &mut fx),
+            Err(Failure::Store(e)) => match request.case_id() {
+                Some(case_id) => {
+                    let case_id = case_id.to_owned();
+                    self.set_aside(now, &case_id);
+                    self.stats.unreadable += 1;
+                    fx.push(Effect::Unreadable { case_id, reason: e });
+                }
+                None => self.transient(now, &request, e, None, &mut fx),
+            },
             Ok(reply) => self.reply(now, &request, reply, &mut fx),
         }
         fx
     }
 
     fn reply(&mut self, now: Millis, request: &Request, reply: Reply, fx: &mut Vec<Effect>) {
-        let code = reply.status;
-        let error = || {
-            serde_json::from_slice::<ErrorBody>(&reply.body)
-                .map(|e| (e.error, e.message, e.server_time))
-                .unwrap_or_else(|_| ("http".into(), format!("HTTP {code}"), None))
-        };
-        if code == 401 {
-            let (err, msg, server_time) = error();
-            if err == "clock_skew"
-                && let Some(t) = server_time
-                && !self.skew_retried
-            {
-                self.skew_retried = true;
-                fx.push(Effect::ServerTime(t));
-                self.requeue(request);
-                return;
-            }
-            self.stats.revoked = true;
-            fx.push(Effect::Revoked { reason: msg });
+        if self.device_refused_or_busy(now, request, &reply, fx) {
             return;
         }
-        if code == 403 {
-            self.stats.revoked = true;
-            fx.push(Effect::Revoked { reason: error().1 });
-            return;
-        }
-        if code == 408 || code == 429 || code >= 500 {
-            let reason = error().1;
-            self.transient(now, request, reason, reply.retry_after_ms, fx);
-            return;
-        }
-        let ok = (200..300).contains(&code);
+        let ok = reply.ok();
         if ok {
             self.skew_retried = false;
         }
         match request {
-            Request::Heartbeat => {
-                self.next_heartbeat = now + self.cfg.heartbeat_every_ms;
-                if ok {
-                    self.made_progress();
-                    if let Ok(hb) = serde_json::from_slice::<HeartbeatReply>(&reply.body) {
-                        self.status_server = self.status_server.max(hb.status_seq);
-                        self.catalog_server = hb.catalog_version;
-                    }
-                } else {
-                    self.transient(now, request, error().1, None, fx);
-                }
-            }
-            Request::Status { .. } => match serde_json::from_slice::<StatusPage>(&reply.body) {
-                Ok(page) if ok => {
-                    self.made_progress();
-                    match page.changes.last() {
-                        Some(last) => self.status_known = self.status_known.max(last.seq),
-                        None => self.status_known = self.status_server,
-                    }
-                    if page.more {
-                        self.status_server = self.status_server.max(self.status_known + 1);
-                    }
-                    if !page.changes.is_empty() {
-                        fx.push(Effect::StatusChanges(page.changes));
-                    }
-                }
-                _ => self.transient(now, request, format!("status: HTTP {code}"), None, fx),
-            },
+            Request::Heartbeat => self.heartbeat_reply(now, request, reply, fx),
+            Request::Status { .. } => self.status_reply(now, request, reply, fx),
             Request::Catalog { version } => {
+                // Activation is the driver's; until it answers, do not fetch it again.
+                self.catalog_failed = Some(*version);
                 if ok {
                     self.made_progress();
-                    // Activation is the driver's; until it answers, do not fetch it again.
-                    self.catalog_failed = Some(*version);
                     fx.push(Effect::Catalog {
                         version: *version,
                         bundle: reply.body,
                     });
-                } else {
-                    self.catalog_failed = Some(*version);
                 }
             }
             Request::Create { .. } => self.created(now, request, reply, fx),
-            Request::Head { index, .. } => match (code, reply.upload_offset) {
+            Request::Head { index, .. } => match (reply.status, reply.upload_offset) {
                 (200..=299, Some(offset)) => self.set_offset(*index, offset),
                 (404, _) => self.restart_case(),
-                _ => self.transient(now, request, format!("HEAD: HTTP {code}"), None, fx),
+                (code, _) => self.transient(now, request, format!("HEAD: HTTP {code}"), None, fx),
             },
-            Request::Patch { index, len, .. } => {
-                match (code, reply.upload_offset) {
-                    // Offset mismatch (409): the server says where it is; continue from there.
-                    (200..=299 | 409, Some(new)) => self.set_offset(*index, new),
-                    (404, _) => self.restart_case(),
-                    (460, _) => {
-                        self.stats.bytes_resent += len;
-                        self.integrity_failure(now, "a chunk arrived damaged", fx)
-                    }
-                    _ => {
-                        let reason = error().1;
-                        self.transient(now, request, reason, None, fx);
-                    }
+            Request::Patch { index, len, .. } => match (reply.status, reply.upload_offset) {
+                // Offset mismatch (409): the server says where it is; continue from there.
+                (200..=299 | 409, Some(new)) => self.set_offset(*index, new),
+                (404, _) => self.restart_case(),
+                (STATUS_CHECKSUM_MISMATCH, _) => {
+                    self.stats.bytes_resent += len;
+                    self.integrity_failure(now, "a chunk arrived damaged", fx)
+                }
+                _ => self.transient(now, request, reply.error().message, None, fx),
+            },
+            Request::Commit { case_id } => self.committed(now, request, case_id, reply, fx),
+        }
+    }
+
+    /// What any request may be answered: the device is not (or no longer) accepted, its
+    /// clock is off, or the server cannot serve it now. True when that settled it.
+    fn device_refused_or_busy(
+        &mut self,
+        now: Millis,
+        request: &Request,
+        reply: &Reply,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        match reply.status {
+            401 => {
+                let e = reply.error();
+                if e.error == CLOCK_SKEW
+                    && let Some(t) = e.server_time
+                    && !self.skew_retried
+                {
+                    self.skew_retried = true;
+                    fx.push(Effect::ServerTime(t));
+                    self.requeue(request);
+                } else {
+                    self.stats.revoked = true;
+                    fx.push(Effect::Revoked { reason: e.message });
+                }
+                true
+            }
+            403 => {
+                self.stats.revoked = true;
+                fx.push(Effect::Revoked {
+                    reason: reply.error().message,
+                });
+                true
+            }
+            408 | 429 | 500.. => {
+                let reason = reply.error().message;
+                self.transient(now, request, reason, reply.retry_after_ms, fx);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn heartbeat_reply(
+        &mut self,
+        now: Millis,
+        request: &Request,
+        reply: Reply,
+        fx: &mut Vec<Effect>,
+    ) {
+        self.next_heartbeat = now + self.cfg.heartbeat_every_ms;
+        if !reply.ok() {
+            self.transient(now, request, reply.error().message, None, fx);
+            return;
+        }
+        self.made_progress();
+        if let Ok(hb) = serde_json::from_slice::<HeartbeatReply>(&reply.body) {
+            self.status_server = self.status_server.max(hb.status_seq);
+            self.catalog_server = hb.catalog_version;
+        }
+    }
+
+    fn status_reply(&mut self, now: Millis, request: &Request, reply: Reply, fx: &mut Vec<Effect>) {
+        let page = match serde_json::from_slice::<StatusPage>(&reply.body) {
+            Ok(page) if reply.ok() => page,
+            _ => {
+                let reason = format!("status: HTTP {}", reply.status);
+                self.transient(now, request, reason, None, fx);
+                return;
+            }
+        };
+        self.made_progress();
+        match page.changes.last() {
+            Some(last) => self.status_known = self.status_known.max(last.seq),
+            None => self.status_known = self.status_server,
+        }
+        if page.more {
+            self.status_server = self.status_server.max(self.status_known + 1);
+        }
+        if !page.changes.is_empty() {
+            fx.push(Effect::StatusChanges(page.changes));
+        }
+    }
+
+    fn committed(
+        &mut self,
+        now: Millis,
+        request: &Request,
+        case_id: &str,
+        reply: Reply,
+        fx: &mut Vec<Effect>,
+    ) {
+        match reply.status {
+            200..=299 => match serde_json::from_slice::<CaseReceipt>(&reply.body) {
+                Ok(r) if r.state == IntakeState::Committed => {
+                    self.made_progress();
+                    self.acknowledge(case_id, r.case_number, fx);
+                }
+                _ => self.transient(now, request, "commit: unreadable reply".into(), None, fx),
+            },
+            // Not everything arrived (or the server lost a part): learn offsets again.
+            404 | 409 => self.restart_case(),
+            422 => {
+                // A whole-file hash did not match; the server reset that attachment.
+                self.integrity_failure(now, &reply.error().message, fx);
+                if let Some(u) = &mut self.current {
+                    u.step = Step::Create;
                 }
             }
-            Request::Commit { case_id } => match code {
-                200..=299 => match serde_json::from_slice::<CaseReceipt>(&reply.body) {
-                    Ok(r) if r.state == IntakeState::Committed => {
-                        self.made_progress();
-                        self.acknowledge(case_id, r.case_number, fx);
-                    }
-                    _ => self.transient(now, request, "commit: unreadable reply".into(), None, fx),
-                },
-                // Not everything arrived (or the server lost a part): learn offsets again.
-                404 | 409 => self.restart_case(),
-                422 => {
-                    // A whole-file hash did not match; the server reset that attachment.
-                    self.integrity_failure(now, &error().1, fx);
-                    if let Some(u) = &mut self.current {
-                        u.step = Step::Create;
-                    }
-                }
-                _ => self.refuse(now, case_id, error().1, fx),
-            },
+            _ => self.refuse(now, case_id, reply.error().message, fx),
         }
     }
 
@@ -508,12 +581,8 @@ impl Engine {
         let Request::Create { case_id } = request else {
             return;
         };
-        let code = reply.status;
-        if !(200..300).contains(&code) {
-            let msg = serde_json::from_slice::<ErrorBody>(&reply.body)
-                .map(|e| e.message)
-                .unwrap_or_else(|_| format!("HTTP {code}"));
-            self.refuse(now, case_id, msg, fx);
+        if !reply.ok() {
+            self.refuse(now, case_id, reply.error().message, fx);
             return;
         }
         let Ok(receipt) = serde_json::from_slice::<CaseReceipt>(&reply.body) else {
@@ -598,14 +667,19 @@ impl Engine {
     }
 
     fn refuse(&mut self, now: Millis, case_id: &str, reason: String, fx: &mut Vec<Effect>) {
-        self.current = None;
+        self.set_aside(now, case_id);
         self.stats.refused += 1;
-        self.parked
-            .push((case_id.to_owned(), now + self.cfg.park_ms));
         fx.push(Effect::Refused {
             case_id: case_id.to_owned(),
             reason,
         });
+    }
+
+    /// Parks the case for `park_ms`: the queue moves on to the next.
+    fn set_aside(&mut self, now: Millis, case_id: &str) {
+        self.current = None;
+        self.parked
+            .push((case_id.to_owned(), now + self.cfg.park_ms));
     }
 
     /// Resets the backoff: something moved forward.

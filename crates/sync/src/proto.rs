@@ -119,6 +119,24 @@ pub enum IntakeState {
     Committed,
 }
 
+impl IntakeState {
+    /// Its word on the wire and in the central system's `cases.state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeState::Receiving => "receiving",
+            IntakeState::Committed => "committed",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<IntakeState> {
+        match word {
+            "receiving" => Some(IntakeState::Receiving),
+            "committed" => Some(IntakeState::Committed),
+            _ => None,
+        }
+    }
+}
+
 /// Reply to `PUT /v1/cases/{id}` and `POST /v1/cases/{id}/commit`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseReceipt {
@@ -238,6 +256,14 @@ pub struct CatalogInfo {
     pub sha256: String,
     pub size: u64,
 }
+
+/// The HTTP status of a chunk whose bytes do not match its `Upload-Checksum` (tus's checksum
+/// extension): sent again, not refused.
+pub const STATUS_CHECKSUM_MISMATCH: u16 = 460;
+
+/// The error code of a 401 whose request time is too far from the central system's clock; the
+/// body's `server_time` lets the kiosk correct its requests' times.
+pub const CLOCK_SKEW: &str = "clock_skew";
 
 /// Every error body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

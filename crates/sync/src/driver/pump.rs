@@ -16,7 +16,7 @@ use super::http::Link;
 use super::identity::Identity;
 use super::{SyncError, catalog, clock, wall_ms};
 use crate::auth::{self, b64};
-use crate::engine::{Action, Config, Effect, Engine, Reply, Request, Stats};
+use crate::engine::{Action, Config, Effect, Engine, Failure, Reply, Request, Stats};
 use crate::proto::{self, Applicant, AttachmentDecl, CaseManifest, Heartbeat, header};
 
 /// Device health the app keeps current for the heartbeat.
@@ -84,6 +84,9 @@ pub struct Delivered {
 pub struct SyncReport {
     pub delivered: Vec<Delivered>,
     pub refused: Vec<(String, String)>,
+    /// Cases this kiosk could not read from its own store (nothing was sent): a technician's
+    /// matter, not the central system's.
+    pub unreadable: Vec<(String, String)>,
     pub still_queued: usize,
     pub status_updates: usize,
     pub catalog_activated: Option<u64>,
@@ -243,7 +246,8 @@ impl Syncer {
                 }
                 Action::Send(req) => {
                     let result = self.perform(&req).await;
-                    let online = result.is_ok();
+                    // A case the store cannot read says nothing about the link.
+                    let online = !matches!(result, Err(Failure::Transport(_)));
                     let now = wall_ms();
                     let fx = self.engine.handle(now, result);
                     self.apply(now, fx);
@@ -293,7 +297,7 @@ impl Syncer {
         path: &str,
         extra: Vec<(&'static str, String)>,
         body: Vec<u8>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Failure> {
         let pq = format!("{}{path}", self.link.endpoint().prefix);
         // The signature covers the upload headers, so they are sent exactly as signed.
         let mut headers = auth::auth_headers(
@@ -306,7 +310,11 @@ impl Syncer {
             &body,
         );
         headers.extend(extra);
-        let resp = self.link.send(method, &pq, &headers, body).await?;
+        let resp = self
+            .link
+            .send(method, &pq, &headers, body)
+            .await
+            .map_err(Failure::Transport)?;
         let get = |name: &str| {
             resp.headers
                 .get(name)
@@ -337,17 +345,9 @@ impl Syncer {
         })
     }
 
-    fn local_refusal(message: String) -> Result<Reply, String> {
-        Ok(Reply {
-            status: 422,
-            body: serde_json::to_vec(&proto::ErrorBody {
-                error: "local".into(),
-                message,
-                server_time: None,
-            })
-            .unwrap_or_default(),
-            ..Reply::default()
-        })
+    /// What the store could not give: nothing is sent, and the engine sets the case aside.
+    fn unreadable(message: String) -> Result<Reply, Failure> {
+        Err(Failure::Store(message))
     }
 
     fn attachments(&mut self, case_id: &str) -> Result<&Vec<Vec<u8>>, String> {
@@ -371,7 +371,7 @@ impl Syncer {
         Ok(&self.cache.as_ref().ok_or("cache")?.1)
     }
 
-    async fn perform(&mut self, req: &Request) -> Result<Reply, String> {
+    async fn perform(&mut self, req: &Request) -> Result<Reply, Failure> {
         let json = || vec![("content-type", "application/json".to_owned())];
         match req {
             Request::Heartbeat => {
@@ -391,12 +391,12 @@ impl Syncer {
                 }
                 let payload = match self.store.payload(case_id) {
                     Ok(p) => p,
-                    Err(e) => return Self::local_refusal(format!("cannot read the case: {e}")),
+                    Err(e) => return Self::unreadable(format!("cannot read the case: {e}")),
                 };
                 let bytes = match self.attachments(case_id) {
                     Ok(b) => b.clone(),
                     Err(e) => {
-                        return Self::local_refusal(format!("cannot read an attachment: {e}"));
+                        return Self::unreadable(format!("cannot read an attachment: {e}"));
                     }
                 };
                 let body = serde_json::to_vec(&manifest(&payload, &bytes)).unwrap_or_default();
@@ -423,12 +423,20 @@ impl Syncer {
                     let all = match self.attachments(case_id) {
                         Ok(a) => a,
                         Err(e) => {
-                            return Self::local_refusal(format!("cannot read an attachment: {e}"));
+                            return Self::unreadable(format!("cannot read an attachment: {e}"));
                         }
                     };
-                    let a = all.get(*index as usize).ok_or("no such attachment")?;
+                    let a = all.get(*index as usize).ok_or_else(|| {
+                        Failure::Store(format!("attachment {index} is not in the store"))
+                    })?;
                     let (s, e) = (*offset as usize, (*offset + *len) as usize);
-                    a.get(s..e).ok_or("chunk out of range")?.to_vec()
+                    a.get(s..e)
+                        .ok_or_else(|| {
+                            Failure::Store(format!(
+                                "bytes {s}..{e} of attachment {index} are not in the store"
+                            ))
+                        })?
+                        .to_vec()
                 };
                 let extra = vec![
                     (header::TUS_RESUMABLE, proto::TUS_VERSION.to_owned()),
@@ -551,6 +559,15 @@ impl Syncer {
                     tracing::warn!(case = %case_id, "{msg}");
                     self.cache = None;
                     self.report.refused.push((case_id, reason));
+                }
+                Effect::Unreadable { case_id, reason } => {
+                    let msg = format!(
+                        "cannot be read on this kiosk: {reason}; a technician should check the data partition (`onevisit store check`)"
+                    );
+                    let _ = self.store.mark_failed(&case_id, &msg, now);
+                    tracing::error!(case = %case_id, "{msg}");
+                    self.cache = None;
+                    self.report.unreadable.push((case_id, reason));
                 }
                 Effect::StatusChanges(changes) => {
                     for c in &changes {

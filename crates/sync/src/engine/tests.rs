@@ -175,10 +175,10 @@ fn drive(engine: &mut Engine, model: &mut Model, mut fault: impl FnMut(&Request)
                 run.now += 10;
                 let result = match fault(&r) {
                     Fault::None => Ok(model.apply(&r)),
-                    Fault::Cut => Err("connection reset".to_owned()),
+                    Fault::Cut => Err(Failure::Transport("connection reset".into())),
                     Fault::LoseReply => {
                         model.apply(&r);
-                        Err("reply truncated".to_owned())
+                        Err(Failure::Transport("reply truncated".into()))
                     }
                     Fault::Unavailable => Ok(Reply {
                         status: 503,
@@ -318,7 +318,7 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
         let Action::Send(_) = e.poll(now) else {
             panic!()
         };
-        e.handle(now, Err("down".into()));
+        e.handle(now, Err(Failure::Transport("down".into())));
         let Action::WaitUntil(t) = e.poll(now) else {
             panic!()
         };
@@ -376,6 +376,55 @@ fn refused_case_does_not_block_the_queue() {
     }
     assert_eq!(refused, vec![("bad".into(), "theme unknown".into())]);
     assert_eq!(e.stats().acknowledged, 1);
+}
+
+#[test]
+fn a_case_the_store_cannot_read_is_set_aside_not_blamed_on_the_central_system() {
+    let mut model = Model::default();
+    model.lengths.insert("damaged".into(), vec![10]);
+    model.lengths.insert("good".into(), vec![10]);
+    let mut e = Engine::new(once(), 1, 0, None);
+    e.enqueue("damaged");
+    e.enqueue("good");
+    let (mut unreadable, mut refused) = (Vec::new(), 0);
+    let mut now = 0;
+    loop {
+        match e.poll(now) {
+            Action::Done => break,
+            Action::WaitUntil(t) => now = t,
+            Action::Send(r) => {
+                let result = match &r {
+                    // The driver could not read the case: nothing reached the central system.
+                    Request::Create { case_id } if case_id == "damaged" => Err(Failure::Store(
+                        "cannot read an attachment: file missing".into(),
+                    )),
+                    _ => Ok(model.apply(&r)),
+                };
+                for fx in e.handle(now, result) {
+                    match fx {
+                        Effect::Unreadable { case_id, reason } => {
+                            unreadable.push((case_id, reason))
+                        }
+                        Effect::Refused { .. } => refused += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        unreadable,
+        vec![(
+            "damaged".into(),
+            "cannot read an attachment: file missing".into()
+        )]
+    );
+    assert_eq!(refused, 0, "the central system refused nothing");
+    assert_eq!((e.stats().acknowledged, e.stats().unreadable), (1, 1));
+    assert!(
+        !model.cases.contains_key("damaged"),
+        "nothing was sent for it"
+    );
 }
 
 #[test]
