@@ -532,7 +532,7 @@ fn report_tamper(
 
 /// Applies the retention limits hourly when sync (which otherwise does it) is off.
 fn purge_if_due(app: &mut App, limits: &onevisit_store::Retention, last: &mut Option<i64>) {
-    let now = chrono::Local::now().timestamp_millis();
+    let now = app.now();
     if last.is_some_and(|t| now - t < 60 * 60 * 1000) {
         return;
     }

@@ -103,6 +103,33 @@ fn the_cores_read_no_clock_file_socket_or_environment() {
     );
 }
 
+#[test]
+fn the_kiosk_app_reads_one_clock() {
+    // `App::now` (and `local_time`, from it) is the app's clock: tests and the screenshot
+    // gallery move it, so nothing in the kiosk app may read the system's clock beside it.
+    let mut reads = Vec::new();
+    for file in rust_files(&repo().join("src/kiosk")) {
+        let text = std::fs::read_to_string(&file).expect("source file");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["Local::now", "Utc::now", "SystemTime::now"]
+                .iter()
+                .any(|c| code.contains(c))
+            {
+                reads.push(format!(
+                    "{}:{}",
+                    file.strip_prefix(repo()).unwrap_or(&file).display(),
+                    n + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        reads.len() == 2 && reads.iter().all(|r| r.starts_with("src/kiosk/app.rs:")),
+        "the system clock read outside `App::now` (use `self.now()` or `self.local_time()`): {reads:?}"
+    );
+}
+
 /// The `[dependencies]` names of a crate's manifest.
 fn dependencies(manifest: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(manifest).expect("Cargo.toml");

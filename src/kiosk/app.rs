@@ -236,9 +236,17 @@ impl App {
         }
     }
 
-    /// The app's clock.
+    /// The app's clock (ms). Everything the app dates reads this clock, never the system's
+    /// directly, so that tests and the screenshot gallery can move it.
     pub fn now(&self) -> i64 {
         wall_ms() + self.clock_offset_ms
+    }
+
+    /// The app's clock as local time (receipt times, due dates, the date picker's today).
+    pub fn local_time(&self) -> chrono::DateTime<chrono::Local> {
+        chrono::DateTime::from_timestamp_millis(self.now())
+            .map(|t| t.with_timezone(&chrono::Local))
+            .unwrap_or_else(chrono::Local::now)
     }
 
     pub fn english(&self) -> bool {
@@ -532,9 +540,9 @@ impl App {
                     rating,
                     comment,
                 } => {
+                    let now = self.now();
                     if let Some(s) = &mut self.store
-                        && let Err(e) =
-                            s.record_rating(&case_id, rating, comment.as_deref(), wall_ms())
+                        && let Err(e) = s.record_rating(&case_id, rating, comment.as_deref(), now)
                     {
                         tracing::warn!("rating not recorded: {e}");
                     }
@@ -566,6 +574,7 @@ impl App {
     }
 
     fn commit(&mut self, d: &Draft) -> Result<(String, String), String> {
+        let (now, today) = (self.now(), self.local_time().date_naive());
         let store = self
             .store
             .as_mut()
@@ -600,11 +609,11 @@ impl App {
             signature: d.signature.clone(),
             rating: None,
         };
-        let id = store.commit(&case, wall_ms()).map_err(|e| e.to_string())?;
+        let id = store.commit(&case, now).map_err(|e| e.to_string())?;
         let days = self.session.plan.as_ref().map_or(0, |p| p.after.days);
         let due = self
             .calendar
-            .add_working_days(chrono::Local::now().date_naive(), days)
+            .add_working_days(today, days)
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|_| "—".into());
         tracing::info!(case = %id, "case committed");
@@ -648,7 +657,7 @@ impl App {
                 .unwrap_or_default(),
             due_date: due,
             tracking_url: format!("{TRACKING_URL}{case_id}"),
-            issued_at: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
+            issued_at: self.local_time().format("%Y-%m-%d %H:%M").to_string(),
             reprint,
         })
     }

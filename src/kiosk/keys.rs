@@ -68,7 +68,8 @@ impl App {
         if !key.is_empty() {
             self.keyboard = self.layout_for(key);
             if self.keyboard == Layout::Date && self.date_value().is_none() {
-                self.set_current(&chrono::Local::now().format("%Y-%m-%d").to_string());
+                let today = self.local_time().format("%Y-%m-%d").to_string();
+                self.set_current(&today);
             }
         }
     }
@@ -202,7 +203,7 @@ impl App {
     /// A step of the date picker: a year, month or day on or back.
     pub(super) fn step_date(&mut self, part: DatePart, n: i32) {
         use chrono::{Datelike, Months};
-        let today = chrono::Local::now().date_naive();
+        let today = self.local_time().date_naive();
         let d = self.date_value().unwrap_or(today);
         let months = |m: i32| {
             if m >= 0 {
