@@ -409,13 +409,7 @@ impl App {
             UiEvent::Submit => self.event(Event::Submit),
             UiEvent::Reprint => self.event(Event::Reprint),
             UiEvent::ReprintCase(id) => self.event(Event::ReprintCase(id)),
-            UiEvent::Rate(n) => {
-                self.event(Event::Rate(n));
-                // A low rating opens the comment box, typed in Chinese first.
-                if n <= 2 {
-                    self.open_field("comment");
-                }
-            }
+            UiEvent::Rate(n) => self.event(Event::Rate(n)),
             UiEvent::FinishRating => self.event(Event::FinishRating),
             UiEvent::StillHere => self.event(Event::StillHere),
             UiEvent::Done => self.event(Event::Finish),
@@ -466,11 +460,7 @@ impl App {
             return;
         }
         if !m.checks_valid {
-            self.session.notice = Some(onevisit_domain::session::Notice {
-                zh: "证件信息读取不完整，请重新放置证件，或手动输入".into(),
-                en: "The document could not be read completely: place it again, or type your details".into(),
-            });
-            self.dirty = true;
+            self.event(Event::DocumentIncomplete);
             return;
         }
         let p = Person {
@@ -492,11 +482,7 @@ impl App {
     fn capture(&mut self) {
         self.pull_frame();
         let Some(frame) = self.frame.clone() else {
-            self.session.notice = Some(onevisit_domain::session::Notice {
-                zh: "摄像头还没有画面，请稍候再拍".into(),
-                en: "The camera has no picture yet: wait a moment, then capture".into(),
-            });
-            self.dirty = true;
+            self.event(Event::NoCameraPicture);
             return;
         };
         let mut page = process(&frame, None, Mode::Text, &Thresholds::default());
@@ -510,7 +496,7 @@ impl App {
         self.event(Event::PageCaptured(Page {
             ok: ok && (id as usize) < self.captured.len(),
             advice: advice.to_owned(),
-            data: id.to_le_bytes().to_vec(),
+            capture: id,
         }));
         // The citizen turns to the next page.
         self.frame = None;
@@ -551,6 +537,8 @@ impl App {
                     let found = self.earlier_cases(&id_number);
                     self.event(Event::CasesFound(found));
                 }
+                // The comment box, typed in Chinese first.
+                Action::AskComment => self.open_field("comment"),
                 Action::Speak(text) => {
                     let zh = !self.english();
                     self.speech.say(&text, zh);
@@ -585,10 +573,7 @@ impl App {
             .map(|(_, name, pages)| {
                 let pdf_pages: Vec<PdfPage> = pages
                     .iter()
-                    .filter_map(|p| {
-                        let i = u64::from_le_bytes(p.data.clone().try_into().ok()?);
-                        self.captured.get(i as usize).cloned()
-                    })
+                    .filter_map(|p| self.captured.get(p.capture as usize).cloned())
                     .collect();
                 NewMaterial {
                     name: name.clone(),

@@ -59,19 +59,6 @@ fn qr_image(data: &str) -> Image {
     Image::from_rgb8(buf)
 }
 
-/// A theme matches a search when every typed word (Chinese or English) is in its id, names or
-/// summary.
-fn matches_search(th: &onevisit_domain::catalog::Theme, search: &str) -> bool {
-    let hay = format!(
-        "{} {} {} {} {}",
-        th.id, th.name.en, th.name.zh, th.summary.en, th.summary.zh
-    )
-    .to_lowercase();
-    search
-        .split_whitespace()
-        .all(|w| hay.contains(&w.to_lowercase()))
-}
-
 /// Sets every property of the UI's globals (`Kiosk`, `Ime`) from the app's state.
 pub fn show(app: &App, w: &AppWindow, now: i64) {
     show_kiosk(app, &w.global::<Kiosk>(), now);
@@ -180,10 +167,7 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
                 if !cats.contains(&cat) {
                     cats.push(cat.clone());
                 }
-                if !app.category.is_empty() && app.category != cat {
-                    return None;
-                }
-                if !matches_search(th, &app.search) {
+                if !th.in_category(&app.category) || !th.matches_search(&app.search) {
                     return None;
                 }
                 Some(ThemeCard {

@@ -83,3 +83,20 @@ fn every_combination_of_answers_plans() {
         }
     }
 }
+
+#[test]
+fn a_search_finds_themes_by_every_word_in_either_language() {
+    let cat = common::sample();
+    let th = cat.theme("open-restaurant").unwrap();
+    assert!(th.matches_search(""));
+    assert!(th.matches_search("饭店"));
+    assert!(th.matches_search("Restaurant open"), "any case, any order");
+    assert!(
+        !th.matches_search("restaurant 新生儿"),
+        "every word must be there"
+    );
+    assert!(
+        th.in_category("") && th.in_category("开店经营") && th.in_category("Opening a business")
+    );
+    assert!(!th.in_category("生育"));
+}

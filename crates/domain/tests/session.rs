@@ -27,7 +27,7 @@ fn page(ok: bool) -> Page {
         } else {
             "请把材料放平".into()
         },
-        data: vec![1, 2, 3],
+        capture: 7,
     }
 }
 
@@ -168,6 +168,10 @@ fn the_whole_restaurant_journey() {
     j.ev(Event::Rate(2))
         .ev(Event::Comment("等了很久".into()))
         .ev(Event::FinishRating);
+    assert!(
+        j.actions.contains(&Action::AskComment),
+        "a low rating asks what went wrong"
+    );
     assert!(j.actions.contains(&Action::RecordRating {
         case_id: "c-1".into(),
         rating: 2,
@@ -204,6 +208,10 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
     .ev(Event::Next)
     .ev(Event::Rate(5))
     .ev(Event::FinishRating);
+    assert!(
+        !j.actions.contains(&Action::AskComment),
+        "a good rating asks nothing more"
+    );
     // Start, theme, 4 answers, materials → next, form → next, 9 × "material done",
     // sign → next, submit, receipt → next, rate, finish.
     assert_eq!(j.s.touches, 22);
@@ -504,4 +512,15 @@ fn a_tap_on_the_final_screen_finishes_and_wipes() {
     assert_eq!(j.s.screen, Screen::Attract);
     assert!(j.s.applicant.is_none() && j.s.case_id.is_none());
     assert_eq!(j.actions.last(), Some(&Action::Wipe));
+}
+
+#[test]
+fn device_problems_are_told_by_the_session_in_both_languages() {
+    let mut j = J::new();
+    j.ev(Event::NoCameraPicture);
+    let n = j.s.notice.clone().expect("a notice");
+    assert!(n.zh.contains("摄像头") && n.en.contains("camera"), "{n:?}");
+    j.ev(Event::DocumentIncomplete);
+    let n = j.s.notice.clone().expect("a notice");
+    assert!(n.zh.contains("证件") && n.en.contains("document"), "{n:?}");
 }

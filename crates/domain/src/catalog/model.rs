@@ -65,6 +65,27 @@ impl Catalog {
     }
 }
 
+impl Theme {
+    /// What a citizen's search finds: every typed word (Chinese or English, any case) is in
+    /// the theme's id, names or summary. An empty search finds every theme.
+    pub fn matches_search(&self, search: &str) -> bool {
+        let hay = format!(
+            "{} {} {} {} {}",
+            self.id, self.name.en, self.name.zh, self.summary.en, self.summary.zh
+        )
+        .to_lowercase();
+        search
+            .split_whitespace()
+            .all(|w| hay.contains(&w.to_lowercase()))
+    }
+
+    /// Whether the theme is in the chosen category ("" for all), by its name in either
+    /// language.
+    pub fn in_category(&self, category: &str) -> bool {
+        category.is_empty() || category == self.category.zh || category == self.category.en
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Department {
     pub id: String,

@@ -75,7 +75,8 @@ pub struct Page {
     pub ok: bool,
     /// What the citizen should do if it is not ok ("hold the page flat", …).
     pub advice: String,
-    pub data: Vec<u8>,
+    /// The app's own number for the captured page (its index of the scans it holds).
+    pub capture: u64,
 }
 
 /// Where the receipt stands.
@@ -142,6 +143,10 @@ pub enum Event {
         value: String,
     },
     PageCaptured(Page),
+    /// The capture button was pressed before the camera gave a picture.
+    NoCameraPicture,
+    /// The passport reader read a zone whose check digits do not hold.
+    DocumentIncomplete,
     RetakeLastPage,
     MaterialDone,
     Signed(Vec<u8>),
@@ -170,6 +175,10 @@ pub enum Event {
     Tick,
 }
 
+/// Ratings up to this many stars ask for a comment (好差评: a 差评 must say why, so that the
+/// bureau can act on it).
+pub const LOW_RATING: u8 = 2;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Commit(Box<Draft>),
@@ -185,6 +194,8 @@ pub enum Action {
     LookupCases {
         id_number: String,
     },
+    /// A low rating: open the comment box, so the citizen can say what went wrong.
+    AskComment,
     /// Read this text aloud (elderly mode, or on request).
     Speak(String),
     /// Forget everything personal, in memory and on screen.
@@ -544,6 +555,21 @@ impl Session {
             }
             Event::Rate(n) if self.screen == Screen::Rate && (1..=5).contains(&n) => {
                 self.rating = Some(n);
+                if n <= LOW_RATING {
+                    fx.push(Action::AskComment);
+                }
+            }
+            Event::NoCameraPicture => {
+                self.notice = Some(Notice::new(
+                    "摄像头还没有画面，请稍候再拍",
+                    "The camera has no picture yet: wait a moment, then capture",
+                ));
+            }
+            Event::DocumentIncomplete => {
+                self.notice = Some(Notice::new(
+                    "证件信息读取不完整，请重新放置证件，或手动输入",
+                    "The document could not be read completely: place it again, or type your details",
+                ));
             }
             Event::Comment(c) => self.comment = c,
             Event::FinishRating if self.screen == Screen::Rate => {
