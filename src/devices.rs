@@ -11,8 +11,8 @@ use onevisit_serial::idcard;
 use onevisit_serial::pump::{Driver, Link, Output, PortConfig};
 use onevisit_serial::sim::IdCardSim;
 
-use crate::commands::today;
 use crate::config::Source;
+use crate::runtime::today;
 
 /// What the UI shows about the card reader.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ mod config;
 mod devices;
 mod input;
 mod kiosk;
+mod runtime;
 mod table;
 mod ui;
 
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
     if cli.catalog.is_none()
         && std::env::var_os("ONEVISIT_CATALOG").is_none()
         && let Some(dir) =
-            onevisit_sync::driver::catalog::active_dir(&commands::store::data_dir(&cli.data_dir))
+            onevisit_sync::driver::catalog::active_dir(&runtime::data_dir(&cli.data_dir))
     {
         cli.catalog = Some(dir);
     }
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 })
         }
-        Command::Input(cmd) => commands::input::run(cmd, &commands::store::data_dir(&cli.data_dir)),
+        Command::Input(cmd) => commands::input::run(cmd, &runtime::data_dir(&cli.data_dir)),
         Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };
     match result {

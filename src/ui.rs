@@ -2,7 +2,7 @@
 //! the store and background sync, on one UI thread that never waits for any of them.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
@@ -20,12 +20,11 @@ use crate::kiosk::view;
 slint::include_modules!();
 
 /// The site's name as citizens know it (`ONEVISIT_SITE`, else the provisioned site).
-fn site_name(data_flag: &Option<PathBuf>) -> String {
+fn site_name(data: &Path) -> String {
     if let Ok(s) = std::env::var("ONEVISIT_SITE") {
         return s;
     }
-    let dir = crate::commands::store::data_dir(data_flag);
-    onevisit_sync::driver::Identity::load(&dir)
+    onevisit_sync::driver::Identity::load(data)
         .map(|(id, _)| id.site)
         .unwrap_or_else(|_| "样例县政务服务中心".into())
 }
@@ -38,21 +37,19 @@ impl Printer for SharedPrinter {
     }
 }
 
-/// Loads the catalog, calendar and store, and makes the app (no window yet).
-pub fn make_app(catalog_flag: &Option<PathBuf>, data_flag: &Option<PathBuf>) -> Result<App> {
-    let dir = catalog_dir::resolve(catalog_flag);
-    let (catalog, calendar) = catalog_dir::load(&dir)?;
-    let data = crate::commands::store::data_dir(data_flag);
-    let store = match onevisit_store::Store::open(&data) {
+/// Loads the catalog (from its folder), calendar and store (in the data folder), and makes the
+/// app (no window yet).
+pub fn make_app(catalog_folder: &Path, data: &Path) -> Result<App> {
+    let (catalog, calendar) = catalog_dir::load(catalog_folder)?;
+    let store = match onevisit_store::Store::open(data) {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::error!("case store unavailable: {e}");
             None
         }
     };
-    let mut app = App::new(catalog, calendar, store, site_name(data_flag));
-    app.input = crate::input::Input::new(&data, crate::input::coverage());
-    Ok(app)
+    let input = crate::input::Input::new(data, crate::input::coverage());
+    Ok(App::new(catalog, calendar, store, site_name(data), input))
 }
 
 /// Below this much free space a case (with its scans) may not fit: stop taking them.
@@ -100,8 +97,8 @@ fn free_bytes(dir: &std::path::Path) -> Option<u64> {
 
 /// Deploys the pinyin dictionaries on a thread if setup or provisioning has not: the attract
 /// screen shows meanwhile, and pinyin is offered once they are ready (handwriting until then).
-fn deploy_dictionaries_if_needed(data_flag: &Option<PathBuf>) {
-    let dirs = crate::input::rime_dirs(&crate::commands::store::data_dir(data_flag));
+fn deploy_dictionaries_if_needed(data: &Path) {
+    let dirs = crate::input::rime_dirs(data);
     if dirs.is_deployed() {
         return;
     }
@@ -131,7 +128,7 @@ fn start_cabinet(
 )> {
     Ok(match source {
         Source::Real(name) => {
-            let profile = crate::commands::gpio::load_profile(name)?;
+            let profile = crate::runtime::cabinet_profile(name)?;
             if profile.backend == onevisit_gpio::profile::BackendKind::Simulated && !simulate {
                 anyhow::bail!(
                     "devices.gpio = {name:?} is a simulated profile: a kiosk for citizens needs its cabinet's profile (rpi4-cabinet, rpi5-cabinet, x86-pc or a file); simulation is `onevisit run --simulate`"
@@ -159,7 +156,10 @@ pub fn run(
     simulate: bool,
 ) -> Result<ExitCode> {
     crate::kiosk::tune_allocator();
-    deploy_dictionaries_if_needed(data_flag);
+    // The folders, resolved once: everything below takes them from here.
+    let data = crate::runtime::data_dir(data_flag);
+    let catalog_folder = catalog_dir::resolve(catalog_flag);
+    deploy_dictionaries_if_needed(&data);
     // A settings file that cannot be read must not leave a blank cabinet: the kiosk starts
     // with defaults (no devices, so no citizen can begin) and says on screen what to fix.
     let mut config_problem = None;
@@ -185,7 +185,7 @@ pub fn run(
     }
     let retention = config.retention.limits();
     // Sync runs beside the UI on its own thread; it stops when this returns.
-    let sync = crate::commands::sync::background(data_flag, retention);
+    let sync = crate::runtime::background(&data, retention);
     let health = sync.as_ref().map(|s| s.health.clone());
     if let Some(h) = &health
         && let Ok(mut h) = h.lock()
@@ -194,7 +194,7 @@ pub fn run(
             h.devices.insert((*name).into(), "missing".into());
         }
     }
-    let mut app = make_app(catalog_flag, data_flag)?;
+    let mut app = make_app(&catalog_folder, &data)?;
     app.simulated = simulate;
     app.setup_problem = match config_problem {
         Some(notice) => notice,
@@ -202,10 +202,7 @@ pub fn run(
             &config_path.map_or("kiosk.toml (--config)".into(), crate::config::file_name),
         ),
     };
-    if let Some(notice) = storage_notice(
-        &crate::commands::store::data_dir(data_flag),
-        app.store.is_some(),
-    ) {
+    if let Some(notice) = storage_notice(&data, app.store.is_some()) {
         tracing::error!("{notice}");
         app.setup_problem = notice;
     }
@@ -228,7 +225,7 @@ pub fn run(
         Source::Real(port) => Some(onevisit_serial::line::spawn_mrz(
             onevisit_serial::pump::PortConfig::new(port.clone(), 9600),
             200,
-            crate::commands::today,
+            crate::runtime::today,
         )),
         // Simulated: "use passport" reads a sample permit (app.simulated).
         Source::Simulated | Source::Missing => None,
@@ -236,7 +233,6 @@ pub fn run(
     let (cabinet, sim_pins) = start_cabinet(&plan.gpio, simulate)?;
     app.cabinet = cabinet;
     app.speech = crate::kiosk::speech::engine();
-    let data = crate::commands::store::data_dir(data_flag);
     // A printer that cannot start (the simulator without its font, say) costs the receipts,
     // not the kiosk: the citizen gets the case number and QR code on screen instead.
     let printer = match &plan.printer {

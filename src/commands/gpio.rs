@@ -15,21 +15,7 @@ fn profile(arg: &ProfileArg) -> Result<Profile> {
         .clone()
         .or_else(|| std::env::var("ONEVISIT_GPIO_PROFILE").ok())
         .unwrap_or_else(|| "simulated".into());
-    load_profile(&name)
-}
-
-/// A built-in profile by name, or a profile file.
-pub fn load_profile(name: &str) -> Result<Profile> {
-    if let Some(p) = Profile::builtin(name) {
-        return Ok(p);
-    }
-    let text = std::fs::read_to_string(name).with_context(|| {
-        format!(
-            "no profile {name:?}: use one of {} or a TOML file",
-            Profile::BUILTIN.join(", ")
-        )
-    })?;
-    Profile::parse(&text).with_context(|| format!("profile {name}"))
+    crate::runtime::cabinet_profile(&name)
 }
 
 #[derive(Serialize)]
@@ -63,7 +49,7 @@ pub fn run(cmd: GpioCmd) -> Result<ExitCode> {
                     .or_else(|| std::env::var("ONEVISIT_GPIO_PROFILE").ok()),
             };
             match name {
-                Some(name) => print!("{}", load_profile(&name)?.udev_rules()),
+                Some(name) => print!("{}", crate::runtime::cabinet_profile(&name)?.udev_rules()),
                 // Nothing to name: the settings say which ports to use, as they are.
                 None => println!(
                     "# No cabinet profile in the settings ([devices] gpio): no fixed USB names."

@@ -9,8 +9,9 @@ use onevisit_idcard::status::Status;
 use onevisit_serial::idcard::read_once;
 use onevisit_serial::photo::{PhotoDecoder, VendorWlt};
 
-use super::{print_json, today};
+use super::print_json;
 use crate::cli::IdcardCmd;
+use crate::runtime::today;
 
 pub fn run(cmd: IdcardCmd) -> Result<ExitCode> {
     match cmd {

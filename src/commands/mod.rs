@@ -20,8 +20,3 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(ExitCode::SUCCESS)
 }
-
-/// Today's date on the kiosk's clock (local time: China Standard Time on a real kiosk).
-pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}

@@ -3,8 +3,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::{print_json, today};
+use super::print_json;
 use crate::cli::MrzCmd;
+use crate::runtime::today;
 
 pub fn run(cmd: MrzCmd) -> Result<ExitCode> {
     let MrzCmd::Parse { lines, json } = cmd;

@@ -11,29 +11,11 @@ use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
 use super::print_json;
 use crate::catalog_dir;
 use crate::cli::{CaseCmd, QueueCmd, StoreCmd};
-
-/// The data folder: the flag, `ONEVISIT_DATA_DIR`, or the per-user data folder.
-pub fn data_dir(flag: &Option<PathBuf>) -> PathBuf {
-    if let Some(d) = flag {
-        return d.clone();
-    }
-    if let Some(d) = std::env::var_os("ONEVISIT_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("onevisit")
-}
+use crate::runtime::{data_dir, now_ms};
 
 fn open(flag: &Option<PathBuf>) -> Result<Store> {
     let dir = data_dir(flag);
     Store::open(&dir).with_context(|| format!("opening the case store in {}", dir.display()))
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Local::now().timestamp_millis()
 }
 
 pub fn queue(cmd: QueueCmd, flag: &Option<PathBuf>) -> Result<ExitCode> {

@@ -1,26 +1,17 @@
-//! `onevisit provision`, `onevisit sync`, `onevisit queue export`, and the background sync
-//! thread of `onevisit run`.
+//! `onevisit provision`, `onevisit sync`, `onevisit queue export`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use onevisit_store::Store;
-use onevisit_sync::driver::{self, Health, Identity, SyncOptions, SyncStatus, Syncer, usb};
+use onevisit_sync::driver::{self, Identity, SyncOptions, Syncer, usb};
 
 use super::print_json;
-use super::store::{data_dir, now_ms};
+use crate::runtime::{data_dir, network_runtime as runtime, now_ms};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the network runtime")
-}
 
 /// `provision --config FILE`: the OS image's first boot. Nothing to do without a `[central]`
 /// table or when this kiosk already has an identity; a refused code is an error (the unit
@@ -194,58 +185,4 @@ pub fn export(flag: &Option<PathBuf>, dir: &Path, json: bool) -> Result<ExitCode
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Background sync for `onevisit run`: its own thread and runtime, so the UI never waits on
-/// the network. `None` (with a log line) when the kiosk is not provisioned.
-pub struct Background {
-    // The screens of issue 8 read this (sync state on the attract screen, "my cases").
-    #[allow(dead_code)]
-    pub status: Arc<Mutex<SyncStatus>>,
-    pub health: Arc<Mutex<Health>>,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-pub fn background(
-    flag: &Option<PathBuf>,
-    retention: onevisit_store::Retention,
-) -> Option<Background> {
-    let dir = data_dir(flag);
-    let mut opts = SyncOptions::new(VERSION, false);
-    opts.retention_ms = retention.delivered_ms;
-    opts.retention = retention;
-    let (status, health) = (opts.status.clone(), opts.health.clone());
-    let syncer = match Syncer::open(&dir, opts) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("sync off: {e}");
-            return None;
-        }
-    };
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let thread = std::thread::Builder::new()
-        .name("sync".into())
-        .spawn(move || match runtime() {
-            Ok(rt) => {
-                rt.block_on(syncer.run(stop_rx));
-            }
-            Err(e) => tracing::error!("sync off: {e}"),
-        })
-        .ok()?;
-    Some(Background {
-        status,
-        health,
-        stop,
-        thread: Some(thread),
-    })
 }

@@ -84,14 +84,16 @@ pub struct App {
     pub setup_problem: String,
 }
 
-fn wall_ms() -> i64 {
-    chrono::Local::now().timestamp_millis()
-}
-
 impl App {
-    pub fn new(catalog: Catalog, calendar: Calendar, store: Option<Store>, site: String) -> App {
+    pub fn new(
+        catalog: Catalog,
+        calendar: Calendar,
+        store: Option<Store>,
+        site: String,
+        input: crate::input::Input,
+    ) -> App {
         App {
-            session: Session::new(Config::default(), wall_ms()),
+            session: Session::new(Config::default(), crate::runtime::now_ms()),
             catalog,
             calendar,
             store,
@@ -103,10 +105,7 @@ impl App {
             search: String::new(),
             current_field: String::new(),
             keyboard: Layout::Latin,
-            input: crate::input::Input::new(
-                &crate::commands::store::data_dir(&None),
-                crate::input::coverage(),
-            ),
+            input,
             manual: BTreeMap::new(),
             captured: Vec::new(),
             frames: Box::new(super::frames::Simulated::new()),
@@ -239,14 +238,14 @@ impl App {
     /// The app's clock (ms). Everything the app dates reads this clock, never the system's
     /// directly, so that tests and the screenshot gallery can move it.
     pub fn now(&self) -> i64 {
-        wall_ms() + self.clock_offset_ms
+        crate::runtime::now_ms() + self.clock_offset_ms
     }
 
     /// The app's clock as local time (receipt times, due dates, the date picker's today).
     pub fn local_time(&self) -> chrono::DateTime<chrono::Local> {
         chrono::DateTime::from_timestamp_millis(self.now())
             .map(|t| t.with_timezone(&chrono::Local))
-            .unwrap_or_else(chrono::Local::now)
+            .unwrap_or_default()
     }
 
     pub fn english(&self) -> bool {

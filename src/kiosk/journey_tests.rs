@@ -56,8 +56,8 @@ fn kit(name: &str) -> Kit {
     let dir = std::env::temp_dir().join(format!("onevisit-ui-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let catalog = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"));
-    let mut app = make_app(&catalog, &Some(dir.clone())).unwrap();
+    let catalog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog");
+    let mut app = make_app(&catalog, &dir).unwrap();
     let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir, None).unwrap()));
     app.printer = Box::new(Shared(printer.clone()));
     app.input = crate::input::Input::new(rime_data(), crate::input::coverage());

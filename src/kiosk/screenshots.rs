@@ -208,8 +208,10 @@ pub fn run(
     for &(w, h) in sizes {
         win.set_size(slint::PhysicalSize::new(w, h));
         for variant in ["zh", "en", "elderly"] {
-            let mut app =
-                crate::ui::make_app(catalog_flag, &Some(data.join(format!("{w}x{h}-{variant}"))))?;
+            let mut app = crate::ui::make_app(
+                &crate::catalog_dir::resolve(catalog_flag),
+                &data.join(format!("{w}x{h}-{variant}")),
+            )?;
             app.printer = Box::new(Instant);
             app.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();

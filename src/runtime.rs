@@ -1,0 +1,110 @@
+//! What the kiosk runs with, resolved in one place for the CLI and the kiosk alike: the data
+//! folder, the system clock (the kiosk app reads it only through `App::now`), the cabinet's
+//! profile, and the background sync thread of `onevisit run`. `commands/` (the CLI) and the
+//! kiosk both use it; neither uses the other.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use onevisit_gpio::profile::Profile;
+use onevisit_sync::driver::{Health, SyncOptions, SyncStatus, Syncer};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The data folder: the flag, `ONEVISIT_DATA_DIR`, or the per-user data folder.
+pub fn data_dir(flag: &Option<PathBuf>) -> PathBuf {
+    if let Some(d) = flag {
+        return d.clone();
+    }
+    if let Some(d) = std::env::var_os("ONEVISIT_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("onevisit")
+}
+
+/// The system clock, in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    chrono::Local::now().timestamp_millis()
+}
+
+/// Today's date on the kiosk's clock (local time: China Standard Time on a real kiosk).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A built-in profile by name, or a profile file.
+pub fn cabinet_profile(name: &str) -> Result<Profile> {
+    if let Some(p) = Profile::builtin(name) {
+        return Ok(p);
+    }
+    let text = std::fs::read_to_string(name).with_context(|| {
+        format!(
+            "no profile {name:?}: use one of {} or a TOML file",
+            Profile::BUILTIN.join(", ")
+        )
+    })?;
+    Profile::parse(&text).with_context(|| format!("profile {name}"))
+}
+
+/// A runtime for the network code, on the thread that calls it.
+pub fn network_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")
+}
+
+/// Background sync for `onevisit run`: its own thread and runtime, so the UI never waits on
+/// the network. `None` (with a log line) when the kiosk is not provisioned.
+pub struct Background {
+    // The screens of issue 8 read this (sync state on the attract screen, "my cases").
+    #[allow(dead_code)]
+    pub status: Arc<Mutex<SyncStatus>>,
+    pub health: Arc<Mutex<Health>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn background(dir: &Path, retention: onevisit_store::Retention) -> Option<Background> {
+    let mut opts = SyncOptions::new(VERSION, false);
+    opts.retention_ms = retention.delivered_ms;
+    opts.retention = retention;
+    let (status, health) = (opts.status.clone(), opts.health.clone());
+    let syncer = match Syncer::open(dir, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("sync off: {e}");
+            return None;
+        }
+    };
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || match network_runtime() {
+            Ok(rt) => {
+                rt.block_on(syncer.run(stop_rx));
+            }
+            Err(e) => tracing::error!("sync off: {e}"),
+        })
+        .ok()?;
+    Some(Background {
+        status,
+        health,
+        stop,
+        thread: Some(thread),
+    })
+}
