@@ -370,11 +370,13 @@ pub fn run(
             // Re-show only when something a citizen could see changed.
             let app = a.borrow();
             let key = format!(
-                "{:?}{:?}{}{:?}{}",
+                "{:?}{:?}{}{:?}{:?}{}",
                 app.session.screen,
                 app.session.countdown(app.now()),
                 app.session.touches,
                 app.session.receipt,
+                // A notice from a device (an unreadable passport, say) arrives between taps.
+                app.session.notice,
                 app.dirty
             );
             if key != last_shown || app.dirty {

@@ -460,6 +460,7 @@ impl App {
         }
         if !m.checks_valid {
             self.event(Event::DocumentIncomplete);
+            self.dirty = true;
             return;
         }
         let p = Person {
@@ -482,6 +483,7 @@ impl App {
         self.pull_frame();
         let Some(frame) = self.frame.clone() else {
             self.event(Event::NoCameraPicture);
+            self.dirty = true;
             return;
         };
         let mut page = process(&frame, None, Mode::Text, &Thresholds::default());
