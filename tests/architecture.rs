@@ -71,31 +71,38 @@ const IO: &[&str] = &[
     "tokio",
 ];
 
+/// `file:line: token` for every line of code (comments left out) in `files` that names one of
+/// `tokens`.
+fn code_naming(files: &[PathBuf], tokens: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).expect("source file");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for token in tokens.iter().filter(|t| code.contains(*t)) {
+                found.push(format!(
+                    "{}:{}: {token}",
+                    file.strip_prefix(repo()).unwrap_or(file).display(),
+                    n + 1
+                ));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn the_cores_read_no_clock_file_socket_or_environment() {
-    let mut found = Vec::new();
+    let mut files = Vec::new();
     for core in CORES {
         let path = repo().join(core);
         assert!(
             path.exists(),
             "{core} is listed as a core but does not exist"
         );
-        for file in rust_files(&path) {
-            let text = std::fs::read_to_string(&file).expect("source file");
-            for (n, line) in text.lines().enumerate() {
-                let code = line.split("//").next().unwrap_or("");
-                for io in IO {
-                    if code.contains(io) {
-                        found.push(format!(
-                            "{}:{}: {io}",
-                            file.strip_prefix(repo()).unwrap_or(&file).display(),
-                            n + 1
-                        ));
-                    }
-                }
-            }
-        }
+        files.extend(rust_files(&path));
     }
+    let found = code_naming(&files, IO);
     assert!(
         found.is_empty(),
         "a sans-I/O core does I/O (pass bytes, texts and `now` in instead):\n{}",
@@ -108,23 +115,8 @@ fn the_kiosk_app_reads_one_clock() {
     // `App::now` (and `local_time`, from it) is the app's clock, read from `runtime::now_ms`:
     // tests and the screenshot gallery move it, so nothing in the kiosk app reads the system's
     // clock directly.
-    let mut reads = Vec::new();
-    for file in rust_files(&repo().join("src/kiosk")) {
-        let text = std::fs::read_to_string(&file).expect("source file");
-        for (n, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            if ["Local::now", "Utc::now", "SystemTime::now"]
-                .iter()
-                .any(|c| code.contains(c))
-            {
-                reads.push(format!(
-                    "{}:{}",
-                    file.strip_prefix(repo()).unwrap_or(&file).display(),
-                    n + 1
-                ));
-            }
-        }
-    }
+    let files = rust_files(&repo().join("src/kiosk"));
+    let reads = code_naming(&files, &["Local::now", "Utc::now", "SystemTime::now"]);
     assert!(
         reads.is_empty(),
         "the system clock read in the kiosk app (use `self.now()` or `self.local_time()`): {reads:?}"
@@ -147,15 +139,7 @@ fn the_kiosk_does_not_use_the_cli_handlers() {
     ] {
         files.push(src.join(f));
     }
-    let uses: Vec<String> = files
-        .iter()
-        .filter(|f| {
-            std::fs::read_to_string(f)
-                .expect("source file")
-                .contains("commands::")
-        })
-        .map(|f| f.display().to_string())
-        .collect();
+    let uses = code_naming(&files, &["commands::"]);
     assert!(
         uses.is_empty(),
         "the kiosk uses the CLI's handlers: {uses:?}"
