@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/setup-debian.sh run
 command -v Xvfb >/dev/null || { sudo_cmd=$([ "$(id -u)" = 0 ] || echo sudo); $sudo_cmd apt-get install -y xvfb; }
 cargo build --release --locked -q
-bin=target/release/onevisit
+bin=${CARGO_TARGET_DIR:-target}/release/onevisit
 display=:$((90 + RANDOM % 9))
 Xvfb "$display" -screen 0 1080x1920x24 >/dev/null 2>&1 &
 xvfb=$!
