@@ -1,7 +1,8 @@
 //! `onevisit`: the kiosk binary and technicians' command line.
 //!
 //! This is the composition root: the only place that knows the runtime, the UI toolkit and
-//! the real files and ports. Everything it calls into is pure (`onevisit-domain`).
+//! the real files and ports. What it carries out is decided in the pure crates (the domain's
+//! session and plan, the device cores, the sync engine); see ARCHITECTURE.md for what is not yet.
 
 mod catalog_dir;
 mod cli;
