@@ -13,7 +13,7 @@ use crate::catalog_dir;
 use crate::config::Source;
 use crate::devices::{Devices, ReaderView};
 use crate::kiosk::app::{App, Printer};
-use crate::kiosk::contract::{Layout, UiEvent};
+use crate::kiosk::contract::{UiEvent, layout_from_ui};
 use crate::kiosk::printer::SerialPrinter;
 use crate::kiosk::view;
 
@@ -202,18 +202,18 @@ pub fn run(
             &config_path.map_or("kiosk.toml (--config)".into(), crate::config::file_name),
         ),
     };
-    if let Some(notice) = storage_notice(&data, app.store.is_some()) {
+    if let Some(notice) = storage_notice(&data, app.cases.available()) {
         tracing::error!("{notice}");
         app.setup_problem = notice;
     }
-    app.technician_pin = config.technician_pin.clone().unwrap_or_default();
+    app.cabinet.technician_pin = config.technician_pin.clone().unwrap_or_default();
     if let Some(site) = &config.site {
         app.site = site.clone();
     }
     if let Some(idle) = config.idle_seconds {
         app.set_idle_seconds(idle);
     }
-    app.frames = match &plan.camera {
+    app.scanner.frames = match &plan.camera {
         Source::Real(dev) => Box::new(
             crate::kiosk::frames::Real::start(dev)
                 .with_context(|| format!("opening the document camera {dev}"))?,
@@ -231,7 +231,7 @@ pub fn run(
         Source::Simulated | Source::Missing => None,
     };
     let (cabinet, sim_pins) = start_cabinet(&plan.gpio, simulate)?;
-    app.cabinet = cabinet;
+    app.cabinet.driver = cabinet;
     app.speech = crate::kiosk::speech::engine();
     // A printer that cannot start (the simulator without its font, say) costs the receipts,
     // not the kiosk: the citizen gets the case number and QR code on screen instead.
@@ -256,7 +256,7 @@ pub fn run(
         }
     });
     if let Some(p) = &printer {
-        app.printer = Box::new(SharedPrinter(p.clone()));
+        app.receipt.printer = Box::new(SharedPrinter(p.clone()));
     }
     // Without sync (not provisioned) nothing else applies the retention limits.
     let purge_here = sync.is_none();
@@ -334,10 +334,10 @@ pub fn run(
                 show_reader(&k, &view);
                 report_health(&health, &view);
             }
-            report_input_health(&health, &a.borrow().input);
+            report_input_health(&health, &a.borrow().editor.input);
             report_tamper(&health, a.borrow().tamper_state());
             if purge_here {
-                purge_if_due(&mut a.borrow_mut(), &retention, &mut last_purge);
+                purge_if_due(&a.borrow(), &retention, &mut last_purge);
             }
             if let Some(p) = &p
                 && p.borrow_mut().poll()
@@ -484,7 +484,7 @@ pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
         // A page bug: seen in the log, never mistaken for a tap (the argument may be personal).
         Err(e) => tracing::error!("{e}"),
     });
-    kiosk.on_switch_layout(move |layout| on_event(UiEvent::SwitchLayout(Layout::from_ui(layout))));
+    kiosk.on_switch_layout(move |layout| on_event(UiEvent::SwitchLayout(layout_from_ui(layout))));
 }
 
 /// The UI's own labels follow the session's language.
@@ -529,18 +529,13 @@ fn report_tamper(
 }
 
 /// Applies the retention limits hourly when sync (which otherwise does it) is off.
-fn purge_if_due(app: &mut App, limits: &onevisit_store::Retention, last: &mut Option<i64>) {
+fn purge_if_due(app: &App, limits: &onevisit_store::Retention, last: &mut Option<i64>) {
     let now = app.now();
     if last.is_some_and(|t| now - t < 60 * 60 * 1000) {
         return;
     }
     *last = Some(now);
-    if let Some(store) = &mut app.store {
-        match store.purge_expired(now, limits) {
-            Ok(p) => p.log(),
-            Err(e) => tracing::warn!("retention purge failed: {e}"),
-        }
-    }
+    app.cases.purge(now, limits);
 }
 
 fn report_health(

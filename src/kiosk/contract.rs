@@ -8,45 +8,29 @@
 use crate::ui::{Action, KeyboardLayout, Screen as UiScreen};
 use onevisit_domain::session::Screen;
 
-/// The on-screen keyboard's layouts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Layout {
-    /// QWERTY letters, digits and a few signs.
-    #[default]
-    Latin,
-    /// Phone numbers, amounts.
-    Digits,
-    /// ID numbers: digits and X.
-    Id,
-    /// QWERTY with a candidate bar.
-    Pinyin,
-    /// A pad to write one character on.
-    Handwriting,
-    /// A date picker.
-    Date,
+pub use onevisit_domain::keyboard::Layout;
+
+/// A keyboard layout as the UI names it.
+pub fn layout_to_ui(layout: Layout) -> KeyboardLayout {
+    match layout {
+        Layout::Latin => KeyboardLayout::Latin,
+        Layout::Digits => KeyboardLayout::Digits,
+        Layout::Id => KeyboardLayout::Id,
+        Layout::Pinyin => KeyboardLayout::Pinyin,
+        Layout::Handwriting => KeyboardLayout::Handwriting,
+        Layout::Date => KeyboardLayout::Date,
+    }
 }
 
-impl Layout {
-    pub fn to_ui(self) -> KeyboardLayout {
-        match self {
-            Layout::Latin => KeyboardLayout::Latin,
-            Layout::Digits => KeyboardLayout::Digits,
-            Layout::Id => KeyboardLayout::Id,
-            Layout::Pinyin => KeyboardLayout::Pinyin,
-            Layout::Handwriting => KeyboardLayout::Handwriting,
-            Layout::Date => KeyboardLayout::Date,
-        }
-    }
-
-    pub fn from_ui(layout: KeyboardLayout) -> Layout {
-        match layout {
-            KeyboardLayout::Latin => Layout::Latin,
-            KeyboardLayout::Digits => Layout::Digits,
-            KeyboardLayout::Id => Layout::Id,
-            KeyboardLayout::Pinyin => Layout::Pinyin,
-            KeyboardLayout::Handwriting => Layout::Handwriting,
-            KeyboardLayout::Date => Layout::Date,
-        }
+/// The layout a key of the UI's keyboard asks for.
+pub fn layout_from_ui(layout: KeyboardLayout) -> Layout {
+    match layout {
+        KeyboardLayout::Latin => Layout::Latin,
+        KeyboardLayout::Digits => Layout::Digits,
+        KeyboardLayout::Id => Layout::Id,
+        KeyboardLayout::Pinyin => Layout::Pinyin,
+        KeyboardLayout::Handwriting => Layout::Handwriting,
+        KeyboardLayout::Date => Layout::Date,
     }
 }
 
@@ -317,7 +301,7 @@ mod tests {
             Layout::Handwriting,
             Layout::Date,
         ] {
-            assert_eq!(Layout::from_ui(l.to_ui()), l);
+            assert_eq!(layout_from_ui(layout_to_ui(l)), l);
         }
     }
 }

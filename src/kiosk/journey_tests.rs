@@ -59,8 +59,8 @@ fn kit(name: &str) -> Kit {
     let catalog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog");
     let mut app = make_app(&catalog, &dir).unwrap();
     let printer = Rc::new(RefCell::new(SerialPrinter::start(&dir, None).unwrap()));
-    app.printer = Box::new(Shared(printer.clone()));
-    app.input = crate::input::Input::new(rime_data(), crate::input::coverage());
+    app.receipt.printer = Box::new(Shared(printer.clone()));
+    app.editor.input = crate::input::Input::new(rime_data(), crate::input::coverage());
     let window = AppWindow::new().unwrap();
     // The kiosk's portrait screen.
     window
@@ -254,6 +254,8 @@ fn the_open_restaurant_journey_end_to_end() {
     let mut captures = 0;
     while let Screen::Scan(_) = kit.screen() {
         kit.press("拍摄");
+        // The page is straightened off the UI thread: it shows when it is done.
+        kit.until(None, |k| !k.app.borrow().session.capturing);
         captures += 1;
         if slint::Model::iter(&kit.k().get_pages()).any(|p| p.ok) {
             kit.press("这份材料拍完了");
@@ -275,6 +277,7 @@ fn the_open_restaurant_journey_end_to_end() {
     kit.press("下一步：核对并提交");
     assert_eq!(kit.k().get_screen(), UiScreen::Review);
     kit.press("提交");
+    kit.until(None, |k| !k.app.borrow().session.submitting);
     assert_eq!(kit.k().get_screen(), UiScreen::Receipt);
     kit.until(None, |k| {
         k.app.borrow().session.receipt != ReceiptState::Printing
@@ -325,7 +328,7 @@ fn an_idle_session_is_wiped_from_screen_and_memory() {
     assert_eq!(kit.k().get_countdown(), 0);
     assert_eq!(kit.k().get_screen(), UiScreen::Question);
     kit.app.borrow_mut().force_idle();
-    kit.app.borrow_mut().clock_offset_ms += 15_000;
+    kit.app.borrow_mut().clock.offset_ms += 15_000;
     kit.app.borrow_mut().tick();
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert_eq!(kit.k().get_screen(), UiScreen::Attract);
@@ -357,61 +360,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
     });
     assert!(kit.printer.borrow().problem.contains("缺纸"));
     // Straight to a committed case (the journey itself is the test above).
-    {
-        let mut app = kit.app.borrow_mut();
-        app.send(UiEvent::Start);
-        app.send(UiEvent::Theme("close-business".into()));
-    }
-    let theme_questions = kit
-        .app
-        .borrow()
-        .catalog
-        .theme("close-business")
-        .unwrap()
-        .questions
-        .iter()
-        .map(|q| q.options[0].value.clone())
-        .collect::<Vec<_>>();
-    for v in theme_questions {
-        kit.app.borrow_mut().send(UiEvent::Answer(String::from(&v)));
-    }
-    kit.app.borrow_mut().send(UiEvent::Next);
-    kit.app
-        .borrow_mut()
-        .person_read(super::screenshots::sample_person());
-    let fields: Vec<_> = kit
-        .app
-        .borrow()
-        .session
-        .plan
-        .as_ref()
-        .unwrap()
-        .fields
-        .iter()
-        .map(|f| (f.key.clone(), f.kind))
-        .collect();
-    for (k, kind) in fields {
-        let v = match kind {
-            onevisit_domain::catalog::FieldKind::Phone => "13800138000",
-            onevisit_domain::catalog::FieldKind::Number => "3",
-            onevisit_domain::catalog::FieldKind::Date => "2026-12-01",
-            onevisit_domain::catalog::FieldKind::IdNumber => "11010519491231002X",
-            _ => "ceshi neirong",
-        };
-        if !kit.app.borrow().session.form.contains_key(&k) {
-            kit.app.borrow_mut().set_field(&k, v);
-        }
-    }
-    kit.app.borrow_mut().send(UiEvent::Next);
-    while let Screen::Scan(_) = kit.screen() {
-        kit.app.borrow_mut().next_frame();
-        kit.app.borrow_mut().send(UiEvent::Capture);
-        kit.app.borrow_mut().send(UiEvent::MaterialDone);
-    }
-    kit.app
-        .borrow_mut()
-        .send(UiEvent::Signed("M 1 1 L 50 50".into()));
-    kit.app.borrow_mut().send(UiEvent::Next);
+    to_review(&kit);
     kit.app.borrow_mut().send(UiEvent::Submit);
     kit.until(None, |k| {
         matches!(k.app.borrow().session.receipt, ReceiptState::Failed(_))
@@ -568,7 +517,7 @@ fn handwriting_puts_the_written_character_into_the_field() {
     kit.press("candidate 十");
     assert_eq!(kit.app.borrow().session.form["shop_name"], "十");
     // The pad is clear for the next character.
-    assert!(kit.app.borrow().input.strokes.is_empty());
+    assert!(kit.app.borrow().editor.input.strokes.is_empty());
 }
 
 #[test]
@@ -614,6 +563,7 @@ fn the_id_number_layout_only_produces_valid_characters() {
     let v = kit
         .app
         .borrow()
+        .editor
         .manual
         .get("id_number")
         .cloned()
@@ -629,13 +579,15 @@ fn a_wipe_forgets_what_was_being_typed() {
     for c in "zhang".chars() {
         kit.press(&format!("key {c}"));
     }
-    assert!(!kit.app.borrow().input.view.preedit.is_empty());
+    assert!(!kit.app.borrow().editor.input.view.preedit.is_empty());
     kit.app.borrow_mut().force_idle();
     kit.app.borrow_mut().force_idle();
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     let app = kit.app.borrow();
     assert_eq!(app.session.screen, Screen::Attract);
-    assert!(app.input.view.preedit.is_empty() && app.input.view.candidates.is_empty());
+    assert!(
+        app.editor.input.view.preedit.is_empty() && app.editor.input.view.candidates.is_empty()
+    );
     let ime = kit.window.global::<crate::ui::Ime>();
     assert_eq!(ime.get_preedit(), "");
     assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
@@ -669,7 +621,7 @@ fn a_missing_engine_falls_back_to_the_other() {
         ),
     ];
     for (data, model, layout, notice) in cases {
-        kit.app.borrow_mut().input =
+        kit.app.borrow_mut().editor.input =
             crate::input::Input::new(&data, crate::input::coverage()).with_model(model);
         kit.app.borrow_mut().send(UiEvent::Field("".into()));
         kit.press_scrolling(&field_label(&kit, "shop_name"));
@@ -810,9 +762,9 @@ fn earlier_case(kit: &Kit, id_number: &str) -> String {
         rating: None,
     };
     kit.app
-        .borrow_mut()
-        .store
-        .as_mut()
+        .borrow()
+        .cases
+        .store()
         .unwrap()
         .commit(&case, 1)
         .unwrap()
@@ -823,7 +775,7 @@ fn my_cases_from_a_passport_lists_nothing_and_reprints_nothing() {
     let kit = kit("mycases-mrz");
     let case_id = earlier_case(&kit, "11010519491231002X");
     let printed = Rc::new(std::cell::Cell::new(0));
-    kit.app.borrow_mut().printer = Box::new(CountingPrinter(printed.clone()));
+    kit.app.borrow_mut().receipt.printer = Box::new(CountingPrinter(printed.clone()));
     kit.app.borrow_mut().send(UiEvent::OpenMyCases);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     assert_eq!(kit.k().get_screen(), UiScreen::MyCases);
@@ -916,11 +868,11 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
     let pins = onevisit_gpio::backend::SimBackend::new();
     {
         let mut app = kit.app.borrow_mut();
-        app.cabinet = Some(onevisit_gpio::driver::spawn(
+        app.cabinet.driver = Some(onevisit_gpio::driver::spawn(
             &profile,
             Box::new(pins.clone()),
         ));
-        app.technician_pin = "246810".into();
+        app.cabinet.technician_pin = "246810".into();
     }
     kit.press("开始办理");
     kit.press("我要开饭店");
@@ -954,4 +906,106 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
     assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
     kit.press("开始办理");
     assert_eq!(kit.k().get_screen(), UiScreen::Themes);
+}
+
+/// Straight to the review page of a "close a business" application, through the app's typed
+/// events (the journey through the screen is tested above).
+fn to_review(kit: &Kit) {
+    {
+        let mut app = kit.app.borrow_mut();
+        app.send(UiEvent::Start);
+        app.send(UiEvent::Theme("close-business".into()));
+    }
+    let theme_questions = kit
+        .app
+        .borrow()
+        .catalog
+        .theme("close-business")
+        .unwrap()
+        .questions
+        .iter()
+        .map(|q| q.options[0].value.clone())
+        .collect::<Vec<_>>();
+    for v in theme_questions {
+        kit.app.borrow_mut().send(UiEvent::Answer(String::from(&v)));
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    let fields: Vec<_> = kit
+        .app
+        .borrow()
+        .session
+        .plan
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| (f.key.clone(), f.kind))
+        .collect();
+    for (k, kind) in fields {
+        let v = match kind {
+            onevisit_domain::catalog::FieldKind::Phone => "13800138000",
+            onevisit_domain::catalog::FieldKind::Number => "3",
+            onevisit_domain::catalog::FieldKind::Date => "2026-12-01",
+            onevisit_domain::catalog::FieldKind::IdNumber => "11010519491231002X",
+            _ => "ceshi neirong",
+        };
+        if !kit.app.borrow().session.form.contains_key(&k) {
+            kit.app.borrow_mut().set_field(&k, v);
+        }
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    while let Screen::Scan(_) = kit.screen() {
+        kit.app.borrow_mut().next_frame();
+        kit.app.borrow_mut().send(UiEvent::Capture);
+        kit.app.borrow_mut().settle();
+        kit.app.borrow_mut().send(UiEvent::MaterialDone);
+    }
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::Signed("M 1 1 L 50 50".into()));
+    kit.app.borrow_mut().send(UiEvent::Next);
+    assert_eq!(kit.screen(), Screen::Review);
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+}
+
+#[test]
+fn the_screen_keeps_drawing_while_a_slow_store_commits() {
+    let kit = kit("slow-store");
+    to_review(&kit);
+    // The store is slow: held here, it takes the worker's commit only when let go.
+    let store = kit.app.borrow().cases.shared().unwrap();
+    let held = store.lock();
+    kit.press("提交");
+    assert!(kit.app.borrow().session.submitting);
+    // The UI thread goes on: ticks, redraws and taps are taken while the commit waits (were
+    // the commit on this thread, it would wait for the store here, for ever).
+    for _ in 0..10 {
+        kit.app.borrow_mut().tick();
+        kit.app.borrow_mut().send(UiEvent::ReadAloud);
+        super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    }
+    // What the citizen sees meanwhile: the review page, saying it is submitting.
+    assert_eq!(kit.k().get_screen(), UiScreen::Review);
+    assert!(kit.k().get_submitting());
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "正在提交…")
+            .next()
+            .is_some(),
+        "the submit button says it is submitting"
+    );
+    // A second tap on it submits nothing more.
+    kit.app.borrow_mut().send(UiEvent::Submit);
+    drop(held);
+    kit.until(None, |k| k.screen() == Screen::Receipt);
+    let app = kit.app.borrow();
+    assert_eq!(
+        app.cases.store().unwrap().list().unwrap().len(),
+        1,
+        "one case"
+    );
+    drop(app);
+    let _ = std::fs::remove_dir_all(&kit.dir);
 }

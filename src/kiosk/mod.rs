@@ -4,16 +4,22 @@
 //! renders every screen headlessly.
 
 pub mod app;
+pub mod cabinet;
 pub mod camera;
+pub mod cases;
 pub mod contract;
+pub mod editor;
 pub mod frames;
-mod keys;
 pub mod printer;
+pub mod readers;
+pub mod receipt;
+pub mod scanning;
 pub mod screenshots;
 pub mod script;
 pub mod service;
 pub mod speech;
 pub mod view;
+pub mod worker;
 
 /// Keeps the kiosk's memory near what it uses: large buffers (camera frames, pages being
 /// straightened) are mapped and unmapped directly instead of staying in the heap after use,

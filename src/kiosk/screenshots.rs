@@ -145,10 +145,12 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::Next);
     app.next_frame();
     app.send(UiEvent::Capture);
+    app.settle();
     shot(app, "scan")?;
     app.send(UiEvent::MaterialDone);
     while let Screen::Scan(_) = app.session.screen {
         app.send(UiEvent::Capture);
+        app.settle();
         app.send(UiEvent::MaterialDone);
     }
     app.send(UiEvent::Signed(
@@ -158,6 +160,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::Next);
     shot(app, "review")?;
     app.send(UiEvent::Submit);
+    app.settle();
     app.tick();
     shot(app, "receipt")?;
     app.send(UiEvent::Next);
@@ -180,6 +183,10 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     shot(app, "my-cases")?;
     Ok(n)
 }
+
+/// The gallery's clock: Monday 2 March 2026, 09:30 China time (shown, as on a kiosk, in the
+/// rendering machine's time zone).
+const GALLERY_TIME_MS: i64 = 1_772_415_000_000;
 
 /// 中, as a citizen writes it on the pad: 丨, 𠃌, 一, then the long 丨.
 const ZHONG: [&str; 4] = [
@@ -212,8 +219,11 @@ pub fn run(
                 &crate::catalog_dir::resolve(catalog_flag),
                 &data.join(format!("{w}x{h}-{variant}")),
             )?;
-            app.printer = Box::new(Instant);
-            app.input = crate::input::Input::new(&shared, crate::input::coverage());
+            // The same pictures on every run: a fixed clock and numbered case ids.
+            app.fix_clock(GALLERY_TIME_MS);
+            app.cases.number_from(0);
+            app.receipt.printer = Box::new(Instant);
+            app.editor.input = crate::input::Input::new(&shared, crate::input::coverage());
             app.site = "样例县政务服务中心".into();
             if let Some((c, name)) = &settings {
                 // As `onevisit run --config` would show it (never simulating).

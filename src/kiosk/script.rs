@@ -83,12 +83,16 @@ pub fn step(app: &mut App, n: usize) -> bool {
         17..=60 => {
             if let onevisit_domain::session::Screen::Scan(_) = app.session.screen {
                 app.send(UiEvent::Capture);
+                app.settle();
                 app.send(UiEvent::MaterialDone);
             }
         }
         61 => app.send(UiEvent::Signed("M 10 10 L 200 80 L 300 20".into())),
         62 => app.send(UiEvent::Next),
-        63 => app.send(UiEvent::Submit),
+        63 => {
+            app.send(UiEvent::Submit);
+            app.settle();
+        }
         64..=70 => app.tick(),
         71 => app.send(UiEvent::Next),
         72 => app.send(UiEvent::Rate(5)),

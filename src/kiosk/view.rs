@@ -10,7 +10,7 @@ use onevisit_domain::stats::stats;
 use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::app::App;
-use super::contract::{Layout, screen_to_ui};
+use super::contract::{Layout, layout_to_ui, screen_to_ui};
 use crate::ui::{
     AppWindow, CaseRow, Choice, FieldRow, Figure, Ime, Kiosk, MaterialRow, PageThumb, SummaryLine,
     ThemeCard,
@@ -69,8 +69,8 @@ pub fn show(app: &App, w: &AppWindow, now: i64) {
 fn show_input(app: &App, ime: &Ime<'_>) {
     let en = app.english();
     let t = |zh: &str, e: &str| -> SharedString { if en { e.into() } else { zh.into() } };
-    let input = &app.input;
-    let chinese = app.chinese_field(&app.current_field);
+    let input = &app.editor.input;
+    let chinese = app.chinese_field(&app.editor.current_field);
     let pinyin_ok = input.pinyin_error.is_none();
     let hand_ok = input.handwriting_error.is_none();
     ime.set_chinese(chinese);
@@ -91,7 +91,7 @@ fn show_input(app: &App, ime: &Ime<'_>) {
             "Chinese input is not available on this kiosk: please ask the staff to help.",
         ),
     });
-    let handwriting = app.keyboard == Layout::Handwriting;
+    let handwriting = app.editor.keyboard == Layout::Handwriting;
     let candidates = if handwriting {
         &input.written
     } else {
@@ -109,7 +109,7 @@ fn show_input(app: &App, ime: &Ime<'_>) {
         .session
         .plan
         .as_ref()
-        .and_then(|p| p.fields.iter().find(|f| f.key == app.current_field))
+        .and_then(|p| p.fields.iter().find(|f| f.key == app.editor.current_field))
         .map(|f| f.suggest.iter().map(SharedString::from).collect())
         .unwrap_or_default();
     ime.set_words(model(words));
@@ -141,12 +141,12 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
     k.set_simulation(app.simulated);
     k.set_setup_problem(app.setup_problem.as_str().into());
     k.set_out_of_service(app.out_of_service());
-    k.set_pin_dots("●".repeat(app.pin_entry.len()).into());
+    k.set_pin_dots("●".repeat(app.cabinet.pin_entry.len()).into());
     k.set_pin_message(
         if en {
-            app.pin_message.1.as_str()
+            app.cabinet.pin_message.1.as_str()
         } else {
-            app.pin_message.0.as_str()
+            app.cabinet.pin_message.0.as_str()
         }
         .into(),
     );
@@ -167,7 +167,7 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
                 if !cats.contains(&cat) {
                     cats.push(cat.clone());
                 }
-                if !th.in_category(&app.category) || !th.matches_search(&app.search) {
+                if !th.in_category(&app.editor.category) || !th.matches_search(&app.editor.search) {
                     return None;
                 }
                 Some(ThemeCard {
@@ -185,8 +185,8 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
         k.set_themes(model(cards));
         k.set_categories(model(cats.into_iter().map(SharedString::from).collect()));
     }
-    k.set_category(app.category.as_str().into());
-    k.set_search(app.search.as_str().into());
+    k.set_category(app.editor.category.as_str().into());
+    k.set_search(app.editor.search.as_str().into());
 
     let theme = s.theme.as_deref().and_then(|id| app.catalog.theme(id));
     k.set_theme_name(
@@ -268,7 +268,13 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
         .map(|(key, zh, e)| FieldRow {
             key: (*key).into(),
             label: t(zh, e),
-            value: app.manual.get(*key).cloned().unwrap_or_default().into(),
+            value: app
+                .editor
+                .manual
+                .get(*key)
+                .cloned()
+                .unwrap_or_default()
+                .into(),
             error: SharedString::new(),
             prefilled: false,
         })
@@ -297,12 +303,12 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
             })
             .unwrap_or_default()
     };
-    if let Some(f) = fields.iter().find(|f| f.key == app.current_field) {
+    if let Some(f) = fields.iter().find(|f| f.key == app.editor.current_field) {
         k.set_editing(f.clone());
     }
     k.set_fields(model(fields));
-    k.set_current_field(app.current_field.as_str().into());
-    k.set_keyboard(app.keyboard.to_ui());
+    k.set_current_field(app.editor.current_field.as_str().into());
+    k.set_keyboard(layout_to_ui(app.editor.keyboard));
 
     if let Screen::Scan(i) = s.screen {
         let list = s.to_scan();
@@ -324,8 +330,9 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
                 })
                 .unwrap_or_default(),
         ));
-        k.set_preview(app.preview.clone().unwrap_or_default());
+        k.set_preview(app.scanner.preview.clone().unwrap_or_default());
     }
+    k.set_capturing(s.capturing);
     k.set_has_signature(s.signature.is_some());
     k.set_signature(s.signature.as_deref().map(png_image).unwrap_or_default());
     k.set_submitting(s.submitting);
@@ -390,7 +397,8 @@ fn show_kiosk(app: &App, k: &Kiosk<'_>, now: i64) {
     k.set_receipt_failed(failed);
     // The preview is decoded only while the receipt screen shows it (3 MB at full size).
     k.set_receipt_preview(if s.screen == Screen::Receipt {
-        app.receipt_png
+        app.receipt
+            .png
             .as_deref()
             .map(png_image)
             .unwrap_or_default()

@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod catalog;
 pub mod id_number;
+pub mod keyboard;
 pub mod mask;
 pub mod plan;
 pub mod session;

@@ -524,3 +524,35 @@ fn device_problems_are_told_by_the_session_in_both_languages() {
     let n = j.s.notice.clone().expect("a notice");
     assert!(n.zh.contains("证件") && n.en.contains("document"), "{n:?}");
 }
+
+#[test]
+fn a_page_being_straightened_holds_the_material_until_it_arrives() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen, Screen::Scan(0));
+    let fx = j.s.handle(j.now, Event::Capture, &j.cat);
+    assert_eq!(fx, vec![Action::Capture]);
+    assert!(j.s.capturing);
+    // A second tap while the first page is on its way asks for nothing more.
+    assert!(j.s.handle(j.now, Event::Capture, &j.cat).is_empty());
+    // Done, retake and back wait for the page: it would land out of place.
+    j.ev(Event::MaterialDone)
+        .ev(Event::RetakeLastPage)
+        .ev(Event::Back);
+    assert_eq!(j.s.screen, Screen::Scan(0));
+    j.ev(Event::PageCaptured(page(true)));
+    assert!(!j.s.capturing);
+    assert_eq!(j.s.pages[0].len(), 1);
+    j.ev(Event::MaterialDone);
+    assert_eq!(j.s.screen, Screen::Scan(1));
+    // No picture from the camera: the citizen is told, and may capture again.
+    j.ev(Event::Capture).ev(Event::NoCameraPicture);
+    assert!(!j.s.capturing);
+    assert!(j.s.notice.is_some());
+    assert_eq!(
+        j.s.handle(j.now, Event::Capture, &j.cat),
+        vec![Action::Capture]
+    );
+}

@@ -48,6 +48,10 @@ pub enum StoreError {
     DiskFull { free_mb: u64, needed_mb: u64 },
     #[error("case {0} cannot go from {1:?} to {2:?}")]
     BadTransition(String, SyncState, SyncState),
+    #[error("{0:?} is not a case id (a UUID)")]
+    BadCaseId(String),
+    #[error("case id {0} is already taken")]
+    CaseIdTaken(String),
 }
 
 impl StoreError {
@@ -345,6 +349,32 @@ impl Store {
     /// Commits a case durably; returns its id. Files first (written, fsynced, renamed), then
     /// one transaction: the case exists entirely or not at all.
     pub fn commit(&mut self, case: &NewCase, now_ms: i64) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.commit_with_id(&id, case, now_ms)?;
+        Ok(id)
+    }
+
+    /// [`Store::commit`] under an id the caller chose (a UUID: the screenshot gallery numbers
+    /// its sample cases so that two runs draw the same receipt). An id already taken is an
+    /// error and writes nothing.
+    pub fn commit_with_id(
+        &mut self,
+        id: &str,
+        case: &NewCase,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let id = uuid::Uuid::parse_str(id)
+            .map_err(|_| StoreError::BadCaseId(id.to_owned()))?
+            .to_string();
+        // An existing case's attachment files carry its id: never write over them.
+        let taken: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1)",
+            params![id],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(StoreError::CaseIdTaken(id));
+        }
         // Refuse before writing anything: a half-written case on a full disk helps nobody.
         let size: u64 = case
             .materials
@@ -361,7 +391,6 @@ impl Store {
                 });
             }
         }
-        let id = uuid::Uuid::new_v4().to_string();
         let att = self.dir.join("attachments");
         let mut rows = Vec::new();
         for (i, m) in case.materials.iter().enumerate() {
@@ -408,7 +437,7 @@ impl Store {
             params![now_ms, id],
         )?;
         tx.commit()?;
-        Ok(id)
+        Ok(())
     }
 
     /// A case's answers: sealed (since schema 6), or empty once purged.

@@ -544,3 +544,30 @@ fn purged_rows_are_overwritten_not_left_in_free_space() {
     }
     std::fs::remove_dir_all(d).unwrap();
 }
+
+#[test]
+fn a_chosen_case_id_is_used_once_and_never_writes_over_another_case() {
+    let d = dir("chosen-id");
+    let mut s = Store::open(&d).unwrap();
+    let id = "6f1c2a4e-8d3b-4e5f-9a7c-0b1d2e3f4a5b";
+    s.commit_with_id(id, &case(), 1_000).unwrap();
+    assert_eq!(s.get(id).unwrap().summary.id, id);
+    let before = all_bytes(&d.join("attachments"));
+    let mut other = case();
+    other.materials[0].pdf = b"%PDF-1.4 something else %%EOF".to_vec();
+    assert!(matches!(
+        s.commit_with_id(id, &other, 2_000),
+        Err(StoreError::CaseIdTaken(_))
+    ));
+    assert_eq!(
+        all_bytes(&d.join("attachments")),
+        before,
+        "nothing written over"
+    );
+    assert!(matches!(
+        s.commit_with_id("not-a-uuid", &case(), 3_000),
+        Err(StoreError::BadCaseId(_))
+    ));
+    assert_eq!(s.list().unwrap().len(), 1);
+    let _ = std::fs::remove_dir_all(&d);
+}

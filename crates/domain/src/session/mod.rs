@@ -142,6 +142,9 @@ pub enum Event {
         key: String,
         value: String,
     },
+    /// The capture button: the kiosk straightens the camera's picture (slow work, done off the
+    /// UI thread) and answers with [`Event::PageCaptured`] or [`Event::NoCameraPicture`].
+    Capture,
     PageCaptured(Page),
     /// The capture button was pressed before the camera gave a picture.
     NoCameraPicture,
@@ -181,6 +184,8 @@ pub const LOW_RATING: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Take the camera's picture as the next page of the material on screen.
+    Capture,
     Commit(Box<Draft>),
     Print {
         case_id: String,
@@ -254,6 +259,8 @@ pub struct Session {
     pub pages: Vec<Vec<Page>>,
     pub signature: Option<Vec<u8>>,
     pub submitting: bool,
+    /// A page is being straightened: the scan screen waits for it.
+    pub capturing: bool,
     pub case_id: Option<String>,
     pub due_date: Option<String>,
     pub receipt: ReceiptState,
@@ -286,6 +293,7 @@ impl Session {
             pages: Vec::new(),
             signature: None,
             submitting: false,
+            capturing: false,
             case_id: None,
             due_date: None,
             receipt: ReceiptState::NotYet,
@@ -357,7 +365,9 @@ impl Session {
                 | Event::Presence
                 | Event::CardRead(_)
                 | Event::MrzRead(_)
+                | Event::Capture
                 | Event::PageCaptured(_)
+                | Event::NoCameraPicture
                 | Event::Signed(_)
                 | Event::SetField { .. }
                 | Event::ManualEntry { .. }
@@ -387,6 +397,9 @@ impl Session {
         }
         match event {
             Event::Tick => self.tick(now, &mut fx),
+            // While a page is being straightened the material is not done and no page can be
+            // retaken: the page on its way would land out of place.
+            Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
             Event::Touch | Event::StillHere => {}
             Event::Presence => {}
             Event::ToggleLanguage => {
@@ -475,7 +488,12 @@ impl Session {
                 self.field_errors.remove(&key);
                 self.form.insert(key, value);
             }
+            Event::Capture if matches!(self.screen, Screen::Scan(_)) && !self.capturing => {
+                self.capturing = true;
+                fx.push(Action::Capture);
+            }
             Event::PageCaptured(page) => {
+                self.capturing = false;
                 if let Screen::Scan(i) = self.screen
                     && let Some(pages) = self.pages.get_mut(i)
                 {
@@ -560,6 +578,7 @@ impl Session {
                 }
             }
             Event::NoCameraPicture => {
+                self.capturing = false;
                 self.notice = Some(Notice::new(
                     "摄像头还没有画面，请稍候再拍",
                     "The camera has no picture yet: wait a moment, then capture",

@@ -1,73 +1,92 @@
-//! The on-screen keyboard: which layout a field opens, and what each key, candidate, stroke
-//! and word does to the field being edited. The input engines live in `crate::input`.
+//! The box being edited: the form's fields, the manual-entry and search boxes and the
+//! rating's comment; what each key, candidate, stroke and word does to it. The keyboard's
+//! policy (which layout, which keys) is the pure `onevisit_domain::keyboard`; the input
+//! engines live in `crate::input`.
 
-use onevisit_domain::catalog::FieldKind;
+use std::collections::BTreeMap;
+
+use onevisit_domain::keyboard::{self, Engines, Slot};
 use onevisit_domain::session::{Event, Screen};
 use onevisit_ime::pinyin::Key;
 
 use super::app::App;
 use super::contract::{DatePart, Layout};
 
-/// The longest ID number (GB 11643: 18 characters).
-const ID_LEN: usize = 18;
+pub struct Editor {
+    /// The box being edited ("" for none).
+    pub current_field: String,
+    pub keyboard: Layout,
+    /// Chinese input behind the on-screen keyboard.
+    pub input: crate::input::Input,
+    /// The manual-entry fields (name, ID number) before they are confirmed.
+    pub manual: BTreeMap<String, String>,
+    /// The theme list's category, and what the citizen typed to find a theme.
+    pub category: String,
+    pub search: String,
+}
+
+impl Editor {
+    pub fn new(input: crate::input::Input) -> Editor {
+        Editor {
+            current_field: String::new(),
+            keyboard: Layout::Latin,
+            input,
+            manual: BTreeMap::new(),
+            category: String::new(),
+            search: String::new(),
+        }
+    }
+
+    /// What the input methods can do now.
+    fn engines(&mut self) -> Engines {
+        Engines {
+            pinyin: self.input.pinyin_ready(),
+            handwriting: self.input.handwriting_available(),
+        }
+    }
+
+    /// The manual entry's name and ID number, as typed; editing ends.
+    pub fn take_manual(&mut self) -> (String, String) {
+        self.current_field.clear();
+        let get = |k: &str| self.manual.get(k).cloned().unwrap_or_default();
+        (get("name"), get("id_number"))
+    }
+
+    pub fn wipe(&mut self) {
+        self.current_field.clear();
+        self.input.wipe();
+        self.manual.clear();
+        self.category.clear();
+        self.search.clear();
+    }
+}
 
 impl App {
-    /// The field's kind in the current plan (none for the manual-entry, search and comment
-    /// boxes).
-    fn field_kind(&self, key: &str) -> Option<FieldKind> {
-        self.session
+    /// The box `key` as the keyboard policy sees it (with its kind in the current plan).
+    fn slot(&self, key: &str) -> Slot {
+        let kind = self
+            .session
             .plan
             .as_ref()
             .and_then(|p| p.fields.iter().find(|f| f.key == key))
-            .map(|f| f.kind)
+            .map(|f| f.kind);
+        Slot::named(key, kind)
     }
 
     /// True when the field takes Chinese (names, addresses, shop names, search, comments).
     pub fn chinese_field(&self, key: &str) -> bool {
-        match key {
-            "" | "id_number" => false,
-            "name" | "search" | "comment" => true,
-            _ => matches!(
-                self.field_kind(key),
-                Some(FieldKind::Text | FieldKind::Address)
-            ),
-        }
-    }
-
-    /// The first Chinese method to offer: handwriting first in elderly mode (many older
-    /// citizens write characters but cannot type pinyin), pinyin otherwise; the other when
-    /// one engine is missing, Latin letters when both are.
-    fn chinese_layout(&mut self) -> Layout {
-        let (pinyin, hand) = (
-            self.input.pinyin_ready(),
-            self.input.handwriting_available(),
-        );
-        match (self.session.elderly, pinyin, hand) {
-            (true, _, true) | (false, false, true) => Layout::Handwriting,
-            (_, true, _) => Layout::Pinyin,
-            _ => Layout::Latin,
-        }
-    }
-
-    fn layout_for(&mut self, key: &str) -> Layout {
-        if key == "id_number" {
-            return Layout::Id;
-        }
-        match self.field_kind(key) {
-            Some(FieldKind::IdNumber) => Layout::Id,
-            Some(FieldKind::Number | FieldKind::Phone) => Layout::Digits,
-            Some(FieldKind::Date) => Layout::Date,
-            _ => self.chinese_layout(),
-        }
+        !key.is_empty() && self.slot(key).chinese()
     }
 
     /// Starts editing a field (or stops, for ""): its layout, nothing half-composed.
     pub fn open_field(&mut self, key: &str) {
-        self.current_field = key.to_owned();
-        self.input.reset();
+        self.editor.current_field = key.to_owned();
+        self.editor.input.reset();
         if !key.is_empty() {
-            self.keyboard = self.layout_for(key);
-            if self.keyboard == Layout::Date && self.date_value().is_none() {
+            let engines = self.editor.engines();
+            self.editor.keyboard =
+                keyboard::layout_for(self.slot(key), self.session.elderly, engines);
+            if self.editor.keyboard == Layout::Date && self.date_value().is_none() {
                 let today = self.local_time().format("%Y-%m-%d").to_string();
                 self.set_current(&today);
             }
@@ -76,22 +95,22 @@ impl App {
 
     /// A key of the on-screen keyboard.
     pub(super) fn key(&mut self, k: &str) {
-        let pinyin = self.keyboard == Layout::Pinyin && self.input.pinyin_ready();
+        let pinyin = self.editor.keyboard == Layout::Pinyin && self.editor.input.pinyin_ready();
         if pinyin {
             let mut chars = k.chars();
             let key = match (chars.next(), chars.next()) {
                 (Some(c), None) if c.is_ascii_alphabetic() => Some(Key::Letter(c)),
                 (Some('\''), None) => Some(Key::Separator),
-                _ if k == "⌫" && self.input.composing() => Some(Key::Backspace),
+                _ if k == "⌫" && self.editor.input.composing() => Some(Key::Backspace),
                 // Space while composing takes the first candidate, as on every pinyin IME.
-                _ if k == " " && self.input.composing() => {
+                _ if k == " " && self.editor.input.composing() => {
                     self.candidate(0);
                     return;
                 }
                 _ => None,
             };
             if let Some(key) = key {
-                self.input.press(key);
+                self.editor.input.press(key);
                 self.event(Event::Touch);
                 return;
             }
@@ -102,44 +121,28 @@ impl App {
             });
             return;
         }
-        // The ID layout only ever produces digits and X, and no more than an ID number holds;
-        // the digits layout only digits.
-        let allowed = match self.keyboard {
-            Layout::Id => {
-                k.chars().all(|c| c.is_ascii_digit() || c == 'X')
-                    && self.current_value().chars().count() < ID_LEN
-            }
-            Layout::Digits => k.chars().all(|c| c.is_ascii_digit()),
-            _ => true,
-        };
-        if allowed {
+        let len = self.current_value().chars().count();
+        if keyboard::accepts(self.editor.keyboard, len, k) {
             self.type_text(k);
         }
     }
 
     /// The keyboard's layout keys: 拼音, 手写, ABC, 123.
     pub(super) fn switch_layout(&mut self, layout: Layout) {
-        let ok = match layout {
-            Layout::Pinyin => self.input.pinyin_ready(),
-            Layout::Handwriting => self.input.handwriting_available(),
-            Layout::Latin | Layout::Digits => true,
-            // ID numbers and dates have their own layouts, opened by their fields.
-            Layout::Id | Layout::Date => false,
-        };
-        // An ID number stays on its own layout: nothing else can be typed into it.
-        if ok && self.keyboard != Layout::Id {
-            self.input.reset();
-            self.keyboard = layout;
+        let engines = self.editor.engines();
+        if keyboard::can_switch(self.editor.keyboard, layout, engines) {
+            self.editor.input.reset();
+            self.editor.keyboard = layout;
         }
         self.event(Event::Touch);
     }
 
     /// A tap on a candidate: pinyin (maybe only part of the input) or handwriting.
     pub(super) fn candidate(&mut self, i: usize) {
-        let text = if self.keyboard == Layout::Handwriting {
-            self.input.take_written(i)
+        let text = if self.editor.keyboard == Layout::Handwriting {
+            self.editor.input.take_written(i)
         } else {
-            self.input.choose(i)
+            self.editor.input.choose(i)
         };
         match text {
             Some(t) => self.type_text(&t),
@@ -154,9 +157,9 @@ impl App {
 
     fn current_value(&self) -> String {
         match self.session.screen {
-            Screen::ManualId => self.manual.get(&self.current_field).cloned(),
-            Screen::Form => self.session.form.get(&self.current_field).cloned(),
-            Screen::Themes => Some(self.search.clone()),
+            Screen::ManualId => self.editor.manual.get(&self.editor.current_field).cloned(),
+            Screen::Form => self.session.form.get(&self.editor.current_field).cloned(),
+            Screen::Themes => Some(self.editor.search.clone()),
             Screen::Rate => Some(self.session.comment.clone()),
             _ => None,
         }
@@ -170,20 +173,24 @@ impl App {
 
     fn edit_current(&mut self, f: impl FnOnce(&mut String)) {
         match self.session.screen {
-            Screen::ManualId if !self.current_field.is_empty() => {
-                f(self.manual.entry(self.current_field.clone()).or_default());
+            Screen::ManualId if !self.editor.current_field.is_empty() => {
+                f(self
+                    .editor
+                    .manual
+                    .entry(self.editor.current_field.clone())
+                    .or_default());
                 self.event(Event::Touch);
             }
-            Screen::Form if !self.current_field.is_empty() => {
+            Screen::Form if !self.editor.current_field.is_empty() => {
                 let mut v = self.current_value();
                 f(&mut v);
                 self.event(Event::SetField {
-                    key: self.current_field.clone(),
+                    key: self.editor.current_field.clone(),
                     value: v,
                 });
             }
-            Screen::Themes if self.current_field == "search" => {
-                f(&mut self.search);
+            Screen::Themes if self.editor.current_field == "search" => {
+                f(&mut self.editor.search);
                 self.event(Event::Touch);
             }
             Screen::Rate => {

@@ -1,0 +1,122 @@
+//! The document camera and the pages captured from it: the preview on the scan screen, and
+//! each capture handed to the worker to be straightened (see `worker`).
+
+use onevisit_capture::pdf::PdfPage;
+use onevisit_capture::{Gray, ProcessedPage, Quality};
+use onevisit_domain::session::{Event, Page, Screen};
+
+use super::app::App;
+use super::frames::{Frames, Simulated};
+use super::worker::Job;
+
+pub struct Scanner {
+    /// The document camera (real or simulated).
+    pub frames: Box<dyn Frames>,
+    /// Its latest picture, and that picture as the preview shows it (made once per frame,
+    /// not per redraw).
+    frame: Option<Gray>,
+    pub preview: Option<slint::Image>,
+    /// Captured pages; a session page's `capture` is its index here.
+    captured: Vec<PdfPage>,
+}
+
+impl Default for Scanner {
+    fn default() -> Scanner {
+        Scanner {
+            frames: Box::new(Simulated::new()),
+            frame: None,
+            preview: None,
+            captured: Vec::new(),
+        }
+    }
+}
+
+impl Scanner {
+    /// Takes the camera's newest frame for the preview; true if there was one.
+    fn pull(&mut self) -> bool {
+        match self.frames.latest() {
+            Some(frame) => {
+                self.preview = Some(super::camera::to_image(&frame));
+                self.frame = Some(frame);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A captured page, by the number the session holds.
+    pub fn page(&self, capture: u64) -> Option<&PdfPage> {
+        usize::try_from(capture)
+            .ok()
+            .and_then(|i| self.captured.get(i))
+    }
+
+    pub fn wipe(&mut self) {
+        self.captured.clear();
+        self.frame = None;
+        self.preview = None;
+    }
+}
+
+impl App {
+    /// F5: the next sample page under the simulated camera.
+    pub fn next_frame(&mut self) {
+        self.scanner.frames.advance();
+        self.scanner.pull();
+    }
+
+    /// A new camera picture for the scan screen's preview.
+    pub(super) fn poll_camera(&mut self) {
+        if matches!(self.session.screen, Screen::Scan(_)) && self.scanner.pull() {
+            self.dirty = true;
+        }
+    }
+
+    /// The session asked for a capture: the camera's picture goes to the worker.
+    pub(super) fn start_capture(&mut self) {
+        self.scanner.pull();
+        let Some(frame) = self.scanner.frame.take() else {
+            self.event(Event::NoCameraPicture);
+            self.dirty = true;
+            return;
+        };
+        self.scanner.frames.advance();
+        self.dirty = true;
+        // The worker straightens it; the citizen turns to the next page meanwhile.
+        self.worker.submit(Job::Capture(frame));
+        self.scanner.pull();
+    }
+
+    /// A page came back from the worker: kept if readable, judged either way.
+    pub(super) fn captured(&mut self, page: Result<ProcessedPage, String>) {
+        let (ok, (zh, en), pdf_page) = match page {
+            Ok(mut p) => (
+                p.quality == Quality::Ok,
+                p.quality.advice(),
+                p.pdf_page.take(),
+            ),
+            Err(e) => {
+                tracing::error!("page not processed: {e}");
+                (
+                    false,
+                    (
+                        "这一页未能处理，请重拍",
+                        "This page could not be processed: please capture it again",
+                    ),
+                    None,
+                )
+            }
+        };
+        let capture = self.scanner.captured.len() as u64;
+        let kept = pdf_page.is_some();
+        if let Some(p) = pdf_page {
+            self.scanner.captured.push(p);
+        }
+        let advice = if self.english() { en } else { zh };
+        self.event(Event::PageCaptured(Page {
+            ok: ok && kept,
+            advice: advice.to_owned(),
+            capture,
+        }));
+    }
+}
