@@ -318,7 +318,7 @@ pub fn run(
     let timer = slint::Timer::default();
     let weak = window.as_weak();
     let (d, a, p) = (devices.clone(), app.clone(), printer.clone());
-    let mut last_shown = String::new();
+    let mut last_shown: Option<(u64, Option<u32>)> = None;
     let mut last_purge: Option<i64> = None;
     // systemd's watchdog is fed from this loop and nowhere else: a frozen UI is restarted.
     let mut service = crate::kiosk::service::Notifier::from_env();
@@ -367,24 +367,14 @@ pub fn run(
                 }
             }
             a.borrow_mut().tick();
-            // Re-show only when something a citizen could see changed.
+            // Re-show only when something a citizen could see changed: the app's version, or
+            // a second of the idle countdown.
             let app = a.borrow();
-            let key = format!(
-                "{:?}{:?}{}{:?}{:?}{}",
-                app.session.screen,
-                app.session.countdown(app.now()),
-                app.session.touches,
-                app.session.receipt,
-                // A notice from a device (an unreadable passport, say) arrives between taps.
-                app.session.notice,
-                app.dirty
-            );
-            if key != last_shown || app.dirty {
-                last_shown = key;
+            let shown = (app.version(), app.session.countdown(app.now()));
+            if last_shown != Some(shown) {
+                last_shown = Some(shown);
                 view::show(&app, &w, app.now());
             }
-            drop(app);
-            a.borrow_mut().dirty = false;
         },
     );
     // Benchmarks: ONEVISIT_BENCH=first-frame prints the time from process start to the first

@@ -47,8 +47,8 @@ pub struct App {
     pub simulated: bool,
     /// Devices not configured (shown for the technician; empty when all are there).
     pub setup_problem: String,
-    /// Set when the UI must re-read everything (language or mode changed, wipe).
-    pub dirty: bool,
+    /// Counts changes a citizen could see: the kiosk redraws when it moves (see `changed`).
+    version: u64,
     pub clock: Clock,
     idle_ms: i64,
     pub editor: Editor,
@@ -57,6 +57,8 @@ pub struct App {
     pub cabinet: Cabinet,
     pub cases: Cases,
     pub(super) worker: Worker,
+    /// What the view derived and keeps between redraws (see `view`).
+    pub(super) view_cache: std::cell::RefCell<super::view::Cache>,
 }
 
 impl App {
@@ -77,7 +79,7 @@ impl App {
             speech: Box::new(super::speech::Silent),
             simulated: true,
             setup_problem: String::new(),
-            dirty: true,
+            version: 0,
             clock: Clock::default(),
             idle_ms: Config::default().idle_ms,
             editor: Editor::new(input),
@@ -86,6 +88,7 @@ impl App {
             cabinet: Cabinet::default(),
             cases,
             worker,
+            view_cache: super::view::new_cache(),
         }
     }
 
@@ -130,8 +133,28 @@ impl App {
 
     pub(super) fn event(&mut self, e: Event) {
         let now = self.now();
+        // Time passing changes the screen only when it moves the page or asks for something
+        // (a wipe); the countdown's seconds are the redraw's own check (`ui.rs`). Anything
+        // else the session hears may change what it shows.
+        let tick = e == Event::Tick;
+        let before = (self.session.screen, self.session.warning_since);
         let fx = self.session.handle(now, e, &self.catalog);
+        if !tick || !fx.is_empty() || before != (self.session.screen, self.session.warning_since)
+        {
+            self.changed();
+        }
         self.perform(fx);
+    }
+
+    /// Something on screen may have changed: the next redraw shows it.
+    pub(super) fn changed(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// Moves whenever something a citizen could see changed; the kiosk redraws only then
+    /// (most ticks change nothing).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Time passes: idle countdown, cabinet signals, finished work, printing, camera frames.
@@ -166,7 +189,7 @@ impl App {
                 self.event(Event::CommitFailed(e));
             }
         }
-        self.dirty = true;
+        self.changed();
     }
 
     /// A person identified by any means (sample data, tests).
@@ -215,7 +238,7 @@ impl App {
             UiEvent::OpenMyCases => self.event(Event::OpenMyCases),
             UiEvent::ToggleLanguage => {
                 self.event(Event::ToggleLanguage);
-                self.dirty = true;
+                self.changed();
             }
             UiEvent::ToggleElderly => {
                 self.event(Event::ToggleElderly);
@@ -344,7 +367,7 @@ impl App {
                     self.editor.wipe();
                     self.scanner.wipe();
                     self.receipt.wipe();
-                    self.dirty = true;
+                    self.changed();
                     tracing::info!("session wiped");
                 }
             }

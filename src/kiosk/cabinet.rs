@@ -95,11 +95,11 @@ impl App {
                     self.perform(fx);
                     self.cabinet.pin_entry.clear();
                     self.cabinet.pin_message = Default::default();
-                    self.dirty = true;
+                    self.changed();
                 }
                 onevisit_gpio::Event::TamperClosed => {
                     tracing::info!("cabinet closed");
-                    self.dirty = true;
+                    self.changed();
                 }
                 onevisit_gpio::Event::PresenceDetected if !self.out_of_service() => {
                     self.event(onevisit_domain::session::Event::Presence)
@@ -111,7 +111,7 @@ impl App {
 
     /// The out-of-service PIN pad: a digit, `clear`, or `enter`.
     pub(super) fn pin_key(&mut self, key: &str) {
-        self.dirty = true;
+        self.changed();
         let cab = &mut self.cabinet;
         match key {
             "clear" => cab.pin_entry.clear(),

@@ -34,7 +34,7 @@ impl App {
         }
         if !m.checks_valid {
             self.event(Event::DocumentIncomplete);
-            self.dirty = true;
+            self.changed();
             return;
         }
         let p = Person {

@@ -68,7 +68,7 @@ impl App {
     /// A new camera picture for the scan screen's preview.
     pub(super) fn poll_camera(&mut self) {
         if matches!(self.session.screen, Screen::Scan(_)) && self.scanner.pull() {
-            self.dirty = true;
+            self.changed();
         }
     }
 
@@ -77,11 +77,11 @@ impl App {
         self.scanner.pull();
         let Some(frame) = self.scanner.frame.take() else {
             self.event(Event::NoCameraPicture);
-            self.dirty = true;
+            self.changed();
             return;
         };
         self.scanner.frames.advance();
-        self.dirty = true;
+        self.changed();
         // The worker straightens it; the citizen turns to the next page meanwhile.
         self.worker.submit(Job::Capture(frame));
         self.scanner.pull();

@@ -1,0 +1,52 @@
+//! "My cases": the cases committed here for the card on the reader, with their status.
+
+use super::super::app::App;
+use super::{model, tr};
+use crate::ui::{CaseRow, Kiosk};
+
+pub(super) fn show(app: &App, k: &Kiosk<'_>) {
+    let (s, en) = (&app.session, app.english());
+    let t = tr(en);
+    k.set_cases_loaded(s.my_cases.is_some());
+    k.set_my_cases(model(
+        s.my_cases
+            .iter()
+            .flatten()
+            .map(|c| {
+                let title = app
+                    .catalog
+                    .theme(&c.theme)
+                    .map(|th| t(&th.name.zh, &th.name.en))
+                    .unwrap_or_else(|| c.theme.as_str().into());
+                let status = match c
+                    .status
+                    .as_deref()
+                    .and_then(onevisit_sync::proto::CaseStatus::parse)
+                {
+                    Some(st) if !en => st.zh().into(),
+                    Some(st) => st.as_str().replace('_', " ").into(),
+                    None => t("已提交，等待上传", "submitted, waiting to be sent"),
+                };
+                CaseRow {
+                    case_id: c.case_id.as_str().into(),
+                    title,
+                    number: c
+                        .number
+                        .clone()
+                        .unwrap_or_else(|| App::case_number(&c.case_id))
+                        .into(),
+                    status,
+                    reason: c.reason.clone().unwrap_or_default().into(),
+                    date: chrono::DateTime::from_timestamp_millis(c.submitted_at)
+                        .map(|d| {
+                            d.with_timezone(&chrono::Local)
+                                .format("%Y-%m-%d")
+                                .to_string()
+                        })
+                        .unwrap_or_default()
+                        .into(),
+                }
+            })
+            .collect(),
+    ));
+}

@@ -1,0 +1,84 @@
+//! Scanning the materials, signing, and the review before submitting.
+
+use onevisit_domain::session::Screen;
+
+use super::super::app::App;
+use super::{Cache, cached_png, model, tr};
+use crate::ui::{Kiosk, PageThumb, SummaryLine};
+
+pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
+    let (s, t) = (&app.session, tr(app.english()));
+    if let Screen::Scan(i) = s.screen {
+        let list = s.to_scan();
+        if let Some((_, zh, e)) = list.get(i) {
+            k.set_material_name(t(zh, e));
+        }
+        k.set_material_number(i as i32 + 1);
+        k.set_material_count(list.len() as i32);
+        k.set_pages(model(
+            s.pages
+                .get(i)
+                .map(|p| {
+                    p.iter()
+                        .map(|p| PageThumb {
+                            ok: p.ok,
+                            note: p.advice.as_str().into(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ));
+        k.set_preview(app.scanner.preview.clone().unwrap_or_default());
+    }
+    k.set_capturing(s.capturing);
+    k.set_has_signature(s.signature.is_some());
+    k.set_signature(
+        s.signature
+            .as_deref()
+            .map(|png| cached_png(&mut cache.signature, png))
+            .unwrap_or_default(),
+    );
+    k.set_submitting(s.submitting);
+
+    review(app, k);
+}
+
+/// Everything the citizen is about to submit, in one list.
+fn review(app: &App, k: &Kiosk<'_>) {
+    let (s, t) = (&app.session, tr(app.english()));
+    if s.screen == Screen::Review
+        && let Some(plan) = &s.plan
+    {
+        let mut lines = vec![
+            SummaryLine {
+                label: t("办理事项", "Application"),
+                value: t(&plan.theme_name.zh, &plan.theme_name.en),
+            },
+            SummaryLine {
+                label: t("申请人", "Applicant"),
+                value: app.masked_applicant().into(),
+            },
+        ];
+        for f in &plan.fields {
+            if f.id_card_field.is_some() {
+                continue;
+            }
+            lines.push(SummaryLine {
+                label: t(&f.label.zh, &f.label.en),
+                value: s.form.get(&f.key).cloned().unwrap_or_default().into(),
+            });
+        }
+        for ((_, zh, e), pages) in s.to_scan().iter().zip(&s.pages) {
+            let n = pages.iter().filter(|p| p.ok).count();
+            lines.push(SummaryLine {
+                label: t(zh, e),
+                value: t(&format!("已拍摄 {n} 页"), &format!("{n} page(s) captured")),
+            });
+        }
+        lines.push(SummaryLine {
+            label: t("签名", "Signature"),
+            value: t("已签名", "signed"),
+        });
+        k.set_summary(model(lines));
+    }
+}
