@@ -422,7 +422,7 @@ pub fn run(
                         println!(
                             "step {} {:?} pss {} kB (largest anonymous mapping {} kB)",
                             step.get(),
-                            a.borrow().session.screen,
+                            a.borrow().session.screen(),
                             pss,
                             crate::kiosk::largest_anon_kb()
                         );

@@ -128,7 +128,7 @@ impl App {
     }
 
     pub fn english(&self) -> bool {
-        self.session.lang == onevisit_domain::session::Lang::En
+        self.session.lang() == onevisit_domain::session::Lang::En
     }
 
     pub(super) fn event(&mut self, e: Event) {
@@ -137,9 +137,11 @@ impl App {
         // (a wipe); the countdown's seconds are the redraw's own check (`ui.rs`). Anything
         // else the session hears may change what it shows.
         let tick = e == Event::Tick;
-        let before = (self.session.screen, self.session.warning_since);
+        let before = (self.session.screen(), self.session.warning_since());
         let fx = self.session.handle(now, e, &self.catalog);
-        if !tick || !fx.is_empty() || before != (self.session.screen, self.session.warning_since)
+        if !tick
+            || !fx.is_empty()
+            || before != (self.session.screen(), self.session.warning_since())
         {
             self.changed();
         }
@@ -242,7 +244,7 @@ impl App {
             }
             UiEvent::ToggleElderly => {
                 self.event(Event::ToggleElderly);
-                self.editor.input.set_elderly(self.session.elderly);
+                self.editor.input.set_elderly(self.session.elderly());
             }
             UiEvent::ReadAloud => self.event(Event::ReadAloud),
             UiEvent::Theme(id) => self.event(Event::ChooseTheme(id)),
@@ -322,11 +324,10 @@ impl App {
 
     /// An answer to the question on screen (the page knows the option, not the question).
     fn answer(&mut self, value: String) {
-        if let onevisit_domain::session::Screen::Question(i) = self.session.screen
+        if let onevisit_domain::session::Screen::Question(i) = self.session.screen()
             && let Some(key) = self
                 .session
-                .theme
-                .as_deref()
+                .theme()
                 .and_then(|t| self.catalog.theme(t))
                 .and_then(|t| t.questions.get(i))
                 .map(|q| q.key.clone())
@@ -377,7 +378,7 @@ impl App {
     /// The applicant's name as the review screen shows it.
     pub fn masked_applicant(&self) -> String {
         self.session
-            .applicant
+            .applicant()
             .as_ref()
             .map(|p| format!("{}  {}", mask::name(&p.name), mask::id_number(&p.id_number)))
             .unwrap_or_default()

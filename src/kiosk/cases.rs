@@ -138,7 +138,7 @@ impl App {
 
     /// When the results are due: the plan's days in working days from today.
     pub(super) fn due_date(&self) -> String {
-        let days = self.session.plan.as_ref().map_or(0, |p| p.after.days);
+        let days = self.session.plan().map_or(0, |p| p.after.days);
         self.calendar
             .add_working_days(self.local_time().date_naive(), days)
             .map(|d| d.format("%Y-%m-%d").to_string())

@@ -66,7 +66,7 @@ impl App {
     fn slot(&self, key: &str) -> Slot {
         let kind = self
             .session
-            .plan
+            .plan()
             .as_ref()
             .and_then(|p| p.fields.iter().find(|f| f.key == key))
             .map(|f| f.kind);
@@ -85,7 +85,7 @@ impl App {
         if !key.is_empty() {
             let engines = self.editor.engines();
             self.editor.keyboard =
-                keyboard::layout_for(self.slot(key), self.session.elderly, engines);
+                keyboard::layout_for(self.slot(key), self.session.elderly(), engines);
             if self.editor.keyboard == Layout::Date && self.date_value().is_none() {
                 let today = self.local_time().format("%Y-%m-%d").to_string();
                 self.set_current(&today);
@@ -156,11 +156,11 @@ impl App {
     }
 
     fn current_value(&self) -> String {
-        match self.session.screen {
+        match self.session.screen() {
             Screen::ManualId => self.editor.manual.get(&self.editor.current_field).cloned(),
-            Screen::Form => self.session.form.get(&self.editor.current_field).cloned(),
+            Screen::Form => self.session.form().get(&self.editor.current_field).cloned(),
             Screen::Themes => Some(self.editor.search.clone()),
-            Screen::Rate => Some(self.session.comment.clone()),
+            Screen::Rate => Some(self.session.comment().to_owned()),
             _ => None,
         }
         .unwrap_or_default()
@@ -172,7 +172,7 @@ impl App {
     }
 
     fn edit_current(&mut self, f: impl FnOnce(&mut String)) {
-        match self.session.screen {
+        match self.session.screen() {
             Screen::ManualId if !self.editor.current_field.is_empty() => {
                 f(self
                     .editor
@@ -194,7 +194,7 @@ impl App {
                 self.event(Event::Touch);
             }
             Screen::Rate => {
-                let mut v = self.session.comment.clone();
+                let mut v = self.session.comment().to_owned();
                 f(&mut v);
                 self.event(Event::Comment(v));
             }

@@ -90,10 +90,9 @@ impl App {
         let plan = onevisit_domain::plan(&self.catalog, &theme.id, &detail.answers).ok();
         let due = self
             .session
-            .due_date
-            .clone()
-            .filter(|_| self.session.case_id.as_deref() == Some(case_id))
-            .unwrap_or_else(|| "—".into());
+            .due_date()
+            .filter(|_| self.session.case_id() == Some(case_id))
+            .unwrap_or("—");
         Some(ReceiptData {
             site: self.site.clone(),
             case_number: Self::case_number(case_id),
@@ -111,7 +110,7 @@ impl App {
             departments: plan
                 .map(|p| p.departments.iter().map(|d| d.name.zh.clone()).collect())
                 .unwrap_or_default(),
-            due_date: due,
+            due_date: due.to_owned(),
             tracking_url: format!("{TRACKING_URL}{case_id}"),
             issued_at: self.local_time().format("%Y-%m-%d %H:%M").to_string(),
             reprint,

@@ -67,7 +67,7 @@ impl App {
 
     /// A new camera picture for the scan screen's preview.
     pub(super) fn poll_camera(&mut self) {
-        if matches!(self.session.screen, Screen::Scan(_)) && self.scanner.pull() {
+        if matches!(self.session.screen(), Screen::Scan(_)) && self.scanner.pull() {
             self.changed();
         }
     }

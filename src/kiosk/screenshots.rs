@@ -119,7 +119,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         app.send(UiEvent::Stroke(stroke.into()));
     }
     shot(app, "keyboard-handwriting")?;
-    let date_field = app.session.plan.as_ref().and_then(|p| {
+    let date_field = app.session.plan().and_then(|p| {
         p.fields
             .iter()
             .find(|f| f.kind == onevisit_domain::catalog::FieldKind::Date)
@@ -148,7 +148,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.settle();
     shot(app, "scan")?;
     app.send(UiEvent::MaterialDone);
-    while let Screen::Scan(_) = app.session.screen {
+    while let Screen::Scan(_) = app.session.screen() {
         app.send(UiEvent::Capture);
         app.settle();
         app.send(UiEvent::MaterialDone);

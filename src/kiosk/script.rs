@@ -81,7 +81,7 @@ pub fn step(app: &mut App, n: usize) -> bool {
         }
         16 => app.send(UiEvent::Next),
         17..=60 => {
-            if let onevisit_domain::session::Screen::Scan(_) = app.session.screen {
+            if let onevisit_domain::session::Screen::Scan(_) = app.session.screen() {
                 app.send(UiEvent::Capture);
                 app.settle();
                 app.send(UiEvent::MaterialDone);

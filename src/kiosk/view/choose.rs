@@ -85,13 +85,13 @@ fn themes(app: &App, cache: &mut Cache) -> (ModelRc<ThemeCard>, ModelRc<SharedSt
 /// The theme chosen and the question on screen.
 fn question(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
-    let theme = s.theme.as_deref().and_then(|id| app.catalog.theme(id));
+    let theme = s.theme().and_then(|id| app.catalog.theme(id));
     k.set_theme_name(
         theme
             .map(|th| t(&th.name.zh, &th.name.en))
             .unwrap_or_default(),
     );
-    if let (Screen::Question(i), Some(th)) = (s.screen, theme)
+    if let (Screen::Question(i), Some(th)) = (s.screen(), theme)
         && let Some(q) = th.questions.get(i)
     {
         k.set_question(t(&q.text.zh, &q.text.en));
@@ -112,7 +112,7 @@ fn question(app: &App, k: &Kiosk<'_>) {
 /// The one merged checklist: what to bring, and what is not needed and why.
 fn materials(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
-    if let Some(plan) = &s.plan {
+    if let Some(plan) = &s.plan() {
         let bring = plan
             .materials
             .iter()

@@ -9,12 +9,12 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, now: i64) {
     let s = &app.session;
     let en = app.english();
     let pick = |pair: &(String, String)| if en { pair.1.clone() } else { pair.0.clone() };
-    k.set_screen(screen_to_ui(s.screen));
+    k.set_screen(screen_to_ui(s.screen()));
     k.set_english(en);
-    k.set_elderly(s.elderly);
+    k.set_elderly(s.elderly());
     k.set_site_name(app.site.as_str().into());
     k.set_notice(
-        s.notice
+        s.notice()
             .as_ref()
             .map(|n| if en { n.en.clone() } else { n.zh.clone() })
             .unwrap_or_default()

@@ -10,12 +10,12 @@ use crate::ui::Kiosk;
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     let (s, t) = (&app.session, tr(app.english()));
-    if let Some(id) = &s.case_id {
+    if let Some(id) = &s.case_id() {
         k.set_case_number(App::case_number(id).into());
-        k.set_due_date(s.due_date.clone().unwrap_or_default().into());
+        k.set_due_date(s.due_date().unwrap_or_default().into());
         k.set_qr(qr(cache, id));
     }
-    let (status, failed) = match &s.receipt {
+    let (status, failed) = match &s.receipt() {
         ReceiptState::NotYet => (SharedString::new(), false),
         ReceiptState::Printing => (t("正在打印回执…", "Printing your receipt…"), false),
         ReceiptState::Printed => (
@@ -33,7 +33,7 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     k.set_receipt_status(status);
     k.set_receipt_failed(failed);
     // The preview is decoded only while the receipt screen shows it (3 MB at full size).
-    k.set_receipt_preview(if s.screen == Screen::Receipt {
+    k.set_receipt_preview(if s.screen() == Screen::Receipt {
         app.receipt
             .png
             .as_deref()
@@ -42,8 +42,8 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     } else {
         Image::default()
     });
-    k.set_rating(s.rating.map_or(0, i32::from));
-    k.set_comment(s.comment.as_str().into());
+    k.set_rating(s.rating().map_or(0, i32::from));
+    k.set_comment(s.comment().into());
 }
 
 /// The tracking QR code of a case, made once per case.

@@ -10,7 +10,7 @@ use crate::ui::{FieldRow, Kiosk};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
-    let fields: Vec<FieldRow> = if s.screen == Screen::ManualId {
+    let fields: Vec<FieldRow> = if s.screen() == Screen::ManualId {
         [
             ("name", "姓名", "Name"),
             ("id_number", "身份证号码", "ID number"),
@@ -31,20 +31,20 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>) {
         })
         .collect()
     } else {
-        s.plan
+        s.plan()
             .as_ref()
             .map(|p| {
                 p.fields
                     .iter()
                     .map(|f| {
-                        let value = s.form.get(&f.key).cloned().unwrap_or_default();
+                        let value = s.form().get(&f.key).cloned().unwrap_or_default();
                         FieldRow {
                             key: f.key.as_str().into(),
                             label: t(&f.label.zh, &f.label.en),
                             prefilled: f.id_card_field.is_some() && !value.is_empty(),
                             value: value.into(),
                             error: s
-                                .field_errors
+                                .field_errors()
                                 .get(&f.key)
                                 .map(|e| t(e.zh(), e.en()))
                                 .unwrap_or_default(),

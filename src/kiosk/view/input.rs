@@ -49,7 +49,7 @@ pub(super) fn show(app: &App, ime: &Ime<'_>) {
     ime.set_has_next(!handwriting && input.view.has_next);
     let words: Vec<SharedString> = app
         .session
-        .plan
+        .plan()
         .as_ref()
         .and_then(|p| p.fields.iter().find(|f| f.key == app.editor.current_field))
         .map(|f| f.suggest.iter().map(SharedString::from).collect())

@@ -7,11 +7,11 @@ use crate::ui::{CaseRow, Kiosk};
 pub(super) fn show(app: &App, k: &Kiosk<'_>) {
     let (s, en) = (&app.session, app.english());
     let t = tr(en);
-    k.set_cases_loaded(s.my_cases.is_some());
+    k.set_cases_loaded(s.my_cases().is_some());
     k.set_my_cases(model(
-        s.my_cases
+        s.my_cases()
+            .unwrap_or_default()
             .iter()
-            .flatten()
             .map(|c| {
                 let title = app
                     .catalog

@@ -8,7 +8,7 @@ use crate::ui::{Kiosk, PageThumb, SummaryLine};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     let (s, t) = (&app.session, tr(app.english()));
-    if let Screen::Scan(i) = s.screen {
+    if let Screen::Scan(i) = s.screen() {
         let list = s.to_scan();
         if let Some((_, zh, e)) = list.get(i) {
             k.set_material_name(t(zh, e));
@@ -16,7 +16,7 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
         k.set_material_number(i as i32 + 1);
         k.set_material_count(list.len() as i32);
         k.set_pages(model(
-            s.pages
+            s.pages()
                 .get(i)
                 .map(|p| {
                     p.iter()
@@ -30,15 +30,14 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
         ));
         k.set_preview(app.scanner.preview.clone().unwrap_or_default());
     }
-    k.set_capturing(s.capturing);
-    k.set_has_signature(s.signature.is_some());
+    k.set_capturing(s.capturing());
+    k.set_has_signature(s.signature().is_some());
     k.set_signature(
-        s.signature
-            .as_deref()
+        s.signature()
             .map(|png| cached_png(&mut cache.signature, png))
             .unwrap_or_default(),
     );
-    k.set_submitting(s.submitting);
+    k.set_submitting(s.submitting());
 
     review(app, k);
 }
@@ -46,8 +45,8 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
 /// Everything the citizen is about to submit, in one list.
 fn review(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
-    if s.screen == Screen::Review
-        && let Some(plan) = &s.plan
+    if s.screen() == Screen::Review
+        && let Some(plan) = &s.plan()
     {
         let mut lines = vec![
             SummaryLine {
@@ -65,10 +64,10 @@ fn review(app: &App, k: &Kiosk<'_>) {
             }
             lines.push(SummaryLine {
                 label: t(&f.label.zh, &f.label.en),
-                value: s.form.get(&f.key).cloned().unwrap_or_default().into(),
+                value: s.form().get(&f.key).cloned().unwrap_or_default().into(),
             });
         }
-        for ((_, zh, e), pages) in s.to_scan().iter().zip(&s.pages) {
+        for ((_, zh, e), pages) in s.to_scan().iter().zip(s.pages()) {
             let n = pages.iter().filter(|p| p.ok).count();
             lines.push(SummaryLine {
                 label: t(zh, e),

@@ -245,35 +245,35 @@ impl Notice {
 
 pub struct Session {
     cfg: Config,
-    pub screen: Screen,
+    screen: Screen,
     history: Vec<Screen>,
-    pub lang: Lang,
-    pub elderly: bool,
-    pub theme: Option<String>,
-    pub answers: Answers,
-    pub plan: Option<Plan>,
-    pub applicant: Option<Person>,
-    pub form: BTreeMap<String, String>,
-    pub field_errors: BTreeMap<String, FieldError>,
+    lang: Lang,
+    elderly: bool,
+    theme: Option<String>,
+    answers: Answers,
+    plan: Option<Plan>,
+    applicant: Option<Person>,
+    form: BTreeMap<String, String>,
+    field_errors: BTreeMap<String, FieldError>,
     /// Pages per material to scan, in the order of [`Session::to_scan`].
-    pub pages: Vec<Vec<Page>>,
-    pub signature: Option<Vec<u8>>,
-    pub submitting: bool,
+    pages: Vec<Vec<Page>>,
+    signature: Option<Vec<u8>>,
+    submitting: bool,
     /// A page is being straightened: the scan screen waits for it.
-    pub capturing: bool,
-    pub case_id: Option<String>,
-    pub due_date: Option<String>,
-    pub receipt: ReceiptState,
-    pub rating: Option<u8>,
-    pub comment: String,
-    pub my_cases: Option<Vec<EarlierCase>>,
-    pub notice: Option<Notice>,
+    capturing: bool,
+    case_id: Option<String>,
+    due_date: Option<String>,
+    receipt: ReceiptState,
+    rating: Option<u8>,
+    comment: String,
+    my_cases: Option<Vec<EarlierCase>>,
+    notice: Option<Notice>,
     last_touch: Millis,
     /// When the "still there?" countdown started.
-    pub warning_since: Option<Millis>,
+    warning_since: Option<Millis>,
     done_since: Option<Millis>,
     /// Taps the citizen made (not typing or scanning): the journey's cost in touches.
-    pub touches: u32,
+    touches: u32,
 }
 
 impl Session {
@@ -306,6 +306,83 @@ impl Session {
             done_since: None,
             touches: 0,
         }
+    }
+
+    // What the screen shows, read-only: the session changes only through `handle`.
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+    pub fn elderly(&self) -> bool {
+        self.elderly
+    }
+    /// The theme chosen.
+    pub fn theme(&self) -> Option<&str> {
+        self.theme.as_deref()
+    }
+    pub fn answers(&self) -> &Answers {
+        &self.answers
+    }
+    /// The plan for the theme and answers (once every question is answered).
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan.as_ref()
+    }
+    pub fn applicant(&self) -> Option<&Person> {
+        self.applicant.as_ref()
+    }
+    pub fn form(&self) -> &BTreeMap<String, String> {
+        &self.form
+    }
+    pub fn field_errors(&self) -> &BTreeMap<String, FieldError> {
+        &self.field_errors
+    }
+    /// Pages per material to scan, in the order of [`Session::to_scan`].
+    pub fn pages(&self) -> &[Vec<Page>] {
+        &self.pages
+    }
+    pub fn signature(&self) -> Option<&[u8]> {
+        self.signature.as_deref()
+    }
+    /// The case is being committed: the review page waits.
+    pub fn submitting(&self) -> bool {
+        self.submitting
+    }
+    /// A page is being straightened: the scan page waits.
+    pub fn capturing(&self) -> bool {
+        self.capturing
+    }
+    pub fn case_id(&self) -> Option<&str> {
+        self.case_id.as_deref()
+    }
+    pub fn due_date(&self) -> Option<&str> {
+        self.due_date.as_deref()
+    }
+    pub fn receipt(&self) -> &ReceiptState {
+        &self.receipt
+    }
+    pub fn rating(&self) -> Option<u8> {
+        self.rating
+    }
+    pub fn comment(&self) -> &str {
+        &self.comment
+    }
+    /// The earlier cases of the card on the reader, once looked up.
+    pub fn my_cases(&self) -> Option<&[EarlierCase]> {
+        self.my_cases.as_deref()
+    }
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+    /// When the "still there?" countdown started.
+    pub fn warning_since(&self) -> Option<Millis> {
+        self.warning_since
+    }
+    /// Taps the citizen made (not typing or scanning): the journey's cost in touches.
+    pub fn touches(&self) -> u32 {
+        self.touches
     }
 
     /// Seconds left on the idle countdown, if it is showing.
