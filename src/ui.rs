@@ -8,26 +8,16 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use slint::ComponentHandle;
 
 use crate::catalog_dir;
 use crate::config::Source;
 use crate::devices::{Devices, ReaderView};
 use crate::kiosk::app::{App, Printer};
-use crate::kiosk::contract::{UiEvent, layout_from_ui};
+use crate::kiosk::contract::UiEvent;
 use crate::kiosk::printer::SerialPrinter;
 use crate::kiosk::view;
-
-slint::include_modules!();
-
-/// The site's name as citizens know it (`ONEVISIT_SITE`, else the provisioned site).
-fn site_name(data: &Path) -> String {
-    if let Ok(s) = std::env::var("ONEVISIT_SITE") {
-        return s;
-    }
-    onevisit_sync::driver::Identity::load(data)
-        .map(|(id, _)| id.site)
-        .unwrap_or_else(|_| "样例县政务服务中心".into())
-}
+use crate::kiosk::window::{AppWindow, Kiosk, SimulationKey, make_app, select_language, wire};
 
 struct SharedPrinter(Rc<RefCell<SerialPrinter>>);
 
@@ -35,21 +25,6 @@ impl Printer for SharedPrinter {
     fn print(&mut self, job: Vec<Vec<u8>>) -> std::sync::mpsc::Receiver<Result<(), String>> {
         self.0.borrow_mut().print(job)
     }
-}
-
-/// Loads the catalog (from its folder), calendar and store (in the data folder), and makes the
-/// app (no window yet).
-pub fn make_app(catalog_folder: &Path, data: &Path) -> Result<App> {
-    let (catalog, calendar) = catalog_dir::load(catalog_folder)?;
-    let store = match onevisit_store::Store::open(data) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::error!("case store unavailable: {e}");
-            None
-        }
-    };
-    let input = crate::input::Input::new(data, crate::input::coverage());
-    Ok(App::new(catalog, calendar, store, site_name(data), input))
 }
 
 /// Below this much free space a case (with its scans) may not fit: stop taking them.
@@ -449,40 +424,6 @@ pub fn run(
     window.run().context("running the kiosk window")?;
     drop(sync);
     Ok(ExitCode::SUCCESS)
-}
-
-/// Connects what the citizen does on screen to the app, and shows the result.
-pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
-    let (a, w) = (app.clone(), window.as_weak());
-    let kiosk = window.global::<Kiosk>();
-    let on_event = move |ev: UiEvent| {
-        // Only the event's name: its argument may be personal (a name typed, a signature).
-        tracing::debug!(event = ev.name(), "ui event");
-        let lang_before = a.borrow().english();
-        a.borrow_mut().send(ev);
-        if let Some(w) = w.upgrade() {
-            if a.borrow().english() != lang_before {
-                select_language(&a.borrow());
-            }
-            view::show(&a.borrow(), &w, a.borrow().now());
-        }
-    };
-    let on_event = Rc::new(on_event);
-    let send = on_event.clone();
-    kiosk.on_send(move |action, arg| match UiEvent::from_ui(action, &arg) {
-        Ok(ev) => send(ev),
-        // A page bug: seen in the log, never mistaken for a tap (the argument may be personal).
-        Err(e) => tracing::error!("{e}"),
-    });
-    kiosk.on_switch_layout(move |layout| on_event(UiEvent::SwitchLayout(layout_from_ui(layout))));
-}
-
-/// The UI's own labels follow the session's language.
-pub fn select_language(app: &App) {
-    let lang = if app.english() { "" } else { "zh_CN" };
-    if let Err(e) = slint::select_bundled_translation(lang) {
-        tracing::warn!("translation {lang}: {e}");
-    }
 }
 
 fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {

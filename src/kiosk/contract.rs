@@ -5,7 +5,7 @@
 //! tests, the screenshot gallery and the benchmark's scripted citizen drive the app with the
 //! same events.
 
-use crate::ui::{Action, KeyboardLayout, Screen as UiScreen};
+use crate::kiosk::window::{Action, KeyboardLayout, Screen as UiScreen};
 use onevisit_domain::session::Screen;
 
 pub use onevisit_domain::keyboard::Layout;

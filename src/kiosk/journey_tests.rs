@@ -16,7 +16,7 @@ use super::app::App;
 use super::contract::{Layout, UiEvent};
 use super::printer::SerialPrinter;
 use crate::devices::Devices;
-use crate::ui::{AppWindow, KeyboardLayout, Kiosk, Screen as UiScreen, make_app, wire};
+use crate::kiosk::window::{AppWindow, KeyboardLayout, Kiosk, Screen as UiScreen, make_app, wire};
 use onevisit_ime::zinnia::Zinnia;
 
 struct Kit {
@@ -68,7 +68,7 @@ fn kit(name: &str) -> Kit {
         .set_size(slint::PhysicalSize::new(1080, 1920));
     let app = Rc::new(RefCell::new(app));
     wire(&window, &app);
-    crate::ui::select_language(&app.borrow());
+    crate::kiosk::window::select_language(&app.borrow());
     super::view::show(&app.borrow(), &window, app.borrow().now());
     Kit {
         window,
@@ -204,7 +204,7 @@ fn the_open_restaurant_journey_end_to_end() {
     for c in "kaifandian".chars() {
         kit.press(&format!("key {c}"));
     }
-    let ime = kit.window.global::<crate::ui::Ime>();
+    let ime = kit.window.global::<crate::kiosk::window::Ime>();
     assert_eq!(ime.get_preedit(), "kai fan dian");
     assert_eq!(
         slint::Model::row_data(&ime.get_candidates(), 0).as_deref(),
@@ -509,10 +509,13 @@ fn handwriting_puts_the_written_character_into_the_field() {
             ((150.0, 40.0), (152.0, 268.0)),
         ],
     );
-    let shown: Vec<String> =
-        slint::Model::iter(&kit.window.global::<crate::ui::Ime>().get_candidates())
-            .map(|s| s.to_string())
-            .collect();
+    let shown: Vec<String> = slint::Model::iter(
+        &kit.window
+            .global::<crate::kiosk::window::Ime>()
+            .get_candidates(),
+    )
+    .map(|s| s.to_string())
+    .collect();
     assert!(shown.iter().take(5).any(|c| c == "十"), "{shown:?}");
     kit.press("candidate 十");
     assert_eq!(kit.app.borrow().session.form()["shop_name"], "十");
@@ -588,7 +591,7 @@ fn a_wipe_forgets_what_was_being_typed() {
     assert!(
         app.editor.input.view.preedit.is_empty() && app.editor.input.view.candidates.is_empty()
     );
-    let ime = kit.window.global::<crate::ui::Ime>();
+    let ime = kit.window.global::<crate::kiosk::window::Ime>();
     assert_eq!(ime.get_preedit(), "");
     assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
 }
@@ -626,7 +629,7 @@ fn a_missing_engine_falls_back_to_the_other() {
         kit.app.borrow_mut().send(UiEvent::Field("".into()));
         kit.press_scrolling(&field_label(&kit, "shop_name"));
         assert_eq!(kit.k().get_keyboard(), layout);
-        let ime = kit.window.global::<crate::ui::Ime>();
+        let ime = kit.window.global::<crate::kiosk::window::Ime>();
         assert!(
             ime.get_notice().contains(notice),
             "{layout:?}: {}",
@@ -696,7 +699,7 @@ fn the_date_picker_steps_a_date_field() {
     kit.press("key 日 up");
     assert_eq!(kit.app.borrow().session.form()[&date_field], "2013-03-01");
     assert_eq!(
-        kit.window.global::<crate::ui::Ime>().get_date(),
+        kit.window.global::<crate::kiosk::window::Ime>().get_date(),
         "2013-03-01"
     );
 }
@@ -715,7 +718,7 @@ fn letters_that_are_no_pinyin_offer_nothing_not_the_common_words() {
     for c in "iqrq".chars() {
         kit.press(&format!("key {c}"));
     }
-    let ime = kit.window.global::<crate::ui::Ime>();
+    let ime = kit.window.global::<crate::kiosk::window::Ime>();
     assert_eq!(slint::Model::row_count(&ime.get_candidates()), 0);
     assert!(
         ElementHandle::find_by_accessible_label(&kit.window, "candidate 饭店")

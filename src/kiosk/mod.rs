@@ -19,6 +19,7 @@ pub mod script;
 pub mod service;
 pub mod speech;
 pub mod view;
+pub mod window;
 pub mod worker;
 
 /// Keeps the kiosk's memory near what it uses: large buffers (camera frames, pages being

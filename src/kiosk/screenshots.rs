@@ -16,7 +16,7 @@ use slint::platform::{Platform, WindowAdapter};
 
 use super::app::{App, Printer};
 use super::view;
-use crate::ui::AppWindow;
+use crate::kiosk::window::AppWindow;
 
 struct Headless(Rc<MinimalSoftwareWindow>);
 
@@ -78,7 +78,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     let mut shot = |app: &App, name: &str| -> Result<()> {
         n += 1;
         view::show(app, window, app.now());
-        crate::ui::select_language(app);
+        crate::kiosk::window::select_language(app);
         save(window, &dir.join(format!("{n:02}-{name}.png")))
     };
     shot(app, "attract")?;
@@ -215,7 +215,7 @@ pub fn run(
     for &(w, h) in sizes {
         win.set_size(slint::PhysicalSize::new(w, h));
         for variant in ["zh", "en", "elderly"] {
-            let mut app = crate::ui::make_app(
+            let mut app = crate::kiosk::window::make_app(
                 &crate::catalog_dir::resolve(catalog_flag),
                 &data.join(format!("{w}x{h}-{variant}")),
             )?;

@@ -105,7 +105,7 @@ pub fn step(app: &mut App, n: usize) -> bool {
 /// `ONEVISIT_BENCH=typing`: keystroke → candidates on screen, and stroke → candidates on
 /// screen, through the app, the view and a full software-rendered frame (`take_snapshot`
 /// renders the whole window, more than the partial redraw a real keystroke costs).
-pub fn typing(app: &std::rc::Rc<std::cell::RefCell<App>>, win: &crate::ui::AppWindow) {
+pub fn typing(app: &std::rc::Rc<std::cell::RefCell<App>>, win: &crate::kiosk::window::AppWindow) {
     use std::time::Instant;
     for n in 0..8 {
         step(&mut app.borrow_mut(), n);

@@ -10,7 +10,7 @@ use slint::{ModelRc, SharedString};
 
 use super::super::app::App;
 use super::{Cache, model, tr};
-use crate::ui::{Choice, Figure, Kiosk, MaterialRow, ThemeCard};
+use crate::kiosk::window::{Choice, Figure, Kiosk, MaterialRow, ThemeCard};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     let (cards, categories) = themes(app, cache);

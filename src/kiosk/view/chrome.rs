@@ -3,7 +3,7 @@
 
 use super::super::app::App;
 use super::super::contract::screen_to_ui;
-use crate::ui::Kiosk;
+use crate::kiosk::window::Kiosk;
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, now: i64) {
     let s = &app.session;

@@ -6,7 +6,7 @@ use slint::{Image, SharedString};
 
 use super::super::app::{App, TRACKING_URL};
 use super::{Cache, cached_png, qr_image, tr};
-use crate::ui::Kiosk;
+use crate::kiosk::window::Kiosk;
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     let (s, t) = (&app.session, tr(app.english()));

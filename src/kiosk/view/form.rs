@@ -6,7 +6,7 @@ use slint::SharedString;
 use super::super::app::App;
 use super::super::contract::layout_to_ui;
 use super::{model, tr};
-use crate::ui::{FieldRow, Kiosk};
+use crate::kiosk::window::{FieldRow, Kiosk};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));

@@ -6,7 +6,7 @@ use slint::SharedString;
 use super::super::app::App;
 use super::super::contract::Layout;
 use super::model;
-use crate::ui::Ime;
+use crate::kiosk::window::Ime;
 
 pub(super) fn show(app: &App, ime: &Ime<'_>) {
     let en = app.english();

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::app::App;
-use crate::ui::{AppWindow, Ime, Kiosk, ThemeCard};
+use crate::kiosk::window::{AppWindow, Ime, Kiosk, ThemeCard};
 
 mod choose;
 mod chrome;

@@ -2,7 +2,7 @@
 
 use super::super::app::App;
 use super::{model, tr};
-use crate::ui::{CaseRow, Kiosk};
+use crate::kiosk::window::{CaseRow, Kiosk};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>) {
     let (s, en) = (&app.session, app.english());

@@ -4,7 +4,7 @@ use onevisit_domain::session::Screen;
 
 use super::super::app::App;
 use super::{Cache, cached_png, model, tr};
-use crate::ui::{Kiosk, PageThumb, SummaryLine};
+use crate::kiosk::window::{Kiosk, PageThumb, SummaryLine};
 
 pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     let (s, t) = (&app.session, tr(app.english()));
