@@ -151,7 +151,10 @@ fn the_kiosk_app_does_not_import_the_window_runner() {
     // `ui.rs` runs the kiosk (devices, sync, timers) and imports `kiosk`; `kiosk` owns its
     // window types (`kiosk::window`), so the two never import each other.
     let uses = code_naming(&rust_files(&repo().join("src/kiosk")), &["crate::ui"]);
-    assert!(uses.is_empty(), "the kiosk app imports the runner: {uses:?}");
+    assert!(
+        uses.is_empty(),
+        "the kiosk app imports the runner: {uses:?}"
+    );
 }
 
 /// The `[dependencies]` names of a crate's manifest.

@@ -7,6 +7,7 @@
 //! absent citizen — lives here and nowhere else, so it is tested without a window.
 
 mod form;
+mod notices;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,15 @@ pub type Millis = i64;
 pub enum Lang {
     Zh,
     En,
+}
+
+impl Lang {
+    fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
 }
 
 /// Which screen the citizen sees.
@@ -176,6 +186,47 @@ pub enum Event {
     Finish,
     /// Time passes (the UI sends this every few hundred milliseconds).
     Tick,
+}
+
+impl Event {
+    /// A tap of the citizen's, counted in the journey's cost in touches (typing, scanning,
+    /// devices and the kiosk's own answers are not).
+    fn is_tap(&self) -> bool {
+        !matches!(
+            self,
+            Event::Tick
+                | Event::Presence
+                | Event::CardRead(_)
+                | Event::MrzRead(_)
+                | Event::Capture
+                | Event::PageCaptured(_)
+                | Event::NoCameraPicture
+                | Event::Signed(_)
+                | Event::SetField { .. }
+                | Event::ManualEntry { .. }
+                | Event::Comment(_)
+                | Event::Committed { .. }
+                | Event::CommitFailed(_)
+                | Event::Printed
+                | Event::PrintFailed(_)
+                | Event::CasesFound(_)
+                | Event::Touch
+        )
+    }
+
+    /// Something the citizen did (so they are here), not time passing or the kiosk's own
+    /// answers.
+    fn shows_presence(&self) -> bool {
+        !matches!(
+            self,
+            Event::Tick
+                | Event::Committed { .. }
+                | Event::CommitFailed(_)
+                | Event::Printed
+                | Event::PrintFailed(_)
+                | Event::CasesFound(_)
+        )
+    }
 }
 
 /// Ratings up to this many stars ask for a comment (好差评: a 差评 must say why, so that the
@@ -436,40 +487,12 @@ impl Session {
     pub fn handle(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
         let mut fx = Vec::new();
         let before = self.screen;
-        let is_tap = !matches!(
-            event,
-            Event::Tick
-                | Event::Presence
-                | Event::CardRead(_)
-                | Event::MrzRead(_)
-                | Event::Capture
-                | Event::PageCaptured(_)
-                | Event::NoCameraPicture
-                | Event::Signed(_)
-                | Event::SetField { .. }
-                | Event::ManualEntry { .. }
-                | Event::Comment(_)
-                | Event::Committed { .. }
-                | Event::CommitFailed(_)
-                | Event::Printed
-                | Event::PrintFailed(_)
-                | Event::CasesFound(_)
-                | Event::Touch
-        );
-        if !matches!(
-            event,
-            Event::Tick
-                | Event::Committed { .. }
-                | Event::CommitFailed(_)
-                | Event::Printed
-                | Event::PrintFailed(_)
-                | Event::CasesFound(_)
-        ) {
+        if event.shows_presence() {
             // The citizen did something: they are here.
             self.last_touch = now;
             self.warning_since = None;
         }
-        if is_tap {
+        if event.is_tap() {
             self.touches += 1;
         }
         match event {
@@ -477,14 +500,8 @@ impl Session {
             // While a page is being straightened the material is not done and no page can be
             // retaken: the page on its way would land out of place.
             Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
-            Event::Touch | Event::StillHere => {}
-            Event::Presence => {}
-            Event::ToggleLanguage => {
-                self.lang = match self.lang {
-                    Lang::Zh => Lang::En,
-                    Lang::En => Lang::Zh,
-                }
-            }
+            Event::Touch | Event::StillHere | Event::Presence => {}
+            Event::ToggleLanguage => self.lang = self.lang.other(),
             Event::ToggleElderly => {
                 self.elderly = !self.elderly;
                 if self.elderly {
@@ -495,72 +512,17 @@ impl Session {
             Event::Start if self.screen == Screen::Attract => self.go(Screen::Themes),
             Event::OpenMyCases if self.screen == Screen::Attract => self.go(Screen::MyCases),
             Event::ChooseTheme(id) if self.screen == Screen::Themes => {
-                if let Some(theme) = catalog.theme(&id) {
-                    self.theme = Some(theme.id.clone());
-                    self.answers.clear();
-                    self.plan = None;
-                    if theme.questions.is_empty() {
-                        self.make_plan(catalog);
-                        self.go(Screen::Materials);
-                    } else {
-                        self.go(Screen::Question(0));
-                    }
-                }
+                self.choose_theme(&id, catalog)
             }
-            Event::Answer { key, value } => {
-                if let Screen::Question(i) = self.screen
-                    && let Some(theme) = self.theme_of(catalog)
-                    && let Some(q) = theme.questions.get(i)
-                    && q.key == key
-                    && q.option(&value).is_some()
-                {
-                    let n = theme.questions.len();
-                    self.answers.insert(key, value);
-                    if i + 1 < n {
-                        self.go(Screen::Question(i + 1));
-                    } else {
-                        self.make_plan(catalog);
-                        self.go(Screen::Materials);
-                    }
-                }
-            }
+            Event::Answer { key, value } => self.answer(key, value, catalog),
             Event::Back => self.back(now, &mut fx),
             Event::Next => self.next(),
             Event::CardRead(p) | Event::MrzRead(p) => self.identified(p, &mut fx),
             Event::UseManualEntry if self.screen == Screen::Identify => self.go(Screen::ManualId),
             Event::ManualEntry { name, id_number } if self.screen == Screen::ManualId => {
-                let name = name.trim().to_owned();
-                let id = id_number.trim().to_ascii_uppercase();
-                if name.chars().count() < 2 {
-                    self.notice = Some(Notice::new("请输入姓名", "Please enter your name"));
-                } else if !crate::id_number::is_valid_gb11643(&id) {
-                    self.notice = Some(Notice::new(
-                        "身份证号码不正确，请核对后重新输入（18位，最后一位可能是X）",
-                        "This ID number is not valid: check it and type it again (18 characters, the last may be X)",
-                    ));
-                } else {
-                    let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
-                    self.identified(
-                        Person {
-                            name,
-                            sex: Some(
-                                if id.as_bytes()[16] % 2 == 1 {
-                                    "男"
-                                } else {
-                                    "女"
-                                }
-                                .into(),
-                            ),
-                            birth: Some(birth),
-                            id_number: id,
-                            nation: None,
-                            address: None,
-                            source: IdSource::Manual,
-                        },
-                        &mut fx,
-                    );
-                }
+                self.manual_entry(&name, &id_number, &mut fx)
             }
+            Event::DocumentIncomplete => self.notice = Some(notices::document_incomplete()),
             Event::SetField { key, value } if self.screen == Screen::Form => {
                 self.field_errors.remove(&key);
                 self.form.insert(key, value);
@@ -569,82 +531,28 @@ impl Session {
                 self.capturing = true;
                 fx.push(Action::Capture);
             }
-            Event::PageCaptured(page) => {
+            Event::PageCaptured(page) => self.page_captured(page),
+            Event::NoCameraPicture => {
                 self.capturing = false;
-                if let Screen::Scan(i) = self.screen
-                    && let Some(pages) = self.pages.get_mut(i)
-                {
-                    if !page.ok {
-                        self.notice = Some(Notice::new(page.advice.clone(), page.advice.clone()));
-                    }
-                    pages.push(page);
-                }
+                self.notice = Some(notices::no_camera_picture());
             }
-            Event::RetakeLastPage => {
-                if let Screen::Scan(i) = self.screen
-                    && let Some(pages) = self.pages.get_mut(i)
-                {
-                    pages.pop();
-                }
-            }
-            Event::MaterialDone => {
-                if let Screen::Scan(i) = self.screen {
-                    let good = self.pages.get(i).is_some_and(|p| p.iter().any(|p| p.ok));
-                    if !good {
-                        self.notice = Some(Notice::new(
-                            "请先拍摄这份材料（至少一页清晰的）",
-                            "Please capture this material first (at least one clear page)",
-                        ));
-                    } else if i + 1 < self.pages.len() {
-                        self.go(Screen::Scan(i + 1));
-                    } else {
-                        self.go(Screen::Sign);
-                    }
-                }
-            }
-            Event::Signed(png) if self.screen == Screen::Sign => {
-                self.signature = Some(png);
-            }
+            Event::RetakeLastPage => self.retake(),
+            Event::MaterialDone => self.material_done(),
+            Event::Signed(png) if self.screen == Screen::Sign => self.signature = Some(png),
             Event::ClearSignature => self.signature = None,
             Event::Submit if self.screen == Screen::Review && !self.submitting => {
-                if let Some(d) = self.draft(catalog) {
-                    self.submitting = true;
-                    fx.push(Action::Commit(Box::new(d)));
-                }
+                self.submit(catalog, &mut fx)
             }
             Event::Committed { case_id, due_date } if self.submitting => {
-                self.submitting = false;
-                self.case_id = Some(case_id.clone());
-                self.due_date = Some(due_date);
-                self.receipt = ReceiptState::Printing;
-                // Submitted: back can no longer undo it.
-                self.history.clear();
-                self.screen = Screen::Receipt;
-                fx.push(Action::Print {
-                    case_id,
-                    reprint: false,
-                });
+                self.committed(case_id, due_date, &mut fx)
             }
             Event::CommitFailed(msg) => {
                 self.submitting = false;
-                self.notice = Some(Notice::new(
-                    format!("提交未成功：{msg}。您的资料仍在，请稍后再试或联系工作人员。"),
-                    format!(
-                        "The application could not be saved: {msg}. Nothing is lost; try again or ask staff."
-                    ),
-                ));
+                self.notice = Some(notices::commit_failed(&msg));
             }
             Event::Printed => self.receipt = ReceiptState::Printed,
             Event::PrintFailed(why) => self.receipt = ReceiptState::Failed(why),
-            Event::Reprint => {
-                if let Some(id) = &self.case_id {
-                    self.receipt = ReceiptState::Printing;
-                    fx.push(Action::Print {
-                        case_id: id.clone(),
-                        reprint: true,
-                    });
-                }
-            }
+            Event::Reprint => self.reprint(&mut fx),
             Event::ReprintCase(case_id) if self.screen == Screen::MyCases => {
                 self.reprint_case(case_id, &mut fx)
             }
@@ -654,34 +562,11 @@ impl Session {
                     fx.push(Action::AskComment);
                 }
             }
-            Event::NoCameraPicture => {
-                self.capturing = false;
-                self.notice = Some(Notice::new(
-                    "摄像头还没有画面，请稍候再拍",
-                    "The camera has no picture yet: wait a moment, then capture",
-                ));
-            }
-            Event::DocumentIncomplete => {
-                self.notice = Some(Notice::new(
-                    "证件信息读取不完整，请重新放置证件，或手动输入",
-                    "The document could not be read completely: place it again, or type your details",
-                ));
-            }
             Event::Comment(c) => self.comment = c,
-            Event::FinishRating if self.screen == Screen::Rate => {
-                if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
-                    let comment = self.comment.trim();
-                    fx.push(Action::RecordRating {
-                        case_id: id.clone(),
-                        rating: r,
-                        comment: (!comment.is_empty()).then(|| comment.to_owned()),
-                    });
-                }
-                self.screen = Screen::Done;
-                self.done_since = Some(now);
-            }
+            Event::FinishRating if self.screen == Screen::Rate => self.finish_rating(now, &mut fx),
             Event::CasesFound(list) if self.screen == Screen::MyCases => self.my_cases = Some(list),
             Event::Finish if self.screen == Screen::Done => self.wipe(now, &mut fx),
+            // Anything else does not apply on this screen, or in this state.
             _ => {}
         }
         // Elderly mode reads each new screen aloud.
@@ -689,6 +574,146 @@ impl Session {
             fx.push(Action::Speak(self.spoken(catalog)));
         }
         fx
+    }
+
+    fn choose_theme(&mut self, id: &str, catalog: &Catalog) {
+        if let Some(theme) = catalog.theme(id) {
+            self.theme = Some(theme.id.clone());
+            self.answers.clear();
+            self.plan = None;
+            if theme.questions.is_empty() {
+                self.make_plan(catalog);
+                self.go(Screen::Materials);
+            } else {
+                self.go(Screen::Question(0));
+            }
+        }
+    }
+
+    /// An answer to the question on screen: the next question, or the plan once all are in.
+    fn answer(&mut self, key: String, value: String, catalog: &Catalog) {
+        if let Screen::Question(i) = self.screen
+            && let Some(theme) = self.theme_of(catalog)
+            && let Some(q) = theme.questions.get(i)
+            && q.key == key
+            && q.option(&value).is_some()
+        {
+            let n = theme.questions.len();
+            self.answers.insert(key, value);
+            if i + 1 < n {
+                self.go(Screen::Question(i + 1));
+            } else {
+                self.make_plan(catalog);
+                self.go(Screen::Materials);
+            }
+        }
+    }
+
+    /// A name and ID number typed by hand: checked, then the applicant as a card would give.
+    fn manual_entry(&mut self, name: &str, id_number: &str, fx: &mut Vec<Action>) {
+        let name = name.trim().to_owned();
+        let id = id_number.trim().to_ascii_uppercase();
+        if name.chars().count() < 2 {
+            self.notice = Some(Notice::new("请输入姓名", "Please enter your name"));
+        } else if !crate::id_number::is_valid_gb11643(&id) {
+            self.notice = Some(notices::id_number_invalid());
+        } else {
+            let birth = format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]);
+            // GB 11643: the 17th digit is odd for men, even for women.
+            let sex = if id.as_bytes()[16] % 2 == 1 {
+                "男"
+            } else {
+                "女"
+            };
+            let person = Person {
+                name,
+                sex: Some(sex.into()),
+                birth: Some(birth),
+                id_number: id,
+                nation: None,
+                address: None,
+                source: IdSource::Manual,
+            };
+            self.identified(person, fx);
+        }
+    }
+
+    fn page_captured(&mut self, page: Page) {
+        self.capturing = false;
+        if let Screen::Scan(i) = self.screen
+            && let Some(pages) = self.pages.get_mut(i)
+        {
+            if !page.ok {
+                self.notice = Some(Notice::new(page.advice.clone(), page.advice.clone()));
+            }
+            pages.push(page);
+        }
+    }
+
+    fn retake(&mut self) {
+        if let Screen::Scan(i) = self.screen
+            && let Some(pages) = self.pages.get_mut(i)
+        {
+            pages.pop();
+        }
+    }
+
+    /// The material on screen is done: the next one, or signing after the last.
+    fn material_done(&mut self) {
+        if let Screen::Scan(i) = self.screen {
+            let good = self.pages.get(i).is_some_and(|p| p.iter().any(|p| p.ok));
+            if !good {
+                self.notice = Some(notices::capture_first());
+            } else if i + 1 < self.pages.len() {
+                self.go(Screen::Scan(i + 1));
+            } else {
+                self.go(Screen::Sign);
+            }
+        }
+    }
+
+    fn submit(&mut self, catalog: &Catalog, fx: &mut Vec<Action>) {
+        if let Some(d) = self.draft(catalog) {
+            self.submitting = true;
+            fx.push(Action::Commit(Box::new(d)));
+        }
+    }
+
+    fn committed(&mut self, case_id: String, due_date: String, fx: &mut Vec<Action>) {
+        self.submitting = false;
+        self.case_id = Some(case_id.clone());
+        self.due_date = Some(due_date);
+        self.receipt = ReceiptState::Printing;
+        // Submitted: back can no longer undo it.
+        self.history.clear();
+        self.screen = Screen::Receipt;
+        fx.push(Action::Print {
+            case_id,
+            reprint: false,
+        });
+    }
+
+    fn reprint(&mut self, fx: &mut Vec<Action>) {
+        if let Some(id) = &self.case_id {
+            self.receipt = ReceiptState::Printing;
+            fx.push(Action::Print {
+                case_id: id.clone(),
+                reprint: true,
+            });
+        }
+    }
+
+    fn finish_rating(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
+            let comment = self.comment.trim();
+            fx.push(Action::RecordRating {
+                case_id: id.clone(),
+                rating: r,
+                comment: (!comment.is_empty()).then(|| comment.to_owned()),
+            });
+        }
+        self.screen = Screen::Done;
+        self.done_since = Some(now);
     }
 
     fn tick(&mut self, now: Millis, fx: &mut Vec<Action>) {
