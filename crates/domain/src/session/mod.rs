@@ -486,7 +486,7 @@ impl Session {
     /// Handles one event at `now`.
     pub fn handle(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
         let mut fx = Vec::new();
-        let before = self.screen;
+        let (before, was_elderly) = (self.screen, self.elderly);
         if event.shows_presence() {
             // The citizen did something: they are here.
             self.last_touch = now;
@@ -502,12 +502,8 @@ impl Session {
             Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
             Event::Touch | Event::StillHere | Event::Presence => {}
             Event::ToggleLanguage => self.lang = self.lang.other(),
-            Event::ToggleElderly => {
-                self.elderly = !self.elderly;
-                if self.elderly {
-                    fx.push(Action::Speak(self.spoken(catalog)));
-                }
-            }
+            // Turning elderly mode on reads the screen at once.
+            Event::ToggleElderly => self.elderly = !self.elderly,
             Event::ReadAloud => fx.push(Action::Speak(self.spoken(catalog))),
             Event::Start if self.screen == Screen::Attract => self.go(Screen::Themes),
             Event::OpenMyCases if self.screen == Screen::Attract => self.go(Screen::MyCases),
@@ -546,10 +542,7 @@ impl Session {
             Event::Committed { case_id, due_date } if self.submitting => {
                 self.committed(case_id, due_date, &mut fx)
             }
-            Event::CommitFailed(msg) => {
-                self.submitting = false;
-                self.notice = Some(notices::commit_failed(&msg));
-            }
+            Event::CommitFailed(msg) => self.commit_failed(&msg),
             Event::Printed => self.receipt = ReceiptState::Printed,
             Event::PrintFailed(why) => self.receipt = ReceiptState::Failed(why),
             Event::Reprint => self.reprint(&mut fx),
@@ -557,10 +550,7 @@ impl Session {
                 self.reprint_case(case_id, &mut fx)
             }
             Event::Rate(n) if self.screen == Screen::Rate && (1..=5).contains(&n) => {
-                self.rating = Some(n);
-                if n <= LOW_RATING {
-                    fx.push(Action::AskComment);
-                }
+                self.rate(n, &mut fx)
             }
             Event::Comment(c) => self.comment = c,
             Event::FinishRating if self.screen == Screen::Rate => self.finish_rating(now, &mut fx),
@@ -570,7 +560,7 @@ impl Session {
             _ => {}
         }
         // Elderly mode reads each new screen aloud.
-        if self.elderly && self.screen != before {
+        if self.elderly && (self.screen != before || !was_elderly) {
             fx.push(Action::Speak(self.spoken(catalog)));
         }
         fx
@@ -693,6 +683,12 @@ impl Session {
         });
     }
 
+    /// Nothing was saved: the review page again, saying why; the citizen may submit again.
+    fn commit_failed(&mut self, why: &str) {
+        self.submitting = false;
+        self.notice = Some(notices::commit_failed(why));
+    }
+
     fn reprint(&mut self, fx: &mut Vec<Action>) {
         if let Some(id) = &self.case_id {
             self.receipt = ReceiptState::Printing;
@@ -700,6 +696,14 @@ impl Session {
                 case_id: id.clone(),
                 reprint: true,
             });
+        }
+    }
+
+    /// 好差评: a low rating asks what went wrong.
+    fn rate(&mut self, n: u8, fx: &mut Vec<Action>) {
+        self.rating = Some(n);
+        if n <= LOW_RATING {
+            fx.push(Action::AskComment);
         }
     }
 
