@@ -1,0 +1,68 @@
+//! The heartbeat the central system sees (devices, input engines, tamper switch), and the
+//! reader's state on screen.
+
+use std::sync::{Arc, Mutex};
+
+use onevisit_sync::driver::Health;
+
+use crate::devices::ReaderView;
+use crate::kiosk::window::Kiosk;
+
+/// The sync driver's health record, when sync runs.
+pub(super) struct Heartbeat(pub Option<Arc<Mutex<Health>>>);
+
+impl Heartbeat {
+    fn with(&self, f: impl FnOnce(&mut Health)) {
+        if let Some(h) = &self.0
+            && let Ok(mut h) = h.lock()
+        {
+            f(&mut h);
+        }
+    }
+
+    /// Devices the settings do not name.
+    pub fn missing(&self, names: &[&str]) {
+        self.with(|h| {
+            for name in names {
+                h.devices.insert((*name).into(), "missing".into());
+            }
+        });
+    }
+
+    /// The ID-card reader's state.
+    pub fn reader(&self, view: &ReaderView) {
+        let state = if view.ok {
+            "ok".to_owned()
+        } else if view.missing {
+            "missing".to_owned()
+        } else {
+            format!("error: {}", view.status)
+        };
+        self.with(|h| {
+            h.devices.insert("reader".into(), state);
+        });
+    }
+
+    /// The input engines' state, for the county's technicians.
+    pub fn input(&self, input: &crate::input::Input) {
+        self.with(|h| {
+            for (name, state) in input.health() {
+                h.devices.insert(name.into(), state);
+            }
+        });
+    }
+
+    pub fn tamper(&self, state: &str) {
+        self.with(|h| {
+            if h.tamper.as_deref() != Some(state) {
+                h.tamper = Some(state.to_owned());
+            }
+        });
+    }
+}
+
+pub(super) fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
+    kiosk.set_reader_ok(view.ok);
+    kiosk.set_reader_status(view.status.as_str().into());
+    kiosk.set_card_notice(view.card_notice.as_str().into());
+}
