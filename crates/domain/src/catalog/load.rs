@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::{CatalogError, CatalogErrorKind, CatalogErrors, line_col};
 use super::files::{
-    DepartmentsFile, FieldsFile, Id, ItemsFile, MaterialsFile, RawQuestion, ThemeFile,
+    DepartmentsFile, FieldsFile, Id, ItemsFile, MaterialsFile, RawItem, RawMaterial, RawQuestion,
+    ThemeFile,
 };
 use super::model::*;
 use crate::Text;
@@ -213,11 +214,39 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         defined: HashMap::new(),
     };
     let mut cat = Catalog::default();
-    let mut present = HashSet::new();
-    let mut raw_materials = Vec::new();
-    let mut raw_items = Vec::new();
-    let mut raw_themes = Vec::new();
+    let mut raw = read_files(&mut l, &mut cat);
+    // Materials and items are registered before references are checked, so files may refer
+    // forwards and to each other.
+    register(&mut cat, &raw);
+    check_references(&mut l, &cat, &raw);
+    raw.themes
+        .sort_by(|a, b| (a.2.order, &a.1).cmp(&(b.2.order, &b.1)));
+    for (f, stem, t) in raw.themes {
+        if let Some(theme) = load_theme(&mut l, &cat, f, &stem, t) {
+            let id = theme.id.clone();
+            cat.themes.insert(&id, theme);
+        }
+    }
+    if l.errors.is_empty() {
+        Ok(cat)
+    } else {
+        Err(CatalogErrors(l.errors))
+    }
+}
 
+/// What the files define before it is checked: materials, items and themes, with the index
+/// of the file each comes from.
+struct Raw {
+    materials: Vec<(usize, RawMaterial)>,
+    items: Vec<(usize, RawItem)>,
+    themes: Vec<(usize, String, ThemeFile)>,
+}
+
+/// Parses every file (shared files first), defining departments and fields at once and
+/// keeping materials, items and themes for the checks; reports unknown and missing files.
+fn read_files(l: &mut Loader, cat: &mut Catalog) -> Raw {
+    let files = l.files;
+    let mut present = HashSet::new();
     // Order matters for error order and display order: shared files first, themes by name.
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| {
@@ -231,73 +260,13 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         (rank, files[i].path.clone())
     });
 
+    let mut raw = Raw {
+        materials: Vec::new(),
+        items: Vec::new(),
+        themes: Vec::new(),
+    };
     for f in order {
-        match role(&files[f].path) {
-            Role::Departments => {
-                present.insert("departments.toml");
-                let Some(parsed) = l.parse::<DepartmentsFile>(f) else {
-                    continue;
-                };
-                for d in parsed.department {
-                    if l.define("department", &d.id, f) {
-                        let id = d.id.into_inner();
-                        let dep = Department {
-                            id: id.clone(),
-                            name: Text::new(d.name, d.name_en),
-                        };
-                        cat.departments.insert(&id, dep);
-                    }
-                }
-            }
-            Role::Materials => {
-                present.insert("materials.toml");
-                let Some(parsed) = l.parse::<MaterialsFile>(f) else {
-                    continue;
-                };
-                for m in parsed.material {
-                    if l.define("material", &m.id, f) {
-                        raw_materials.push((f, m));
-                    }
-                }
-            }
-            Role::Fields => {
-                present.insert("fields.toml");
-                let Some(parsed) = l.parse::<FieldsFile>(f) else {
-                    continue;
-                };
-                for fd in parsed.field {
-                    if l.define("field", &fd.key, f) {
-                        let key = fd.key.into_inner();
-                        let field = Field {
-                            key: key.clone(),
-                            label: Text::new(fd.label, fd.label_en),
-                            kind: fd.kind,
-                            prefill: fd.prefill,
-                            suggest: fd.suggest,
-                        };
-                        cat.fields.insert(&key, field);
-                    }
-                }
-            }
-            Role::Items => {
-                present.insert("items.toml");
-                let Some(parsed) = l.parse::<ItemsFile>(f) else {
-                    continue;
-                };
-                for it in parsed.item {
-                    if l.define("item", &it.id, f) {
-                        raw_items.push((f, it));
-                    }
-                }
-            }
-            Role::Theme(stem) => {
-                if let Some(t) = l.parse::<ThemeFile>(f) {
-                    raw_themes.push((f, stem, t));
-                }
-            }
-            Role::Other => {}
-            Role::Unknown => l.file_error(f, CatalogErrorKind::UnknownFile),
-        }
+        read_file(l, cat, f, &mut raw, &mut present);
     }
     for name in REQUIRED {
         if !present.contains(name) {
@@ -310,9 +279,88 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         }
     }
 
-    // Materials and items are registered before references are checked, so files may refer
-    // forwards and to each other.
-    for (_, m) in &raw_materials {
+    raw
+}
+
+/// One file, by its role: departments and fields are defined at once, materials, items and
+/// themes kept in `raw` for the checks.
+fn read_file(
+    l: &mut Loader,
+    cat: &mut Catalog,
+    f: usize,
+    raw: &mut Raw,
+    present: &mut HashSet<&'static str>,
+) {
+    match role(&l.files[f].path) {
+        Role::Departments => {
+            present.insert("departments.toml");
+            let Some(parsed) = l.parse::<DepartmentsFile>(f) else {
+                return;
+            };
+            for d in parsed.department {
+                if l.define("department", &d.id, f) {
+                    let id = d.id.into_inner();
+                    let dep = Department {
+                        id: id.clone(),
+                        name: Text::new(d.name, d.name_en),
+                    };
+                    cat.departments.insert(&id, dep);
+                }
+            }
+        }
+        Role::Materials => {
+            present.insert("materials.toml");
+            let Some(parsed) = l.parse::<MaterialsFile>(f) else {
+                return;
+            };
+            for m in parsed.material {
+                if l.define("material", &m.id, f) {
+                    raw.materials.push((f, m));
+                }
+            }
+        }
+        Role::Fields => {
+            present.insert("fields.toml");
+            let Some(parsed) = l.parse::<FieldsFile>(f) else {
+                return;
+            };
+            for fd in parsed.field {
+                if l.define("field", &fd.key, f) {
+                    let key = fd.key.into_inner();
+                    let field = Field {
+                        key: key.clone(),
+                        label: Text::new(fd.label, fd.label_en),
+                        kind: fd.kind,
+                        prefill: fd.prefill,
+                        suggest: fd.suggest,
+                    };
+                    cat.fields.insert(&key, field);
+                }
+            }
+        }
+        Role::Items => {
+            present.insert("items.toml");
+            let Some(parsed) = l.parse::<ItemsFile>(f) else {
+                return;
+            };
+            for it in parsed.item {
+                if l.define("item", &it.id, f) {
+                    raw.items.push((f, it));
+                }
+            }
+        }
+        Role::Theme(stem) => {
+            if let Some(t) = l.parse::<ThemeFile>(f) {
+                raw.themes.push((f, stem, t));
+            }
+        }
+        Role::Other => {}
+        Role::Unknown => l.file_error(f, CatalogErrorKind::UnknownFile),
+    }
+}
+
+fn register(cat: &mut Catalog, raw: &Raw) {
+    for (_, m) in &raw.materials {
         let material = Material {
             id: m.id.get_ref().clone(),
             name: Text::new(&m.name, &m.name_en),
@@ -331,7 +379,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         };
         cat.materials.insert(m.id.get_ref(), material);
     }
-    for (_, it) in &raw_items {
+    for (_, it) in &raw.items {
         let item = Item {
             id: it.id.get_ref().clone(),
             name: Text::new(&it.name, &it.name_en),
@@ -345,8 +393,12 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         };
         cat.items.insert(it.id.get_ref(), item);
     }
+}
 
-    for (f, m) in &raw_materials {
+/// Every reference names something defined, online materials say where they are checked,
+/// items have steps, and neither preconditions nor covers go round in a circle.
+fn check_references(l: &mut Loader, cat: &Catalog, raw: &Raw) {
+    for (f, m) in &raw.materials {
         let f = *f;
         for c in &m.covered_by {
             l.check_ref("material", c, f, &cat.materials);
@@ -362,7 +414,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
             );
         }
     }
-    for (f, it) in &raw_items {
+    for (f, it) in &raw.items {
         let f = *f;
         l.check_ref("department", &it.department, f, &cat.departments);
         for p in &it.preconditions {
@@ -380,33 +432,19 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, CatalogErrors> {
         }
     }
     check_cycles(
-        &mut l,
-        raw_items
+        l,
+        raw.items
             .iter()
             .map(|(f, it)| (*f, &it.id, &it.preconditions)),
         CatalogErrorKind::PreconditionCycle,
     );
     check_cycles(
-        &mut l,
-        raw_materials
+        l,
+        raw.materials
             .iter()
             .map(|(f, m)| (*f, &m.id, &m.covered_by)),
         CatalogErrorKind::CoverCycle,
     );
-
-    raw_themes.sort_by(|a, b| (a.2.order, &a.1).cmp(&(b.2.order, &b.1)));
-    for (f, stem, t) in raw_themes {
-        if let Some(theme) = load_theme(&mut l, &cat, f, &stem, t) {
-            let id = theme.id.clone();
-            cat.themes.insert(&id, theme);
-        }
-    }
-
-    if l.errors.is_empty() {
-        Ok(cat)
-    } else {
-        Err(CatalogErrors(l.errors))
-    }
 }
 
 /// Reports each cycle in a "depends on" relation once, at the first record in it.
