@@ -370,24 +370,7 @@ fn run(cli: Cli) -> Result<()> {
 fn execute(cli: Cli, officer: &str) -> Result<()> {
     let data = &cli.data;
     match cli.command {
-        Cmd::Serve { listen, limits } => {
-            let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(async {
-                let bound = onevisit_central::bind_with(data, &listen, limits.limits()).await?;
-                eprintln!(
-                    "onevisit-central: serving https://{} (data {}), certificate SHA-256 {}",
-                    bound.addr,
-                    data.display(),
-                    bound.fingerprint
-                );
-                bound
-                    .serve(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
-                    .await;
-                anyhow::Ok(())
-            })?;
-        }
+        Cmd::Serve { listen, limits } => serve(data, &listen, &limits)?,
         Cmd::EnrollCode { site } => {
             let keys = Keys::load_or_create(data)?;
             let code = admin::enroll_code(&conn(data)?, &site, now_ms())?;
@@ -398,7 +381,60 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
             );
         }
         Cmd::Fingerprint => println!("{}", Keys::load_or_create(data)?.fingerprint()?),
-        Cmd::Cases(CasesCmd::List { json }) => {
+        Cmd::Cases(cmd) => cases(data, cmd, officer)?,
+        Cmd::Devices(cmd) => devices(data, cmd)?,
+        Cmd::Catalog(cmd) => catalog_cmd(data, cmd)?,
+        Cmd::Tls(cmd) => tls(data, cmd)?,
+        Cmd::Import { bundle, json } => import(data, &bundle, json)?,
+        Cmd::Audit(cmd) => audit_cmd(data, cmd)?,
+    }
+    Ok(())
+}
+
+/// `serve`: the kiosks' HTTPS API until Ctrl-C.
+fn serve(data: &std::path::Path, listen: &str, limits: &LimitArgs) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let bound = onevisit_central::bind_with(data, listen, limits.limits()).await?;
+        eprintln!(
+            "onevisit-central: serving https://{} (data {}), certificate SHA-256 {}",
+            bound.addr,
+            data.display(),
+            bound.fingerprint
+        );
+        bound
+            .serve(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}
+
+/// `import`: a bundle carried from a kiosk without a link.
+fn import(data: &std::path::Path, bundle: &std::path::Path, json: bool) -> Result<()> {
+    let keys = Keys::load_or_create(data)?;
+    let report = admin::import(&mut conn(data)?, data, &keys, bundle, now_ms())?;
+    if json {
+        return print_json(&report);
+    }
+    println!(
+        "{}: {} cases from {} ({}): {} new, {} completed, {} already here",
+        bundle.display(),
+        report.cases,
+        escape(&report.device_id),
+        escape(&report.site),
+        report.imported,
+        report.completed,
+        report.already
+    );
+    Ok(())
+}
+
+fn cases(data: &std::path::Path, cmd: CasesCmd, officer: &str) -> Result<()> {
+    match cmd {
+        CasesCmd::List { json } => {
             let cases = admin::list_cases(&conn(data)?)?;
             if json {
                 return print_json(&cases);
@@ -410,7 +446,7 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 print_case(&c);
             }
         }
-        Cmd::Cases(CasesCmd::Show { id, json }) => {
+        CasesCmd::Show { id, json } => {
             let d = officer::show_case(&conn(data)?, &id)?;
             if json {
                 return print_json(&d);
@@ -436,7 +472,7 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 );
             }
         }
-        Cmd::Cases(CasesCmd::SetStatus { id, status, reason }) => {
+        CasesCmd::SetStatus { id, status, reason } => {
             let number = admin::set_status(
                 &mut conn(data)?,
                 &id,
@@ -447,7 +483,13 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
             )?;
             println!("{number}: {status}");
         }
-        Cmd::Devices(DevicesCmd::List { json }) => {
+    }
+    Ok(())
+}
+
+fn devices(data: &std::path::Path, cmd: DevicesCmd) -> Result<()> {
+    match cmd {
+        DevicesCmd::List { json } => {
             let devices = admin::devices(&conn(data)?)?;
             if json {
                 return print_json(&devices);
@@ -469,15 +511,21 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 }
             }
         }
-        Cmd::Devices(DevicesCmd::Revoke { id }) => {
+        DevicesCmd::Revoke { id } => {
             admin::revoke(&conn(data)?, &id, now_ms())?;
             println!("{id}: revoked");
         }
-        Cmd::Catalog(CatalogCmd::Publish {
+    }
+    Ok(())
+}
+
+fn catalog_cmd(data: &std::path::Path, cmd: CatalogCmd) -> Result<()> {
+    match cmd {
+        CatalogCmd::Publish {
             dir,
             signed,
             valid_days,
-        }) => {
+        } => {
             let keys = Keys::load_or_create(data)?;
             let v = match (signed, dir) {
                 (Some(bundle), _) => {
@@ -492,14 +540,14 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
             };
             println!("published catalog version {v}");
         }
-        Cmd::Catalog(CatalogCmd::Sign {
+        CatalogCmd::Sign {
             dir,
             key,
             version,
             out,
             valid_days,
             rotation,
-        }) => {
+        } => {
             let key = keys::read_signing_key(&key)?;
             let rotations = rotation
                 .iter()
@@ -517,11 +565,11 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 out.display()
             );
         }
-        Cmd::Catalog(CatalogCmd::Keygen { out }) => {
+        CatalogCmd::Keygen { out } => {
             let key = keys::new_signing_key_file(&out)?;
             println!("{}", onevisit_sync::auth::public_b64(&key));
         }
-        Cmd::Catalog(CatalogCmd::RotateKey { old, new, out }) => {
+        CatalogCmd::RotateKey { old, new, out } => {
             let old = keys::read_signing_key(&old)?;
             let new = keys::read_signing_key(&new)?;
             let statement = catalog::rotate(&old, &new.verifying_key(), now_ms());
@@ -532,21 +580,27 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 out.display()
             );
         }
-        Cmd::Catalog(CatalogCmd::OfflineKey { out }) => {
+        CatalogCmd::OfflineKey { out } => {
             let public = keys::move_catalog_key_offline(data, &out)?;
             println!(
                 "the catalog signing key is now only in {} (public key {public}); keep it offline and sign with `catalog sign`",
                 out.display()
             );
         }
-        Cmd::Tls(TlsCmd::Pins { json }) => {
+    }
+    Ok(())
+}
+
+fn tls(data: &std::path::Path, cmd: TlsCmd) -> Result<()> {
+    match cmd {
+        TlsCmd::Pins { json } => {
             let pins = Keys::load_or_create(data)?.spki_pins()?;
             if json {
                 return print_json(&serde_json::json!({"current": pins[0], "backup": pins[1]}));
             }
             println!("current {}\nbackup  {}", pins[0], pins[1]);
         }
-        Cmd::Tls(TlsCmd::UseBackup) => {
+        TlsCmd::UseBackup => {
             keys::use_backup_tls_key(data)?;
             let pins = Keys::load_or_create(data)?.spki_pins()?;
             println!(
@@ -554,24 +608,13 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 pins[0], pins[1]
             );
         }
-        Cmd::Import { bundle, json } => {
-            let keys = Keys::load_or_create(data)?;
-            let report = admin::import(&mut conn(data)?, data, &keys, &bundle, now_ms())?;
-            if json {
-                return print_json(&report);
-            }
-            println!(
-                "{}: {} cases from {} ({}): {} new, {} completed, {} already here",
-                bundle.display(),
-                report.cases,
-                escape(&report.device_id),
-                escape(&report.site),
-                report.imported,
-                report.completed,
-                report.already
-            );
-        }
-        Cmd::Audit(AuditCmd::Verify) => {
+    }
+    Ok(())
+}
+
+fn audit_cmd(data: &std::path::Path, cmd: AuditCmd) -> Result<()> {
+    match cmd {
+        AuditCmd::Verify => {
             let c = conn(data)?;
             match audit::verify(&c)? {
                 Ok(n) => {
@@ -588,7 +631,7 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
                 ),
             }
         }
-        Cmd::Audit(AuditCmd::List { json }) => {
+        AuditCmd::List { json } => {
             let rows = audit::list(&conn(data)?)?;
             if json {
                 return print_json(&rows);
