@@ -111,6 +111,34 @@ fn the_cores_read_no_clock_file_socket_or_environment() {
 }
 
 #[test]
+fn the_cores_speak_one_vocabulary() {
+    // Input is `handle_*` (bytes, events, replies, timeouts), output `poll_*` or the actions
+    // a `handle_*` returns, and `next_deadline` says when to call `handle_timeout`; `now` is
+    // passed on every call. The names each core once had for these are gone.
+    let mut files = Vec::new();
+    for core in CORES {
+        files.extend(rust_files(&repo().join(core)));
+    }
+    files.push(repo().join("hardware/serial/src/pump.rs"));
+    let old = code_naming(
+        &files,
+        &[
+            "fn on_",
+            "fn feed(",
+            "fn deadline(",
+            "fn tick(",
+            "fn sample(&mut",
+            "fn poll(",
+            "fn handle(",
+        ],
+    );
+    assert!(
+        old.is_empty(),
+        "a core names its input or output its own way (use handle_*, poll_*, next_deadline): {old:?}"
+    );
+}
+
+#[test]
 fn the_kiosk_app_reads_one_clock() {
     // `App::now` (and `local_time`, from it) is the app's clock, read from `runtime::now_ms`:
     // tests and the screenshot gallery move it, so nothing in the kiosk app reads the system's
@@ -129,8 +157,8 @@ fn the_kiosk_does_not_use_the_cli_handlers() {
     // `config.rs`, `catalog_dir.rs` or the crates.
     let src = repo().join("src");
     let mut files = rust_files(&src.join("kiosk"));
+    files.extend(rust_files(&src.join("ui")));
     for f in [
-        "ui.rs",
         "devices.rs",
         "input.rs",
         "config.rs",

@@ -158,7 +158,10 @@ fn decode_a_captured_reply_in_hex() {
             .unwrap()
             .remove(0),
     );
-    let reply = sim.on_bytes(&SamCommand::ReadText.encode()).remove(0).bytes;
+    let reply = sim
+        .handle_bytes(&SamCommand::ReadText.encode())
+        .remove(0)
+        .bytes;
     let hex: String = reply.iter().map(|b| format!("{b:02X} ")).collect();
     let file = std::env::temp_dir().join(format!("onevisit-capture-{}.hex", std::process::id()));
     std::fs::write(&file, hex).unwrap();

@@ -70,7 +70,7 @@ fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
 /// The card in the first complete read reply of a capture.
 fn decode_capture(bytes: &[u8]) -> Result<Card> {
     let mut problems = Vec::new();
-    for d in Decoder::new().feed(bytes) {
+    for d in Decoder::new().handle_bytes(bytes) {
         match d {
             Decoded::Frame(f) if f.body.len() >= 3 => {
                 let status = Status::from_sw3(f.body[2]);

@@ -56,7 +56,7 @@ pub fn run(cmd: ReceiptCmd) -> Result<ExitCode> {
             let bytes = encode(&build(&load(&receipt)?, width), model);
             let glyphs = receipt_font().map_err(anyhow::Error::msg)?;
             let page = Interpreter::new(width.dots())
-                .feed(&bytes, &glyphs)
+                .handle_bytes(&bytes, &glyphs)
                 .into_iter()
                 .find_map(|e| match e {
                     Event::Page(p) => Some(p),

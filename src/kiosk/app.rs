@@ -138,7 +138,7 @@ impl App {
         // else the session hears may change what it shows.
         let tick = e == Event::Tick;
         let before = (self.session.screen(), self.session.warning_since());
-        let fx = self.session.handle(now, e, &self.catalog);
+        let fx = self.session.handle_event(now, e, &self.catalog);
         if !tick
             || !fx.is_empty()
             || before != (self.session.screen(), self.session.warning_since())

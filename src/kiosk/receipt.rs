@@ -125,7 +125,7 @@ impl App {
         // The preview is the printed bytes, interpreted.
         if let Ok(glyphs) = onevisit_serial::fonts::receipt_font() {
             let page = onevisit_printer::interp::Interpreter::new(PaperWidth::Mm80.dots())
-                .feed(&bytes, &glyphs)
+                .handle_bytes(&bytes, &glyphs)
                 .into_iter()
                 .find_map(|e| match e {
                     onevisit_printer::interp::Event::Page(p) => Some(p),

@@ -49,7 +49,7 @@ impl J {
     }
     fn ev(&mut self, e: Event) -> &mut J {
         self.now += 1_000;
-        let fx = self.s.handle(self.now, e, &self.cat);
+        let fx = self.s.handle_event(self.now, e, &self.cat);
         self.actions.extend(fx);
         self
     }
@@ -184,7 +184,7 @@ fn the_whole_restaurant_journey() {
     assert_eq!(j.s.screen(), Screen::Done);
     // The final screen goes back to the start by itself, wiping everything.
     j.now += 10_000;
-    let fx = j.s.handle(j.now, Event::Tick, &j.cat);
+    let fx = j.s.handle_event(j.now, Event::Tick, &j.cat);
     assert!(fx.contains(&Action::Wipe));
     assert_eq!(j.s.screen(), Screen::Attract);
     assert!(j.s.applicant().is_none() && j.s.form().is_empty() && j.s.case_id().is_none());
@@ -244,19 +244,19 @@ fn an_absent_citizen_is_warned_then_everything_is_wiped() {
     to_form(&mut j);
     j.field("shop_name", "测试小馆");
     j.now += 89_000;
-    j.s.handle(j.now, Event::Tick, &j.cat);
+    j.s.handle_event(j.now, Event::Tick, &j.cat);
     assert_eq!(j.s.countdown(j.now), None);
     j.now += 2_000;
-    j.s.handle(j.now, Event::Tick, &j.cat);
+    j.s.handle_event(j.now, Event::Tick, &j.cat);
     assert_eq!(j.s.countdown(j.now), Some(15));
     // "Still here": the countdown goes, the form stays.
     j.ev(Event::StillHere);
     assert_eq!(j.s.countdown(j.now), None);
     assert_eq!(j.s.form()["shop_name"], "测试小馆");
     j.now += 91_000;
-    j.s.handle(j.now, Event::Tick, &j.cat);
+    j.s.handle_event(j.now, Event::Tick, &j.cat);
     j.now += 15_000;
-    let fx = j.s.handle(j.now, Event::Tick, &j.cat);
+    let fx = j.s.handle_event(j.now, Event::Tick, &j.cat);
     assert_eq!(fx, vec![Action::Wipe]);
     assert_eq!(j.s.screen(), Screen::Attract);
     assert!(j.s.applicant().is_none() && j.s.form().is_empty() && j.s.plan().is_none());
@@ -536,11 +536,11 @@ fn a_page_being_straightened_holds_the_material_until_it_arrives() {
     fill_form(&mut j);
     j.ev(Event::Next);
     assert_eq!(j.s.screen(), Screen::Scan(0));
-    let fx = j.s.handle(j.now, Event::Capture, &j.cat);
+    let fx = j.s.handle_event(j.now, Event::Capture, &j.cat);
     assert_eq!(fx, vec![Action::Capture]);
     assert!(j.s.capturing());
     // A second tap while the first page is on its way asks for nothing more.
-    assert!(j.s.handle(j.now, Event::Capture, &j.cat).is_empty());
+    assert!(j.s.handle_event(j.now, Event::Capture, &j.cat).is_empty());
     // Done, retake and back wait for the page: it would land out of place.
     j.ev(Event::MaterialDone)
         .ev(Event::RetakeLastPage)
@@ -556,7 +556,7 @@ fn a_page_being_straightened_holds_the_material_until_it_arrives() {
     assert!(!j.s.capturing());
     assert!(j.s.notice().is_some());
     assert_eq!(
-        j.s.handle(j.now, Event::Capture, &j.cat),
+        j.s.handle_event(j.now, Event::Capture, &j.cat),
         vec![Action::Capture]
     );
 }

@@ -49,7 +49,7 @@ fn sam_frames() {
             Command::ReadText,
             Command::ReadAppendedAddress,
         ] {
-            for r in sim.on_bytes(&cmd.encode()) {
+            for r in sim.handle_bytes(&cmd.encode()) {
                 stream.extend_from_slice(&r.bytes);
             }
         }

@@ -16,13 +16,13 @@ pub fn sam_frames(data: &[u8]) {
     };
     let cut = usize::from(cut).min(rest.len());
     let mut d = Decoder::new();
-    let _ = d.feed(&rest[..cut]);
-    let _ = d.feed(&rest[cut..]);
+    let _ = d.handle_bytes(&rest[..cut]);
+    let _ = d.handle_bytes(&rest[cut..]);
     let mut r = CardReader::new(Config::default(), today());
-    let _ = r.on_connected(0);
-    let _ = r.on_bytes(1, &rest[..cut]);
-    let _ = r.on_bytes(2, &rest[cut..]);
-    let _ = r.on_tick(100_000);
+    let _ = r.handle_connected(0);
+    let _ = r.handle_bytes(1, &rest[..cut]);
+    let _ = r.handle_bytes(2, &rest[cut..]);
+    let _ = r.handle_timeout(100_000);
     let _ = onevisit_idcard::card::decode_text(rest, today());
     let _ = onevisit_idcard::card::decode_appended_address(rest);
     let _ = onevisit_idcard::reader::parse_read_reply(rest, cut % 2 == 1, today());
@@ -33,7 +33,11 @@ pub fn sam_frames(data: &[u8]) {
 pub fn mrz_parse(data: &[u8]) {
     let today = today();
     let mut f = onevisit_mrz::Framer::new(100);
-    for doc in f.feed(0, data).into_iter().chain(f.on_tick(1000)) {
+    for doc in f
+        .handle_bytes(0, data)
+        .into_iter()
+        .chain(f.handle_timeout(1000))
+    {
         let refs: Vec<&str> = doc.iter().map(String::as_str).collect();
         let _ = onevisit_mrz::parse(&refs, today);
     }
@@ -53,10 +57,10 @@ pub fn scanner_lines(data: &[u8]) {
         .unwrap_or_default();
     let mut s = onevisit_scanner::Splitter::new(&terminator, 50, cfg & 0x80 != 0);
     let cut = usize::from(cfg >> 3).min(rest.len());
-    let _ = s.feed(0, &rest[..cut]);
-    let _ = s.feed(10, &rest[cut..]);
-    let _ = s.deadline();
-    let _ = s.on_tick(1000);
+    let _ = s.handle_bytes(0, &rest[..cut]);
+    let _ = s.handle_bytes(10, &rest[cut..]);
+    let _ = s.next_deadline();
+    let _ = s.handle_timeout(1000);
 }
 
 /// The printer's reply stream. An input byte `0xF8 | n` is the kiosk sending `DLE EOT n` (or,
@@ -67,7 +71,7 @@ pub fn printer_status(data: &[u8]) {
     let mut status = PrinterStatus::default();
     let table = BitTable::by_name("epson").unwrap_or(BitTable::EPSON);
     let mut feed = |d: &mut StatusDecoder, bytes: &[u8]| {
-        for s in d.feed(bytes) {
+        for s in d.handle_bytes(bytes) {
             status.apply(s, &table);
         }
         let _ = status.ready();
@@ -126,7 +130,7 @@ pub fn escpos(data: &[u8]) {
     // Each page is checked and dropped as it comes, as the simulator's preview does: a stream
     // of cuts must not pile pages up here either.
     for part in [&rest[..cut], &rest[cut..]] {
-        for e in it.feed(part, &DotGlyphs) {
+        for e in it.handle_bytes(part, &DotGlyphs) {
             if let Event::Page(p) = e {
                 check_page(&p);
             }

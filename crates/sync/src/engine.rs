@@ -289,7 +289,7 @@ impl Engine {
     }
 
     /// What to do at `now`. Call again after [`Engine::handle`].
-    pub fn poll(&mut self, now: Millis) -> Action {
+    pub fn poll_action(&mut self, now: Millis) -> Action {
         if let Some(r) = &self.in_flight {
             // The driver asked twice without an answer: the same request is still the answer.
             return Action::Send(r.clone());
@@ -399,7 +399,7 @@ impl Engine {
     }
 
     /// The answer to the request in flight: a reply, or why there is none.
-    pub fn handle(&mut self, now: Millis, result: Result<Reply, Failure>) -> Vec<Effect> {
+    pub fn handle_reply(&mut self, now: Millis, result: Result<Reply, Failure>) -> Vec<Effect> {
         let Some(request) = self.in_flight.take() else {
             return Vec::new();
         };

@@ -104,7 +104,7 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
                 for i in Input::ALL {
                     match backend.read(i) {
                         Ok(Some(level)) => {
-                            for e in cabinet.sample(now, i, level) {
+                            for e in cabinet.handle_input(now, i, level) {
                                 let _ = ev_tx.send(e);
                             }
                         }
@@ -112,7 +112,7 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
                         Err(e) => warn_once(&e.to_string()),
                     }
                 }
-                let (events, changes) = cabinet.tick(now);
+                let (events, changes) = cabinet.handle_timeout(now);
                 for e in events {
                     let _ = ev_tx.send(e);
                 }

@@ -153,7 +153,7 @@ impl Cabinet {
     }
 
     /// A raw sample of an input (active = true).
-    pub fn sample(&mut self, now: u64, input: Input, active: bool) -> Vec<Event> {
+    pub fn handle_input(&mut self, now: u64, input: Input, active: bool) -> Vec<Event> {
         if let Some(d) = self.inputs.get_mut(&input)
             && d.candidate != active
         {
@@ -210,7 +210,7 @@ impl Cabinet {
     }
 
     /// Advances timers. Returns events, and the outputs whose level changed.
-    pub fn tick(&mut self, now: u64) -> (Vec<Event>, Vec<(Output, bool)>) {
+    pub fn handle_timeout(&mut self, now: u64) -> (Vec<Event>, Vec<(Output, bool)>) {
         let mut events = self.settle(now);
         let done: Vec<Output> = self
             .cycling
@@ -309,8 +309,8 @@ mod tests {
 
     fn opened() -> Cabinet {
         let mut c = Cabinet::new(&crate::Profile::builtin("simulated").unwrap());
-        let _ = c.sample(0, Input::Tamper, true);
-        let _ = c.tick(1000);
+        let _ = c.handle_input(0, Input::Tamper, true);
+        let _ = c.handle_timeout(1000);
         assert!(c.technician_locked());
         c
     }

@@ -14,10 +14,10 @@ fn run(c: &mut Cabinet, pins: &mut SimBackend, from: u64, to: u64) -> Vec<Event>
     for now in from..to {
         for i in Input::ALL {
             if let Ok(Some(level)) = pins.read(i) {
-                events.extend(c.sample(now, i, level));
+                events.extend(c.handle_input(now, i, level));
             }
         }
-        let (ev, changes) = c.tick(now);
+        let (ev, changes) = c.handle_timeout(now);
         events.extend(ev);
         for (o, level) in changes {
             pins.write(o, level).unwrap();

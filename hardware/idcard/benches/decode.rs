@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("idcard/decode frame + parse card", |b| {
         b.iter(|| {
             let mut d = Decoder::new();
-            for x in d.feed(black_box(&frame)) {
+            for x in d.handle_bytes(black_box(&frame)) {
                 if let Decoded::Frame(f) = x {
                     black_box(parse_read_reply(&f.body[3..], false, today).ok());
                 }
@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut d = Decoder::new();
             for chunk in frame.chunks(64) {
-                for x in d.feed(black_box(chunk)) {
+                for x in d.handle_bytes(black_box(chunk)) {
                     if let Decoded::Frame(f) = x {
                         black_box(parse_read_reply(&f.body[3..], false, today).ok());
                     }

@@ -77,7 +77,7 @@ impl Decoder {
     }
 
     /// Feeds bytes; returns every frame and problem now complete, in stream order.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Decoded> {
+    pub fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<Decoded> {
         self.buf.extend_from_slice(bytes);
         let mut out = Vec::new();
         loop {
@@ -157,14 +157,14 @@ mod tests {
     #[test]
     fn decodes_the_spec_replies() {
         let mut d = Decoder::new();
-        let out = d.feed(&hex("AA AA AA 96 69 00 04 00 00 80 84"));
+        let out = d.handle_bytes(&hex("AA AA AA 96 69 00 04 00 00 80 84"));
         assert_eq!(
             out,
             vec![Decoded::Frame(Frame {
                 body: vec![0, 0, 0x80]
             })]
         );
-        let out = d.feed(&hex("AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97"));
+        let out = d.handle_bytes(&hex("AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97"));
         assert_eq!(
             out,
             vec![Decoded::Frame(Frame {
@@ -179,9 +179,9 @@ mod tests {
         let frame = hex("AA AA AA 96 69 00 04 00 00 80 84");
         let mut first = vec![0x11, 0x22];
         first.extend_from_slice(&frame[..3]);
-        let out = d.feed(&first);
+        let out = d.handle_bytes(&first);
         assert_eq!(out, vec![Decoded::Error(FrameError::Garbage(2))]);
-        let out = d.feed(&frame[3..]);
+        let out = d.handle_bytes(&frame[3..]);
         assert!(matches!(out[..], [Decoded::Frame(_)]));
     }
 
@@ -194,7 +194,7 @@ mod tests {
         stream.extend_from_slice(&good);
         stream.extend_from_slice(&good);
         let frames: Vec<_> = d
-            .feed(&stream)
+            .handle_bytes(&stream)
             .into_iter()
             .filter(|x| matches!(x, Decoded::Frame(_)))
             .collect();
@@ -205,7 +205,7 @@ mod tests {
     #[test]
     fn bad_checksums_are_reported() {
         let mut d = Decoder::new();
-        let out = d.feed(&hex("AA AA AA 96 69 00 04 00 00 80 85"));
+        let out = d.handle_bytes(&hex("AA AA AA 96 69 00 04 00 00 80 85"));
         assert!(matches!(
             out[0],
             Decoded::Error(FrameError::Checksum { .. })

@@ -1,6 +1,6 @@
 //! The resident ID-card reader's protocol (SAM_V modules, GA 467), as a pure state machine.
 //!
-//! Bytes from the serial port go in ([`reader::CardReader::on_bytes`]), time is passed in as
+//! Bytes from the serial port go in ([`reader::CardReader::handle_bytes`]), time is passed in as
 //! `now`, and what to send and what happened come out as [`reader::Action`]s. No port, clock or
 //! file is touched here: the serial driver pumps it, the simulator answers it, tests feed it.
 

@@ -3,7 +3,7 @@
 //! debouncing of a card left on the reader.
 //!
 //! Time is milliseconds on any monotonic clock, passed in as `now`. The driver calls
-//! [`CardReader::on_bytes`] with what the port delivered and [`CardReader::on_tick`] whenever
+//! [`CardReader::handle_bytes`] with what the port delivered and [`CardReader::handle_timeout`] whenever
 //! [`CardReader::next_deadline`] passes, and carries out the returned [`Action`]s.
 
 use chrono::NaiveDate;
@@ -157,15 +157,15 @@ impl CardReader {
     }
 
     /// The port is open: start polling.
-    pub fn on_connected(&mut self, now: u64) -> Vec<Action> {
+    pub fn handle_connected(&mut self, now: u64) -> Vec<Action> {
         self.decoder.reset();
         self.pending = None;
         self.phase = Phase::Idle { next_at: now };
-        self.on_tick(now)
+        self.handle_timeout(now)
     }
 
     /// The port went away.
-    pub fn on_disconnected(&mut self) -> Vec<Action> {
+    pub fn handle_disconnected(&mut self) -> Vec<Action> {
         self.phase = Phase::Stopped;
         self.decoder.reset();
         self.pending = None;
@@ -174,7 +174,7 @@ impl CardReader {
         out
     }
 
-    /// When [`CardReader::on_tick`] next has something to do.
+    /// When [`CardReader::handle_timeout`] next has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
         match self.phase {
             Phase::Stopped => None,
@@ -183,7 +183,7 @@ impl CardReader {
         }
     }
 
-    pub fn on_tick(&mut self, now: u64) -> Vec<Action> {
+    pub fn handle_timeout(&mut self, now: u64) -> Vec<Action> {
         let mut out = Vec::new();
         match self.phase {
             Phase::Idle { next_at } if now >= next_at => {
@@ -202,11 +202,11 @@ impl CardReader {
         out
     }
 
-    pub fn on_bytes(&mut self, now: u64, bytes: &[u8]) -> Vec<Action> {
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Vec<Action> {
         let mut out = Vec::new();
-        for d in self.decoder.feed(bytes) {
+        for d in self.decoder.handle_bytes(bytes) {
             match d {
-                Decoded::Frame(f) => self.on_frame(now, &f.body, &mut out),
+                Decoded::Frame(f) => self.handle_frame(now, &f.body, &mut out),
                 Decoded::Error(FrameError::Garbage(n)) => {
                     out.push(Action::Event(Event::LineNoise(FrameError::Garbage(n))));
                 }
@@ -288,7 +288,7 @@ impl CardReader {
         self.idle(now);
     }
 
-    fn on_frame(&mut self, now: u64, body: &[u8], out: &mut Vec<Action>) {
+    fn handle_frame(&mut self, now: u64, body: &[u8], out: &mut Vec<Action>) {
         let Phase::Waiting { cmd, attempt, .. } = self.phase else {
             // An unsolicited or late reply: nothing waits for it.
             return;

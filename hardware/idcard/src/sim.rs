@@ -104,9 +104,9 @@ impl SimReader {
     }
 
     /// Feeds request bytes; returns the replies to send.
-    pub fn on_bytes(&mut self, bytes: &[u8]) -> Vec<Reply> {
+    pub fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<Reply> {
         let mut out = Vec::new();
-        for d in self.decoder.feed(bytes) {
+        for d in self.decoder.handle_bytes(bytes) {
             let body = match d {
                 Decoded::Frame(f) => f.body,
                 Decoded::Error(FrameError::Checksum { .. }) => {
@@ -213,11 +213,11 @@ mod tests {
         let mut sim = SimReader::new();
         sim.set_fault(Some(Fault::SamError(0x41)), Some(1));
         // A find is answered normally and does not use the fault up.
-        let r = sim.on_bytes(&Command::FindCard.encode());
+        let r = sim.handle_bytes(&Command::FindCard.encode());
         assert_eq!(r[0].bytes[9], Status::FindFailed.sw3());
-        let r = sim.on_bytes(&Command::ReadText.encode());
+        let r = sim.handle_bytes(&Command::ReadText.encode());
         assert_eq!(r[0].bytes[9], 0x41);
-        let r = sim.on_bytes(&Command::ReadText.encode());
+        let r = sim.handle_bytes(&Command::ReadText.encode());
         assert_eq!(r[0].bytes[9], Status::FindFailed.sw3());
     }
 }

@@ -12,10 +12,10 @@ fn frames_of(stream: &[u8], cuts: &[usize]) -> Vec<Decoded> {
     let mut at = 0;
     for &c in cuts {
         let end = (at + c).min(stream.len());
-        out.extend(d.feed(&stream[at..end]));
+        out.extend(d.handle_bytes(&stream[at..end]));
         at = end;
     }
-    out.extend(d.feed(&stream[at..]));
+    out.extend(d.handle_bytes(&stream[at..]));
     out
 }
 
@@ -56,9 +56,9 @@ proptest! {
     fn random_bytes_never_panic_the_reader(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         let mut r = CardReader::new(Config::default(), today);
-        let _ = r.on_connected(0);
-        let _ = r.on_bytes(1, &bytes);
-        let _ = r.on_tick(10_000);
+        let _ = r.handle_connected(0);
+        let _ = r.handle_bytes(1, &bytes);
+        let _ = r.handle_timeout(10_000);
     }
 
     #[test]

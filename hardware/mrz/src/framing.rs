@@ -43,7 +43,7 @@ impl Framer {
     }
 
     /// Feeds bytes; returns each document (its lines) completed by an ETX.
-    pub fn feed(&mut self, now: u64, bytes: &[u8]) -> Vec<Vec<String>> {
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Vec<Vec<String>> {
         let mut out = Vec::new();
         for &b in bytes {
             match b {
@@ -76,14 +76,14 @@ impl Framer {
     }
 
     /// When the current document will be ended by the idle gap, if one is open.
-    pub fn deadline(&self) -> Option<u64> {
+    pub fn next_deadline(&self) -> Option<u64> {
         let open = !self.current.is_empty() || !self.lines.is_empty() || self.discarding;
         self.last_byte_at.filter(|_| open).map(|t| t + self.idle_ms)
     }
 
     /// Ends a document sent without ETX once the line has been quiet long enough.
-    pub fn on_tick(&mut self, now: u64) -> Option<Vec<String>> {
-        if self.deadline().is_some_and(|d| now >= d) {
+    pub fn handle_timeout(&mut self, now: u64) -> Option<Vec<String>> {
+        if self.next_deadline().is_some_and(|d| now >= d) {
             self.end_line();
             return self.take();
         }
@@ -134,9 +134,9 @@ mod tests {
         let mut bytes = vec![STX];
         bytes.extend_from_slice(b"LINE1\rLINE2\r");
         bytes.push(ETX);
-        assert_eq!(f.feed(0, &bytes[..4]), Vec::<Vec<String>>::new());
+        assert_eq!(f.handle_bytes(0, &bytes[..4]), Vec::<Vec<String>>::new());
         assert_eq!(
-            f.feed(1, &bytes[4..]),
+            f.handle_bytes(1, &bytes[4..]),
             vec![vec!["LINE1".to_string(), "LINE2".to_string()]]
         );
     }
@@ -144,14 +144,14 @@ mod tests {
     #[test]
     fn idle_gap_ends_an_unframed_document() {
         let mut f = Framer::new(200);
-        assert!(f.feed(0, b"AAA\r\nBBB\r\n").is_empty());
-        assert_eq!(f.deadline(), Some(200));
-        assert_eq!(f.on_tick(100), None);
+        assert!(f.handle_bytes(0, b"AAA\r\nBBB\r\n").is_empty());
+        assert_eq!(f.next_deadline(), Some(200));
+        assert_eq!(f.handle_timeout(100), None);
         assert_eq!(
-            f.on_tick(200),
+            f.handle_timeout(200),
             Some(vec!["AAA".to_string(), "BBB".to_string()])
         );
-        assert_eq!(f.deadline(), None);
+        assert_eq!(f.next_deadline(), None);
     }
 
     #[test]
@@ -160,21 +160,21 @@ mod tests {
         // 8 MB of junk: no ETX, no line end, then junk with line ends, all without a pause.
         let junk = vec![b'<'; 64 * 1024];
         for i in 0..64 {
-            assert!(f.feed(i, &junk).is_empty());
+            assert!(f.handle_bytes(i, &junk).is_empty());
             assert!(f.buffered() <= 1024, "{} bytes held", f.buffered());
         }
         let lines = b"P<CHNJUNK<<JUNK<<<<<<<<<<<<<<<<<<<<<<<<<<<<\r".repeat(1500);
         for i in 0..64 {
-            assert!(f.feed(100 + i, &lines).is_empty());
+            assert!(f.handle_bytes(100 + i, &lines).is_empty());
             assert!(f.buffered() <= 1024, "{} bytes held", f.buffered());
         }
         // The runaway document is dropped, never parsed; a proper one after it reads.
-        assert_eq!(f.on_tick(10_000), None);
+        assert_eq!(f.handle_timeout(10_000), None);
         let mut doc = vec![STX];
         doc.extend_from_slice(b"LINE1\rLINE2\r");
         doc.push(ETX);
         assert_eq!(
-            f.feed(10_001, &doc),
+            f.handle_bytes(10_001, &doc),
             vec![vec!["LINE1".to_string(), "LINE2".to_string()]]
         );
     }
@@ -182,12 +182,12 @@ mod tests {
     #[test]
     fn a_new_stx_ends_an_overflow() {
         let mut f = Framer::new(200);
-        let _ = f.feed(0, &vec![b'A'; 10_000]);
+        let _ = f.handle_bytes(0, &vec![b'A'; 10_000]);
         let mut doc = vec![STX];
         doc.extend_from_slice(b"LINE1\rLINE2");
         doc.push(ETX);
         assert_eq!(
-            f.feed(1, &doc),
+            f.handle_bytes(1, &doc),
             vec![vec!["LINE1".to_string(), "LINE2".to_string()]]
         );
     }

@@ -21,7 +21,7 @@ proptest! {
     #[test]
     fn framer_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let mut f = onevisit_mrz::Framer::new(100);
-        let _ = f.feed(0, &bytes);
-        let _ = f.on_tick(500);
+        let _ = f.handle_bytes(0, &bytes);
+        let _ = f.handle_timeout(500);
     }
 }

@@ -194,7 +194,7 @@ impl Interpreter {
     }
 
     /// Feeds bytes; returns pages completed and printer-level requests, in order.
-    pub fn feed(&mut self, bytes: &[u8], glyphs: &dyn Glyphs) -> Vec<Event> {
+    pub fn handle_bytes(&mut self, bytes: &[u8], glyphs: &dyn Glyphs) -> Vec<Event> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
         let mut at = 0;
@@ -529,9 +529,9 @@ mod tests {
     fn endless_feeding_stops_at_a_metre_of_paper() {
         let mut it = Interpreter::new(576);
         for _ in 0..3 {
-            let _ = it.feed(&[0x1b, b'd', 255], &NoGlyphs);
+            let _ = it.handle_bytes(&[0x1b, b'd', 255], &NoGlyphs);
         }
-        let _ = it.feed(b"after\n", &NoGlyphs);
+        let _ = it.handle_bytes(b"after\n", &NoGlyphs);
         let page = it.tear_off().expect("a page");
         assert_eq!(page.height, MAX_PAGE_ROWS);
         assert_eq!(page.dots.len(), 576 * MAX_PAGE_ROWS as usize);
@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn text_without_a_line_end_is_printed_when_the_line_buffer_is_full() {
         let mut it = Interpreter::new(576);
-        let _ = it.feed(&vec![b'x'; 10 * MAX_LINE_BYTES + 5], &NoGlyphs);
+        let _ = it.handle_bytes(&vec![b'x'; 10 * MAX_LINE_BYTES + 5], &NoGlyphs);
         assert!(
             it.line.len() < MAX_LINE_BYTES,
             "{} bytes held",

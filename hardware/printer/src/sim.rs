@@ -74,7 +74,7 @@ impl SimPrinter {
         ]
     }
 
-    pub fn on_bytes(&mut self, bytes: &[u8]) -> SimOut {
+    pub fn handle_bytes(&mut self, bytes: &[u8]) -> SimOut {
         let mut out = SimOut::default();
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -106,7 +106,7 @@ impl SimPrinter {
     }
 
     fn print(&mut self, bytes: &[u8], out: &mut SimOut) {
-        for e in self.interp.feed(bytes, self.glyphs.as_ref()) {
+        for e in self.interp.handle_bytes(bytes, self.glyphs.as_ref()) {
             match e {
                 Event::Page(p) => out.pages.push(p),
                 Event::RealTimeStatus(n) => out.reply.push(self.status_byte(n)),
@@ -146,7 +146,7 @@ impl SimPrinter {
         if was_halted && !self.halted() {
             // Back in business: what waited is printed now (what real printers do).
             let backlog = std::mem::take(&mut self.backlog);
-            let more = self.on_bytes(&backlog);
+            let more = self.handle_bytes(&backlog);
             out.reply.extend(more.reply);
             out.pages.extend(more.pages);
         }

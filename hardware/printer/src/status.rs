@@ -101,7 +101,7 @@ impl StatusDecoder {
         self.pending.clear();
     }
 
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<StatusByte> {
+    pub fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<StatusByte> {
         let mut out = Vec::new();
         for &b in bytes {
             if !self.asb.is_empty() {
@@ -242,7 +242,7 @@ mod tests {
         d.expect(4);
         d.expect(2);
         // A real-time reply, an ASB message, then the second real-time reply.
-        let out = d.feed(&[0x12 | 0x60, 0x10, 0x00, 0x0C, 0x00, 0x12 | 0x04]);
+        let out = d.handle_bytes(&[0x12 | 0x60, 0x10, 0x00, 0x0C, 0x00, 0x12 | 0x04]);
         assert_eq!(
             out,
             vec![

@@ -30,7 +30,7 @@ fn font() -> FontGlyphs {
 
 fn print(bytes: &[u8], width: u32, glyphs: &dyn Glyphs) -> Vec<Page> {
     Interpreter::new(width)
-        .feed(bytes, glyphs)
+        .handle_bytes(bytes, glyphs)
         .into_iter()
         .filter_map(|e| match e {
             Event::Page(p) => Some(p),

@@ -19,7 +19,7 @@ proptest! {
             d.expect(n);
         }
         let mut s = PrinterStatus::default();
-        for x in d.feed(&bytes) {
+        for x in d.handle_bytes(&bytes) {
             s.apply(x, &BitTable::EPSON);
         }
         let _ = s.ready();
@@ -28,7 +28,7 @@ proptest! {
     #[test]
     fn interpreter_takes_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
-        let _ = p.on_bytes(&bytes);
+        let _ = p.handle_bytes(&bytes);
     }
 }
 
@@ -43,7 +43,7 @@ fn status(p: &mut SimPrinter) -> PrinterStatus {
     let mut s = PrinterStatus::default();
     for n in 1..=4 {
         d.expect(n);
-        for x in d.feed(&p.on_bytes(&query(n)).reply) {
+        for x in d.handle_bytes(&p.handle_bytes(&query(n)).reply) {
             s.apply(x, &BitTable::EPSON);
         }
     }
@@ -54,7 +54,7 @@ fn status(p: &mut SimPrinter) -> PrinterStatus {
 fn a_whole_receipt_is_one_page() {
     let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
     assert_eq!(status(&mut p).ready(), Ok(()));
-    let out = p.on_bytes(&receipt());
+    let out = p.handle_bytes(&receipt());
     assert_eq!(out.pages.len(), 1);
     assert!(!out.pages[0].partial);
 }
@@ -63,7 +63,7 @@ fn a_whole_receipt_is_one_page() {
 fn paper_out_mid_job_halts_and_answers_status() {
     let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
     p.paper.out_after = Some(400);
-    let out = p.on_bytes(&receipt());
+    let out = p.handle_bytes(&receipt());
     assert!(out.pages.is_empty());
     assert!(p.backlog() > 0);
     assert_eq!(status(&mut p).ready(), Err(Problem::PaperOut));
@@ -73,7 +73,7 @@ fn paper_out_mid_job_halts_and_answers_status() {
 fn without_clearing_a_refill_prints_the_stale_backlog() {
     let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
     p.paper.out_after = Some(400);
-    p.on_bytes(&receipt());
+    p.handle_bytes(&receipt());
     let out = p.update(Paper::default());
     assert_eq!(out.pages.len(), 1, "the known failure of naive drivers");
 }
@@ -82,8 +82,8 @@ fn without_clearing_a_refill_prints_the_stale_backlog() {
 fn clearing_buffers_while_out_prevents_the_stale_print() {
     let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
     p.paper.out_after = Some(400);
-    p.on_bytes(&receipt());
-    let out = p.on_bytes(&CLEAR_BUFFERS);
+    p.handle_bytes(&receipt());
+    let out = p.handle_bytes(&CLEAR_BUFFERS);
     // What was printed before the paper ran out is torn off as a partial page.
     assert!(out.pages.iter().all(|pg| pg.partial));
     assert_eq!(p.backlog(), 0);
@@ -99,7 +99,7 @@ fn cover_open_halts_and_is_reported() {
         ..Paper::default()
     });
     assert_eq!(status(&mut p).ready(), Err(Problem::CoverOpen));
-    assert!(p.on_bytes(&receipt()).pages.is_empty());
+    assert!(p.handle_bytes(&receipt()).pages.is_empty());
 }
 
 #[test]
@@ -117,14 +117,14 @@ fn near_end_is_reported_but_prints() {
 #[test]
 fn automatic_status_back_on_change() {
     let mut p = SimPrinter::new(384, Box::new(NoGlyphs));
-    p.on_bytes(&onevisit_printer::status::ENABLE_ASB);
+    p.handle_bytes(&onevisit_printer::status::ENABLE_ASB);
     let out = p.update(Paper {
         out: true,
         ..Paper::default()
     });
     let mut d = StatusDecoder::new();
     let mut s = PrinterStatus::default();
-    for x in d.feed(&out.reply) {
+    for x in d.handle_bytes(&out.reply) {
         s.apply(x, &BitTable::EPSON);
     }
     assert_eq!(s.paper_out, Some(true));

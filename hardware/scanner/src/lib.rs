@@ -50,7 +50,7 @@ impl Splitter {
         })
     }
 
-    pub fn feed(&mut self, now: u64, bytes: &[u8]) -> Vec<Scan> {
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Vec<Scan> {
         let mut out = Vec::new();
         for &b in bytes {
             self.buf.push(b);
@@ -68,14 +68,14 @@ impl Splitter {
         out
     }
 
-    pub fn deadline(&self) -> Option<u64> {
+    pub fn next_deadline(&self) -> Option<u64> {
         self.last_byte_at
             .filter(|_| !self.buf.is_empty())
             .map(|t| t + self.idle_ms)
     }
 
-    pub fn on_tick(&mut self, now: u64) -> Option<Scan> {
-        if self.deadline().is_some_and(|d| now >= d) {
+    pub fn handle_timeout(&mut self, now: u64) -> Option<Scan> {
+        if self.next_deadline().is_some_and(|d| now >= d) {
             return self.take();
         }
         None
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn splits_on_crlf_and_strips_aim() {
         let mut s = Splitter::new(b"\r\n", 100, true);
-        let out = s.feed(0, b"]Q1https://example.test/c/1\r\n]C0ABC");
+        let out = s.handle_bytes(0, b"]Q1https://example.test/c/1\r\n]C0ABC");
         assert_eq!(
             out,
             vec![Scan {
@@ -124,7 +124,7 @@ mod tests {
                 symbology: Some("Q1".into())
             }]
         );
-        let out = s.feed(5, b"123\r\n");
+        let out = s.handle_bytes(5, b"123\r\n");
         assert_eq!(out[0].text, "ABC123");
         assert_eq!(out[0].symbology.as_deref(), Some("C0"));
     }
@@ -132,16 +132,19 @@ mod tests {
     #[test]
     fn idle_gap_ends_a_scan_without_terminator() {
         let mut s = Splitter::new(b"", 50, false);
-        assert!(s.feed(10, "二维码".as_bytes()).is_empty());
-        assert_eq!(s.on_tick(59), None);
-        assert_eq!(s.on_tick(60).map(|x| x.text), Some("二维码".to_string()));
+        assert!(s.handle_bytes(10, "二维码".as_bytes()).is_empty());
+        assert_eq!(s.handle_timeout(59), None);
+        assert_eq!(
+            s.handle_timeout(60).map(|x| x.text),
+            Some("二维码".to_string())
+        );
     }
 
     #[test]
     fn terminator_split_across_reads() {
         let mut s = Splitter::new(b"\r\n", 100, false);
-        assert!(s.feed(0, b"AB\r").is_empty());
-        assert_eq!(s.feed(1, b"\n")[0].text, "AB");
+        assert!(s.handle_bytes(0, b"AB\r").is_empty());
+        assert_eq!(s.handle_bytes(1, b"\n")[0].text, "AB");
     }
 
     #[test]

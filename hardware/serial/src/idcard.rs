@@ -67,23 +67,23 @@ fn log(e: &Event) {
 
 impl Core for IdCardCore {
     type Event = Event;
-    fn connected(&mut self, now: u64) -> Step<Event> {
+    fn handle_connected(&mut self, now: u64) -> Step<Event> {
         self.refresh_today();
-        step(self.reader.on_connected(now))
+        step(self.reader.handle_connected(now))
     }
-    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Event> {
+    fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Event> {
         self.refresh_today();
-        step(self.reader.on_bytes(now, bytes))
+        step(self.reader.handle_bytes(now, bytes))
     }
-    fn tick(&mut self, now: u64) -> Step<Event> {
+    fn handle_timeout(&mut self, now: u64) -> Step<Event> {
         self.refresh_today();
-        step(self.reader.on_tick(now))
+        step(self.reader.handle_timeout(now))
     }
-    fn deadline(&self) -> Option<u64> {
+    fn next_deadline(&self) -> Option<u64> {
         self.reader.next_deadline()
     }
-    fn disconnected(&mut self) -> Vec<Event> {
-        step(self.reader.on_disconnected()).events
+    fn handle_disconnected(&mut self) -> Vec<Event> {
+        step(self.reader.handle_disconnected()).events
     }
 }
 
@@ -124,7 +124,7 @@ pub fn read_once(
     let mut reader = CardReader::new(config, today);
     let start = Instant::now();
     let now = || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let mut actions = reader.on_connected(now());
+    let mut actions = reader.handle_connected(now());
     let mut buf = [0u8; 4096];
     loop {
         for a in actions.drain(..) {
@@ -148,12 +148,12 @@ pub fn read_once(
             return Err(ReadOnceError::NotResponding(now()));
         }
         match port::read(p.as_mut(), &mut buf) {
-            ReadOutcome::Data(n) => actions = reader.on_bytes(now(), &buf[..n]),
+            ReadOutcome::Data(n) => actions = reader.handle_bytes(now(), &buf[..n]),
             ReadOutcome::Quiet => {}
             ReadOutcome::Gone(e) => return Err(ReadOnceError::Lost(e.to_string())),
         }
         if reader.next_deadline().is_some_and(|d| now() >= d) {
-            actions.extend(reader.on_tick(now()));
+            actions.extend(reader.handle_timeout(now()));
         }
     }
 }
@@ -184,11 +184,11 @@ mod tests {
     /// Pumps core and simulated module against each other until a card is read (or 200
     /// simulated seconds pass); returns whether it was judged expired.
     fn read_card(core: &mut IdCardCore, sim: &mut SimReader, now: &mut u64) -> Option<bool> {
-        let mut pending = core.tick(*now).send;
+        let mut pending = core.handle_timeout(*now).send;
         for _ in 0..2000 {
             for bytes in std::mem::take(&mut pending) {
-                for reply in sim.on_bytes(&bytes) {
-                    let s = core.bytes(*now, &reply.bytes);
+                for reply in sim.handle_bytes(&bytes) {
+                    let s = core.handle_bytes(*now, &reply.bytes);
                     pending.extend(s.send);
                     for e in s.events {
                         if let Event::CardRead(r) = e {
@@ -198,7 +198,7 @@ mod tests {
                 }
             }
             *now += 100;
-            pending.extend(core.tick(*now).send);
+            pending.extend(core.handle_timeout(*now).send);
         }
         None
     }
@@ -210,7 +210,7 @@ mod tests {
         let mut core = IdCardCore::new(Config::default(), move || *clock.lock().unwrap());
         let mut sim = SimReader::new();
         let mut now = 0;
-        let _ = core.connected(now);
+        let _ = core.handle_connected(now);
         sim.card = Some(card_valid_to_nov_30());
         assert_eq!(
             read_card(&mut core, &mut sim, &mut now),
@@ -221,10 +221,10 @@ mod tests {
         sim.card = None;
         for _ in 0..100 {
             now += 100;
-            let s = core.tick(now);
+            let s = core.handle_timeout(now);
             for b in s.send {
-                for r in sim.on_bytes(&b) {
-                    let _ = core.bytes(now, &r.bytes);
+                for r in sim.handle_bytes(&b) {
+                    let _ = core.handle_bytes(now, &r.bytes);
                 }
             }
         }

@@ -42,12 +42,12 @@ impl MrzCore {
 
 impl Core for MrzCore {
     type Event = MrzEvent;
-    fn connected(&mut self, _now: u64) -> Step<MrzEvent> {
+    fn handle_connected(&mut self, _now: u64) -> Step<MrzEvent> {
         Step::default()
     }
-    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<MrzEvent> {
+    fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Step<MrzEvent> {
         let dropped = self.framer.overflows();
-        let docs = self.framer.feed(now, bytes);
+        let docs = self.framer.handle_bytes(now, bytes);
         if self.framer.overflows() > dropped {
             tracing::warn!(
                 "MRZ reader sent more than any document holds: dropped (noise on the line, or a wrong baud rate?)"
@@ -58,21 +58,21 @@ impl Core for MrzCore {
             events: docs.into_iter().map(|d| self.doc(d)).collect(),
         }
     }
-    fn tick(&mut self, now: u64) -> Step<MrzEvent> {
+    fn handle_timeout(&mut self, now: u64) -> Step<MrzEvent> {
         Step {
             send: Vec::new(),
             events: self
                 .framer
-                .on_tick(now)
+                .handle_timeout(now)
                 .map(|d| self.doc(d))
                 .into_iter()
                 .collect(),
         }
     }
-    fn deadline(&self) -> Option<u64> {
-        self.framer.deadline()
+    fn next_deadline(&self) -> Option<u64> {
+        self.framer.next_deadline()
     }
-    fn disconnected(&mut self) -> Vec<MrzEvent> {
+    fn handle_disconnected(&mut self) -> Vec<MrzEvent> {
         // A document cut short by an unplug is discarded, not parsed half.
         self.framer = Framer::new(self.idle_ms);
         Vec::new()
@@ -95,25 +95,25 @@ impl ScannerCore {
 
 impl Core for ScannerCore {
     type Event = Scan;
-    fn connected(&mut self, _now: u64) -> Step<Scan> {
+    fn handle_connected(&mut self, _now: u64) -> Step<Scan> {
         Step::default()
     }
-    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Scan> {
+    fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Scan> {
         Step {
             send: Vec::new(),
-            events: self.splitter.feed(now, bytes),
+            events: self.splitter.handle_bytes(now, bytes),
         }
     }
-    fn tick(&mut self, now: u64) -> Step<Scan> {
+    fn handle_timeout(&mut self, now: u64) -> Step<Scan> {
         Step {
             send: Vec::new(),
-            events: self.splitter.on_tick(now).into_iter().collect(),
+            events: self.splitter.handle_timeout(now).into_iter().collect(),
         }
     }
-    fn deadline(&self) -> Option<u64> {
-        self.splitter.deadline()
+    fn next_deadline(&self) -> Option<u64> {
+        self.splitter.next_deadline()
     }
-    fn disconnected(&mut self) -> Vec<Scan> {
+    fn handle_disconnected(&mut self) -> Vec<Scan> {
         Vec::new()
     }
 }

@@ -69,7 +69,7 @@ impl PrinterPort {
         loop {
             match port::read(self.port.as_mut(), &mut buf) {
                 ReadOutcome::Data(n) => {
-                    for s in self.decoder.feed(&buf[..n]) {
+                    for s in self.decoder.handle_bytes(&buf[..n]) {
                         self.status.apply(s, &self.table);
                     }
                 }

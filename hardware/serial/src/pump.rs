@@ -34,11 +34,11 @@ impl<E> Default for Step<E> {
 /// A pure device core as the pump sees it. Time is milliseconds since the driver started.
 pub trait Core {
     type Event: Send + 'static;
-    fn connected(&mut self, now: u64) -> Step<Self::Event>;
-    fn bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Self::Event>;
-    fn tick(&mut self, now: u64) -> Step<Self::Event>;
-    fn deadline(&self) -> Option<u64>;
-    fn disconnected(&mut self) -> Vec<Self::Event>;
+    fn handle_connected(&mut self, now: u64) -> Step<Self::Event>;
+    fn handle_bytes(&mut self, now: u64, bytes: &[u8]) -> Step<Self::Event>;
+    fn handle_timeout(&mut self, now: u64) -> Step<Self::Event>;
+    fn next_deadline(&self) -> Option<u64>;
+    fn handle_disconnected(&mut self) -> Vec<Self::Event>;
 }
 
 /// The port's state, as the driver sees it.
@@ -144,7 +144,7 @@ fn run<C: Core>(
                 tracing::info!(port = %config.path, "device port open");
                 let _ = tx.send(Output::Link(Link::Open));
                 let reason = pump(p.as_mut(), &mut core, &tx, &stop, &now);
-                for e in core.disconnected() {
+                for e in core.handle_disconnected() {
                     let _ = tx.send(Output::Device(e));
                 }
                 if !stop.load(Ordering::SeqCst) {
@@ -187,7 +187,7 @@ fn pump<C: Core>(
     stop: &AtomicBool,
     now: &dyn Fn() -> u64,
 ) -> String {
-    if let Err(reason) = carry(port, core.connected(now()), tx) {
+    if let Err(reason) = carry(port, core.handle_connected(now()), tx) {
         return reason;
     }
     let mut buf = [0u8; 4096];
@@ -196,15 +196,15 @@ fn pump<C: Core>(
             return "driver stopped".into();
         }
         let step = match port::read(port, &mut buf) {
-            ReadOutcome::Data(n) => core.bytes(now(), &buf[..n]),
+            ReadOutcome::Data(n) => core.handle_bytes(now(), &buf[..n]),
             ReadOutcome::Quiet => Step::default(),
             ReadOutcome::Gone(e) => return format!("read failed: {e}"),
         };
         if let Err(reason) = carry(port, step, tx) {
             return reason;
         }
-        if core.deadline().is_some_and(|d| now() >= d)
-            && let Err(reason) = carry(port, core.tick(now()), tx)
+        if core.next_deadline().is_some_and(|d| now() >= d)
+            && let Err(reason) = carry(port, core.handle_timeout(now()), tx)
         {
             return reason;
         }

@@ -359,7 +359,7 @@ impl Session {
         }
     }
 
-    // What the screen shows, read-only: the session changes only through `handle`.
+    // What the screen shows, read-only: the session changes only through `handle_event`.
 
     pub fn screen(&self) -> Screen {
         self.screen
@@ -484,7 +484,7 @@ impl Session {
     }
 
     /// Handles one event at `now`.
-    pub fn handle(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
+    pub fn handle_event(&mut self, now: Millis, event: Event, catalog: &Catalog) -> Vec<Action> {
         let mut fx = Vec::new();
         let (before, was_elderly) = (self.screen, self.elderly);
         if event.shows_presence() {
@@ -496,7 +496,7 @@ impl Session {
             self.touches += 1;
         }
         match event {
-            Event::Tick => self.tick(now, &mut fx),
+            Event::Tick => self.time_passes(now, &mut fx),
             // While a page is being straightened the material is not done and no page can be
             // retaken: the page on its way would land out of place.
             Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
@@ -720,7 +720,7 @@ impl Session {
         self.done_since = Some(now);
     }
 
-    fn tick(&mut self, now: Millis, fx: &mut Vec<Action>) {
+    fn time_passes(&mut self, now: Millis, fx: &mut Vec<Action>) {
         if self.screen == Screen::Attract {
             return;
         }

@@ -230,7 +230,7 @@ impl Syncer {
                 self.enqueue_pending();
                 last_scan = now;
             }
-            match self.engine.poll(now) {
+            match self.engine.poll_action(now) {
                 Action::Done => break,
                 Action::WaitUntil(t) => {
                     let wait = (t - now).clamp(1, self.opts.rescan.as_millis() as i64);
@@ -249,7 +249,7 @@ impl Syncer {
                     // A case the store cannot read says nothing about the link.
                     let online = !matches!(result, Err(Failure::Transport(_)));
                     let now = wall_ms();
-                    let fx = self.engine.handle(now, result);
+                    let fx = self.engine.handle_reply(now, result);
                     self.apply(now, fx);
                     self.publish_status(Some(online), None);
                 }

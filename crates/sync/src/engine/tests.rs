@@ -165,7 +165,7 @@ fn drive(engine: &mut Engine, model: &mut Model, mut fault: impl FnMut(&Request)
         now: 1_000_000,
     };
     for _ in 0..100_000 {
-        match engine.poll(run.now) {
+        match engine.poll_action(run.now) {
             Action::Done => return run,
             Action::WaitUntil(t) => {
                 assert!(t > run.now, "waits must move time forward");
@@ -186,7 +186,7 @@ fn drive(engine: &mut Engine, model: &mut Model, mut fault: impl FnMut(&Request)
                         ..Reply::default()
                     }),
                 };
-                for e in engine.handle(run.now, result) {
+                for e in engine.handle_reply(run.now, result) {
                     match e {
                         Effect::Acknowledged {
                             case_id,
@@ -315,11 +315,11 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
     let mut now = 0;
     let mut delays = Vec::new();
     for _ in 0..12 {
-        let Action::Send(_) = e.poll(now) else {
+        let Action::Send(_) = e.poll_action(now) else {
             panic!()
         };
-        e.handle(now, Err(Failure::Transport("down".into())));
-        let Action::WaitUntil(t) = e.poll(now) else {
+        e.handle_reply(now, Err(Failure::Transport("down".into())));
+        let Action::WaitUntil(t) = e.poll_action(now) else {
             panic!()
         };
         delays.push(t - now);
@@ -329,10 +329,10 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
         let exp = (500i64 << i).min(300_000);
         assert!(*d >= exp / 2 && *d <= exp, "delay {i}: {d} for {exp}");
     }
-    let Action::Send(_) = e.poll(now) else {
+    let Action::Send(_) = e.poll_action(now) else {
         panic!()
     };
-    e.handle(
+    e.handle_reply(
         now,
         Ok(Reply {
             status: 503,
@@ -340,7 +340,7 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
             ..Reply::default()
         }),
     );
-    assert_eq!(e.poll(now), Action::WaitUntil(now + 600_000));
+    assert_eq!(e.poll_action(now), Action::WaitUntil(now + 600_000));
 }
 
 #[test]
@@ -354,7 +354,7 @@ fn refused_case_does_not_block_the_queue() {
     let mut refused = Vec::new();
     let mut now = 0;
     loop {
-        match e.poll(now) {
+        match e.poll_action(now) {
             Action::Done => break,
             Action::WaitUntil(t) => now = t,
             Action::Send(r) => {
@@ -366,7 +366,7 @@ fn refused_case_does_not_block_the_queue() {
                     },
                     _ => model.apply(&r),
                 };
-                for fx in e.handle(now, Ok(reply)) {
+                for fx in e.handle_reply(now, Ok(reply)) {
                     if let Effect::Refused { case_id, reason } = fx {
                         refused.push((case_id, reason));
                     }
@@ -389,7 +389,7 @@ fn a_case_the_store_cannot_read_is_set_aside_not_blamed_on_the_central_system() 
     let (mut unreadable, mut refused) = (Vec::new(), 0);
     let mut now = 0;
     loop {
-        match e.poll(now) {
+        match e.poll_action(now) {
             Action::Done => break,
             Action::WaitUntil(t) => now = t,
             Action::Send(r) => {
@@ -400,7 +400,7 @@ fn a_case_the_store_cannot_read_is_set_aside_not_blamed_on_the_central_system() 
                     )),
                     _ => Ok(model.apply(&r)),
                 };
-                for fx in e.handle(now, result) {
+                for fx in e.handle_reply(now, result) {
                     match fx {
                         Effect::Unreadable { case_id, reason } => {
                             unreadable.push((case_id, reason))
@@ -430,8 +430,10 @@ fn a_case_the_store_cannot_read_is_set_aside_not_blamed_on_the_central_system() 
 #[test]
 fn revoked_device_stops() {
     let mut e = Engine::new(Config::default(), 1, 0, None);
-    let Action::Send(_) = e.poll(0) else { panic!() };
-    let fx = e.handle(
+    let Action::Send(_) = e.poll_action(0) else {
+        panic!()
+    };
+    let fx = e.handle_reply(
         0,
         Ok(Reply {
             status: 403,
@@ -445,7 +447,7 @@ fn revoked_device_stops() {
             reason: "this kiosk was revoked".into()
         }]
     );
-    assert_eq!(e.poll(10), Action::Done);
+    assert_eq!(e.poll_action(10), Action::Done);
 }
 
 #[test]

@@ -9,8 +9,8 @@ use onevisit_idcard::sim::{Fault, SimCard, SimReader};
 use super::serve::{Device, Served};
 
 impl Device for SimReader {
-    fn on_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)> {
-        SimReader::on_bytes(self, bytes)
+    fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        SimReader::handle_bytes(self, bytes)
             .into_iter()
             .map(|r| (r.bytes, r.delay_ms))
             .collect()

@@ -39,8 +39,8 @@ impl PrinterDevice {
 }
 
 impl Device for PrinterDevice {
-    fn on_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)> {
-        let out = self.printer.on_bytes(bytes);
+    fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let out = self.printer.handle_bytes(bytes);
         self.save(out.pages);
         if out.reply.is_empty() {
             Vec::new()

@@ -15,7 +15,7 @@ use super::pty::VirtualPort;
 /// A device model behind a simulated port.
 pub trait Device: Send + 'static {
     /// Replies to `bytes`, each with the delay before it is sent.
-    fn on_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)>;
+    fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)>;
 }
 
 pub struct Shared<D> {
@@ -118,7 +118,7 @@ fn serve<D: Device>(
             Ok(n) => n,
             Err(_) => continue,
         };
-        let replies = lock().device.on_bytes(&buf[..n]);
+        let replies = lock().device.handle_bytes(&buf[..n]);
         for (bytes, delay_ms) in replies {
             if delay_ms > 0 {
                 std::thread::sleep(Duration::from_millis(delay_ms));
