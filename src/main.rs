@@ -2,7 +2,7 @@
 //!
 //! This is the composition root: the only place that knows the runtime, the UI toolkit and
 //! the real files and ports. What it carries out is decided in the pure crates (the domain's
-//! session and plan, the device cores, the sync engine); see ARCHITECTURE.md for what is not yet.
+//! session, plan and keyboard policy, the device cores, the sync engine); see ARCHITECTURE.md.
 
 mod catalog_dir;
 mod cli;

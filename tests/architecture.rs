@@ -176,7 +176,7 @@ fn the_kiosk_does_not_use_the_cli_handlers() {
 
 #[test]
 fn the_kiosk_app_does_not_import_the_window_runner() {
-    // `ui.rs` runs the kiosk (devices, sync, timers) and imports `kiosk`; `kiosk` owns its
+    // `ui` runs the kiosk (devices, sync, timers) and imports `kiosk`; `kiosk` owns its
     // window types (`kiosk::window`), so the two never import each other.
     let uses = code_naming(&rust_files(&repo().join("src/kiosk")), &["crate::ui"]);
     assert!(

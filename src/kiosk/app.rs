@@ -134,7 +134,7 @@ impl App {
     pub(super) fn event(&mut self, e: Event) {
         let now = self.now();
         // Time passing changes the screen only when it moves the page or asks for something
-        // (a wipe); the countdown's seconds are the redraw's own check (`ui.rs`). Anything
+        // (a wipe); the countdown's seconds are the redraw's own check (`ui::pump`). Anything
         // else the session hears may change what it shows.
         let tick = e == Event::Tick;
         let before = (self.session.screen(), self.session.warning_since());
