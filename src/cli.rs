@@ -39,6 +39,19 @@ pub enum Command {
         #[arg(long)]
         simulate: bool,
     },
+    /// Test every device and link of this kiosk: one line each, pass / fail / not fitted with
+    /// the reason; exits 0 only when every fitted device passes
+    Selftest {
+        /// The kiosk's settings naming its devices (as `run --config`)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Test simulators in place of every device without a port
+        #[arg(long)]
+        simulate: bool,
+        /// `{"checks": [{"name", "ok", "state", "detail"}…]}`
+        #[arg(long)]
+        json: bool,
+    },
     /// Render every screen (Chinese, English, elderly mode) with sample data to PNG files
     Screenshots {
         #[arg(long, value_name = "DIR")]
@@ -90,11 +103,18 @@ pub enum Command {
     /// Enroll this kiosk with the county's central system (one-time code from the county)
     Provision {
         /// The central system's address, e.g. https://zwfw.example.gov.cn:8443
-        #[arg(long, value_name = "URL", required_unless_present = "config")]
+        #[arg(long, value_name = "URL", required_unless_present_any = ["config", "qr"])]
         central: Option<String>,
         /// One-time enrollment code from `onevisit-central enroll-code`
-        #[arg(long, value_name = "CODE", required_unless_present = "config")]
+        #[arg(long, value_name = "CODE", required_unless_present_any = ["config", "qr"])]
         code: Option<String>,
+        /// The county's enrollment QR code as text (`onevisit:enroll?…`, from `onevisit-central
+        /// enroll-code --qr`): address, code, certificate pin and site in one line
+        #[arg(long, value_name = "PAYLOAD", conflicts_with_all = ["central", "code", "config", "pin"])]
+        qr: Option<String>,
+        /// With --qr: the site this kiosk stands at; a code made for another site is refused
+        #[arg(long, value_name = "NAME", requires = "qr")]
+        site: Option<String>,
         /// Take the address, code and pin from the kiosk settings' `[central]` table (the OS
         /// image's `onevisit.toml`); a kiosk already provisioned is left as it is
         #[arg(long, value_name = "FILE", conflicts_with_all = ["central", "code", "force"])]

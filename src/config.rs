@@ -115,6 +115,9 @@ pub struct CentralConfig {
     pub enrollment_code: Option<String>,
     /// SHA-256 of the central system's certificate or key (`onevisit-central tls pins`).
     pub pin: Option<String>,
+    /// The county's enrollment QR code as text (`onevisit:enroll?…`): address, code and pin in
+    /// one line, in place of the three above.
+    pub enrollment_qr: Option<String>,
 }
 
 /// How many days each kind of data may stay on the kiosk (see `onevisit_store::Retention`).

@@ -12,6 +12,7 @@ mod devices;
 mod input;
 mod kiosk;
 mod runtime;
+mod selftest;
 mod table;
 mod ui;
 
@@ -50,6 +51,11 @@ fn main() -> ExitCode {
         Command::Run { config, simulate } => {
             ui::run(&cli.catalog, &cli.data_dir, config.as_deref(), simulate)
         }
+        Command::Selftest {
+            config,
+            simulate,
+            json,
+        } => selftest(&cli.data_dir, config.as_deref(), simulate, json),
         Command::Screenshots { out, size, config } => {
             let sizes: Vec<(u32, u32)> = size
                 .iter()
@@ -83,6 +89,12 @@ fn main() -> ExitCode {
         Command::Store(cmd) => commands::store::store(cmd, &cli.data_dir),
         Command::Case(cmd) => commands::store::case(cmd, &cli.data_dir, &cli.catalog),
         Command::Provision {
+            qr: Some(line),
+            site,
+            force,
+            ..
+        } => commands::sync::provision_qr(&cli.data_dir, &line, site.as_deref(), force),
+        Command::Provision {
             pin,
             config: Some(file),
             ..
@@ -93,6 +105,7 @@ fn main() -> ExitCode {
             pin,
             force,
             config: None,
+            ..
         } => commands::sync::provision(
             &cli.data_dir,
             central.as_deref().unwrap_or_default(),
@@ -132,4 +145,36 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// `onevisit selftest`: the checklist, as a table or JSON.
+fn selftest(
+    data_flag: &Option<std::path::PathBuf>,
+    config: Option<&std::path::Path>,
+    simulate: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let settings = match config {
+        Some(p) => config::KioskConfig::load(p)?,
+        None => config::KioskConfig::default(),
+    };
+    let plan = settings.device_plan(simulate, |k| std::env::var(k).ok());
+    let report = selftest::run(&plan, &runtime::data_dir(data_flag), simulate);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for c in &report.checks {
+            let mark = match c.state {
+                selftest::State::Pass => "pass",
+                selftest::State::Fail => "FAIL",
+                selftest::State::NotFitted => " -- ",
+            };
+            println!("{mark}  {:<12} {}", c.name, c.detail);
+        }
+    }
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -108,3 +108,46 @@ pub fn background(dir: &Path, retention: onevisit_store::Retention) -> Option<Ba
         thread: Some(thread),
     })
 }
+
+/// The cabinet's signals from the plan: the profile's backend, the simulated pins (whose
+/// handle lets F8 open and close the simulated cabinet), or none.
+pub fn start_cabinet(
+    source: &crate::config::Source,
+    simulate: bool,
+) -> Result<(
+    Option<onevisit_gpio::driver::GpioDriver>,
+    Option<onevisit_gpio::backend::SimBackend>,
+)> {
+    Ok(match source {
+        crate::config::Source::Real(name) => {
+            let profile = crate::runtime::cabinet_profile(name)?;
+            if profile.backend == onevisit_gpio::profile::BackendKind::Simulated && !simulate {
+                anyhow::bail!(
+                    "devices.gpio = {name:?} is a simulated profile: a kiosk for citizens needs its cabinet's profile (rpi4-cabinet, rpi5-cabinet, x86-pc or a file); simulation is `onevisit run --simulate`"
+                );
+            }
+            let backend = onevisit_gpio::backend::open(&profile)
+                .with_context(|| format!("opening the cabinet signals ({name})"))?;
+            (Some(onevisit_gpio::driver::spawn(&profile, backend)), None)
+        }
+        crate::config::Source::Simulated => {
+            let profile = onevisit_gpio::Profile::builtin("simulated")
+                .context("the built-in simulated GPIO profile")?;
+            let pins = onevisit_gpio::backend::SimBackend::new();
+            let driver = onevisit_gpio::driver::spawn(&profile, Box::new(pins.clone()));
+            (Some(driver), Some(pins))
+        }
+        crate::config::Source::Missing => (None, None),
+    })
+}
+
+pub fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid C string and `st` a properly sized out-parameter.
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}

@@ -221,3 +221,72 @@ fn provision_from_the_image_settings_file() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// The county's enrollment QR code, as the scanner or camera reads it (or a technician types
+/// it): `provision --qr`. Each bad line or mismatch says what to do, and spends no code.
+#[test]
+fn provision_from_the_county_qr_code() {
+    use onevisit_sync::enroll::EnrollPayload;
+    let (cdir, kdir) = (temp("cq"), temp("kq"));
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let code = code(&cdir);
+    let payload = EnrollPayload {
+        central: central.url(),
+        code: code.clone(),
+        pin: central.fingerprint.clone(),
+        site: "城关镇便民服务中心".into(),
+    };
+    let line = payload.to_line();
+    let qr = |line: &str, extra: &[&str]| {
+        run(bin(&kdir)
+            .args(["provision", "--qr", line])
+            .args(extra.iter().copied()))
+    };
+    let (ok, _, err) = qr("https://example.org/whatever", &[]);
+    assert!(!ok && err.contains("onevisit:enroll?"), "{err}");
+    let (ok, _, err) = qr(&line.replace(&format!("&code={code}"), ""), &[]);
+    assert!(
+        !ok && err.contains("no code") && err.contains("scan it again"),
+        "{err}"
+    );
+    let (ok, _, err) = qr(&line, &["--site", "河口乡便民服务站"]);
+    assert!(
+        !ok && err.contains("城关镇便民服务中心") && err.contains("ask the county"),
+        "{err}"
+    );
+    let impostor = EnrollPayload {
+        pin: "ab".repeat(32),
+        ..payload.clone()
+    };
+    let (ok, _, err) = qr(&impostor.to_line(), &[]);
+    assert!(!ok && err.contains("not the one"), "{err}");
+    assert!(!kdir.join("sync/identity.json").exists(), "nothing saved");
+
+    let (ok, out, err) = qr(&line, &["--site", "城关镇便民服务中心"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("城关镇便民服务中心") && out.contains(&central.fingerprint),
+        "{out}"
+    );
+    let (ok, _, err) = qr(&line, &["--force"]);
+    assert!(!ok && err.contains("new code"), "a code works once: {err}");
+    // The self-test now reaches the central system over the pinned link.
+    let (_, out, err) = run(bin(&kdir).args(["selftest", "--json"]));
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let central_line = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "central")
+        .unwrap();
+    assert_eq!(central_line["state"], "pass", "{central_line}");
+    assert!(
+        central_line["detail"]
+            .as_str()
+            .unwrap()
+            .contains("clock within"),
+        "{central_line}"
+    );
+    let _ = std::fs::remove_dir_all(&cdir);
+    let _ = std::fs::remove_dir_all(&kdir);
+}

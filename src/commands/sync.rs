@@ -23,13 +23,15 @@ pub fn provision_from_config(
 ) -> Result<ExitCode> {
     let config = crate::config::KioskConfig::load(file)?;
     let central = config.central.unwrap_or_default();
-    let (Some(url), Some(code)) = (central.url, central.enrollment_code) else {
+    // The county's QR line, or its three parts.
+    let parts = central.url.zip(central.enrollment_code);
+    if central.enrollment_qr.is_none() && parts.is_none() {
         println!(
-            "{}: no [central] url and enrollment_code: not provisioning",
+            "{}: no [central] enrollment_qr, nor url and enrollment_code: not provisioning",
             file.display()
         );
         return Ok(ExitCode::SUCCESS);
-    };
+    }
     if let Ok((id, _)) = Identity::load(&data_dir(flag)) {
         println!(
             "already provisioned as {} for {}: nothing to do",
@@ -37,7 +39,33 @@ pub fn provision_from_config(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    provision(flag, &url, &code, pin.or(central.pin.as_deref()), false)
+    match (&central.enrollment_qr, parts) {
+        (Some(line), _) => provision_qr(flag, line, config.site.as_deref(), false),
+        (None, Some((url, code))) => {
+            provision(flag, &url, &code, pin.or(central.pin.as_deref()), false)
+        }
+        (None, None) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `provision --qr`: the county's enrollment QR code, scanned or typed.
+pub fn provision_qr(
+    flag: &Option<PathBuf>,
+    line: &str,
+    site: Option<&str>,
+    force: bool,
+) -> Result<ExitCode> {
+    let p = onevisit_sync::enroll::EnrollPayload::parse(line)?;
+    if let Some(here) = site.map(str::trim)
+        && here != p.site
+    {
+        anyhow::bail!(
+            "this enrollment code was made for {}, but this kiosk stands at {here}: ask the county for a code for {here}",
+            p.site
+        );
+    }
+    println!("enrolling at {} with {}", p.site, p.central);
+    provision(flag, &p.central, &p.code, Some(&p.pin), force)
 }
 
 pub fn provision(

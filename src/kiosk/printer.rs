@@ -15,6 +15,8 @@ pub struct SerialPrinter {
     pub sim: Option<PrinterSim>,
     /// The printer's last known problem, in plain words (empty: fine).
     pub problem: String,
+    /// The printer has reported its status at least once.
+    known: bool,
 }
 
 impl SerialPrinter {
@@ -41,6 +43,7 @@ impl SerialPrinter {
             driver: spawn(path, 115_200, BitTable::EPSON, Duration::from_millis(500)),
             sim,
             problem: String::new(),
+            known: false,
         })
     }
 
@@ -48,6 +51,7 @@ impl SerialPrinter {
     pub fn poll(&mut self) -> bool {
         let before = self.problem.clone();
         while let Ok(e) = self.driver.events.try_recv() {
+            self.known |= matches!(e, PrinterEvent::Status(_));
             self.problem = match e {
                 PrinterEvent::Online => String::new(),
                 PrinterEvent::Offline(_) => "打印机未连接 · Printer offline".into(),
@@ -65,6 +69,18 @@ impl SerialPrinter {
             };
         }
         self.problem != before
+    }
+
+    /// The printer's state once it has reported one: ready, or its problem.
+    pub fn poll_status(&mut self) -> Option<Result<(), String>> {
+        self.poll();
+        self.known.then(|| {
+            if self.problem.is_empty() {
+                Ok(())
+            } else {
+                Err(self.problem.clone())
+            }
+        })
     }
 
     /// Simulation: paper out ↔ paper in.

@@ -38,15 +38,24 @@ impl Speech for EspeakNg {
     }
 }
 
+/// The installed espeak-ng's version line, if there is one.
+pub fn espeak_version() -> Option<String> {
+    let out = Command::new("espeak-ng")
+        .arg("--version")
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    // "eSpeak NG text-to-speech: 1.51  Data at: /usr/lib/…": the name and version.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or("espeak-ng");
+    let version = first.split("Data at").next().unwrap_or(first);
+    Some(version.replace(" text-to-speech:", "").trim().to_owned())
+}
+
 /// The best engine available here.
 pub fn engine() -> Box<dyn Speech> {
-    let found = Command::new("espeak-ng")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
+    if espeak_version().is_some() {
         Box::new(EspeakNg { current: None })
     } else {
         tracing::info!("no speech engine (install espeak-ng for read-aloud)");

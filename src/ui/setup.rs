@@ -121,7 +121,7 @@ pub(super) fn start_devices(
         // Simulated: "use passport" reads a sample permit (app.simulated).
         Source::Simulated | Source::Missing => None,
     };
-    let (cabinet, sim_pins) = start_cabinet(&plan.gpio, simulate)?;
+    let (cabinet, sim_pins) = crate::runtime::start_cabinet(&plan.gpio, simulate)?;
     app.cabinet.driver = cabinet;
     app.speech = crate::kiosk::speech::engine();
     // A printer that cannot start (the simulator without its font, say) costs the receipts,
@@ -164,45 +164,13 @@ impl Printer for SharedPrinter {
     }
 }
 
-/// The cabinet's signals from the plan: the profile's backend, the simulated pins (whose
-/// handle lets F8 open and close the simulated cabinet), or none.
-fn start_cabinet(
-    source: &Source,
-    simulate: bool,
-) -> Result<(
-    Option<onevisit_gpio::driver::GpioDriver>,
-    Option<onevisit_gpio::backend::SimBackend>,
-)> {
-    Ok(match source {
-        Source::Real(name) => {
-            let profile = crate::runtime::cabinet_profile(name)?;
-            if profile.backend == onevisit_gpio::profile::BackendKind::Simulated && !simulate {
-                anyhow::bail!(
-                    "devices.gpio = {name:?} is a simulated profile: a kiosk for citizens needs its cabinet's profile (rpi4-cabinet, rpi5-cabinet, x86-pc or a file); simulation is `onevisit run --simulate`"
-                );
-            }
-            let backend = onevisit_gpio::backend::open(&profile)
-                .with_context(|| format!("opening the cabinet signals ({name})"))?;
-            (Some(onevisit_gpio::driver::spawn(&profile, backend)), None)
-        }
-        Source::Simulated => {
-            let profile = onevisit_gpio::Profile::builtin("simulated")
-                .context("the built-in simulated GPIO profile")?;
-            let pins = onevisit_gpio::backend::SimBackend::new();
-            let driver = onevisit_gpio::driver::spawn(&profile, Box::new(pins.clone()));
-            (Some(driver), Some(pins))
-        }
-        Source::Missing => (None, None),
-    })
-}
-
 /// Below this much free space a case (with its scans) may not fit: stop taking them.
 const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What the technician must hear about the data folder: the store did not open, or the disk
 /// is (nearly) full. None when all is well.
 fn storage_notice(data: &std::path::Path, store_open: bool) -> Option<String> {
-    let free = free_bytes(data);
+    let free = crate::runtime::free_bytes(data);
     if store_open && free.is_none_or(|f| f >= MIN_FREE_BYTES) {
         return None;
     }
@@ -226,17 +194,6 @@ fn storage_notice(data: &std::path::Path, store_open: bool) -> Option<String> {
         "数据分区不可用（{why}）：请技术人员导出已提交的案件后清理或更换存储卡 · Data partition unusable ({why_en}) at {}: export queued cases, then free space or replace the card",
         data.display()
     ))
-}
-
-fn free_bytes(dir: &std::path::Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is a valid C string and `st` a properly sized out-parameter.
-    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    Some(st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 /// Deploys the pinyin dictionaries on a thread if setup or provisioning has not: the attract

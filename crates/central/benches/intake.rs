@@ -43,7 +43,7 @@ fn main() {
             None,
             "b",
             false,
-            0,
+            onevisit_central::now_ms(),
         ))
         .unwrap();
         devices.push(Identity::load(dir.path()).unwrap());

@@ -640,8 +640,14 @@ pub async fn sweep_loop(st: AppState) {
     }
 }
 
+/// Unauthenticated: a kiosk being provisioned checks the link and its clock against
+/// `server_time` before it spends its one-time code.
 async fn health() -> impl IntoResponse {
-    axum::Json(serde_json::json!({"ok": true, "version": env!("CARGO_PKG_VERSION")}))
+    axum::Json(serde_json::json!({
+        "ok": true,
+        "version": env!("CARGO_PKG_VERSION"),
+        "server_time": crate::now_ms(),
+    }))
 }
 
 async fn tus_options() -> Response {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod catalog;
 pub mod db;
+pub mod enroll_qr;
 pub mod error;
 pub mod hashstate;
 pub mod import;

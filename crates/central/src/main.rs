@@ -50,6 +50,14 @@ enum Cmd {
         /// The site's name as citizens know it, e.g. 城关镇便民服务中心
         #[arg(long)]
         site: String,
+        /// Also write the enrollment QR code (address, code, certificate pin and site in one
+        /// line) to this PNG, to print and hold under the kiosk's scanner or camera; the line
+        /// and the code are shown on the terminal too
+        #[arg(long, value_name = "FILE.png")]
+        qr: Option<PathBuf>,
+        /// The address kiosks reach this server at (default https://<this host's name>:8443)
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
     },
     /// Cases received
     #[command(subcommand)]
@@ -301,7 +309,7 @@ fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
         | Cmd::Catalog(CatalogCmd::RotateKey { .. }) => return None,
         Cmd::Tls(TlsCmd::UseBackup) => ("tls use-backup", String::new()),
         Cmd::Catalog(CatalogCmd::OfflineKey { .. }) => ("catalog offline-key", String::new()),
-        Cmd::EnrollCode { site } => ("enroll-code", format!("site={site}")),
+        Cmd::EnrollCode { site, .. } => ("enroll-code", format!("site={site}")),
         Cmd::Cases(CasesCmd::List { .. }) => ("cases list", String::new()),
         Cmd::Cases(CasesCmd::Show { id, .. }) => ("cases show", format!("case={id}")),
         Cmd::Cases(CasesCmd::SetStatus {
@@ -371,15 +379,7 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
     let data = &cli.data;
     match cli.command {
         Cmd::Serve { listen, limits } => serve(data, &listen, &limits)?,
-        Cmd::EnrollCode { site } => {
-            let keys = Keys::load_or_create(data)?;
-            let code = admin::enroll_code(&conn(data)?, &site, now_ms())?;
-            println!("{code}");
-            eprintln!(
-                "One-time enrollment code for {site}, valid 7 days. On the kiosk:\n  onevisit provision --central https://<this server>:8443 --code {code}\n(certificate SHA-256 {})",
-                keys.fingerprint()?
-            );
-        }
+        Cmd::EnrollCode { site, qr, url } => enroll_code(data, &site, qr.as_deref(), url)?,
         Cmd::Fingerprint => println!("{}", Keys::load_or_create(data)?.fingerprint()?),
         Cmd::Cases(cmd) => cases(data, cmd, officer)?,
         Cmd::Devices(cmd) => devices(data, cmd)?,
@@ -389,6 +389,52 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
         Cmd::Audit(cmd) => audit_cmd(data, cmd)?,
     }
     Ok(())
+}
+
+/// `enroll-code`: a one-time code on stdout, and with `--qr` the county's enrollment QR code.
+fn enroll_code(
+    data: &std::path::Path,
+    site: &str,
+    qr: Option<&std::path::Path>,
+    url: Option<String>,
+) -> Result<()> {
+    let keys = Keys::load_or_create(data)?;
+    let code = admin::enroll_code(&conn(data)?, site, now_ms())?;
+    println!("{code}");
+    eprintln!(
+        "One-time enrollment code for {site}, valid 7 days. On the kiosk:\n  onevisit provision --central https://<this server>:8443 --code {code}\n(certificate SHA-256 {})",
+        keys.fingerprint()?
+    );
+    if let Some(file) = qr {
+        let payload = onevisit_sync::enroll::EnrollPayload {
+            central: url.unwrap_or_else(default_url),
+            code: code.clone(),
+            pin: keys.fingerprint()?,
+            site: site.trim().to_owned(),
+        };
+        let line = payload.to_line();
+        let qr = onevisit_central::enroll_qr::Qr::new(&line)?;
+        qr.write_png(file)?;
+        eprintln!(
+            "\nEnrollment QR code in {} (print it; the kiosk's technician mode or `onevisit provision --qr` reads it):\n{}\n{line}",
+            file.display(),
+            qr.to_text()
+        );
+    }
+    Ok(())
+}
+
+/// This host's address as kiosks would reach it, when `--url` is not given.
+fn default_url() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let host = if host.is_empty() {
+        "localhost".to_owned()
+    } else {
+        host
+    };
+    format!("https://{host}:8443")
 }
 
 /// `serve`: the kiosks' HTTPS API until Ctrl-C.

@@ -389,7 +389,15 @@ fn enrollment_is_one_time_and_cannot_be_intercepted() {
     let dir = tempfile::TempDir::new().unwrap();
     let url = w.central.url();
     let provision = |url: &str, code: &str, pin: Option<&str>| {
-        rt().block_on(driver::provision(dir.path(), url, code, pin, "t", true, 0))
+        rt().block_on(driver::provision(
+            dir.path(),
+            url,
+            code,
+            pin,
+            "t",
+            true,
+            onevisit_central::now_ms(),
+        ))
     };
     let code = code(w.central_dir.path(), "乡");
     assert!(
@@ -413,7 +421,25 @@ fn enrollment_is_one_time_and_cannot_be_intercepted() {
     .unwrap();
     let e = provision(&mitm.url(), &code, None).unwrap_err().to_string();
     assert!(e.contains("refused enrollment"), "{e}");
-    // The code still works on the real server (the failed attempt did not burn it)…
+    // A kiosk whose clock is three hours fast is told so before the code is spent.
+    let fast = onevisit_central::now_ms() + 3 * 3_600_000;
+    let e = rt()
+        .block_on(driver::provision(
+            dir.path(),
+            &url,
+            &code,
+            None,
+            "t",
+            true,
+            fast,
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("3 h 0 min ahead of") && e.contains("timedatectl") && e.contains("not used"),
+        "{e}"
+    );
+    // The code still works on the real server (the failed attempts did not burn it)…
     let id = provision(&url, &code, None).unwrap();
     assert_eq!(id.site, "乡");
     assert_eq!(
@@ -601,7 +627,7 @@ fn an_expired_enrollment_code_is_refused_with_what_to_do() {
             None,
             "t",
             true,
-            0,
+            onevisit_central::now_ms(),
         ))
         .unwrap_err()
         .to_string();

@@ -284,3 +284,39 @@ fn what_a_kiosk_sent_is_escaped_on_the_officers_terminal() {
     assert!(show.contains("\\x1b]0;pwned\\x07"), "{show}");
     assert!(!show.contains("测试丙"), "names stay masked: {show}");
 }
+
+#[test]
+fn an_enrollment_qr_code_carries_address_code_pin_and_site() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let png = d.join("enroll.png");
+    let (ok, code, err) = run(central(d)
+        .args(["enroll-code", "--site", "城关镇便民服务中心", "--qr"])
+        .arg(&png)
+        .args(["--url", "https://zwfw.example.gov.cn:8443"]));
+    assert!(ok, "{err}");
+    let code = code.trim();
+    assert_eq!(code.len(), 19, "stdout is still the code alone: {code}");
+    let (_, fp, _) = run(central(d).arg("fingerprint"));
+    // What the camera or scanner reads off the printed code.
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, line) = grids[0].decode().unwrap();
+    let p = onevisit_sync::enroll::EnrollPayload::parse(&line).unwrap();
+    assert_eq!(p.central, "https://zwfw.example.gov.cn:8443");
+    assert_eq!(p.code, code);
+    assert_eq!(p.pin, fp.trim());
+    assert_eq!(p.site, "城关镇便民服务中心");
+    // The terminal shows the line and the code drawn in blocks.
+    assert!(err.contains(&line) && err.contains('█'), "{err}");
+    let (ok, _, err) = run(central(d)
+        .args(["enroll-code", "--site", "乡", "--qr"])
+        .arg(d.join("no/such/folder/x.png")));
+    assert!(!ok && err.contains("x.png"), "{err}");
+}

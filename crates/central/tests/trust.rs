@@ -372,7 +372,7 @@ fn provisioning_takes_a_public_key_pin_and_refuses_another() {
             Some(pin),
             "t",
             true,
-            0,
+            onevisit_central::now_ms(),
         ))
     };
     // The backup key's pin is not the key being served.

@@ -6,6 +6,7 @@
 //! - [`auth`]: device keys, request signatures, the enrollment proof that pins the server's
 //!   certificate with nothing but the one-time code.
 //! - [`engine`]: the sync engine, a pure state machine: events in, requests out, `now` passed in.
+//! - [`enroll`]: the one-line enrollment payload of the county's QR code.
 //! - [`bundle`]: Ed25519-signed envelopes; catalog bundles.
 //! - [`export`]: the signed, encrypted bundle of queued cases carried on a USB stick.
 //! - `driver` (feature `driver`): the thin tokio/HTTPS pump between the engine, the kiosk's
@@ -14,6 +15,7 @@
 pub mod auth;
 pub mod bundle;
 pub mod engine;
+pub mod enroll;
 pub mod export;
 pub mod proto;
 

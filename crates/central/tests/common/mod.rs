@@ -57,7 +57,7 @@ impl World {
             None,
             "test",
             false,
-            0,
+            onevisit_central::now_ms(),
         ))
         .unwrap();
         w

@@ -145,6 +145,64 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), S
 /// (a SHA-256 the county gave out, of its certificate or of its public key, as printed by
 /// `onevisit-central fingerprint` and `onevisit-central tls pins`), the server must present
 /// that.
+/// The central system's clock, from its health answer (None from a server too old to say).
+async fn server_time(link: &mut Link, endpoint: &Endpoint) -> Result<Option<i64>, SyncError> {
+    let resp = link
+        .send(
+            "GET",
+            &format!("{}/v1/health", endpoint.prefix),
+            &[],
+            Vec::new(),
+        )
+        .await
+        .map_err(SyncError::Link)?;
+    if resp.status != 200 {
+        return Err(SyncError::Link(format!(
+            "the central system answered HTTP {} to a health check",
+            resp.status
+        )));
+    }
+    Ok(serde_json::from_slice::<serde_json::Value>(&resp.body)
+        .ok()
+        .and_then(|v| v.get("server_time")?.as_i64()))
+}
+
+/// A clock hours off would have every signed request refused: it is told before the one-time
+/// code is spent.
+async fn check_clock(link: &mut Link, endpoint: &Endpoint, now: i64) -> Result<(), SyncError> {
+    match server_time(link, endpoint).await? {
+        Some(t) if (now - t).abs() > crate::proto::MAX_CLOCK_SKEW_MS => {
+            Err(SyncError::ClockOff(now - t))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What the self-test learns from the central system of a provisioned kiosk.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CentralCheck {
+    /// Connection (TLS with the pin checked) and one health request.
+    pub latency_ms: u64,
+    /// This kiosk's clock minus the central system's, when it says its time.
+    pub clock_off_ms: Option<i64>,
+}
+
+/// Reaches the central system over the pinned link and reads its clock.
+pub async fn check_central(
+    id: &Identity,
+    now: impl Fn() -> i64,
+) -> Result<CentralCheck, SyncError> {
+    let endpoint = id.endpoint()?;
+    let started = std::time::Instant::now();
+    let mut link = Link::pinned(endpoint.clone(), id.pins());
+    link.connect().await.map_err(SyncError::Link)?;
+    let t = server_time(&mut link, &endpoint).await?;
+    Ok(CentralCheck {
+        latency_ms: started.elapsed().as_millis() as u64,
+        clock_off_ms: t.map(|t| now() - t),
+    })
+}
+
 pub async fn provision(
     data_dir: &Path,
     url: &str,
@@ -165,6 +223,7 @@ pub async fn provision(
         .seen()
         .ok_or_else(|| SyncError::Link("the server presented no certificate".into()))?;
     let fingerprint = seen.fingerprint.clone();
+    check_clock(&mut link, &endpoint, now).await?;
     let key = auth::new_signing_key();
     let device_key = auth::public_b64(&key);
     let req = EnrollRequest {

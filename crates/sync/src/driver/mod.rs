@@ -16,7 +16,7 @@ pub mod usb;
 
 use thiserror::Error;
 
-pub use identity::{Identity, provision};
+pub use identity::{CentralCheck, Identity, check_central, provision};
 pub use pump::{Health, SyncOptions, SyncReport, SyncStatus, Syncer};
 
 #[derive(Debug, Error)]
@@ -50,6 +50,21 @@ pub enum SyncError {
     Bundle(#[from] crate::bundle::BundleError),
     #[error("{0}")]
     Corrupt(String),
+    #[error(
+        "this kiosk's clock is {} the central system's: set the date and time (`timedatectl set-time \"YYYY-MM-DD HH:MM\"`), then enroll again; the code was not used",
+        describe_offset(*.0)
+    )]
+    ClockOff(i64),
+}
+
+/// "2 h 5 min ahead of" / "behind".
+fn describe_offset(off_ms: i64) -> String {
+    let min = off_ms.unsigned_abs() / 60_000;
+    let side = if off_ms > 0 { "ahead of" } else { "behind" };
+    match (min / 60, min % 60) {
+        (0, m) => format!("{m} min {side}"),
+        (h, m) => format!("{h} h {m} min {side}"),
+    }
 }
 
 impl SyncError {
