@@ -257,6 +257,9 @@ pub enum ConfigCmd {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Read a technician PIN (4 to 12 digits) from standard input and print the salted, slow
+    /// hash to put in the settings as `technician_pin` (the PIN itself is never stored)
+    PinHash,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,8 @@
 //! ```toml
 //! site = "城关镇便民服务中心"
 //! idle_seconds = 90
-//! technician_pin = "246810"   # unlocks the screen after the cabinet was opened
+//! technician_pin = "pbkdf2-sha256$100000$…"   # `onevisit config pin-hash`; unlocks the
+//!                             # screen after the cabinet was opened
 //! [devices]
 //! gpio = "rpi4-cabinet"       # the cabinet's profile: its signals, and its USB modules'
 //!                             # fixed names (`onevisit gpio udev-rules`, the OS image)
@@ -23,7 +24,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -34,7 +35,8 @@ pub struct KioskConfig {
     /// Seconds without a touch before "are you still there?".
     pub idle_seconds: Option<u32>,
     /// The PIN a technician types to put the kiosk back in service after the cabinet was
-    /// opened. Without one, only closing the cabinet and restarting does.
+    /// opened, as `onevisit config pin-hash` prints it (a PIN in clear still works, with a
+    /// warning). Without one, only closing the cabinet and restarting does.
     pub technician_pin: Option<String>,
     #[serde(default)]
     pub devices: DeviceConfig,
@@ -336,8 +338,36 @@ impl KioskConfig {
         if let Some(w) = &config.wifi {
             w.check().map_err(|e| fix(&e))?;
         }
+        if config
+            .technician_pin
+            .as_deref()
+            .is_some_and(|p| !p.is_empty() && !onevisit_gpio::pin::is_hash(p))
+        {
+            tracing::warn!(
+                "{}: technician_pin is stored in clear; replace it with the output of `onevisit config pin-hash`",
+                path.display()
+            );
+        }
         Ok(config)
     }
+}
+
+/// `onevisit config pin-hash`: a PIN from standard input, its stored form on standard output.
+pub fn pin_hash() -> Result<std::process::ExitCode> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the PIN from standard input")?;
+    let pin = line.trim();
+    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("a technician PIN is 4 to 12 digits (the kiosk's PIN pad has only digits)");
+    }
+    let salt: [u8; 16] = onevisit_sync::random_bytes();
+    println!(
+        "{}",
+        onevisit_gpio::pin::hash(pin, &salt, onevisit_gpio::pin::ITERATIONS)
+    );
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -113,6 +113,7 @@ fn main() -> ExitCode {
             pin.as_deref(),
             force,
         ),
+        Command::Config(cli::ConfigCmd::PinHash) => config::pin_hash(),
         Command::Config(cli::ConfigCmd::Get { key, config: path }) => {
             config::KioskConfig::load(&path)
                 .and_then(|settings| settings.get(&key))

@@ -111,3 +111,36 @@ fn devices_not_in_the_settings_are_not_fitted_and_fail_nothing() {
     assert_eq!(code, i32::from(!failed.is_empty()), "{failed:?}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn a_technician_pin_is_stored_as_a_slow_salted_hash() {
+    use std::io::Write;
+    let hash_of = |pin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onevisit"))
+            .args(["config", "pin-hash"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{pin}").unwrap();
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, stored, err) = hash_of("246810");
+    assert!(ok, "{err}");
+    assert!(stored.starts_with("pbkdf2-sha256$100000$") && !stored.contains("246810"));
+    assert!(onevisit_gpio::pin::matches("246810", &stored));
+    assert!(!onevisit_gpio::pin::matches("246811", &stored));
+    assert_ne!(
+        hash_of("246810").1,
+        stored,
+        "salted: the same PIN, another hash"
+    );
+    let (ok, _, err) = hash_of("12ab");
+    assert!(!ok && err.contains("4 to 12 digits"), "{err}");
+}

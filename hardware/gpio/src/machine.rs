@@ -240,7 +240,7 @@ impl Cabinet {
     /// time, so the comparison does not leak how many digits were right). No attempt limit:
     /// a PIN pad anyone can reach uses [`Cabinet::try_unlock`].
     pub fn unlock(&mut self, entered: &str, expected: &str) -> bool {
-        if pin_matches(entered, expected) {
+        if crate::pin::matches(entered, expected) {
             self.locked = false;
         }
         !self.locked
@@ -248,7 +248,8 @@ impl Cabinet {
 
     /// A PIN typed on the kiosk's screen at `now`: [`PIN_ATTEMPTS`] wrong ones in a row lock
     /// the pad out for [`LOCKOUT_MS`], doubling with each wrong PIN after that, so a PIN
-    /// cannot be guessed by trying them all. The right PIN resets the count.
+    /// cannot be guessed by trying them all. The right PIN resets the count. `expected` is the
+    /// stored PIN: a slow hash (see [`crate::pin`]) or, in older settings, the PIN in clear.
     pub fn try_unlock(&mut self, now: u64, entered: &str, expected: &str) -> Unlock {
         if !self.locked {
             return Unlock::Unlocked;
@@ -261,7 +262,7 @@ impl Cabinet {
                 until: self.locked_out_until,
             };
         }
-        if pin_matches(entered, expected) {
+        if crate::pin::matches(entered, expected) {
             self.locked = false;
             self.failures = 0;
             self.locked_out_until = 0;
@@ -291,16 +292,6 @@ impl Cabinet {
             (false, true) => "closed_locked",
         }
     }
-}
-
-/// Constant-time comparison; an empty expected PIN never matches.
-fn pin_matches(entered: &str, expected: &str) -> bool {
-    let (a, b) = (entered.as_bytes(), expected.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
-    }
-    diff == 0 && !expected.is_empty()
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ pub enum SyncError {
 
 /// "2 h 5 min ahead of" / "behind".
 fn describe_offset(off_ms: i64) -> String {
-    let min = off_ms.unsigned_abs() / 60_000;
+    let min = (off_ms.unsigned_abs() + 30_000) / 60_000;
     let side = if off_ms > 0 { "ahead of" } else { "behind" };
     match (min / 60, min % 60) {
         (0, m) => format!("{m} min {side}"),
