@@ -176,7 +176,7 @@ fn mrz_reader(source: &Source) -> Check {
         return opened;
     };
     let started = Instant::now();
-    if let Err(e) = sim.present(&[&sample_permit()]) {
+    if let Err(e) = sim.present(&[&onevisit_mrz::cs_line("C12345678", "300101", "900215")]) {
         return Check::new(NAME, State::Fail, format!("the simulator: {e}"));
     }
     use onevisit_serial::line::MrzEvent;
@@ -198,20 +198,6 @@ fn mrz_reader(source: &Source) -> Check {
         Some(Err(e)) => Check::new(NAME, State::Fail, format!("the sample permit: {e}")),
         None => Check::new(NAME, State::Fail, "the sample permit was not read"),
     }
-}
-
-/// A mainland travel permit's zone (synthetic number) with its check digits.
-fn sample_permit() -> String {
-    let d = |s: &str| onevisit_mrz::check_digit(s).map_or('<', |c| char::from(b'0' + c));
-    let (doc, expiry, birth) = ("C12345678", "300101", "900215");
-    let head = format!(
-        "CS{doc}{}<{expiry}{}<{birth}{}<",
-        d(doc),
-        d(expiry),
-        d(birth)
-    );
-    let composite = format!("{}{}{}", &head[2..12], &head[13..20], &head[21..28]);
-    format!("{head}{}", d(&composite))
 }
 
 /// A serial device's port opened (a line device says nothing until something is read).

@@ -237,6 +237,24 @@ fn cs(l: &str, today: NaiveDate) -> Mrz {
     })
 }
 
+/// A mainland travel permit's one-line zone (`CS…`, 30 characters) for a 9-character
+/// document number and `YYMMDD` dates, with every check digit: the simulators' and the
+/// self-test's sample documents. A field of other characters than the zone's gets `<` for a
+/// check digit (and so fails its check).
+pub fn cs_line(doc: &str, expiry: &str, birth: &str) -> String {
+    let d = |s: &str| check_digit(s).map_or('<', |c| char::from(b'0' + c));
+    let head = format!(
+        "CS{doc}{}<{expiry}{}<{birth}{}<",
+        d(doc),
+        d(expiry),
+        d(birth)
+    );
+    // As `cs` reads it back: document number, expiry and birth, each with its check digit.
+    let part = |r: std::ops::Range<usize>| head.get(r).unwrap_or("");
+    let composite = format!("{}{}{}", part(2..12), part(13..20), part(21..28));
+    format!("{head}{}", d(&composite))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,18 +313,6 @@ mod tests {
         assert_eq!(m.document_number, "D23145890");
         assert_eq!(m.expiry.as_deref(), Some("2034-04-15"));
         assert!(m.checks_valid, "{:?}", m.failed_checks);
-    }
-
-    pub(crate) fn cs_line(doc: &str, expiry: &str, birth: &str) -> String {
-        let d = |s: &str| check_digit(s).unwrap().to_string();
-        let head = format!(
-            "CS{doc}{}<{expiry}{}<{birth}{}<",
-            d(doc),
-            d(expiry),
-            d(birth)
-        );
-        let composite = format!("{}{}{}", &head[2..12], &head[13..20], &head[21..28]);
-        format!("{head}{}", d(&composite))
     }
 
     #[test]
