@@ -38,6 +38,9 @@ pub struct KioskConfig {
     /// opened, as `onevisit config pin-hash` prints it (a PIN in clear still works, with a
     /// warning). Without one, only closing the cabinet and restarting does.
     pub technician_pin: Option<String>,
+    /// The county's policy: the cabinet opened without a technician destroys the kiosk's keys
+    /// (the cases waiting on it become unreadable). Off unless set.
+    pub tamper_wipes_keys: Option<bool>,
     #[serde(default)]
     pub devices: DeviceConfig,
     #[serde(default)]

@@ -169,6 +169,7 @@ fn selftest(
                 selftest::State::Pass => "pass",
                 selftest::State::Fail => "FAIL",
                 selftest::State::NotFitted => " -- ",
+                selftest::State::Waiting => "wait",
             };
             println!("{mark}  {:<12} {}", c.name, c.detail);
         }

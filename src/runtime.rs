@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use onevisit_gpio::profile::Profile;
 use onevisit_sync::driver::{Health, SyncOptions, SyncStatus, Syncer};
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The data folder: the flag, `ONEVISIT_DATA_DIR`, or the per-user data folder.
 pub fn data_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -62,8 +62,7 @@ pub fn network_runtime() -> Result<tokio::runtime::Runtime> {
 /// Background sync for `onevisit run`: its own thread and runtime, so the UI never waits on
 /// the network. `None` (with a log line) when the kiosk is not provisioned.
 pub struct Background {
-    // The screens of issue 8 read this (sync state on the attract screen, "my cases").
-    #[allow(dead_code)]
+    /// What sync is doing (technician mode's queue section).
     pub status: Arc<Mutex<SyncStatus>>,
     pub health: Arc<Mutex<Health>>,
     stop: tokio::sync::watch::Sender<bool>,
@@ -150,4 +149,40 @@ pub fn free_bytes(dir: &std::path::Path) -> Option<u64> {
         return None;
     }
     Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Enrolls this kiosk with the county's enrollment line (technician mode; the CLI's
+/// `provision --qr` says the same things). `site`: the site the settings name, if any: a code
+/// made for another site is refused before it is spent. Returns the enrolled site's name.
+pub fn enroll(
+    data: &Path,
+    p: &onevisit_sync::enroll::EnrollPayload,
+    site: Option<&str>,
+    now: i64,
+) -> Result<String> {
+    check_site(p, site)?;
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let id = network_runtime()?.block_on(onevisit_sync::driver::provision(
+        data,
+        &p.central,
+        &p.code,
+        Some(&p.pin),
+        VERSION,
+        false,
+        now,
+    ))?;
+    Ok(id.site)
+}
+
+/// A code made for another site is refused before it is spent.
+pub fn check_site(p: &onevisit_sync::enroll::EnrollPayload, site: Option<&str>) -> Result<()> {
+    if let Some(here) = site.map(str::trim).filter(|s| !s.is_empty())
+        && here != p.site
+    {
+        anyhow::bail!(
+            "this enrollment code was made for {}, but this kiosk stands at {here}: ask the county for a code for {here}",
+            p.site
+        );
+    }
+    Ok(())
 }

@@ -18,6 +18,8 @@ pub enum State {
     Fail,
     /// Not part of this kiosk (not in its settings), or checked elsewhere (on the screen).
     NotFitted,
+    /// Technician mode only: fitted, not tested yet (the technician has a step to do).
+    Waiting,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,7 +32,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: &'static str, state: State, detail: impl Into<String>) -> Check {
+    pub fn new(name: &'static str, state: State, detail: impl Into<String>) -> Check {
         Check {
             name,
             ok: state != State::Fail,
@@ -326,7 +328,7 @@ fn gpio(source: &Source, simulate: bool) -> Check {
 }
 
 /// Read-aloud needs espeak-ng with its Mandarin voice.
-fn speaker() -> Check {
+pub(crate) fn speaker() -> Check {
     match crate::kiosk::speech::espeak_version() {
         Some(v) => Check::new(
             "speaker",
@@ -342,7 +344,7 @@ fn speaker() -> Check {
 }
 
 /// Free space for new cases, and the case store's integrity.
-fn storage(data: &Path) -> Check {
+pub(crate) fn storage(data: &Path) -> Check {
     const NAME: &str = "storage";
     let free = crate::runtime::free_bytes(data).map(|b| b / (1024 * 1024));
     let store = match onevisit_store::Store::open(data) {
@@ -371,7 +373,7 @@ fn storage(data: &Path) -> Check {
 }
 
 /// The central system over the pinned link, and this kiosk's clock against its.
-fn central(data: &Path) -> Check {
+pub(crate) fn central(data: &Path) -> Check {
     const NAME: &str = "central";
     let Ok((id, _)) = onevisit_sync::driver::Identity::load(data) else {
         return Check::new(
@@ -421,5 +423,100 @@ fn central(data: &Path) -> Check {
                 ),
             ),
         },
+    }
+}
+
+/// Technician mode's "test connection": the name resolves, TLS with the pinned certificate,
+/// and the clock against the central system's. Each line says what to do when it fails.
+pub(crate) fn connection(data: &Path) -> Vec<Check> {
+    let Ok((id, _)) = onevisit_sync::driver::Identity::load(data) else {
+        return vec![Check::new(
+            "central",
+            State::NotFitted,
+            "not provisioned: enroll first (Provisioning)",
+        )];
+    };
+    let endpoint = match id.endpoint() {
+        Ok(e) => e,
+        Err(e) => return vec![Check::new("central", State::Fail, e.to_string())],
+    };
+    use std::net::ToSocketAddrs;
+    let dns = match (endpoint.host.as_str(), endpoint.port).to_socket_addrs() {
+        Ok(mut a) => match a.next() {
+            Some(addr) => Check::new(
+                "dns",
+                State::Pass,
+                format!("{} → {}", endpoint.host, addr.ip()),
+            ),
+            None => Check::new("dns", State::Fail, format!("{}: no address", endpoint.host)),
+        },
+        Err(e) => Check::new(
+            "dns",
+            State::Fail,
+            format!(
+                "{}: {e} (check the network cable, Wi-Fi or the modem's signal)",
+                endpoint.host
+            ),
+        ),
+    };
+    if !dns.ok {
+        return vec![dns];
+    }
+    let central = central(data);
+    let tls = Check::new(
+        "tls",
+        central.state,
+        if central.ok {
+            "the central system's certificate matches the pin taken at enrollment".to_owned()
+        } else {
+            central.detail.clone()
+        },
+    );
+    vec![
+        dns,
+        tls,
+        Check {
+            name: "clock",
+            ..central
+        },
+    ]
+}
+
+/// The service ticket: the checklist on paper, for the site's log book.
+pub(crate) fn ticket(site: &str, at: &str, checks: &[Check]) -> onevisit_printer::Doc {
+    use onevisit_printer::{Align, Doc, Element, PaperWidth};
+    let mut elements = vec![
+        Element::Text {
+            text: "设备自检服务单".into(),
+            width: 2,
+            height: 2,
+            bold: true,
+            align: Align::Center,
+        },
+        Element::text(format!("{site}  {at}")),
+        Element::text(format!("OneVisit {}", crate::runtime::VERSION)),
+        Element::Rule,
+    ];
+    for c in checks {
+        let state = match c.state {
+            State::Pass => "通过 pass",
+            State::Fail => "未通过 FAIL",
+            State::NotFitted => "未配置 n/a",
+            State::Waiting => "未测 not tested",
+        };
+        elements.push(Element::text(format!("{}: {state}", c.name)));
+        if !c.detail.is_empty() {
+            elements.push(Element::text(format!("  {}", c.detail)));
+        }
+    }
+    elements.extend([
+        Element::Rule,
+        Element::text("技术人员签字 Technician:"),
+        Element::Feed(3),
+        Element::Cut,
+    ]);
+    Doc {
+        paper: PaperWidth::Mm80,
+        elements,
     }
 }

@@ -18,7 +18,8 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names.len(), 17, "{variant}: {names:?}");
+        let technician = if variant == "elderly" { 0 } else { 8 };
+        assert_eq!(names.len(), 19 + technician, "{variant}: {names:?}");
         for n in [
             "attract",
             "themes",
@@ -29,9 +30,11 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
             "form",
             "keyboard-pinyin",
             "keyboard-handwriting",
+            "scan-capturing",
             "scan",
             "sign",
             "review",
+            "review-submitting",
             "receipt",
             "rate",
             "done",
@@ -41,6 +44,23 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
             assert!(
                 names.iter().any(|f| f.ends_with(&format!("-{n}.png"))),
                 "{variant}: no {n}"
+            );
+        }
+        // Technician mode in the kiosk's language (not the elderly variant: it is for citizens).
+        let wanted = [
+            "pin",
+            "checklist",
+            "touch-test",
+            "provision",
+            "network",
+            "queue",
+            "updates",
+            "locked",
+        ];
+        for n in wanted.iter().take(technician) {
+            assert!(
+                names.contains(&format!("technician-{n}.png")),
+                "{variant}: no technician-{n}"
             );
         }
         let png = std::fs::read(out.join(variant).join(&names[0])).unwrap();
@@ -53,5 +73,8 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
     let zh = std::fs::read(out.join("zh/02-themes.png")).unwrap();
     let en = std::fs::read(out.join("en/02-themes.png")).unwrap();
     assert_ne!(zh, en);
+    let zh = std::fs::read(out.join("zh/technician-checklist.png")).unwrap();
+    let en = std::fs::read(out.join("en/technician-checklist.png")).unwrap();
+    assert_ne!(zh, en, "technician mode follows the language");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -56,14 +56,7 @@ pub fn provision_qr(
     force: bool,
 ) -> Result<ExitCode> {
     let p = onevisit_sync::enroll::EnrollPayload::parse(line)?;
-    if let Some(here) = site.map(str::trim)
-        && here != p.site
-    {
-        anyhow::bail!(
-            "this enrollment code was made for {}, but this kiosk stands at {here}: ask the county for a code for {here}",
-            p.site
-        );
-    }
+    crate::runtime::check_site(&p, site)?;
     println!("enrolling at {} with {}", p.site, p.central);
     provision(flag, &p.central, &p.code, Some(&p.pin), force)
 }

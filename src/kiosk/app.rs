@@ -3,7 +3,8 @@
 //!
 //! The app's state is split by concern, each with its own module: `editor` (the field being
 //! edited, the keyboards and the input methods), `scanning` (the camera and captured pages),
-//! `receipt` (printing and the preview), `cabinet` (tamper switch and technician PIN),
+//! `receipt` (printing and the preview), `cabinet` (tamper switch, service key, presence),
+//! `technician` (technician mode: PIN, tamper lock, audit, its sections' work),
 //! `readers` (the ID-card and passport readers), `cases` (the store), and `worker` (slow work
 //! off the UI thread).
 
@@ -55,6 +56,7 @@ pub struct App {
     pub scanner: Scanner,
     pub receipt: Receipts,
     pub cabinet: Cabinet,
+    pub tech: super::technician::Tech,
     pub cases: Cases,
     pub(super) worker: Worker,
     /// What the view derived and keeps between redraws (see `view`).
@@ -86,6 +88,7 @@ impl App {
             scanner: Scanner::default(),
             receipt: Receipts::default(),
             cabinet: Cabinet::default(),
+            tech: Default::default(),
             cases,
             worker,
             view_cache: super::view::new_cache(),
@@ -167,6 +170,7 @@ impl App {
             self.finished(done);
         }
         self.poll_printer();
+        self.technician_tick();
         self.event(Event::Tick);
     }
 
@@ -215,10 +219,12 @@ impl App {
 
     /// Something the citizen did on screen (`Kiosk.send`, parsed in `contract.rs`).
     pub fn send(&mut self, ev: UiEvent) {
-        if self.out_of_service() {
-            // Out of service: the screen takes only the technician's PIN.
-            if let UiEvent::Pin(key) = &ev {
-                self.pin_key(key);
+        if self.technician_active() {
+            // Technician mode (or the tamper lock) covers the citizen's screens: only its
+            // language follows the technician.
+            if ev == UiEvent::ToggleLanguage {
+                self.event(Event::ToggleLanguage);
+                self.changed();
             }
             return;
         }
@@ -273,8 +279,6 @@ impl App {
             UiEvent::FinishRating => self.event(Event::FinishRating),
             UiEvent::StillHere => self.event(Event::StillHere),
             UiEvent::Done => self.event(Event::Finish),
-            // The PIN pad is shown only out of service (handled above).
-            UiEvent::Pin(_) => {}
         }
     }
 

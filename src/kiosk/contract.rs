@@ -5,8 +5,11 @@
 //! tests, the screenshot gallery and the benchmark's scripted citizen drive the app with the
 //! same events.
 
-use crate::kiosk::window::{Action, KeyboardLayout, Screen as UiScreen};
+use crate::kiosk::window::{
+    Action, KeyboardLayout, Screen as UiScreen, TechnicianAction, TechnicianSection,
+};
 use onevisit_domain::session::Screen;
+use onevisit_domain::technician::{Corner, Section};
 
 pub use onevisit_domain::keyboard::Layout;
 
@@ -122,8 +125,6 @@ pub enum UiEvent {
     Rate(u8),
     FinishRating,
     Done,
-    /// The out-of-service PIN pad: a digit, "clear" or "enter".
-    Pin(String),
 }
 
 /// An action whose argument the app cannot use: a bug in a page, for the log.
@@ -207,7 +208,6 @@ impl UiEvent {
             },
             Action::Finish => UiEvent::FinishRating,
             Action::Done => UiEvent::Done,
-            Action::Pin => UiEvent::Pin(text()),
         })
     }
 
@@ -249,8 +249,119 @@ impl UiEvent {
             UiEvent::Rate(_) => "rate",
             UiEvent::FinishRating => "finish",
             UiEvent::Done => "done",
-            UiEvent::Pin(_) => "pin",
         }
+    }
+}
+
+/// A key of the PIN pad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinKey {
+    Digit(char),
+    Clear,
+    Enter,
+}
+
+/// What the technician did (`Technician.send`), parsed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TechEvent {
+    /// A corner held down (the hidden way in).
+    Corner(Corner),
+    Pin(PinKey),
+    Exit,
+    Section(Section),
+    /// A touch anywhere in technician mode (keeps it open).
+    Touch,
+    RunChecks,
+    PrintTicket,
+    TouchTest,
+    /// A touch-test target, by its index in [`super::technician::TARGETS`].
+    Tap(usize),
+    ReadBootFile,
+    Provision,
+    TestConnection,
+    SyncNow,
+    ExportUsb,
+    Diagnostics,
+    InstallUpdate,
+    Reboot,
+}
+
+impl TechEvent {
+    pub fn from_ui(action: TechnicianAction, arg: &str) -> Result<TechEvent, BadArgument> {
+        Ok(match action {
+            TechnicianAction::Corner => TechEvent::Corner(
+                super::technician::corner(arg).ok_or(BadArgument { action: "corner" })?,
+            ),
+            TechnicianAction::Pin => TechEvent::Pin(match arg {
+                "clear" => PinKey::Clear,
+                "enter" => PinKey::Enter,
+                d if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) => {
+                    PinKey::Digit(char::from(d.as_bytes()[0]))
+                }
+                _ => return Err(BadArgument { action: "pin" }),
+            }),
+            TechnicianAction::Exit => TechEvent::Exit,
+            TechnicianAction::Section => TechEvent::Section(match arg {
+                "checklist" => Section::Checklist,
+                "provision" => Section::Provision,
+                "network" => Section::Network,
+                "queue" => Section::Queue,
+                "updates" => Section::Updates,
+                _ => return Err(BadArgument { action: "section" }),
+            }),
+            TechnicianAction::Touch => TechEvent::Touch,
+            TechnicianAction::RunChecks => TechEvent::RunChecks,
+            TechnicianAction::PrintTicket => TechEvent::PrintTicket,
+            TechnicianAction::TouchTest => TechEvent::TouchTest,
+            TechnicianAction::Tap => TechEvent::Tap(
+                super::technician::TARGETS
+                    .iter()
+                    .position(|t| *t == arg)
+                    .ok_or(BadArgument { action: "tap" })?,
+            ),
+            TechnicianAction::ReadBootFile => TechEvent::ReadBootFile,
+            TechnicianAction::Provision => TechEvent::Provision,
+            TechnicianAction::TestConnection => TechEvent::TestConnection,
+            TechnicianAction::SyncNow => TechEvent::SyncNow,
+            TechnicianAction::ExportUsb => TechEvent::ExportUsb,
+            TechnicianAction::Diagnostics => TechEvent::Diagnostics,
+            TechnicianAction::InstallUpdate => TechEvent::InstallUpdate,
+            TechnicianAction::Reboot => TechEvent::Reboot,
+        })
+    }
+
+    /// Its name for the log and the audit (a PIN digit is never logged).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TechEvent::Corner(_) => "corner",
+            TechEvent::Pin(_) => "pin",
+            TechEvent::Exit => "exit",
+            TechEvent::Section(_) => "section",
+            TechEvent::Touch => "touch",
+            TechEvent::RunChecks => "run_selftest",
+            TechEvent::PrintTicket => "print_service_ticket",
+            TechEvent::TouchTest => "touch_test",
+            TechEvent::Tap(_) => "tap",
+            TechEvent::ReadBootFile => "read_boot_file",
+            TechEvent::Provision => "enroll",
+            TechEvent::TestConnection => "test_connection",
+            TechEvent::SyncNow => "sync_now",
+            TechEvent::ExportUsb => "export_usb",
+            TechEvent::Diagnostics => "diagnostics",
+            TechEvent::InstallUpdate => "install_update",
+            TechEvent::Reboot => "reboot",
+        }
+    }
+}
+
+/// The section as the UI names it.
+pub fn section_to_ui(s: Section) -> TechnicianSection {
+    match s {
+        Section::Checklist => TechnicianSection::Checklist,
+        Section::Provision => TechnicianSection::Provision,
+        Section::Network => TechnicianSection::Network,
+        Section::Queue => TechnicianSection::Queue,
+        Section::Updates => TechnicianSection::Updates,
     }
 }
 
@@ -278,6 +389,26 @@ mod tests {
             Ok(UiEvent::Done),
             "the rating page's 'done' is an event of its own, not a touch"
         );
+        assert_eq!(
+            TechEvent::from_ui(TechnicianAction::Pin, "7"),
+            Ok(TechEvent::Pin(PinKey::Digit('7')))
+        );
+        assert_eq!(
+            TechEvent::from_ui(TechnicianAction::Tap, "centre"),
+            Ok(TechEvent::Tap(4))
+        );
+        for (action, arg) in [
+            (TechnicianAction::Pin, "12"),
+            (TechnicianAction::Pin, "x"),
+            (TechnicianAction::Corner, "bottom"),
+            (TechnicianAction::Section, "secret"),
+            (TechnicianAction::Tap, "middle"),
+        ] {
+            assert!(
+                TechEvent::from_ui(action, arg).is_err(),
+                "{action:?} {arg:?}"
+            );
+        }
         for (action, arg) in [
             (Action::Candidate, "-1"),
             (Action::Page, "up"),

@@ -19,11 +19,11 @@ use crate::devices::Devices;
 use crate::kiosk::window::{AppWindow, KeyboardLayout, Kiosk, Screen as UiScreen, make_app, wire};
 use onevisit_ime::zinnia::Zinnia;
 
-struct Kit {
-    window: AppWindow,
-    app: Rc<RefCell<App>>,
+pub(super) struct Kit {
+    pub(super) window: AppWindow,
+    pub(super) app: Rc<RefCell<App>>,
     printer: Rc<RefCell<SerialPrinter>>,
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     /// One kiosk at a time in this process: librime is process-wide and its sessions are
     /// driven from one thread, as on a kiosk.
     _serial: std::sync::MutexGuard<'static, ()>,
@@ -49,7 +49,7 @@ impl super::app::Printer for Shared {
     }
 }
 
-fn kit(name: &str) -> Kit {
+pub(super) fn kit(name: &str) -> Kit {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     i_slint_backend_testing::init_no_event_loop();
@@ -82,7 +82,7 @@ fn kit(name: &str) -> Kit {
 impl Kit {
     /// Presses what is labelled `label`, scrolling the page down like a citizen would when it
     /// is further down.
-    fn press_scrolling(&self, label: &str) {
+    pub(super) fn press_scrolling(&self, label: &str) {
         for _ in 0..12 {
             if let Some(e) = ElementHandle::find_by_accessible_label(&self.window, label).next() {
                 e.invoke_accessible_default_action();
@@ -99,7 +99,7 @@ impl Kit {
         self.press(label);
     }
 
-    fn press(&self, label: &str) {
+    pub(super) fn press(&self, label: &str) {
         let e = ElementHandle::find_by_accessible_label(&self.window, label)
             .next()
             .unwrap_or_else(|| {
@@ -119,17 +119,27 @@ impl Kit {
         e.invoke_accessible_default_action();
     }
 
-    fn screen(&self) -> Screen {
+    /// The pages the simulated printer printed (PNG files).
+    pub(super) fn printed(&self) -> Vec<PathBuf> {
+        self.printer
+            .borrow()
+            .sim
+            .as_ref()
+            .map(|s| s.written())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn screen(&self) -> Screen {
         self.app.borrow().session.screen()
     }
 
-    fn k(&self) -> Kiosk<'_> {
+    pub(super) fn k(&self) -> Kiosk<'_> {
         self.window.global::<Kiosk>()
     }
 
     /// Lets device threads report (and the app's timers run) until `done`. The deadline is for
     /// a stuck test, not a timing requirement: a loaded machine only takes longer.
-    fn until(&self, devices: Option<&mut Devices>, done: impl Fn(&Kit) -> bool) {
+    pub(super) fn until(&self, devices: Option<&mut Devices>, done: impl Fn(&Kit) -> bool) {
         let deadline = Instant::now() + WAIT;
         let mut devices = devices;
         while !done(self) {
@@ -152,10 +162,10 @@ impl Kit {
 }
 
 /// How long to wait for something that should happen soon (see [`wait_until`]).
-const WAIT: Duration = Duration::from_secs(120);
+pub(super) const WAIT: Duration = Duration::from_secs(120);
 
 /// Polls `cond` until it holds; fails only at `deadline`, which is there for a stuck test.
-fn wait_until(deadline: Instant, what: &str, mut cond: impl FnMut() -> bool) {
+pub(super) fn wait_until(deadline: Instant, what: &str, mut cond: impl FnMut() -> bool) {
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
@@ -865,54 +875,6 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
     devices.place_sample_card();
     assert_eq!(devices.poll(), None);
     assert!(devices.take_cards().is_empty());
-}
-
-#[test]
-fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
-    let kit = kit("tamper");
-    let profile = onevisit_gpio::Profile::builtin("simulated").unwrap();
-    let pins = onevisit_gpio::backend::SimBackend::new();
-    {
-        let mut app = kit.app.borrow_mut();
-        app.cabinet.driver = Some(onevisit_gpio::driver::spawn(
-            &profile,
-            Box::new(pins.clone()),
-        ));
-        // As the settings store it (`onevisit config pin-hash`; fewer rounds, for speed).
-        app.cabinet.technician_pin = onevisit_gpio::pin::hash("246810", b"0123456789abcdef", 1000);
-    }
-    kit.press("开始办理");
-    kit.press("我要开饭店");
-    assert_eq!(kit.k().get_screen(), UiScreen::Question);
-    assert_eq!(kit.app.borrow().tamper_state(), "closed");
-    pins.set_input(onevisit_gpio::Input::Tamper, true);
-    kit.until(None, |k| k.k().get_out_of_service());
-    assert_eq!(
-        kit.k().get_screen(),
-        UiScreen::Attract,
-        "the session was wiped"
-    );
-    assert!(kit.app.borrow().session.theme().is_none());
-    assert_eq!(kit.app.borrow().tamper_state(), "open_locked");
-    // Nothing but the PIN pad works.
-    kit.press("开始办理");
-    assert_eq!(kit.screen(), Screen::Attract);
-    for k in ["1", "2", "3", "4", "enter"] {
-        kit.press(&format!("pin {k}"));
-    }
-    assert!(kit.k().get_out_of_service());
-    assert!(
-        kit.k().get_pin_message().contains("4"),
-        "{}",
-        kit.k().get_pin_message()
-    );
-    for k in ["2", "4", "6", "8", "1", "0", "enter"] {
-        kit.press(&format!("pin {k}"));
-    }
-    assert!(!kit.k().get_out_of_service());
-    assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
-    kit.press("开始办理");
-    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
 }
 
 /// Straight to the review page of a "close a business" application, through the app's typed

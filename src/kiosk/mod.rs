@@ -18,6 +18,7 @@ pub mod screenshots;
 pub mod script;
 pub mod service;
 pub mod speech;
+pub mod technician;
 pub mod view;
 pub mod window;
 pub mod worker;

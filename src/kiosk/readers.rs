@@ -8,7 +8,7 @@ use super::app::App;
 impl App {
     /// An ID card was read by the reader.
     pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
-        if self.out_of_service() {
+        if self.technician_active() {
             return;
         }
         let p = Person {
@@ -29,7 +29,8 @@ impl App {
 
     /// A passport's or travel permit's machine-readable zone, from the MRZ reader.
     pub fn mrz_read(&mut self, m: &onevisit_mrz::Mrz) {
-        if self.out_of_service() {
+        if self.technician_active() {
+            self.technician_mrz(m);
             return;
         }
         if !m.checks_valid {

@@ -145,6 +145,8 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::Next);
     app.next_frame();
     app.send(UiEvent::Capture);
+    // The page on its way through the worker: the button says so.
+    shot(app, "scan-capturing")?;
     app.settle();
     shot(app, "scan")?;
     app.send(UiEvent::MaterialDone);
@@ -160,6 +162,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::Next);
     shot(app, "review")?;
     app.send(UiEvent::Submit);
+    shot(app, "review-submitting")?;
     app.settle();
     app.tick();
     shot(app, "receipt")?;
@@ -181,6 +184,114 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::OpenMyCases);
     app.person_read(sample_person());
     shot(app, "my-cases")?;
+    Ok(n)
+}
+
+/// Technician mode's screens, as `technician-NAME.png` in `dir`: the PIN pad, each section
+/// with sample results, the touch test and the tamper lock.
+fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result<usize> {
+    use super::contract::{PinKey, TechEvent};
+    use onevisit_domain::technician::{Corner, Event, Section};
+    let mut n = 0;
+    // Technician mode speaks the kiosk's language (a citizen's session, ended on entry, no
+    // longer sets it).
+    let mut shot = |app: &mut App, name: &str| -> Result<()> {
+        n += 1;
+        if app.english() != en {
+            app.send(UiEvent::ToggleLanguage);
+        }
+        view::show(app, window, app.now());
+        crate::kiosk::window::select_language(app);
+        save(window, &dir.join(format!("technician-{name}.png")))
+    };
+    let data = tempdir()?.join(format!("technician-{}", app.english()));
+    std::fs::create_dir_all(&data)?;
+    // A PIN as `onevisit config pin-hash` stores it (fewer rounds: the gallery only types it).
+    let pin = onevisit_gpio::pin::hash("246810", b"0123456789abcdef", 1000);
+    app.tech.configure(&pin, Default::default());
+    app.tech.data = Some(data);
+    app.tech.plan = Some(crate::config::DevicePlan {
+        idcard: crate::config::Source::Real("/dev/onevisit-idcard".into()),
+        printer: crate::config::Source::Real("/dev/onevisit-printer".into()),
+        mrz: crate::config::Source::Real("/dev/onevisit-mrz".into()),
+        camera: crate::config::Source::Simulated,
+        gpio: crate::config::Source::Missing,
+    });
+    app.tech.seen.reader = Some((true, "身份证读卡器就绪 · ID card reader ready".into()));
+    app.tech.seen.printer = Some(String::new());
+    let size = window.window().size();
+    app.tech.display = (size.width, size.height);
+    let type_pin = |app: &mut App, pin: &str| {
+        for d in pin.chars() {
+            app.technician(TechEvent::Pin(PinKey::Digit(d)));
+        }
+    };
+    app.technician(TechEvent::Corner(Corner::TopLeft));
+    app.technician(TechEvent::Corner(Corner::TopRight));
+    type_pin(app, "2468");
+    shot(app, "pin")?;
+    type_pin(app, "10");
+    app.technician(TechEvent::Pin(PinKey::Enter));
+    // The probes' results as on a kiosk (run for real they would show this machine's disk).
+    use crate::selftest::{Check, State};
+    app.tech.probes = vec![
+        Check::new(
+            "speaker",
+            State::Pass,
+            "eSpeak NG 1.51; hear it in technician mode",
+        ),
+        Check::new(
+            "storage",
+            State::Pass,
+            "store intact (1 cases); 5120 MB free",
+        ),
+        Check::new(
+            "central",
+            State::Fail,
+            "https://zwfw.example.gov.cn:8443: connection timed out (check the network in technician mode)",
+        ),
+    ];
+    app.tick();
+    for i in 0..2 {
+        app.technician(TechEvent::Tap(i));
+    }
+    shot(app, "checklist")?;
+    app.technician(TechEvent::TouchTest);
+    app.technician(TechEvent::Tap(0));
+    shot(app, "touch-test")?;
+    for i in 1..5 {
+        app.technician(TechEvent::Tap(i));
+    }
+    app.technician(TechEvent::Section(Section::Provision));
+    app.scanned(
+        &onevisit_sync::enroll::EnrollPayload {
+            central: "https://zwfw.example.gov.cn:8443".into(),
+            code: "ABCD-EFGH-JKMN".into(),
+            pin: "ab".repeat(32),
+            site: app.site.clone(),
+        }
+        .to_line(),
+    );
+    shot(app, "provision")?;
+    app.technician(TechEvent::Section(Section::Network));
+    app.technician(TechEvent::TestConnection);
+    app.technician_settle();
+    shot(app, "network")?;
+    app.technician(TechEvent::Section(Section::Queue));
+    shot(app, "queue")?;
+    app.technician(TechEvent::Section(Section::Updates));
+    shot(app, "updates")?;
+    app.technician(TechEvent::Exit);
+    // The cabinet opened with nobody signed in, and a wrong PIN typed.
+    app.technician_signal(Event::TamperOpened);
+    type_pin(app, "1357");
+    app.technician(TechEvent::Pin(PinKey::Enter));
+    shot(app, "locked")?;
+    // Back in service for whatever the gallery draws next.
+    app.clock.offset_ms += 2_000;
+    type_pin(app, "246810");
+    app.technician(TechEvent::Pin(PinKey::Enter));
+    app.technician(TechEvent::Exit);
     Ok(n)
 }
 
@@ -247,6 +358,9 @@ pub fn run(
                 out.join(format!("{w}x{h}")).join(variant)
             };
             total += journey(&mut app, &window, &dir)?;
+            if variant != "elderly" {
+                total += technician(&mut app, &window, &dir, variant == "en")?;
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use anyhow::Result;
 
 use super::app::App;
-use super::contract::{UiEvent, layout_from_ui};
+use super::contract::{TechEvent, UiEvent, layout_from_ui};
 use super::view;
 
 slint::include_modules!();
@@ -63,6 +63,24 @@ pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
         Err(e) => tracing::error!("{e}"),
     });
     kiosk.on_switch_layout(move |layout| on_event(UiEvent::SwitchLayout(layout_from_ui(layout))));
+    let (a, w) = (app.clone(), window.as_weak());
+    window.global::<Technician>().on_send(move |action, arg| {
+        match TechEvent::from_ui(action, &arg) {
+            Ok(ev) => {
+                // Only the event's name: a PIN digit is never logged.
+                tracing::debug!(event = ev.name(), "technician event");
+                let lang_before = a.borrow().english();
+                a.borrow_mut().technician(ev);
+                if let Some(w) = w.upgrade() {
+                    if a.borrow().english() != lang_before {
+                        select_language(&a.borrow());
+                    }
+                    view::show(&a.borrow(), &w, a.borrow().now());
+                }
+            }
+            Err(e) => tracing::error!("{e}"),
+        }
+    });
 }
 
 /// The UI's own labels follow the session's language.

@@ -52,6 +52,38 @@ impl Heartbeat {
         });
     }
 
+    /// Technician mode for the county: the last audited action, wrong PINs in a row, and the
+    /// last self-test's verdict (the audit log itself stays on the kiosk).
+    pub fn technician(&self, app: &crate::kiosk::app::App) {
+        let t = &app.tech;
+        let Some(last) = t.audited.last() else {
+            return;
+        };
+        let mut state = format!("{} at {}", last.what, last.at);
+        if t.core.failures() > 0 {
+            state.push_str(&format!("; {} wrong PINs in a row", t.core.failures()));
+        }
+        let selftest = (!t.probes.is_empty()).then(|| {
+            let failed: Vec<&str> = app
+                .technician_checklist()
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.name)
+                .collect();
+            if failed.is_empty() {
+                "pass".to_owned()
+            } else {
+                format!("fail: {}", failed.join(", "))
+            }
+        });
+        self.with(|h| {
+            h.devices.insert("technician".into(), state);
+            if let Some(s) = selftest {
+                h.devices.insert("selftest".into(), s);
+            }
+        });
+    }
+
     pub fn tamper(&self, state: &str) {
         self.with(|h| {
             if h.tamper.as_deref() != Some(state) {

@@ -42,11 +42,14 @@ pub fn run(
     let mut app = make_app(&catalog_folder, &data)?;
     settings.apply(&mut app, &data);
     let started = setup::start_devices(&mut app, &settings.plan, &data, simulate)?;
+    app.tech.sync = sync.as_ref().map(|s| s.status.clone());
 
     let window = AppWindow::new().context(
         "cannot open the kiosk window: is a display available? (DISPLAY for the desktop build, \
          /dev/dri for the kiosk build)",
     )?;
+    let size = window.window().size();
+    app.tech.display = (size.width, size.height);
     let app = Rc::new(RefCell::new(app));
     select_language(&app.borrow());
     let devices = Rc::new(RefCell::new(
@@ -54,6 +57,8 @@ pub fn run(
     ));
     health::show_reader(&window.global::<Kiosk>(), &devices.borrow().view());
     heartbeat.reader(&devices.borrow().view());
+    let first = devices.borrow().view();
+    app.borrow_mut().tech.seen.reader = (!first.missing).then(|| (first.ok, first.status.clone()));
     view::show(&app.borrow(), &window, app.borrow().now());
     wire(&window, &app);
     setup::simulation_keys(&window, &devices, &app, &started, simulate);

@@ -54,9 +54,12 @@ impl Pump {
         if let Some(view) = self.devices.borrow_mut().poll() {
             show_reader(&k, &view);
             self.heartbeat.reader(&view);
+            self.app.borrow_mut().tech.seen.reader =
+                (!view.missing).then(|| (view.ok, view.status.clone()));
         }
         self.heartbeat.input(&self.app.borrow().editor.input);
         self.heartbeat.tamper(self.app.borrow().tamper_state());
+        self.heartbeat.technician(&self.app.borrow());
         self.purge_if_due();
         self.poll_printer(&k);
         for card in self.devices.borrow_mut().take_cards() {
@@ -80,6 +83,7 @@ impl Pump {
             && p.borrow_mut().poll()
         {
             let problem = p.borrow().problem.clone();
+            self.app.borrow_mut().tech.seen.printer = Some(problem.clone());
             k.set_banner(if problem.is_empty() {
                 "".into()
             } else {

@@ -75,7 +75,17 @@ impl Settings {
             tracing::error!("{notice}");
             app.setup_problem = notice;
         }
-        app.cabinet.technician_pin = self.config.technician_pin.clone().unwrap_or_default();
+        app.tech.configure(
+            self.config.technician_pin.as_deref().unwrap_or_default(),
+            onevisit_domain::technician::Policy {
+                wipe_keys_on_tamper: self.config.tamper_wipes_keys.unwrap_or(false),
+            },
+        );
+        app.tech.data = Some(data.to_owned());
+        if let Some(p) = &self.path {
+            app.tech.boot_file = p.clone();
+        }
+        app.tech.site_setting = self.config.site.clone();
         if let Some(site) = &self.config.site {
             app.site = site.clone();
         }
@@ -148,7 +158,9 @@ pub(super) fn start_devices(
     });
     if let Some(p) = &printer {
         app.receipt.printer = Box::new(SharedPrinter(p.clone()));
+        app.tech.seen.printer = Some(p.borrow().problem.clone());
     }
+    app.tech.plan = Some(plan.clone());
     Ok(Started {
         mrz,
         sim_pins,

@@ -12,6 +12,7 @@ pub mod mask;
 pub mod plan;
 pub mod session;
 pub mod stats;
+pub mod technician;
 mod text;
 
 pub use calendar::{Calendar, CalendarError};

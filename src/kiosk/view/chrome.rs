@@ -1,5 +1,5 @@
 //! What every screen shows: which page, the language and mode, the site, the notice, the
-//! idle countdown, and the technician's banners (simulation, setup, out of service).
+//! idle countdown, and the technician's banners (simulation, setup).
 
 use super::super::app::App;
 use super::super::contract::screen_to_ui;
@@ -8,7 +8,6 @@ use crate::kiosk::window::Kiosk;
 pub(super) fn show(app: &App, k: &Kiosk<'_>, now: i64) {
     let s = &app.session;
     let en = app.english();
-    let pick = |pair: &(String, String)| if en { pair.1.clone() } else { pair.0.clone() };
     k.set_screen(screen_to_ui(s.screen()));
     k.set_english(en);
     k.set_elderly(s.elderly());
@@ -23,7 +22,4 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, now: i64) {
     k.set_countdown(s.countdown(now).map_or(0, |c| c.max(1) as i32));
     k.set_simulation(app.simulated);
     k.set_setup_problem(app.setup_problem.as_str().into());
-    k.set_out_of_service(app.out_of_service());
-    k.set_pin_dots("●".repeat(app.cabinet.pin_entry.len()).into());
-    k.set_pin_message(pick(&app.cabinet.pin_message).into());
 }

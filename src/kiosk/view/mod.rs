@@ -13,7 +13,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::app::App;
-use crate::kiosk::window::{AppWindow, Ime, Kiosk, ThemeCard};
+use crate::kiosk::window::{AppWindow, Ime, Kiosk, Technician, ThemeCard};
 
 mod choose;
 mod chrome;
@@ -22,6 +22,7 @@ mod form;
 mod input;
 mod my_cases;
 mod scan;
+mod technician;
 
 /// Derived data kept between redraws, each with the key it was made from.
 #[derive(Default)]
@@ -39,7 +40,7 @@ pub struct Cache {
 
 type ThemesKey = (bool, String, String);
 
-/// Sets every property of the UI's globals (`Kiosk`, `Ime`) from the app's state.
+/// Sets every property of the UI's globals (`Kiosk`, `Ime`, `Technician`) from the app's state.
 pub fn show(app: &App, w: &AppWindow, now: i64) {
     let k = w.global::<Kiosk>();
     let mut cache = app.view_cache.borrow_mut();
@@ -50,6 +51,7 @@ pub fn show(app: &App, w: &AppWindow, now: i64) {
     done::show(app, &k, &mut cache);
     my_cases::show(app, &k);
     input::show(app, &w.global::<Ime>());
+    technician::show(app, &w.global::<Technician>(), now);
 }
 
 /// The app's view cache (one per app: a new app, a new catalog).

@@ -1,0 +1,337 @@
+//! Technician mode through the real UI, headless: the PIN pad and its lockout, the tamper
+//! lock, the self-test against the simulators with the card reader unplugged, the touch test,
+//! and enrollment from the county's QR code against a real central server on 127.0.0.1.
+
+use std::time::Instant;
+
+use onevisit_domain::technician::{Corner, IDLE_MS, LOCKOUT_MS, Policy};
+use slint::ComponentHandle;
+
+use super::super::contract::TechEvent;
+use super::super::journey_tests::{Kit, WAIT, kit, wait_until};
+use crate::devices::Devices;
+use crate::kiosk::window::{Screen as UiScreen, Technician, TechnicianView};
+
+const PIN: &str = "246810";
+
+fn t(kit: &Kit) -> Technician<'_> {
+    kit.window.global::<Technician>()
+}
+
+/// The kiosk as its settings make it: a PIN (hashed as `onevisit config pin-hash` stores it,
+/// with fewer rounds for speed) and its data folder.
+fn configure(kit: &Kit, policy: Policy) {
+    let mut app = kit.app.borrow_mut();
+    let hash = onevisit_gpio::pin::hash(PIN, b"0123456789abcdef", 1000);
+    app.tech.configure(&hash, policy);
+    app.tech.data = Some(kit.dir.clone());
+}
+
+fn type_pin(kit: &Kit, pin: &str) {
+    for d in pin.chars() {
+        kit.press(&format!("pin {d}"));
+    }
+    kit.press("pin enter");
+}
+
+/// One pass of the kiosk's loop: time passes, the screen is redrawn.
+fn step(kit: &Kit) {
+    kit.app.borrow_mut().tick();
+    super::super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+}
+
+/// Moves the app's clock on (backoff, lockout, idle) and lets a tick pass.
+fn later(kit: &Kit, ms: i64) {
+    kit.app.borrow_mut().clock.offset_ms += ms;
+    step(kit);
+}
+
+/// What the technician did, as the screen sends it (for what has no label: the corners).
+fn send(kit: &Kit, ev: TechEvent) {
+    kit.app.borrow_mut().technician(ev);
+    step(kit);
+}
+
+/// The hidden gesture: the top-left corner held, then the top-right one.
+fn gesture(kit: &Kit) {
+    send(kit, TechEvent::Corner(Corner::TopLeft));
+    send(kit, TechEvent::Corner(Corner::TopRight));
+}
+
+/// Waits for the technician's slow work and shows its result.
+fn settle(kit: &Kit) {
+    kit.app.borrow_mut().technician_settle();
+    step(kit);
+}
+
+fn audit_log(kit: &Kit) -> String {
+    std::fs::read_to_string(kit.dir.join("technician-audit.log")).unwrap_or_default()
+}
+
+fn line<'a>(lines: &'a [crate::selftest::Check], name: &str) -> &'a crate::selftest::Check {
+    lines
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no {name} line in {lines:?}"))
+}
+
+#[test]
+fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
+    let kit = kit("tech-tamper");
+    configure(&kit, Policy::default());
+    let profile = onevisit_gpio::Profile::builtin("simulated").unwrap();
+    let pins = onevisit_gpio::backend::SimBackend::new();
+    kit.app.borrow_mut().cabinet.driver = Some(onevisit_gpio::driver::spawn(
+        &profile,
+        Box::new(pins.clone()),
+    ));
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    assert_eq!(kit.k().get_screen(), UiScreen::Question);
+    assert_eq!(kit.app.borrow().tamper_state(), "closed");
+    pins.set_input(onevisit_gpio::Input::Tamper, true);
+    kit.until(None, |k| t(k).get_locked());
+    assert_eq!(t(&kit).get_view(), TechnicianView::Pin);
+    assert_eq!(
+        kit.k().get_screen(),
+        UiScreen::Attract,
+        "the session was wiped"
+    );
+    assert!(kit.app.borrow().session.theme().is_none());
+    assert_eq!(kit.app.borrow().tamper_state(), "open_locked");
+    // Nothing but the PIN pad works, and it cannot be cancelled.
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), UiScreen::Attract);
+    send(&kit, TechEvent::Exit);
+    assert!(kit.app.borrow().tech.core.out_of_service());
+    type_pin(&kit, "1234");
+    assert!(
+        t(&kit).get_pin_message().contains('4'),
+        "{}",
+        t(&kit).get_pin_message()
+    );
+    later(&kit, 2_000);
+    type_pin(&kit, PIN);
+    assert_eq!(t(&kit).get_view(), TechnicianView::Open);
+    assert!(!t(&kit).get_locked());
+    assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
+    kit.press("退出");
+    assert_eq!(t(&kit).get_view(), TechnicianView::Closed);
+    kit.press("开始办理");
+    assert_eq!(kit.k().get_screen(), UiScreen::Themes);
+    let log = audit_log(&kit);
+    for what in ["tamper_lock", "pin_wrong", "entered", "exited_door_open"] {
+        assert!(log.contains(what), "{what} not audited: {log}");
+    }
+    assert!(
+        !log.contains(PIN) && !log.contains("1234"),
+        "a PIN in the audit log: {log}"
+    );
+}
+
+#[test]
+fn wrong_pins_back_off_then_lock_the_pad() {
+    let kit = kit("tech-lockout");
+    configure(&kit, Policy::default());
+    // Nothing opens on one corner alone.
+    send(&kit, TechEvent::Corner(Corner::TopRight));
+    assert_eq!(t(&kit).get_view(), TechnicianView::Closed);
+    gesture(&kit);
+    assert_eq!(t(&kit).get_view(), TechnicianView::Pin);
+    assert!(
+        !t(&kit).get_locked(),
+        "not the tamper lock: it can be cancelled"
+    );
+    for n in 0..5 {
+        type_pin(&kit, "0000");
+        later(&kit, 1_000 << n);
+    }
+    let msg = t(&kit).get_pin_message().to_string();
+    assert!(msg.contains("锁定"), "{msg}");
+    // Even the right PIN waits out the lockout.
+    type_pin(&kit, PIN);
+    assert_eq!(t(&kit).get_view(), TechnicianView::Pin);
+    later(&kit, LOCKOUT_MS);
+    // The pad left alone that long has closed; the count of wrong PINs has not reset.
+    assert_eq!(t(&kit).get_view(), TechnicianView::Closed);
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    assert_eq!(t(&kit).get_view(), TechnicianView::Open);
+    assert!(audit_log(&kit).contains("pin_locked"));
+
+    // The touch test: five targets, each turned green.
+    kit.press("触摸测试");
+    assert!(t(&kit).get_touch_test());
+    for target in super::TARGETS {
+        kit.press(&format!("target {target}"));
+    }
+    assert!(!t(&kit).get_touch_test());
+    let lines = kit.app.borrow().technician_checklist();
+    assert_eq!(line(&lines, "touch").state, crate::selftest::State::Pass);
+
+    // Left alone, technician mode closes by itself.
+    later(&kit, IDLE_MS);
+    assert_eq!(t(&kit).get_view(), TechnicianView::Closed);
+    assert!(audit_log(&kit).contains("idle_exit"));
+}
+
+#[test]
+fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
+    let kit = kit("tech-selftest");
+    configure(&kit, Policy::default());
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
+    wait_until(Instant::now() + WAIT, "the reader online", || {
+        devices.poll();
+        devices.view().ok
+    });
+    devices.toggle_reader_plug();
+    wait_until(Instant::now() + WAIT, "the reader reported gone", || {
+        devices.poll();
+        !devices.view().ok
+    });
+    {
+        let mut app = kit.app.borrow_mut();
+        let view = devices.view();
+        // As the kiosk's loop reports them.
+        app.tech.seen.reader = Some((view.ok, view.status));
+        app.tech.seen.printer = Some(String::new());
+        app.tech.plan = Some(crate::config::DevicePlan {
+            idcard: crate::config::Source::Simulated,
+            printer: crate::config::Source::Simulated,
+            mrz: crate::config::Source::Missing,
+            camera: crate::config::Source::Simulated,
+            gpio: crate::config::Source::Missing,
+        });
+    }
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("运行自检");
+    settle(&kit);
+    kit.until(None, |k| k.app.borrow().tech.seen.camera_frame.is_some());
+    let lines = kit.app.borrow().technician_checklist();
+    use crate::selftest::State;
+    assert_eq!(line(&lines, "card reader").state, State::Fail, "{lines:?}");
+    assert_eq!(line(&lines, "printer").state, State::Pass);
+    assert_eq!(line(&lines, "camera").state, State::Pass);
+    assert_eq!(line(&lines, "mrz reader").state, State::NotFitted);
+    assert_eq!(line(&lines, "storage").state, State::Pass, "{lines:?}");
+    assert_eq!(line(&lines, "central").state, State::NotFitted);
+    let shown: Vec<String> = slint::Model::iter(&t(&kit).get_checks())
+        .map(|c| format!("{} {}", c.name, c.state))
+        .collect();
+    assert!(shown.contains(&"身份证读卡器 fail".to_owned()), "{shown:?}");
+
+    kit.press("打印服务单");
+    settle(&kit);
+    assert!(
+        t(&kit).get_message().contains("服务单已打印"),
+        "{}",
+        t(&kit).get_message()
+    );
+    let printed = kit.printed();
+    assert_eq!(printed.len(), 1, "the ticket came out of the printer");
+    if let Ok(dir) = std::env::var("ONEVISIT_TICKET_PNG") {
+        let _ = std::fs::copy(&printed[0], dir);
+    }
+}
+
+#[test]
+fn enrollment_from_the_county_qr_code_against_a_real_central() {
+    let kit = kit("tech-enroll");
+    configure(&kit, Policy::default());
+    let cdir = kit.dir.join("central");
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let code = {
+        let conn = onevisit_central::db::open(&cdir).unwrap();
+        onevisit_central::admin::enroll_code(
+            &conn,
+            "城关镇便民服务中心",
+            onevisit_central::now_ms(),
+        )
+        .unwrap()
+    };
+    let payload = onevisit_sync::enroll::EnrollPayload {
+        central: central.url(),
+        code,
+        pin: central.fingerprint.clone(),
+        site: "城关镇便民服务中心".into(),
+    };
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("开通");
+    assert!(slint::Model::row_count(&t(&kit).get_facts()) > 0);
+    // Something that is not an enrollment code says so.
+    kit.app.borrow_mut().scanned("https://example.org/menu");
+    step(&kit);
+    assert!(t(&kit).get_message_bad());
+    assert!(
+        t(&kit).get_message().contains("不是开通二维码"),
+        "{}",
+        t(&kit).get_message()
+    );
+
+    // A code for another site is refused before it is spent.
+    kit.app.borrow_mut().tech.site_setting = Some("河口乡便民服务站".into());
+    kit.app.borrow_mut().scanned(&payload.to_line());
+    step(&kit);
+    kit.press("开通本机");
+    settle(&kit);
+    assert!(
+        t(&kit).get_message().contains("ask the county"),
+        "{}",
+        t(&kit).get_message()
+    );
+    kit.app.borrow_mut().tech.site_setting = None;
+
+    // The QR code held under the document camera.
+    let png = kit.dir.join("enroll.png");
+    onevisit_central::enroll_qr::Qr::new(&payload.to_line())
+        .unwrap()
+        .write_png(&png)
+        .unwrap();
+    let img = image::open(&png).unwrap().to_luma8();
+    kit.app.borrow_mut().scanner.frames = Box::new(OneFrame(Some(onevisit_capture::Gray {
+        width: img.width(),
+        height: img.height(),
+        data: img.into_raw(),
+    })));
+    kit.app.borrow_mut().tech.payload = None;
+    kit.until(None, |k| {
+        k.app.borrow_mut().technician_settle();
+        k.app.borrow().tech.payload.is_some()
+    });
+    step(&kit);
+    assert!(t(&kit).get_payload().contains("城关镇便民服务中心"));
+    assert!(
+        !t(&kit).get_payload().contains(&payload.code),
+        "the code is not shown"
+    );
+    kit.press("开通本机");
+    settle(&kit);
+    assert!(!t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(
+        t(&kit).get_message().contains("已开通"),
+        "{}",
+        t(&kit).get_message()
+    );
+    let (id, _) = onevisit_sync::driver::Identity::load(&kit.dir).unwrap();
+    assert_eq!(id.site, "城关镇便民服务中心");
+    assert!(audit_log(&kit).contains("\"enrolled\""));
+
+    // The connection test reaches it over the pinned link.
+    kit.press("网络");
+    kit.press("测试连接");
+    settle(&kit);
+    let lines = kit.app.borrow().tech.connection.clone();
+    assert!(lines.iter().all(|c| c.ok), "{lines:?}");
+    assert_eq!(lines.len(), 3, "dns, tls, clock: {lines:?}");
+}
+
+/// A camera that shows one picture.
+struct OneFrame(Option<onevisit_capture::Gray>);
+
+impl crate::kiosk::frames::Frames for OneFrame {
+    fn latest(&mut self) -> Option<onevisit_capture::Gray> {
+        self.0.clone()
+    }
+}
