@@ -22,7 +22,7 @@
 //!
 //! Keep the file readable by the kiosk's user only (it holds the technician PIN).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -41,6 +41,9 @@ pub struct KioskConfig {
     /// The county's policy: the cabinet opened without a technician destroys the kiosk's keys
     /// (the cases waiting on it become unreadable). Off unless set.
     pub tamper_wipes_keys: Option<bool>,
+    /// Where the technician's USB stick is mounted (exports, diagnostics, updates);
+    /// `/run/onevisit/usb` unless set.
+    pub usb_dir: Option<PathBuf>,
     #[serde(default)]
     pub devices: DeviceConfig,
     #[serde(default)]

@@ -65,6 +65,8 @@ pub struct Background {
     /// What sync is doing (technician mode's queue section).
     pub status: Arc<Mutex<SyncStatus>>,
     pub health: Arc<Mutex<Health>>,
+    /// "Sync now" (technician mode).
+    pub wake: Arc<tokio::sync::Notify>,
     stop: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -82,7 +84,7 @@ pub fn background(dir: &Path, retention: onevisit_store::Retention) -> Option<Ba
     let mut opts = SyncOptions::new(VERSION, false);
     opts.retention_ms = retention.delivered_ms;
     opts.retention = retention;
-    let (status, health) = (opts.status.clone(), opts.health.clone());
+    let (status, health, wake) = (opts.status.clone(), opts.health.clone(), opts.wake.clone());
     let syncer = match Syncer::open(dir, opts) {
         Ok(s) => s,
         Err(e) => {
@@ -103,6 +105,7 @@ pub fn background(dir: &Path, retention: onevisit_store::Retention) -> Option<Ba
     Some(Background {
         status,
         health,
+        wake,
         stop,
         thread: Some(thread),
     })

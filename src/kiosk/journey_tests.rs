@@ -879,7 +879,7 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
 
 /// Straight to the review page of a "close a business" application, through the app's typed
 /// events (the journey through the screen is tested above).
-fn to_review(kit: &Kit) {
+pub(super) fn to_review(kit: &Kit) {
     {
         let mut app = kit.app.borrow_mut();
         app.send(UiEvent::Start);

@@ -43,6 +43,7 @@ pub fn run(
     settings.apply(&mut app, &data);
     let started = setup::start_devices(&mut app, &settings.plan, &data, simulate)?;
     app.tech.sync = sync.as_ref().map(|s| s.status.clone());
+    app.tech.sync_wake = sync.as_ref().map(|s| s.wake.clone());
 
     let window = AppWindow::new().context(
         "cannot open the kiosk window: is a display available? (DISPLAY for the desktop build, \

@@ -85,6 +85,9 @@ impl Settings {
         if let Some(p) = &self.path {
             app.tech.boot_file = p.clone();
         }
+        if let Some(u) = &self.config.usb_dir {
+            app.tech.usb_dir = u.clone();
+        }
         app.tech.site_setting = self.config.site.clone();
         if let Some(site) = &self.config.site {
             app.site = site.clone();

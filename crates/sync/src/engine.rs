@@ -279,6 +279,16 @@ impl Engine {
         self.queue.len() + usize::from(self.current.is_some())
     }
 
+    /// A technician asked to sync now: backoff waits and parked cases are due at once, and
+    /// the next request carries a heartbeat (with the self-test just run).
+    pub fn handle_sync_now(&mut self, now: Millis) {
+        self.not_before = Millis::MIN;
+        self.next_heartbeat = Millis::MIN;
+        for (_, at) in &mut self.parked {
+            *at = (*at).min(now);
+        }
+    }
+
     /// The case being uploaded and how far it is: (case, bytes at the server, bytes in all).
     pub fn progress(&self) -> Option<(&str, u64, u64)> {
         self.current.as_ref().map(|u| {

@@ -109,6 +109,18 @@ impl App {
         };
     }
 
+    /// Every section's facts, for the diagnostics bundle (English labels).
+    pub(super) fn all_facts(&self) -> Vec<(String, String)> {
+        let data = self.tech.data.clone();
+        identity_facts(data.as_deref())
+            .into_iter()
+            .chain(network_facts())
+            .chain(self.queue_facts())
+            .chain(update_facts())
+            .map(|f| (f.en.to_owned(), f.value))
+            .collect()
+    }
+
     fn queue_facts(&self) -> Vec<Fact> {
         let Some(store) = self.cases.store() else {
             return vec![fact("案件库", "case store", "unavailable (see the banner)")];

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 
@@ -18,6 +19,7 @@ use crate::selftest::Check;
 mod facts;
 #[cfg(test)]
 mod tests;
+mod usb;
 pub use facts::{Fact, Seen};
 
 /// Touch-test targets, in the order the UI numbers them.
@@ -60,6 +62,9 @@ enum Done {
     Enrolled(Result<String, String>),
     Connection(Vec<Check>),
     Ticket(Result<(), String>),
+    Exported(Result<String, String>),
+    Diagnostics(Result<String, String>),
+    Installed(Result<String, String>),
 }
 
 /// The technician's side of the app.
@@ -94,6 +99,13 @@ pub struct Tech {
     pub sync: Option<Arc<Mutex<onevisit_sync::driver::SyncStatus>>>,
     /// The open section's facts.
     pub facts: Vec<Fact>,
+    /// Where the technician's USB stick is mounted.
+    pub usb_dir: PathBuf,
+    /// Wakes the sync thread ("sync now"), when sync runs.
+    pub sync_wake: Option<Arc<tokio::sync::Notify>>,
+    /// Progress of the work under way (0–100), -1 when it has no figure.
+    pub progress: Arc<AtomicI32>,
+    shown_progress: i32,
     /// When a camera frame was last searched for a QR code, and the search under way (apart
     /// from `job`: it never holds up what the technician asked for).
     last_qr_look: i64,
@@ -121,6 +133,10 @@ impl Default for Tech {
             seen: Seen::default(),
             sync: None,
             facts: Vec::new(),
+            usb_dir: PathBuf::from("/run/onevisit/usb"),
+            sync_wake: None,
+            progress: Arc::new(AtomicI32::new(-1)),
+            shown_progress: -1,
             last_qr_look: 0,
             qr_search: None,
             job: None,
@@ -241,16 +257,25 @@ impl App {
                 core(self, Event::Did("test_connection"));
                 self.test_connection();
             }
-            TechEvent::SyncNow
-            | TechEvent::ExportUsb
-            | TechEvent::Diagnostics
-            | TechEvent::InstallUpdate
-            | TechEvent::Reboot => {
-                core(self, Event::Did(ev.name()));
-                self.tech.message = Some(Said::bad(
-                    "此项尚未在屏幕上提供：请用命令行（onevisit sync / export / rauc install）",
-                    "not on the screen yet: use the command line (onevisit sync / export, rauc install)",
-                ));
+            TechEvent::SyncNow => {
+                core(self, Event::Did("sync_now"));
+                self.sync_now();
+            }
+            TechEvent::ExportUsb => {
+                core(self, Event::Did("export_usb"));
+                self.export_usb();
+            }
+            TechEvent::Diagnostics => {
+                core(self, Event::Did("diagnostics"));
+                self.diagnostics();
+            }
+            TechEvent::InstallUpdate => {
+                core(self, Event::Did("install_update"));
+                self.install_update();
+            }
+            TechEvent::Reboot => {
+                core(self, Event::Did("reboot"));
+                self.reboot();
             }
         }
     }
@@ -282,6 +307,11 @@ impl App {
             if let Some(text) = found {
                 self.scanned(&text);
             }
+        }
+        let progress = self.tech.progress.load(Ordering::Relaxed);
+        if progress != self.tech.shown_progress {
+            self.tech.shown_progress = progress;
+            self.changed();
         }
         let done = self.tech.job.as_ref().and_then(|rx| rx.try_recv().ok());
         if let Some(done) = done {
@@ -514,7 +544,99 @@ impl App {
         });
     }
 
+    fn sync_now(&mut self) {
+        self.tech.message = Some(match &self.tech.sync_wake {
+            Some(w) => {
+                w.notify_one();
+                Said::good(
+                    "已请求立即同步：见上方“上次联系”",
+                    "sync asked for now: see “last contact” above",
+                )
+            }
+            None => Said::bad(
+                "同步未运行：本机尚未开通（见“开通”）",
+                "sync is not running: this kiosk is not enrolled (see Provisioning)",
+            ),
+        });
+    }
+
+    /// A file name's timestamp, from the app's clock.
+    fn stamp(&self) -> String {
+        self.local_time().format("%Y%m%d-%H%M%S").to_string()
+    }
+
+    fn export_usb(&mut self) {
+        let Some(data) = self.tech.data.clone() else {
+            return;
+        };
+        if self.tech.busy() {
+            return;
+        }
+        let (usb, now, stamp) = (self.tech.usb_dir.clone(), self.now(), self.stamp());
+        let progress = self.tech.progress.clone();
+        progress.store(0, Ordering::Relaxed);
+        self.tech.message = Some(Said::good("正在导出…", "exporting…"));
+        self.tech
+            .start(move || Done::Exported(usb::export(&data, &usb, now, &stamp, &progress)));
+    }
+
+    fn diagnostics(&mut self) {
+        if self.tech.busy() {
+            return;
+        }
+        let checklist = self.technician_checklist();
+        let facts = self.all_facts();
+        let (usb, data, stamp) = (
+            self.tech.usb_dir.clone(),
+            self.tech.data.clone(),
+            self.stamp(),
+        );
+        self.tech.start(move || {
+            Done::Diagnostics(usb::diagnostics(
+                &usb,
+                data.as_deref(),
+                &stamp,
+                &checklist,
+                &facts,
+            ))
+        });
+    }
+
+    fn install_update(&mut self) {
+        if self.tech.busy() {
+            return;
+        }
+        let bundle = match usb::bundle(&self.tech.usb_dir) {
+            Ok(b) => b,
+            Err(e) => {
+                self.tech.message = Some(Said::bad(format!("未找到更新包：{e}"), e));
+                return;
+            }
+        };
+        let progress = self.tech.progress.clone();
+        progress.store(0, Ordering::Relaxed);
+        self.tech.message = Some(Said::good(
+            format!("正在安装 {}…", bundle.display()),
+            format!("installing {}…", bundle.display()),
+        ));
+        self.tech
+            .start(move || Done::Installed(usb::install(&bundle, progress)));
+    }
+
+    fn reboot(&mut self) {
+        let r = std::process::Command::new("systemctl")
+            .arg("reboot")
+            .status();
+        if !r.is_ok_and(|s| s.success()) {
+            self.tech.message = Some(Said::bad(
+                "无法重启：请关闭电源再打开",
+                "could not reboot: switch the kiosk off and on",
+            ));
+        }
+    }
+
     fn technician_done(&mut self, done: Done) {
+        self.tech.progress.store(-1, Ordering::Relaxed);
         match done {
             Done::Checks(c) => {
                 let failed = c.iter().filter(|c| !c.ok).count();
@@ -559,6 +681,31 @@ impl App {
                     format!("开通失败：{e}"),
                     format!("not enrolled: {e}"),
                 ));
+            }
+            Done::Exported(Ok(what)) => {
+                self.tech.message = Some(Said::good(
+                    format!("已导出 {what}。请交县里导入；案件在联网确认前仍留在本机。"),
+                    format!(
+                        "exported {what}. Take it to the county; the cases stay here until confirmed online."
+                    ),
+                ));
+                self.refresh_facts();
+            }
+            Done::Diagnostics(Ok(path)) => {
+                self.tech.message = Some(Said::good(
+                    format!("诊断包已写入 {path}（不含个人信息）"),
+                    format!("diagnostics written to {path} (no personal data)"),
+                ));
+            }
+            Done::Installed(Ok(_)) => {
+                self.tech.message = Some(Said::good(
+                    "更新已安装到另一槽位：请点“重启”启用",
+                    "update installed in the other slot: tap “Reboot” to start it",
+                ));
+            }
+            Done::Exported(Err(e)) | Done::Diagnostics(Err(e)) | Done::Installed(Err(e)) => {
+                self.tech.message =
+                    Some(Said::bad(format!("未完成：{e}"), format!("not done: {e}")));
             }
             Done::Ticket(Ok(())) => {
                 self.tech.message = Some(Said::good("服务单已打印", "service ticket printed"));

@@ -8,7 +8,7 @@ use onevisit_domain::technician::{Corner, IDLE_MS, LOCKOUT_MS, Policy};
 use slint::ComponentHandle;
 
 use super::super::contract::TechEvent;
-use super::super::journey_tests::{Kit, WAIT, kit, wait_until};
+use super::super::journey_tests::{Kit, WAIT, kit, to_review, wait_until};
 use crate::devices::Devices;
 use crate::kiosk::window::{Screen as UiScreen, Technician, TechnicianView};
 
@@ -325,6 +325,114 @@ fn enrollment_from_the_county_qr_code_against_a_real_central() {
     let lines = kit.app.borrow().tech.connection.clone();
     assert!(lines.iter().all(|c| c.ok), "{lines:?}");
     assert_eq!(lines.len(), 3, "dns, tls, clock: {lines:?}");
+}
+
+#[test]
+fn the_queue_and_diagnostics_go_to_the_usb_stick_and_updates_come_from_it() {
+    let kit = kit("tech-usb");
+    configure(&kit, Policy::default());
+    let cdir = kit.dir.join("central");
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let code = {
+        let conn = onevisit_central::db::open(&cdir).unwrap();
+        onevisit_central::admin::enroll_code(
+            &conn,
+            "城关镇便民服务中心",
+            onevisit_central::now_ms(),
+        )
+        .unwrap()
+    };
+    crate::runtime::enroll(
+        &kit.dir,
+        &onevisit_sync::enroll::EnrollPayload {
+            central: central.url(),
+            code,
+            pin: central.fingerprint.clone(),
+            site: "城关镇便民服务中心".into(),
+        },
+        None,
+        kit.app.borrow().now(),
+    )
+    .unwrap();
+    // A citizen's case waits in the queue.
+    to_review(&kit);
+    kit.press("提交");
+    kit.app.borrow_mut().settle();
+    step(&kit);
+    let usb = kit.dir.join("usb");
+    kit.app.borrow_mut().tech.usb_dir = usb.clone();
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("队列与日志");
+    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect();
+    assert!(facts.contains(&"待上传案件 1".to_owned()), "{facts:?}");
+    // Sync is not running in this test: the button says so instead of doing nothing.
+    kit.press("立即同步");
+    assert!(t(&kit).get_message_bad());
+
+    // No stick yet.
+    kit.press("案件导出到U盘");
+    settle(&kit);
+    assert!(
+        t(&kit).get_message().contains("no USB stick"),
+        "{}",
+        t(&kit).get_message()
+    );
+    std::fs::create_dir_all(&usb).unwrap();
+    kit.press("案件导出到U盘");
+    settle(&kit);
+    assert!(!t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(
+        t(&kit).get_message().contains("1 case(s)"),
+        "{}",
+        t(&kit).get_message()
+    );
+    let files: Vec<String> = std::fs::read_dir(&usb)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with(".ovx")), "{files:?}");
+    assert_eq!(t(&kit).get_progress(), -1, "no bar once done");
+
+    kit.press("诊断包导出到U盘");
+    settle(&kit);
+    let diag = std::fs::read_dir(&usb)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("diagnostics"))
+        .expect("a diagnostics file");
+    let text = std::fs::read_to_string(diag).unwrap();
+    assert!(
+        text.contains("[checklist]") && text.contains("cases waiting: 1"),
+        "{text}"
+    );
+    for personal in ["11010519491231002X", "张测试", "13800138000", PIN] {
+        assert!(!text.contains(personal), "{personal} in the diagnostics");
+    }
+
+    // Updates: none on the stick, then one RAUC will not take (not signed by the county).
+    kit.press("更新");
+    kit.press("从U盘安装更新");
+    assert!(
+        t(&kit).get_message().contains("raucb"),
+        "{}",
+        t(&kit).get_message()
+    );
+    std::fs::write(usb.join("forged.raucb"), b"not a bundle").unwrap();
+    kit.press("从U盘安装更新");
+    settle(&kit);
+    assert!(t(&kit).get_message_bad());
+    assert!(
+        t(&kit).get_message().contains("rauc"),
+        "{}",
+        t(&kit).get_message()
+    );
+    let log = audit_log(&kit);
+    for what in ["export_usb", "diagnostics", "install_update", "sync_now"] {
+        assert!(log.contains(what), "{what} not audited");
+    }
 }
 
 /// A camera that shows one picture.

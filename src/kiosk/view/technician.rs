@@ -50,7 +50,7 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
     t.set_message(msg.into());
     t.set_message_bad(bad);
     t.set_busy(tech.busy());
-    t.set_progress(-1);
+    t.set_progress(tech.progress.load(std::sync::atomic::Ordering::Relaxed));
     t.set_touch_test(tech.touch_test);
     t.set_tapped(model(tech.taps.to_vec()));
     t.set_payload(

@@ -54,6 +54,8 @@ pub struct SyncOptions {
     /// The other limits (cases that never leave, rating comments); its `delivered_ms` is
     /// `retention_ms` above.
     pub retention: onevisit_store::Retention,
+    /// Notified when a technician taps "sync now": backoff ends and the queue is looked at.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl SyncOptions {
@@ -70,6 +72,7 @@ impl SyncOptions {
             rescan: Duration::from_secs(5),
             retention_ms: onevisit_store::DEFAULT_RETENTION_MS,
             retention: onevisit_store::Retention::default(),
+            wake: Arc::default(),
         }
     }
 }
@@ -235,9 +238,14 @@ impl Syncer {
                 Action::WaitUntil(t) => {
                     let wait = (t - now).clamp(1, self.opts.rescan.as_millis() as i64);
                     self.publish_status(None, None);
+                    let wake = self.opts.wake.clone();
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                         _ = stop.changed() => {}
+                        _ = wake.notified() => {
+                            tracing::info!("sync now (technician)");
+                            self.engine.handle_sync_now(wall_ms());
+                        }
                     }
                     if !self.opts.once {
                         self.enqueue_pending();

@@ -344,6 +344,39 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
 }
 
 #[test]
+fn sync_now_ends_the_backoff() {
+    let mut e = Engine::new(Config::default(), 7, 0, None);
+    let mut now = 0;
+    for _ in 0..8 {
+        let Action::Send(_) = e.poll_action(now) else {
+            panic!()
+        };
+        e.handle_reply(now, Err(Failure::Transport("down".into())));
+        let Action::WaitUntil(t) = e.poll_action(now) else {
+            panic!()
+        };
+        now = t;
+    }
+    let Action::Send(_) = e.poll_action(now) else {
+        panic!()
+    };
+    e.handle_reply(now, Err(Failure::Transport("down".into())));
+    let Action::WaitUntil(t) = e.poll_action(now) else {
+        panic!()
+    };
+    assert!(
+        t > now + 10_000,
+        "a long wait after eight failures: {}",
+        t - now
+    );
+    e.handle_sync_now(now);
+    assert!(
+        matches!(e.poll_action(now), Action::Send(_)),
+        "a technician does not wait"
+    );
+}
+
+#[test]
 fn refused_case_does_not_block_the_queue() {
     let mut model = Model::default();
     model.lengths.insert("bad".into(), vec![]);
