@@ -1,5 +1,8 @@
 import re, glob
 zh = {
+"Speak a sentence": "播报一句话",
+"Blink the LED": "指示灯闪烁",
+"Power-cycle the card reader": "读卡器断电重启",
 "Processing the page…": "正在处理这一页…",
 "Submitting…": "正在提交…",
 "Technician mode": "技术人员模式",

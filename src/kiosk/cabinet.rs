@@ -21,6 +21,29 @@ impl Cabinet {
         }
     }
 
+    /// Technician mode's LED test: fast blink until `led_normal`.
+    pub fn led_test(&self) {
+        self.set_led(Pattern::Attention);
+    }
+
+    /// The LED back to what the kiosk's state says.
+    pub fn led_normal(&self, out_of_service: bool) {
+        self.set_led(if out_of_service {
+            Pattern::Fault
+        } else {
+            Pattern::Idle
+        });
+    }
+
+    /// Switches the card reader's power off and on (its relay).
+    pub fn power_cycle_reader(&self) {
+        if let Some(c) = &self.driver {
+            let _ = c.commands.send(Command::PowerCycle(
+                onevisit_gpio::profile::Output::ReaderPower,
+            ));
+        }
+    }
+
     /// Out of service: the status LED says so.
     pub fn fault_led(&self) {
         self.set_led(Pattern::Fault);
@@ -70,6 +93,14 @@ impl App {
                 }
                 onevisit_gpio::Event::PresenceDetected if !self.technician_active() => {
                     self.event(onevisit_domain::session::Event::Presence)
+                }
+                onevisit_gpio::Event::PresenceDetected => {
+                    self.tech.seen.presence = true;
+                    self.changed();
+                }
+                onevisit_gpio::Event::PowerCycleFinished(_) => {
+                    self.tech.seen.power_cycled = true;
+                    self.changed();
                 }
                 _ => {}
             }

@@ -9,6 +9,7 @@ impl App {
     /// An ID card was read by the reader.
     pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
         if self.technician_active() {
+            self.technician_card(card);
             return;
         }
         let p = Person {

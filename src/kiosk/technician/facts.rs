@@ -37,6 +37,17 @@ pub struct Seen {
     pub mrz: Option<(String, bool)>,
     /// The camera delivered a frame in technician mode.
     pub camera_frame: Option<(u32, u32)>,
+    /// A card read in technician mode: masked name and number, and when.
+    pub card: Option<String>,
+    /// The speaker test was played (the technician judges it by ear).
+    pub spoke: bool,
+    /// The LED test runs until then; then it has cycled.
+    pub led_until: Option<i64>,
+    pub led_cycled: bool,
+    /// Someone stood in front of the presence sensor in technician mode.
+    pub presence: bool,
+    /// The reader's relay was switched off and on.
+    pub power_cycled: bool,
 }
 
 impl App {
@@ -62,6 +73,11 @@ impl App {
         } else {
             lines.extend(t.probes.iter().cloned());
         }
+        if t.seen.spoke
+            && let Some(l) = lines.iter_mut().find(|l| l.name == "speaker" && l.ok)
+        {
+            l.detail.push_str("; a sentence was spoken: heard it?");
+        }
         lines
     }
 
@@ -74,7 +90,10 @@ impl App {
             (_, Some((true, status))) => Check::new(
                 NAME,
                 State::Pass,
-                format!("{status}; place a card: the screen shows it masked"),
+                match &self.tech.seen.card {
+                    Some(card) => format!("{status}; {card}"),
+                    None => format!("{status}; place a card: the screen shows it masked"),
+                },
             ),
             (_, Some((false, status))) => Check::new(NAME, State::Fail, status.clone()),
             (_, None) => Check::new(NAME, State::Waiting, "no word from the reader yet"),
@@ -83,11 +102,21 @@ impl App {
 
     fn gpio_line(&self) -> Check {
         match &self.cabinet.driver {
-            Some(_) => Check::new(
-                "gpio",
-                State::Pass,
-                format!("cabinet signals read; door {}", self.tamper_state()),
-            ),
+            Some(_) => {
+                let seen = &self.tech.seen;
+                let mark = |done: bool| if done { "✓" } else { "—" };
+                Check::new(
+                    "gpio",
+                    State::Pass,
+                    format!(
+                        "door {}; LED cycled {}; presence sensed {}; reader power-cycled {}",
+                        self.tamper_state(),
+                        mark(seen.led_cycled),
+                        mark(seen.presence),
+                        mark(seen.power_cycled)
+                    ),
+                )
+            }
             None => Check::new("gpio", State::NotFitted, "devices.gpio not set"),
         }
     }

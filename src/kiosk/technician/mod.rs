@@ -245,6 +245,26 @@ impl App {
                     self.tech.touch_test = false;
                 }
             }
+            TechEvent::Speak => {
+                core(self, Event::Did("speak"));
+                let zh = !self.english();
+                let text = if zh {
+                    "这是一件事一次办自助终端的语音测试。"
+                } else {
+                    "This is the OneVisit kiosk's speaker test."
+                };
+                self.speech.say(text, zh);
+                self.tech.seen.spoke = true;
+            }
+            TechEvent::LedTest => {
+                core(self, Event::Did("led_test"));
+                self.cabinet.led_test();
+                self.tech.seen.led_until = Some(self.now() + 5_000);
+            }
+            TechEvent::PowerCycle => {
+                core(self, Event::Did("power_cycle_reader"));
+                self.cabinet.power_cycle_reader();
+            }
             TechEvent::ReadBootFile => {
                 core(self, Event::Did("read_boot_file"));
                 self.read_boot_file();
@@ -300,6 +320,12 @@ impl App {
         if let Mode::Open(section) = self.tech.core.mode().clone() {
             self.look_at_camera(now, section);
         }
+        if self.tech.seen.led_until.is_some_and(|t| now >= t) {
+            self.tech.seen.led_until = None;
+            self.tech.seen.led_cycled = true;
+            self.cabinet.led_normal(self.tech.core.out_of_service());
+            self.changed();
+        }
         if let Some(rx) = &self.tech.qr_search
             && let Ok(found) = rx.try_recv()
         {
@@ -350,8 +376,11 @@ impl App {
                         self.tech.probes.clear();
                         self.tech.connection.clear();
                         self.tech.message = None;
-                        self.tech.seen.mrz = None;
-                        self.tech.seen.camera_frame = None;
+                        // What the devices did in an earlier session proves nothing now;
+                        // the readers' and printer's own states stay.
+                        let seen = std::mem::take(&mut self.tech.seen);
+                        self.tech.seen.reader = seen.reader;
+                        self.tech.seen.printer = seen.printer;
                         self.refresh_facts();
                     }
                 }
@@ -475,6 +504,18 @@ impl App {
                 self.tech.qr_search = Some(rx);
             }
         }
+    }
+
+    /// An ID card read while technician mode is open: the reader's line shows it masked.
+    pub(super) fn technician_card(&mut self, card: &onevisit_idcard::card::Card) {
+        use onevisit_domain::mask;
+        let at = self.local_time().format("%H:%M:%S");
+        self.tech.seen.card = Some(format!(
+            "{} {} read at {at}",
+            mask::name(&card.name),
+            mask::id_number(&card.id_number)
+        ));
+        self.changed();
     }
 
     /// A passport or permit read while technician mode is open: the MRZ reader's line.

@@ -115,6 +115,18 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
     assert_eq!(t(&kit).get_view(), TechnicianView::Open);
     assert!(!t(&kit).get_locked());
     assert_eq!(kit.app.borrow().tamper_state(), "open_unlocked");
+    // The cabinet's own checks: the LED, the presence sensor, the reader's relay.
+    kit.press("指示灯闪烁");
+    kit.press("读卡器断电重启");
+    pins.set_input(onevisit_gpio::Input::Presence, true);
+    kit.until(None, |k| {
+        let seen = &k.app.borrow().tech.seen;
+        seen.presence && seen.power_cycled
+    });
+    later(&kit, 5_000);
+    let lines = kit.app.borrow().technician_checklist();
+    let gpio = line(&lines, "gpio");
+    assert!(!gpio.detail.contains('—'), "{}", gpio.detail);
     kit.press("退出");
     assert_eq!(t(&kit).get_view(), TechnicianView::Closed);
     kit.press("开始办理");
