@@ -24,7 +24,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -347,7 +347,7 @@ impl KioskConfig {
         if config
             .technician_pin
             .as_deref()
-            .is_some_and(|p| !p.is_empty() && !onevisit_gpio::pin::is_hash(p))
+            .is_some_and(|p| !p.is_empty() && !onevisit_sync::pin::is_hash(p))
         {
             tracing::warn!(
                 "{}: technician_pin is stored in clear; replace it with the output of `onevisit config pin-hash`",
@@ -365,13 +365,11 @@ pub fn pin_hash() -> Result<std::process::ExitCode> {
         .read_line(&mut line)
         .context("reading the PIN from standard input")?;
     let pin = line.trim();
-    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("a technician PIN is 4 to 12 digits (the kiosk's PIN pad has only digits)");
-    }
+    onevisit_sync::pin::check_new(pin).map_err(|e| anyhow::anyhow!(e))?;
     let salt: [u8; 16] = onevisit_sync::random_bytes();
     println!(
         "{}",
-        onevisit_gpio::pin::hash(pin, &salt, onevisit_gpio::pin::ITERATIONS)
+        onevisit_sync::pin::hash(pin, &salt, onevisit_sync::pin::ITERATIONS)
     );
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -134,8 +134,8 @@ fn a_technician_pin_is_stored_as_a_slow_salted_hash() {
     let (ok, stored, err) = hash_of("246810");
     assert!(ok, "{err}");
     assert!(stored.starts_with("pbkdf2-sha256$100000$") && !stored.contains("246810"));
-    assert!(onevisit_gpio::pin::matches("246810", &stored));
-    assert!(!onevisit_gpio::pin::matches("246811", &stored));
+    assert!(onevisit_sync::pin::matches("246810", &stored));
+    assert!(!onevisit_sync::pin::matches("246811", &stored));
     assert_ne!(
         hash_of("246810").1,
         stored,

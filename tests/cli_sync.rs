@@ -290,3 +290,39 @@ fn provision_from_the_county_qr_code() {
     let _ = std::fs::remove_dir_all(&cdir);
     let _ = std::fs::remove_dir_all(&kdir);
 }
+
+/// The county sets a site's technician PIN on the central system; the site's kiosks take its
+/// hash with their next heartbeat (never the PIN itself).
+#[test]
+fn the_county_pushes_a_technician_pin_with_the_heartbeat() {
+    let (cdir, kdir) = (temp("cpin"), temp("kpin"));
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let code = code(&cdir);
+    let (ok, _, err) =
+        run(bin(&kdir).args(["provision", "--central", &central.url(), "--code", &code]));
+    assert!(ok, "{err}");
+    {
+        let conn = onevisit_central::db::open(&cdir).unwrap();
+        let bad =
+            onevisit_central::admin::set_technician_pin(&conn, "城关镇便民服务中心", "12ab", 1);
+        assert!(bad.unwrap_err().to_string().contains("4 to 12 digits"));
+        onevisit_central::admin::set_technician_pin(&conn, "城关镇便民服务中心", "975310", 1)
+            .unwrap();
+    }
+    let (ok, _, err) = run(bin(&kdir).args(["sync", "--once"]));
+    assert!(ok, "{err}");
+    let pushed = std::fs::read_to_string(kdir.join(onevisit_sync::pin::PUSHED_FILE)).unwrap();
+    assert!(
+        onevisit_sync::pin::is_hash(&pushed),
+        "a hash, not the PIN: {pushed}"
+    );
+    assert!(onevisit_sync::pin::matches("975310", &pushed));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(kdir.join(onevisit_sync::pin::PUSHED_FILE))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "readable by the kiosk only: {mode:o}");
+    let _ = std::fs::remove_dir_all(&cdir);
+    let _ = std::fs::remove_dir_all(&kdir);
+}

@@ -51,11 +51,11 @@ impl Cabinet {
 
     /// A technician's PIN was accepted: the cabinet's own lock opens (its LED, and the tamper
     /// state the heartbeat reports).
-    pub fn unlock(&self, entered: &str, expected: &str) {
+    pub fn unlock(&self) {
         if let Some(c) = &self.driver
             && c.technician_locked()
         {
-            c.try_unlock(entered, expected);
+            c.unlock();
             self.set_led(Pattern::Idle);
         }
     }

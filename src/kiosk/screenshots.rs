@@ -207,7 +207,7 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
     let data = tempdir()?.join(format!("technician-{}", app.english()));
     std::fs::create_dir_all(&data)?;
     // A PIN as `onevisit config pin-hash` stores it (fewer rounds: the gallery only types it).
-    let pin = onevisit_gpio::pin::hash("246810", b"0123456789abcdef", 1000);
+    let pin = onevisit_sync::pin::hash("246810", b"0123456789abcdef", 1000);
     app.tech.configure(&pin, Default::default());
     app.tech.data = Some(data);
     app.tech.plan = Some(crate::config::DevicePlan {

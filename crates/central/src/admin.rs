@@ -18,6 +18,23 @@ use crate::keys::Keys;
 /// Enrollment codes expire after a week unused.
 pub const CODE_TTL_MS: i64 = 7 * 86_400_000;
 
+/// Sets the technician PIN of `site`'s kiosks (they take it with their next heartbeat). Only
+/// its slow salted hash is kept.
+pub fn set_technician_pin(conn: &Connection, site: &str, pin: &str, now: i64) -> Result<()> {
+    if site.trim().is_empty() {
+        bail!("the site name must not be empty");
+    }
+    onevisit_sync::pin::check_new(pin).map_err(|e| anyhow::anyhow!(e))?;
+    let salt: [u8; 16] = onevisit_sync::random_bytes();
+    let hash = onevisit_sync::pin::hash(pin, &salt, onevisit_sync::pin::ITERATIONS);
+    conn.execute(
+        "INSERT INTO technician_pins (site, pin_hash, set_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(site) DO UPDATE SET pin_hash = excluded.pin_hash, set_at = excluded.set_at",
+        rusqlite::params![site.trim(), hash, now],
+    )?;
+    Ok(())
+}
+
 pub fn enroll_code(conn: &Connection, site: &str, now: i64) -> Result<String> {
     if site.trim().is_empty() {
         bail!("the site name must not be empty");

@@ -781,11 +781,20 @@ async fn heartbeat(
                 )?;
                 let catalog: Option<i64> =
                     c.query_row("SELECT MAX(version) FROM catalogs", [], |r| r.get(0))?;
+                let technician_pin: Option<String> = c
+                    .query_row(
+                        "SELECT p.pin_hash FROM technician_pins p
+                         JOIN devices d ON d.site = p.site WHERE d.id = ?1",
+                        [&dev.id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
                 Ok(HeartbeatReply {
                     server_time: now,
                     catalog_version: catalog.map(|v| v as u64),
                     status_seq: status_seq as u64,
                     spki_pins,
+                    technician_pin,
                 })
             })
             .await?;

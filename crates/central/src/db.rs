@@ -111,6 +111,13 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // The technician PIN a county sets per site, as a slow salted hash (never the PIN): the
+    // site's kiosks take it with their next heartbeat.
+    "CREATE TABLE technician_pins (
+        site TEXT PRIMARY KEY,
+        pin_hash TEXT NOT NULL,
+        set_at INTEGER NOT NULL
+     );",
 ];
 
 /// Opens `central.db` in `dir`, creating and migrating it. The folder is made 0700 and the

@@ -59,6 +59,13 @@ enum Cmd {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
+    /// Set the technician PIN of a site's kiosks (read from standard input; only its slow
+    /// hash is kept, and the kiosks take it with their next heartbeat)
+    TechnicianPin {
+        /// The site, as its kiosks were enrolled
+        #[arg(long)]
+        site: String,
+    },
     /// Cases received
     #[command(subcommand)]
     Cases(CasesCmd),
@@ -310,6 +317,8 @@ fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
         Cmd::Tls(TlsCmd::UseBackup) => ("tls use-backup", String::new()),
         Cmd::Catalog(CatalogCmd::OfflineKey { .. }) => ("catalog offline-key", String::new()),
         Cmd::EnrollCode { site, .. } => ("enroll-code", format!("site={site}")),
+        // The PIN itself is never in the log.
+        Cmd::TechnicianPin { site } => ("technician-pin", format!("site={site}")),
         Cmd::Cases(CasesCmd::List { .. }) => ("cases list", String::new()),
         Cmd::Cases(CasesCmd::Show { id, .. }) => ("cases show", format!("case={id}")),
         Cmd::Cases(CasesCmd::SetStatus {
@@ -380,6 +389,14 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
     match cli.command {
         Cmd::Serve { listen, limits } => serve(data, &listen, &limits)?,
         Cmd::EnrollCode { site, qr, url } => enroll_code(data, &site, qr.as_deref(), url)?,
+        Cmd::TechnicianPin { site } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the PIN from standard input")?;
+            admin::set_technician_pin(&conn(data)?, &site, line.trim(), now_ms())?;
+            println!("technician PIN set for {site}: its kiosks take it with their next heartbeat");
+        }
         Cmd::Fingerprint => println!("{}", Keys::load_or_create(data)?.fingerprint()?),
         Cmd::Cases(cmd) => cases(data, cmd, officer)?,
         Cmd::Devices(cmd) => devices(data, cmd)?,

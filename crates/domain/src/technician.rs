@@ -3,7 +3,7 @@
 //! the tamper lock, which section is open, and leaving after a few idle minutes.
 //!
 //! Pure like the session: events and `now` (ms) in, [`Action`]s out. The PIN itself is checked
-//! by the caller (it is a slow salted hash, see `onevisit_gpio::pin`): on `Enter` the core asks
+//! by the caller (it is a slow salted hash, see `onevisit_sync::pin`): on `Enter` the core asks
 //! for it with [`Action::VerifyPin`] and hears the answer as [`Event::PinVerified`]. Every
 //! attempt, entry, action and exit comes out as an [`Action::Audit`] for the audit log and the
 //! heartbeat — never with the PIN or anything a citizen typed.

@@ -17,6 +17,7 @@ pub mod bundle;
 pub mod engine;
 pub mod enroll;
 pub mod export;
+pub mod pin;
 pub mod proto;
 
 #[cfg(feature = "driver")]

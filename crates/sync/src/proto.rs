@@ -247,6 +247,10 @@ pub struct HeartbeatReply {
     /// kiosk replaces its own with these (keeping the key it is connected to).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spki_pins: Vec<String>,
+    /// The technician PIN the county set for this kiosk's site, as a slow salted hash
+    /// (`onevisit_sync::pin`); it replaces the one in the kiosk's settings. Never the PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technician_pin: Option<String>,
 }
 
 /// `GET /v1/catalog`.

@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::machine::{Cabinet, Event, Pattern, Unlock};
+use crate::machine::{Cabinet, Event, Pattern};
 use crate::profile::{Input, Output, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,30 +19,17 @@ pub enum Command {
 pub struct GpioDriver {
     pub events: Receiver<Event>,
     pub commands: Sender<Command>,
-    /// Shared with the thread, so a PIN is checked at once, on the cabinet's own clock.
+    /// Shared with the thread, so the app reads its lock and tamper state at once.
     cabinet: Arc<Mutex<Cabinet>>,
-    start: Instant,
     thread: Option<JoinHandle<()>>,
 }
 
 impl GpioDriver {
-    fn now(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// A technician's PIN, with the cabinet's attempt limit and lockout.
-    pub fn try_unlock(&self, entered: &str, expected: &str) -> Unlock {
-        let now = self.now();
-        match self.cabinet.lock() {
-            Ok(mut c) => c.try_unlock(now, entered, expected),
-            // The thread panicked holding the cabinet: nothing unlocks a cabinet in that state.
-            Err(_) => Unlock::LockedOut { until: u64::MAX },
+    /// Technician mode accepted a PIN: the cabinet is back in service.
+    pub fn unlock(&self) {
+        if let Ok(mut c) = self.cabinet.lock() {
+            c.unlock();
         }
-    }
-
-    /// Milliseconds until a lockout ends (`until` from [`Unlock::LockedOut`]).
-    pub fn ms_until(&self, until: u64) -> u64 {
-        until.saturating_sub(self.now())
     }
 
     /// Whether the cabinet was opened and no PIN has been entered since.
@@ -130,7 +117,6 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
         events: ev_rx,
         commands: cmd_tx,
         cabinet,
-        start,
         thread,
     }
 }

@@ -5,8 +5,7 @@
 pub mod backend;
 pub mod driver;
 pub mod machine;
-pub mod pin;
 pub mod profile;
 
-pub use machine::{Cabinet, Event, Pattern, Unlock};
+pub use machine::{Cabinet, Event, Pattern};
 pub use profile::{Input, Output, Profile};

@@ -63,26 +63,6 @@ pub enum Event {
     PowerCycleFinished(Output),
 }
 
-/// Wrong PINs allowed before the PIN pad is locked out.
-pub const PIN_ATTEMPTS: u32 = 5;
-/// The first lockout; each wrong PIN after it doubles it, up to [`MAX_LOCKOUT_MS`].
-pub const LOCKOUT_MS: u64 = 5 * 60 * 1000;
-pub const MAX_LOCKOUT_MS: u64 = 60 * 60 * 1000;
-
-/// What a PIN attempt did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "result")]
-pub enum Unlock {
-    /// Right PIN (or nothing was locked).
-    Unlocked,
-    /// Wrong PIN; this many tries before the lockout.
-    Wrong { attempts_left: u32 },
-    /// Too many wrong PINs: no attempt counts until `until` (ms, the cabinet's clock).
-    LockedOut { until: u64 },
-    /// No PIN is configured, so none can unlock.
-    NoPin,
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Debounced {
     stable: bool,
@@ -100,10 +80,6 @@ pub struct Cabinet {
     cycling: HashMap<Output, u64>,
     outputs: HashMap<Output, bool>,
     locked: bool,
-    /// Wrong PINs in a row.
-    failures: u32,
-    /// No PIN attempt counts before this time.
-    locked_out_until: u64,
 }
 
 impl Cabinet {
@@ -131,8 +107,6 @@ impl Cabinet {
             cycling: HashMap::new(),
             outputs: HashMap::new(),
             locked: false,
-            failures: 0,
-            locked_out_until: 0,
         }
     }
 
@@ -236,50 +210,10 @@ impl Cabinet {
         self.locked
     }
 
-    /// Unlocks technician functions if `entered` matches `expected` (compared in constant
-    /// time, so the comparison does not leak how many digits were right). No attempt limit:
-    /// a PIN pad anyone can reach uses [`Cabinet::try_unlock`].
-    pub fn unlock(&mut self, entered: &str, expected: &str) -> bool {
-        if crate::pin::matches(entered, expected) {
-            self.locked = false;
-        }
-        !self.locked
-    }
-
-    /// A PIN typed on the kiosk's screen at `now`: [`PIN_ATTEMPTS`] wrong ones in a row lock
-    /// the pad out for [`LOCKOUT_MS`], doubling with each wrong PIN after that, so a PIN
-    /// cannot be guessed by trying them all. The right PIN resets the count. `expected` is the
-    /// stored PIN: a slow hash (see [`crate::pin`]) or, in older settings, the PIN in clear.
-    pub fn try_unlock(&mut self, now: u64, entered: &str, expected: &str) -> Unlock {
-        if !self.locked {
-            return Unlock::Unlocked;
-        }
-        if expected.is_empty() {
-            return Unlock::NoPin;
-        }
-        if now < self.locked_out_until {
-            return Unlock::LockedOut {
-                until: self.locked_out_until,
-            };
-        }
-        if crate::pin::matches(entered, expected) {
-            self.locked = false;
-            self.failures = 0;
-            self.locked_out_until = 0;
-            return Unlock::Unlocked;
-        }
-        self.failures = self.failures.saturating_add(1);
-        if self.failures < PIN_ATTEMPTS {
-            return Unlock::Wrong {
-                attempts_left: PIN_ATTEMPTS - self.failures,
-            };
-        }
-        let doublings = (self.failures - PIN_ATTEMPTS).min(10);
-        let wait = (LOCKOUT_MS << doublings).min(MAX_LOCKOUT_MS);
-        self.locked_out_until = now + wait;
-        Unlock::LockedOut {
-            until: self.locked_out_until,
-        }
+    /// A technician's PIN was accepted (technician mode checks it, with its attempt limit
+    /// and lockout: `onevisit_domain::technician`): the cabinet is back in service.
+    pub fn unlock(&mut self) {
+        self.locked = false;
     }
 
     /// The tamper switch for the heartbeat: `closed`, `open_locked`, `open_unlocked` or
@@ -291,62 +225,5 @@ impl Cabinet {
             (true, false) => "open_unlocked",
             (false, true) => "closed_locked",
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn opened() -> Cabinet {
-        let mut c = Cabinet::new(&crate::Profile::builtin("simulated").unwrap());
-        let _ = c.handle_input(0, Input::Tamper, true);
-        let _ = c.handle_timeout(1000);
-        assert!(c.technician_locked());
-        c
-    }
-
-    #[test]
-    fn wrong_pins_lock_the_pad_out_and_the_lockout_grows() {
-        let mut c = opened();
-        for left in (1..PIN_ATTEMPTS).rev() {
-            assert_eq!(
-                c.try_unlock(2000, "0000", "246810"),
-                Unlock::Wrong {
-                    attempts_left: left
-                }
-            );
-        }
-        assert_eq!(
-            c.try_unlock(2000, "0000", "246810"),
-            Unlock::LockedOut {
-                until: 2000 + LOCKOUT_MS
-            }
-        );
-        // Even the right PIN does not count during the lockout.
-        assert!(matches!(
-            c.try_unlock(3000, "246810", "246810"),
-            Unlock::LockedOut { .. }
-        ));
-        assert!(c.technician_locked());
-        assert_eq!(c.tamper_state(), "open_locked");
-        // After it, one more wrong PIN locks out for twice as long.
-        let t = 2000 + LOCKOUT_MS;
-        assert_eq!(
-            c.try_unlock(t, "1111", "246810"),
-            Unlock::LockedOut {
-                until: t + 2 * LOCKOUT_MS
-            }
-        );
-        let t = t + 2 * LOCKOUT_MS;
-        assert_eq!(c.try_unlock(t, "246810", "246810"), Unlock::Unlocked);
-        assert_eq!(c.tamper_state(), "open_unlocked");
-    }
-
-    #[test]
-    fn no_configured_pin_never_unlocks() {
-        let mut c = opened();
-        assert_eq!(c.try_unlock(2000, "", ""), Unlock::NoPin);
-        assert!(c.technician_locked());
     }
 }

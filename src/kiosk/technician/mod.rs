@@ -152,6 +152,24 @@ impl Tech {
         self.core.set_policy(policy);
     }
 
+    /// The PIN that opens technician mode: the county's (pushed with a heartbeat) when it set
+    /// one, else the settings'.
+    fn stored_pin(&self) -> String {
+        self.data
+            .as_ref()
+            .and_then(|d| std::fs::read_to_string(d.join(onevisit_sync::pin::PUSHED_FILE)).ok())
+            .map(|p| p.trim().to_owned())
+            .filter(|p| onevisit_sync::pin::is_hash(p))
+            .unwrap_or_else(|| self.pin_hash.clone())
+    }
+
+    /// Whether any PIN is set, asked again whenever the pad opens (the county may have pushed
+    /// one since the kiosk started).
+    fn refresh_pin(&mut self) {
+        let has = !self.stored_pin().is_empty();
+        self.core.set_has_pin(has);
+    }
+
     /// Slow work is under way.
     pub fn busy(&self) -> bool {
         self.job.is_some()
@@ -209,7 +227,10 @@ impl App {
             app.technician_actions();
         };
         match ev {
-            TechEvent::Corner(c) => core(self, Event::Corner(c)),
+            TechEvent::Corner(c) => {
+                self.tech.refresh_pin();
+                core(self, Event::Corner(c));
+            }
             TechEvent::Pin(PinKey::Digit(d)) => core(self, Event::Digit(d)),
             TechEvent::Pin(PinKey::Clear) => core(self, Event::Clear),
             TechEvent::Pin(PinKey::Enter) => core(self, Event::Enter),
@@ -302,6 +323,7 @@ impl App {
 
     /// The cabinet's signals for technician mode: the door and the service key.
     pub fn technician_signal(&mut self, e: Event) {
+        self.tech.refresh_pin();
         let now = self.now();
         self.tech.core.handle_event(now, e);
         self.technician_actions();
@@ -367,12 +389,12 @@ impl App {
         while let Some(a) = self.tech.core.poll_action() {
             match a {
                 Action::VerifyPin(entered) => {
-                    let ok = onevisit_gpio::pin::matches(&entered, &self.tech.pin_hash);
+                    let ok = onevisit_sync::pin::matches(&entered, &self.tech.stored_pin());
                     let now = self.now();
                     self.tech.core.handle_event(now, Event::PinVerified(ok));
                     if ok {
                         // The cabinet's own lock (its LED, the heartbeat's tamper state).
-                        self.cabinet.unlock(&entered, &self.tech.pin_hash);
+                        self.cabinet.unlock();
                         self.tech.probes.clear();
                         self.tech.connection.clear();
                         self.tech.message = None;
@@ -404,7 +426,7 @@ impl App {
         let Some(dir) = self.tech.data.clone() else {
             return;
         };
-        for name in ["store.key", "device.key"] {
+        for name in ["data.key", "sync/device.key"] {
             let path = dir.join(name);
             if path.exists() {
                 match std::fs::remove_file(&path) {

@@ -22,7 +22,7 @@ fn t(kit: &Kit) -> Technician<'_> {
 /// with fewer rounds for speed) and its data folder.
 fn configure(kit: &Kit, policy: Policy) {
     let mut app = kit.app.borrow_mut();
-    let hash = onevisit_gpio::pin::hash(PIN, b"0123456789abcdef", 1000);
+    let hash = onevisit_sync::pin::hash(PIN, b"0123456789abcdef", 1000);
     app.tech.configure(&hash, policy);
     app.tech.data = Some(kit.dir.clone());
 }
@@ -139,6 +139,48 @@ fn an_opened_cabinet_wipes_and_locks_the_screen_until_the_pin() {
         !log.contains(PIN) && !log.contains("1234"),
         "a PIN in the audit log: {log}"
     );
+}
+
+#[test]
+fn the_county_pin_replaces_the_settings_and_the_policy_can_wipe_the_keys() {
+    let kit = kit("tech-county");
+    configure(
+        &kit,
+        Policy {
+            wipe_keys_on_tamper: true,
+        },
+    );
+    let pushed = kit.dir.join(onevisit_sync::pin::PUSHED_FILE);
+    std::fs::create_dir_all(pushed.parent().unwrap()).unwrap();
+    std::fs::write(
+        &pushed,
+        onevisit_sync::pin::hash("135790", b"fedcba9876543210", 1000),
+    )
+    .unwrap();
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    assert_eq!(
+        t(&kit).get_view(),
+        TechnicianView::Pin,
+        "the settings' PIN no longer opens"
+    );
+    later(&kit, 2_000);
+    type_pin(&kit, "135790");
+    assert_eq!(t(&kit).get_view(), TechnicianView::Open);
+    kit.press("退出");
+
+    // The county's policy: a door opened without a technician destroys the keys.
+    std::fs::write(kit.dir.join("sync/device.key"), [7u8; 32]).unwrap();
+    assert!(kit.dir.join("data.key").exists(), "the store made its key");
+    send(&kit, TechEvent::Exit);
+    kit.app
+        .borrow_mut()
+        .technician_signal(onevisit_domain::technician::Event::TamperOpened);
+    step(&kit);
+    assert!(t(&kit).get_locked());
+    assert!(!kit.dir.join("data.key").exists());
+    assert!(!kit.dir.join("sync/device.key").exists());
+    assert!(audit_log(&kit).contains("keys_wiped"));
 }
 
 #[test]

@@ -390,6 +390,7 @@ impl Syncer {
                     && let Ok(hb) = serde_json::from_slice::<proto::HeartbeatReply>(&r.body)
                 {
                     self.learn_pins(&hb.spki_pins);
+                    self.learn_technician_pin(hb.technician_pin.as_deref());
                 }
                 reply
             }
@@ -496,6 +497,20 @@ impl Syncer {
     /// Keeps the public-key pins as the central system announces them (over a connection that
     /// passed the current pins), so a kiosk follows the county from key to backup key to the
     /// next backup without being provisioned again.
+    fn learn_technician_pin(&mut self, pushed: Option<&str>) {
+        let Some(hash) = pushed.filter(|h| crate::pin::is_hash(h)) else {
+            return;
+        };
+        let path = self.data_dir.join(crate::pin::PUSHED_FILE);
+        if std::fs::read_to_string(&path).is_ok_and(|old| old == hash) {
+            return;
+        }
+        match super::identity::write_atomic(&path, hash.as_bytes(), 0o600) {
+            Ok(()) => tracing::info!("technician PIN set by the county"),
+            Err(e) => tracing::warn!("sync: cannot keep the county's technician PIN: {e}"),
+        }
+    }
+
     fn learn_pins(&mut self, announced: &[String]) {
         if announced.is_empty() {
             return;

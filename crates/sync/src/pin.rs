@@ -21,6 +21,18 @@ pub fn hash(pin: &str, salt: &[u8], iterations: u32) -> String {
     )
 }
 
+/// A new PIN as a technician types it: 4 to 12 digits (the kiosk's PIN pad has only digits).
+pub fn check_new(pin: &str) -> Result<(), &'static str> {
+    if (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("a technician PIN is 4 to 12 digits (the kiosk's PIN pad has only digits)")
+    }
+}
+
+/// Where the sync driver keeps the PIN the county pushed (`data/sync/technician-pin`).
+pub const PUSHED_FILE: &str = "sync/technician-pin";
+
 /// True when the stored value is a hash, not a PIN in clear.
 pub fn is_hash(stored: &str) -> bool {
     stored.starts_with(SCHEME)
