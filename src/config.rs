@@ -13,6 +13,7 @@
 //! idcard = "/dev/onevisit/idcard"    # else $ONEVISIT_IDCARD_PORT
 //! printer = "/dev/onevisit/printer"  # else $ONEVISIT_PRINTER_PORT
 //! mrz = "/dev/onevisit/mrz"
+//! scanner = "/dev/ttyACM0"       # optional QR scanner: technician mode reads enrollment codes
 //! camera = "/dev/onevisit/camera"
 //! [retention]                 # days each kind of data may stay; these are the defaults
 //! delivered_days = 7          # a case the central system has (receipts can be reprinted)
@@ -247,6 +248,9 @@ pub struct DeviceConfig {
     pub camera: Option<String>,
     /// The cabinet's GPIO profile (`rpi4-cabinet`, `rpi5-cabinet`, `x86-pc`, or a file).
     pub gpio: Option<String>,
+    /// A QR/barcode scanner's serial port (9600 8N1), for technician mode's enrollment code.
+    /// An accessory: a kiosk without one is not missing anything.
+    pub scanner: Option<String>,
 }
 
 impl KioskConfig {

@@ -41,7 +41,13 @@ pub fn run(
     heartbeat.missing(&missing);
     let mut app = make_app(&catalog_folder, &data)?;
     settings.apply(&mut app, &data);
-    let started = setup::start_devices(&mut app, &settings.plan, &data, simulate)?;
+    let started = setup::start_devices(
+        &mut app,
+        &settings.plan,
+        settings.config.devices.scanner.as_deref(),
+        &data,
+        simulate,
+    )?;
     app.tech.sync = sync.as_ref().map(|s| s.status.clone());
     app.tech.sync_wake = sync.as_ref().map(|s| s.wake.clone());
 

@@ -114,6 +114,7 @@ pub(super) struct Started {
 pub(super) fn start_devices(
     app: &mut App,
     plan: &DevicePlan,
+    scanner: Option<&str>,
     data: &Path,
     simulate: bool,
 ) -> Result<Started> {
@@ -134,6 +135,13 @@ pub(super) fn start_devices(
         // Simulated: "use passport" reads a sample permit (app.simulated).
         Source::Simulated | Source::Missing => None,
     };
+    // The QR scanner is an accessory (technician mode's enrollment codes): real or absent.
+    app.tech.scanner = scanner.map(|port| {
+        onevisit_serial::line::spawn_scanner(
+            onevisit_serial::pump::PortConfig::new(port.to_owned(), 9600),
+            onevisit_scanner::Splitter::new(b"", 100, true),
+        )
+    });
     let (cabinet, sim_pins) = crate::runtime::start_cabinet(&plan.gpio, simulate)?;
     app.cabinet.driver = cabinet;
     app.speech = crate::kiosk::speech::engine();

@@ -37,6 +37,8 @@ pub struct Seen {
     pub mrz: Option<(String, bool)>,
     /// The camera delivered a frame in technician mode.
     pub camera_frame: Option<(u32, u32)>,
+    /// The last code the QR scanner read in technician mode (its beginning).
+    pub scan: Option<String>,
     /// A card read in technician mode: masked name and number, and when.
     pub card: Option<String>,
     /// The speaker test was played (the technician judges it by ear).
@@ -60,6 +62,7 @@ impl App {
         let mut lines = vec![
             self.reader_line(src(|p| &p.idcard)),
             mrz_line(src(|p| &p.mrz), t.seen.mrz.as_ref()),
+            scanner_line(t.scanner.is_some(), t.seen.scan.as_deref()),
             camera_line(src(|p| &p.camera), t.seen.camera_frame),
             printer_line(src(|p| &p.printer), t.seen.printer.as_deref()),
             self.gpio_line(),
@@ -229,6 +232,15 @@ fn mrz_line(source: Option<&Source>, seen: Option<&(String, bool)>) -> Check {
             State::Waiting,
             "hold a passport or permit on the reader",
         ),
+    }
+}
+
+fn scanner_line(fitted: bool, seen: Option<&str>) -> Check {
+    const NAME: &str = "qr scanner";
+    match (fitted, seen) {
+        (false, _) => Check::new(NAME, State::NotFitted, "devices.scanner not set"),
+        (true, Some(text)) => Check::new(NAME, State::Pass, format!("read: {text}")),
+        (true, None) => Check::new(NAME, State::Waiting, "scan any code: its text shows here"),
     }
 }
 

@@ -101,6 +101,8 @@ pub struct Tech {
     pub facts: Vec<Fact>,
     /// Where the technician's USB stick is mounted.
     pub usb_dir: PathBuf,
+    /// The QR/barcode scanner, when one is fitted (`devices.scanner`).
+    pub scanner: Option<onevisit_serial::pump::Driver<onevisit_scanner::Scan>>,
     /// Wakes the sync thread ("sync now"), when sync runs.
     pub sync_wake: Option<Arc<tokio::sync::Notify>>,
     /// Progress of the work under way (0–100), -1 when it has no figure.
@@ -134,6 +136,7 @@ impl Default for Tech {
             sync: None,
             facts: Vec::new(),
             usb_dir: PathBuf::from("/run/onevisit/usb"),
+            scanner: None,
             sync_wake: None,
             progress: Arc::new(AtomicI32::new(-1)),
             shown_progress: -1,
@@ -342,6 +345,7 @@ impl App {
         if let Mode::Open(section) = self.tech.core.mode().clone() {
             self.look_at_camera(now, section);
         }
+        self.poll_scanner();
         if self.tech.seen.led_until.is_some_and(|t| now >= t) {
             self.tech.seen.led_until = None;
             self.tech.seen.led_cycled = true;
@@ -465,6 +469,35 @@ impl App {
         self.tech.connection.clear();
         self.tech
             .start(move || Done::Connection(crate::selftest::connection(&data)));
+    }
+
+    /// Codes from the QR scanner: in technician mode, an enrollment code; anything else is
+    /// shown as read (the scanner's line of the checklist), and outside technician mode
+    /// nothing (a citizen's code means nothing to the kiosk yet).
+    fn poll_scanner(&mut self) {
+        let scans: Vec<onevisit_scanner::Scan> = match &self.tech.scanner {
+            Some(d) => d
+                .events
+                .try_iter()
+                .filter_map(|o| match o {
+                    onevisit_serial::pump::Output::Device(s) => Some(s),
+                    onevisit_serial::pump::Output::Link(_) => None,
+                })
+                .collect(),
+            None => return,
+        };
+        for s in scans {
+            if !matches!(self.tech.core.mode(), Mode::Open(_)) {
+                tracing::info!("a code was scanned outside technician mode: ignored");
+                continue;
+            }
+            let shown: String = s.text.chars().take(40).collect();
+            self.tech.seen.scan = Some(shown);
+            if s.text.trim().starts_with(onevisit_sync::enroll::PREFIX) {
+                self.scanned(&s.text);
+            }
+            self.changed();
+        }
     }
 
     /// An enrollment line from the kiosk's scanner or the document camera.

@@ -324,6 +324,31 @@ fn enrollment_from_the_county_qr_code_against_a_real_central() {
         t(&kit).get_message()
     );
 
+    // The kiosk's QR scanner, on a pseudo-terminal: any code shows on its checklist line; the
+    // county's enrollment code is taken.
+    let sim = onevisit_serial::sim::ScannerSim::start(None, b"\r\n", Some("Q1")).unwrap();
+    kit.app.borrow_mut().tech.scanner = Some(onevisit_serial::line::spawn_scanner(
+        onevisit_serial::pump::PortConfig::new(sim.path().to_string_lossy().into_owned(), 9600),
+        onevisit_scanner::Splitter::new(b"", 100, true),
+    ));
+    // The driver opens the port on its own thread: scan again until it has heard one.
+    let sim = std::cell::RefCell::new(sim);
+    kit.until(None, |k| {
+        let _ = sim.borrow_mut().scan("6901234567892");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        k.app.borrow_mut().tick();
+        k.app.borrow().tech.seen.scan.is_some()
+    });
+    let mut sim = sim.into_inner();
+    let lines = kit.app.borrow().technician_checklist();
+    assert!(
+        line(&lines, "qr scanner").detail.contains("6901234567892"),
+        "{lines:?}"
+    );
+    sim.scan(&payload.to_line()).unwrap();
+    kit.until(None, |k| k.app.borrow().tech.payload.is_some());
+    kit.app.borrow_mut().tech.payload = None;
+
     // A code for another site is refused before it is spent.
     kit.app.borrow_mut().tech.site_setting = Some("河口乡便民服务站".into());
     kit.app.borrow_mut().scanned(&payload.to_line());

@@ -81,6 +81,7 @@ fn check_name(name: &str, en: bool) -> String {
     let zh = match name {
         "card reader" => "身份证读卡器",
         "mrz reader" => "护照/证件读取",
+        "qr scanner" => "扫码器",
         "camera" => "高拍仪",
         "printer" => "回执打印机",
         "gpio" => "机柜信号",
