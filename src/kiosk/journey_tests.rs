@@ -393,11 +393,9 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
     });
 }
 
-#[test]
-fn an_unplugged_reader_is_shown_in_plain_words() {
-    let kit = kit("unplug");
+/// The simulated card reader, seen online, then unplugged (as F4 does) and reported gone.
+pub(super) fn unplugged_reader() -> Devices {
     let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
-    kit.until(Some(&mut devices), |_| true);
     wait_until(Instant::now() + WAIT, "the reader online", || {
         devices.poll();
         devices.view().ok
@@ -407,6 +405,13 @@ fn an_unplugged_reader_is_shown_in_plain_words() {
         devices.poll();
         !devices.view().ok
     });
+    devices
+}
+
+#[test]
+fn an_unplugged_reader_is_shown_in_plain_words() {
+    let kit = kit("unplug");
+    let devices = unplugged_reader();
     assert!(
         devices.view().status.contains("请联系工作人员") || devices.view().status.contains("故障"),
         "{}",

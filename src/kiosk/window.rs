@@ -39,23 +39,15 @@ pub fn make_app(catalog_folder: &Path, data: &Path) -> Result<App> {
     Ok(App::new(catalog, calendar, store, site_name(data), input))
 }
 
-/// Connects what the citizen does on screen to the app, and shows the result.
+/// Connects what the citizen and the technician do on screen to the app, and shows the
+/// result.
 pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
-    let (a, w) = (app.clone(), window.as_weak());
     let kiosk = window.global::<Kiosk>();
-    let on_event = move |ev: UiEvent| {
+    let on_event = Rc::new(handler(window, app, |app, ev: UiEvent| {
         // Only the event's name: its argument may be personal (a name typed, a signature).
         tracing::debug!(event = ev.name(), "ui event");
-        let lang_before = a.borrow().english();
-        a.borrow_mut().send(ev);
-        if let Some(w) = w.upgrade() {
-            if a.borrow().english() != lang_before {
-                select_language(&a.borrow());
-            }
-            view::show(&a.borrow(), &w, a.borrow().now());
-        }
-    };
-    let on_event = Rc::new(on_event);
+        app.send(ev);
+    }));
     let send = on_event.clone();
     kiosk.on_send(move |action, arg| match UiEvent::from_ui(action, &arg) {
         Ok(ev) => send(ev),
@@ -63,24 +55,37 @@ pub fn wire(window: &AppWindow, app: &Rc<RefCell<App>>) {
         Err(e) => tracing::error!("{e}"),
     });
     kiosk.on_switch_layout(move |layout| on_event(UiEvent::SwitchLayout(layout_from_ui(layout))));
-    let (a, w) = (app.clone(), window.as_weak());
+    let on_technician = handler(window, app, |app, ev: TechEvent| {
+        // Only the event's name: a PIN digit is never logged.
+        tracing::debug!(event = ev.name(), "technician event");
+        app.technician(ev);
+    });
     window.global::<Technician>().on_send(move |action, arg| {
         match TechEvent::from_ui(action, &arg) {
-            Ok(ev) => {
-                // Only the event's name: a PIN digit is never logged.
-                tracing::debug!(event = ev.name(), "technician event");
-                let lang_before = a.borrow().english();
-                a.borrow_mut().technician(ev);
-                if let Some(w) = w.upgrade() {
-                    if a.borrow().english() != lang_before {
-                        select_language(&a.borrow());
-                    }
-                    view::show(&a.borrow(), &w, a.borrow().now());
-                }
-            }
+            Ok(ev) => on_technician(ev),
             Err(e) => tracing::error!("{e}"),
         }
     });
+}
+
+/// Gives `ev` to the app with `apply`, then shows the result (in the new language if it
+/// changed).
+fn handler<E, F: Fn(&mut App, E) + 'static>(
+    window: &AppWindow,
+    app: &Rc<RefCell<App>>,
+    apply: F,
+) -> impl Fn(E) + use<E, F> {
+    let (a, w) = (app.clone(), window.as_weak());
+    move |ev| {
+        let lang_before = a.borrow().english();
+        apply(&mut a.borrow_mut(), ev);
+        if let Some(w) = w.upgrade() {
+            if a.borrow().english() != lang_before {
+                select_language(&a.borrow());
+            }
+            view::show(&a.borrow(), &w, a.borrow().now());
+        }
+    }
 }
 
 /// The UI's own labels follow the session's language.

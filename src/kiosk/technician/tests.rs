@@ -2,14 +2,11 @@
 //! lock, the self-test against the simulators with the card reader unplugged, the touch test,
 //! and enrollment from the county's QR code against a real central server on 127.0.0.1.
 
-use std::time::Instant;
-
 use onevisit_domain::technician::{Corner, IDLE_MS, LOCKOUT_MS, Policy};
 use slint::ComponentHandle;
 
 use super::super::contract::TechEvent;
-use super::super::journey_tests::{Kit, WAIT, kit, to_review, wait_until};
-use crate::devices::Devices;
+use super::super::journey_tests::{Kit, kit, to_review, unplugged_reader};
 use crate::kiosk::window::{Screen as UiScreen, Technician, TechnicianView};
 
 const PIN: &str = "246810";
@@ -66,6 +63,32 @@ fn settle(kit: &Kit) {
 
 fn audit_log(kit: &Kit) -> String {
     std::fs::read_to_string(kit.dir.join("technician-audit.log")).unwrap_or_default()
+}
+
+/// The county's central system on 127.0.0.1 (in the kit's folder) and an enrollment code for
+/// 城关镇便民服务中心 as its QR code carries it.
+fn county(
+    kit: &Kit,
+) -> (
+    onevisit_central::serve::Running,
+    onevisit_sync::enroll::EnrollPayload,
+) {
+    let cdir = kit.dir.join("central");
+    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
+    let conn = onevisit_central::db::open(&cdir).unwrap();
+    let code = onevisit_central::admin::enroll_code(
+        &conn,
+        "城关镇便民服务中心",
+        onevisit_central::now_ms(),
+    )
+    .unwrap();
+    let payload = onevisit_sync::enroll::EnrollPayload {
+        central: central.url(),
+        code,
+        pin: central.fingerprint.clone(),
+        site: "城关镇便民服务中心".into(),
+    };
+    (central, payload)
 }
 
 fn line<'a>(lines: &'a [crate::selftest::Check], name: &str) -> &'a crate::selftest::Check {
@@ -233,16 +256,7 @@ fn wrong_pins_back_off_then_lock_the_pad() {
 fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
     let kit = kit("tech-selftest");
     configure(&kit, Policy::default());
-    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
-    wait_until(Instant::now() + WAIT, "the reader online", || {
-        devices.poll();
-        devices.view().ok
-    });
-    devices.toggle_reader_plug();
-    wait_until(Instant::now() + WAIT, "the reader reported gone", || {
-        devices.poll();
-        !devices.view().ok
-    });
+    let devices = unplugged_reader();
     {
         let mut app = kit.app.borrow_mut();
         let view = devices.view();
@@ -293,23 +307,7 @@ fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
 fn enrollment_from_the_county_qr_code_against_a_real_central() {
     let kit = kit("tech-enroll");
     configure(&kit, Policy::default());
-    let cdir = kit.dir.join("central");
-    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
-    let code = {
-        let conn = onevisit_central::db::open(&cdir).unwrap();
-        onevisit_central::admin::enroll_code(
-            &conn,
-            "城关镇便民服务中心",
-            onevisit_central::now_ms(),
-        )
-        .unwrap()
-    };
-    let payload = onevisit_sync::enroll::EnrollPayload {
-        central: central.url(),
-        code,
-        pin: central.fingerprint.clone(),
-        site: "城关镇便民服务中心".into(),
-    };
+    let (_central, payload) = county(&kit);
     gesture(&kit);
     type_pin(&kit, PIN);
     kit.press("开通");
@@ -410,29 +408,8 @@ fn enrollment_from_the_county_qr_code_against_a_real_central() {
 fn the_queue_and_diagnostics_go_to_the_usb_stick_and_updates_come_from_it() {
     let kit = kit("tech-usb");
     configure(&kit, Policy::default());
-    let cdir = kit.dir.join("central");
-    let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
-    let code = {
-        let conn = onevisit_central::db::open(&cdir).unwrap();
-        onevisit_central::admin::enroll_code(
-            &conn,
-            "城关镇便民服务中心",
-            onevisit_central::now_ms(),
-        )
-        .unwrap()
-    };
-    crate::runtime::enroll(
-        &kit.dir,
-        &onevisit_sync::enroll::EnrollPayload {
-            central: central.url(),
-            code,
-            pin: central.fingerprint.clone(),
-            site: "城关镇便民服务中心".into(),
-        },
-        None,
-        kit.app.borrow().now(),
-    )
-    .unwrap();
+    let (_central, payload) = county(&kit);
+    crate::runtime::enroll(&kit.dir, &payload, None, kit.app.borrow().now()).unwrap();
     // A citizen's case waits in the queue.
     to_review(&kit);
     kit.press("提交");
