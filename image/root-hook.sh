@@ -38,7 +38,7 @@ mkdir -p "$root/boot/efi" "$root/data"
 # What runs, and what must never: no login prompt on any console, no Ctrl-Alt-Del, and
 # nothing but the kiosk on the display.
 systemctl --root="$root" --quiet enable onevisit.service onevisit-ready.service \
-  onevisit-provision.service onevisit-devices.service onevisit-test-console.service onevisit-clock.path \
+  onevisit-provision.service onevisit-devices.service onevisit-test-console.service onevisit-clock.path onevisit-reboot.path \
   onevisit-wifi.service onevisit-memory.service systemd-networkd.service \
   systemd-timesyncd.service
 systemctl --root="$root" --quiet mask getty@.service serial-getty@.service autovt@.service \

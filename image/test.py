@@ -543,6 +543,7 @@ def main():
                timeout=120, check=False)
 
         ssh_checks(vm, work)
+        usb_stick(vm, work)
 
         # A full data partition: the kiosk still starts and says so.
         vm.run("fallocate -l $(( $(df --output=avail -B1 /data | tail -n 1) - 16*1024*1024 )) /data/system/filler", timeout=120)
@@ -682,6 +683,37 @@ def smoke_arm64(args, out_dir, work):
     except (RuntimeError, TimeoutError) as e:
         check("arm64: the smoke test ran to the end", False, str(e))
     return vm
+
+
+def usb_stick(vm, work):
+    """A technician's FAT stick: mounted where the sandboxed app can write (technician mode's
+    exports), RAUC answers the app's user, and the stick goes away cleanly when pulled."""
+    stick = os.path.join(work, "stick.img")
+    with open(stick, "wb") as f:
+        f.truncate(32 * 1024 * 1024)
+    mkfs = shutil.which("mkfs.vfat") or "/usr/sbin/mkfs.vfat"
+    subprocess.run([mkfs, "-n", "ONEVISIT", stick], check=True, stdout=subprocess.DEVNULL)
+    vm.monitor(f"drive_add 0 if=none,id=stick,file={stick},format=raw")
+    vm.monitor("device_add usb-storage,bus=xhci.0,drive=stick,id=stickdev")
+    mounted = vm.wait_for("the stick mounted", lambda: vm.run(
+        "findmnt -no FSTYPE /run/onevisit/usb", check=False).strip() == "vfat", 90, step=3)
+    pid = vm.service("MainPID")
+    # Written from inside the app's own sandbox (its mount namespace), as its user.
+    wrote = vm.run(f"nsenter -t {pid} -m runuser -u onevisit -- sh -c "
+                   "'echo export > /run/onevisit/usb/probe && cat /run/onevisit/usb/probe' 2>&1",
+                   check=False).strip()
+    check("a technician's USB stick is mounted where the app can write", mounted and wrote == "export",
+          f"findmnt: {mounted}; the app's user wrote and read back: {wrote[-120:]!r}")
+    rauc = vm.run(f"nsenter -t {pid} -m runuser -u onevisit -- rauc status --output-format=shell 2>&1 "
+                  "| grep -c RAUC_SLOT_STATE", check=False).strip()
+    check("…and RAUC answers the app's user (updates from the stick)", rauc.isdigit() and int(rauc) >= 2,
+          f"{rauc} slot states")
+    vm.monitor("device_del stickdev")
+    gone = vm.wait_for("the stick unmounted", lambda: vm.run(
+        "findmnt -no FSTYPE /run/onevisit/usb", check=False).strip() == "", 60, step=3)
+    reboot_unit = vm.run("systemctl is-enabled onevisit-reboot.path", check=False).strip()
+    check("…and is unmounted when pulled; a reboot request has its unit", gone and reboot_unit == "enabled",
+          f"unmounted: {gone}; onevisit-reboot.path {reboot_unit}")
 
 
 def ssh(vm, key, command="id -u"):

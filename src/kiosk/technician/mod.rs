@@ -719,16 +719,24 @@ impl App {
             .start(move || Done::Installed(usb::install(&bundle, progress)));
     }
 
+    /// The app has no privileges: it asks for the reboot by leaving a file in its folder,
+    /// which `onevisit-reboot.path` on the kiosk image acts on.
     fn reboot(&mut self) {
-        let r = std::process::Command::new("systemctl")
-            .arg("reboot")
-            .status();
-        if !r.is_ok_and(|s| s.success()) {
-            self.tech.message = Some(Said::bad(
-                "无法重启：请关闭电源再打开",
-                "could not reboot: switch the kiosk off and on",
-            ));
-        }
+        let asked = self
+            .tech
+            .data
+            .as_ref()
+            .map(|d| std::fs::write(d.join("reboot-request"), b"technician\n"));
+        self.tech.message = Some(match asked {
+            Some(Ok(())) => Said::good(
+                "正在重启…（若一分钟后仍未重启：请关闭电源再打开）",
+                "rebooting… (if nothing happens within a minute, switch the kiosk off and on)",
+            ),
+            _ => Said::bad(
+                "无法请求重启：请关闭电源再打开",
+                "could not ask for a reboot: switch the kiosk off and on",
+            ),
+        });
     }
 
     fn technician_done(&mut self, done: Done) {
