@@ -11,6 +11,7 @@ mod config;
 mod devices;
 mod input;
 mod kiosk;
+mod recent;
 mod runtime;
 mod selftest;
 mod table;
@@ -142,9 +143,17 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter),
+        )
+        // Warnings and errors for technician mode, whatever the console's level.
+        .with(recent::Recent)
         .init();
 }
 

@@ -251,20 +251,22 @@ fn camera(source: &Source) -> Check {
             "no picture from the camera (check its cable; is another program using it?)",
         );
     };
+    Check::new(NAME, State::Pass, camera_verdict(&frame))
+}
+
+/// A camera picture's size and what the capture makes of the page under it (a picture proves
+/// the camera; the verdict is for the technician to judge the light and focus).
+pub(crate) fn camera_verdict(frame: &onevisit_capture::Gray) -> String {
     let page = onevisit_capture::process(
-        &frame,
+        frame,
         None,
         onevisit_capture::Mode::Text,
         &onevisit_capture::quality::Thresholds::default(),
     );
     let (_, verdict) = page.quality.advice();
-    Check::new(
-        NAME,
-        State::Pass,
-        format!(
-            "{}×{} picture; a page under it: {verdict}",
-            frame.width, frame.height
-        ),
+    format!(
+        "{}×{} picture; a page under it: {verdict}",
+        frame.width, frame.height
     )
 }
 

@@ -35,8 +35,10 @@ pub struct Seen {
     pub printer: Option<String>,
     /// A passport or permit read in technician mode (its format, checks valid).
     pub mrz: Option<(String, bool)>,
-    /// The camera delivered a frame in technician mode.
+    /// The camera delivered a frame in technician mode (its size).
     pub camera_frame: Option<(u32, u32)>,
+    /// …and the capture's verdict on the page under it.
+    pub camera: Option<String>,
     /// The last code the QR scanner read in technician mode (its beginning).
     pub scan: Option<String>,
     /// A card read in technician mode: masked name and number, and when.
@@ -63,7 +65,11 @@ impl App {
             self.reader_line(src(|p| &p.idcard)),
             mrz_line(src(|p| &p.mrz), t.seen.mrz.as_ref()),
             scanner_line(t.scanner.is_some(), t.seen.scan.as_deref()),
-            camera_line(src(|p| &p.camera), t.seen.camera_frame),
+            camera_line(
+                src(|p| &p.camera),
+                t.seen.camera_frame,
+                t.seen.camera.as_deref(),
+            ),
             printer_line(src(|p| &p.printer), t.seen.printer.as_deref()),
             self.gpio_line(),
             touch_line(&t.taps),
@@ -179,7 +185,7 @@ impl App {
             .sync
             .as_ref()
             .and_then(|s| s.lock().ok().map(|s| s.clone()));
-        vec![
+        let mut facts = vec![
             fact("待上传案件", "cases waiting", waiting.len().to_string()),
             fact(
                 "最早一件",
@@ -207,7 +213,17 @@ impl App {
                     .or(last_error)
                     .unwrap_or_else(|| "—".into()),
             ),
-        ]
+        ];
+        // What went wrong lately (warnings and errors of this run), newest first.
+        let recent = crate::recent::lines();
+        facts.extend(
+            recent
+                .iter()
+                .rev()
+                .take(5)
+                .map(|l| fact("近期事件", "recent event", l.clone())),
+        );
+        facts
     }
 }
 
@@ -244,14 +260,17 @@ fn scanner_line(fitted: bool, seen: Option<&str>) -> Check {
     }
 }
 
-fn camera_line(source: Option<&Source>, frame: Option<(u32, u32)>) -> Check {
+fn camera_line(source: Option<&Source>, frame: Option<(u32, u32)>, verdict: Option<&str>) -> Check {
     const NAME: &str = "camera";
-    match (source, frame) {
-        (Some(Source::Missing) | None, _) => {
+    match (source, frame, verdict) {
+        (Some(Source::Missing) | None, _, _) => {
             Check::new(NAME, State::NotFitted, "devices.camera not set")
         }
-        (_, Some((w, h))) => Check::new(NAME, State::Pass, format!("frames arrive ({w}×{h})")),
-        (_, None) => Check::new(
+        (_, _, Some(v)) => Check::new(NAME, State::Pass, v),
+        (_, Some((w, h)), None) => {
+            Check::new(NAME, State::Pass, format!("frames arrive ({w}×{h})"))
+        }
+        (_, None, None) => Check::new(
             NAME,
             State::Fail,
             "no frame from the camera: check its cable",

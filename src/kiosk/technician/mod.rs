@@ -16,10 +16,14 @@ use super::app::App;
 use super::contract::{PinKey, TechEvent};
 use crate::selftest::Check;
 
+mod checklist;
+mod enroll;
 mod facts;
 #[cfg(test)]
 mod tests;
+mod upkeep;
 mod usb;
+use checklist::Look;
 pub use facts::{Fact, Seen};
 
 /// Touch-test targets, in the order the UI numbers them.
@@ -108,10 +112,10 @@ pub struct Tech {
     /// Progress of the work under way (0–100), -1 when it has no figure.
     pub progress: Arc<AtomicI32>,
     shown_progress: i32,
-    /// When a camera frame was last searched for a QR code, and the search under way (apart
-    /// from `job`: it never holds up what the technician asked for).
+    /// When a camera frame was last looked at, and the look under way (apart from `job`: it
+    /// never holds up what the technician asked for).
     last_qr_look: i64,
-    qr_search: Option<Receiver<Option<String>>>,
+    looking: Option<Receiver<Look>>,
     job: Option<Receiver<Done>>,
 }
 
@@ -141,7 +145,7 @@ impl Default for Tech {
             progress: Arc::new(AtomicI32::new(-1)),
             shown_progress: -1,
             last_qr_look: 0,
-            qr_search: None,
+            looking: None,
             job: None,
         }
     }
@@ -352,13 +356,11 @@ impl App {
             self.cabinet.led_normal(self.tech.core.out_of_service());
             self.changed();
         }
-        if let Some(rx) = &self.tech.qr_search
-            && let Ok(found) = rx.try_recv()
+        if let Some(rx) = &self.tech.looking
+            && let Ok(look) = rx.try_recv()
         {
-            self.tech.qr_search = None;
-            if let Some(text) = found {
-                self.scanned(&text);
-            }
+            self.tech.looking = None;
+            self.looked(look);
         }
         let progress = self.tech.progress.load(Ordering::Relaxed);
         if progress != self.tech.shown_progress {
@@ -375,10 +377,10 @@ impl App {
 
     /// Waits for the technician's slow work (tests and the screenshot gallery).
     pub fn technician_settle(&mut self) {
-        if let Some(rx) = self.tech.qr_search.take()
-            && let Ok(Some(text)) = rx.recv()
+        if let Some(rx) = self.tech.looking.take()
+            && let Ok(look) = rx.recv()
         {
-            self.scanned(&text);
+            self.looked(look);
         }
         if let Some(rx) = self.tech.job.take()
             && let Ok(done) = rx.recv()
@@ -439,304 +441,6 @@ impl App {
                 }
             }
         }
-    }
-
-    /// The probes that do not need the screen: storage, the central system and its clock,
-    /// the speaker (device lines are the live ones, see `view::technician`).
-    fn run_checks(&mut self) {
-        if self.tech.busy() {
-            return;
-        }
-        let data = self.tech.data.clone();
-        self.tech.probes.clear();
-        self.tech.start(move || {
-            let mut checks = vec![crate::selftest::speaker()];
-            if let Some(d) = data {
-                checks.push(crate::selftest::storage(&d));
-                checks.push(crate::selftest::central(&d));
-            }
-            Done::Checks(checks)
-        });
-    }
-
-    fn test_connection(&mut self) {
-        if self.tech.busy() {
-            return;
-        }
-        let Some(data) = self.tech.data.clone() else {
-            return;
-        };
-        self.tech.connection.clear();
-        self.tech
-            .start(move || Done::Connection(crate::selftest::connection(&data)));
-    }
-
-    /// Codes from the QR scanner: in technician mode, an enrollment code; anything else is
-    /// shown as read (the scanner's line of the checklist), and outside technician mode
-    /// nothing (a citizen's code means nothing to the kiosk yet).
-    fn poll_scanner(&mut self) {
-        let scans: Vec<onevisit_scanner::Scan> = match &self.tech.scanner {
-            Some(d) => d
-                .events
-                .try_iter()
-                .filter_map(|o| match o {
-                    onevisit_serial::pump::Output::Device(s) => Some(s),
-                    onevisit_serial::pump::Output::Link(_) => None,
-                })
-                .collect(),
-            None => return,
-        };
-        for s in scans {
-            if !matches!(self.tech.core.mode(), Mode::Open(_)) {
-                tracing::info!("a code was scanned outside technician mode: ignored");
-                continue;
-            }
-            let shown: String = s.text.chars().take(40).collect();
-            self.tech.seen.scan = Some(shown);
-            if s.text.trim().starts_with(onevisit_sync::enroll::PREFIX) {
-                self.scanned(&s.text);
-            }
-            self.changed();
-        }
-    }
-
-    /// An enrollment line from the kiosk's scanner or the document camera.
-    pub fn scanned(&mut self, text: &str) {
-        if !matches!(self.tech.core.mode(), Mode::Open(_)) {
-            return;
-        }
-        self.tech.message = Some(match EnrollPayload::parse(text.trim()) {
-            Ok(p) => {
-                let said = Said::good(
-                    format!("已读取 {} 的开通码，请点“开通本机”", p.site),
-                    format!(
-                        "enrollment code for {} read: tap “Enroll this kiosk”",
-                        p.site
-                    ),
-                );
-                self.tech.payload = Some(p);
-                said
-            }
-            Err(e) => Said::bad(
-                format!("这不是开通二维码：{e}"),
-                format!("not an enrollment QR code: {e}"),
-            ),
-        });
-        self.changed();
-    }
-
-    /// The camera in technician mode: a frame proves it works (the checklist); in
-    /// provisioning, a frame is searched for the county's QR code (once a second, on a
-    /// thread: a 12 MP frame takes a while).
-    fn look_at_camera(&mut self, now: i64, section: onevisit_domain::technician::Section) {
-        use onevisit_domain::technician::Section;
-        let wanted = match section {
-            Section::Checklist => self.tech.seen.camera_frame.is_none(),
-            Section::Provision => self.tech.payload.is_none() && self.tech.qr_search.is_none(),
-            _ => false,
-        };
-        if !wanted || now - self.tech.last_qr_look < 1000 {
-            return;
-        }
-        // A simulated camera shows its next sample page when asked; a real one streams.
-        self.scanner.frames.advance();
-        let Some(frame) = self.scanner.frames.latest() else {
-            return;
-        };
-        self.tech.last_qr_look = now;
-        if self.tech.seen.camera_frame.is_none() {
-            self.tech.seen.camera_frame = Some((frame.width, frame.height));
-            self.changed();
-        }
-        if section == Section::Provision {
-            let (tx, rx) = channel();
-            let spawned = std::thread::Builder::new()
-                .name("qr-search".into())
-                .spawn(move || {
-                    let _ = tx.send(find_qr(&frame));
-                });
-            if spawned.is_ok() {
-                self.tech.qr_search = Some(rx);
-            }
-        }
-    }
-
-    /// An ID card read while technician mode is open: the reader's line shows it masked.
-    pub(super) fn technician_card(&mut self, card: &onevisit_idcard::card::Card) {
-        use onevisit_domain::mask;
-        let at = self.local_time().format("%H:%M:%S");
-        self.tech.seen.card = Some(format!(
-            "{} {} read at {at}",
-            mask::name(&card.name),
-            mask::id_number(&card.id_number)
-        ));
-        self.changed();
-    }
-
-    /// A passport or permit read while technician mode is open: the MRZ reader's line.
-    pub(super) fn technician_mrz(&mut self, m: &onevisit_mrz::Mrz) {
-        self.tech.seen.mrz = Some((format!("{:?}", m.format), m.checks_valid));
-        self.changed();
-    }
-
-    fn read_boot_file(&mut self) {
-        let path = self.tech.boot_file.clone();
-        let line = crate::config::KioskConfig::load(&path)
-            .map_err(|e| format!("{e:#}"))
-            .and_then(|c| {
-                c.central
-                    .and_then(|c| c.enrollment_qr)
-                    .ok_or_else(|| format!("{}: no [central] enrollment_qr", path.display()))
-            });
-        match line {
-            Ok(l) => self.scanned(&l),
-            Err(e) => {
-                self.tech.message = Some(Said::bad(format!("未能读取：{e}"), e));
-            }
-        }
-    }
-
-    fn enroll(&mut self) {
-        let (Some(p), Some(data)) = (self.tech.payload.clone(), self.tech.data.clone()) else {
-            return;
-        };
-        if self.tech.busy() {
-            return;
-        }
-        let site = self.tech.site_setting.clone();
-        let now = self.now();
-        self.tech.message = Some(Said::good("正在开通…", "enrolling…"));
-        self.tech.start(move || {
-            Done::Enrolled(
-                crate::runtime::enroll(&data, &p, site.as_deref(), now)
-                    .map_err(|e| format!("{e:#}")),
-            )
-        });
-    }
-
-    fn print_ticket(&mut self) {
-        if self.tech.busy() {
-            return;
-        }
-        let lines = self.technician_checklist();
-        let at = self.local_time().format("%Y-%m-%d %H:%M").to_string();
-        let doc = crate::selftest::ticket(&self.site, &at, &lines);
-        let model = onevisit_printer::encode::Model {
-            qr: onevisit_printer::QrMode::Native,
-        };
-        let rx = self
-            .receipt
-            .printer
-            .print(onevisit_printer::encode::encode_segments(&doc, model));
-        self.tech.job = Some({
-            let (tx, out) = channel();
-            std::thread::spawn(move || {
-                let r = rx
-                    .recv()
-                    .unwrap_or_else(|_| Err("the printer did not answer".into()));
-                let _ = tx.send(Done::Ticket(r));
-            });
-            out
-        });
-    }
-
-    fn sync_now(&mut self) {
-        self.tech.message = Some(match &self.tech.sync_wake {
-            Some(w) => {
-                w.notify_one();
-                Said::good(
-                    "已请求立即同步：见上方“上次联系”",
-                    "sync asked for now: see “last contact” above",
-                )
-            }
-            None => Said::bad(
-                "同步未运行：本机尚未开通（见“开通”）",
-                "sync is not running: this kiosk is not enrolled (see Provisioning)",
-            ),
-        });
-    }
-
-    /// A file name's timestamp, from the app's clock.
-    fn stamp(&self) -> String {
-        self.local_time().format("%Y%m%d-%H%M%S").to_string()
-    }
-
-    fn export_usb(&mut self) {
-        let Some(data) = self.tech.data.clone() else {
-            return;
-        };
-        if self.tech.busy() {
-            return;
-        }
-        let (usb, now, stamp) = (self.tech.usb_dir.clone(), self.now(), self.stamp());
-        let progress = self.tech.progress.clone();
-        progress.store(0, Ordering::Relaxed);
-        self.tech.message = Some(Said::good("正在导出…", "exporting…"));
-        self.tech
-            .start(move || Done::Exported(usb::export(&data, &usb, now, &stamp, &progress)));
-    }
-
-    fn diagnostics(&mut self) {
-        if self.tech.busy() {
-            return;
-        }
-        let checklist = self.technician_checklist();
-        let facts = self.all_facts();
-        let (usb, data, stamp) = (
-            self.tech.usb_dir.clone(),
-            self.tech.data.clone(),
-            self.stamp(),
-        );
-        self.tech.start(move || {
-            Done::Diagnostics(usb::diagnostics(
-                &usb,
-                data.as_deref(),
-                &stamp,
-                &checklist,
-                &facts,
-            ))
-        });
-    }
-
-    fn install_update(&mut self) {
-        if self.tech.busy() {
-            return;
-        }
-        let bundle = match usb::bundle(&self.tech.usb_dir) {
-            Ok(b) => b,
-            Err(e) => {
-                self.tech.message = Some(Said::bad(format!("未找到更新包：{e}"), e));
-                return;
-            }
-        };
-        let progress = self.tech.progress.clone();
-        progress.store(0, Ordering::Relaxed);
-        self.tech.message = Some(Said::good(
-            format!("正在安装 {}…", bundle.display()),
-            format!("installing {}…", bundle.display()),
-        ));
-        self.tech
-            .start(move || Done::Installed(usb::install(&bundle, progress)));
-    }
-
-    /// The app has no privileges: it asks for the reboot by leaving a file in its folder,
-    /// which `onevisit-reboot.path` on the kiosk image acts on.
-    fn reboot(&mut self) {
-        let asked = self
-            .tech
-            .data
-            .as_ref()
-            .map(|d| std::fs::write(d.join("reboot-request"), b"technician\n"));
-        self.tech.message = Some(match asked {
-            Some(Ok(())) => Said::good(
-                "正在重启…（若一分钟后仍未重启：请关闭电源再打开）",
-                "rebooting… (if nothing happens within a minute, switch the kiosk off and on)",
-            ),
-            _ => Said::bad(
-                "无法请求重启：请关闭电源再打开",
-                "could not ask for a reboot: switch the kiosk off and on",
-            ),
-        });
     }
 
     fn technician_done(&mut self, done: Done) {
@@ -831,16 +535,4 @@ pub fn corner(name: &str) -> Option<Corner> {
         "top-right" => Some(Corner::TopRight),
         _ => None,
     }
-}
-
-/// The first QR code in a camera frame whose text is an enrollment line.
-fn find_qr(frame: &onevisit_capture::Gray) -> Option<String> {
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        frame.data.get(y * w + x).copied().unwrap_or(255)
-    });
-    img.detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .find(|t| t.starts_with(onevisit_sync::enroll::PREFIX))
 }

@@ -275,12 +275,16 @@ fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
     type_pin(&kit, PIN);
     kit.press("运行自检");
     settle(&kit);
-    kit.until(None, |k| k.app.borrow().tech.seen.camera_frame.is_some());
+    kit.until(None, |k| k.app.borrow().tech.seen.camera.is_some());
     let lines = kit.app.borrow().technician_checklist();
     use crate::selftest::State;
     assert_eq!(line(&lines, "card reader").state, State::Fail, "{lines:?}");
     assert_eq!(line(&lines, "printer").state, State::Pass);
     assert_eq!(line(&lines, "camera").state, State::Pass);
+    assert!(
+        line(&lines, "camera").detail.contains("a page under it"),
+        "{lines:?}"
+    );
     assert_eq!(line(&lines, "mrz reader").state, State::NotFitted);
     assert_eq!(line(&lines, "storage").state, State::Pass, "{lines:?}");
     assert_eq!(line(&lines, "central").state, State::NotFitted);

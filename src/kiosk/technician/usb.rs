@@ -75,6 +75,11 @@ pub fn diagnostics(
     for (label, value) in facts {
         text.push_str(&format!("{label}: {value}\n"));
     }
+    text.push_str("\n[recent warnings and errors]\n");
+    for l in crate::recent::lines() {
+        text.push_str(&l);
+        text.push('\n');
+    }
     text.push_str("\n[technician audit]\n");
     if let Some(d) = data {
         text.push_str(&std::fs::read_to_string(d.join("technician-audit.log")).unwrap_or_default());

@@ -1,0 +1,166 @@
+//! Technician mode's self-test checklist: the probes run on a thread, the service ticket, and
+//! what the devices show while it is open (the camera's picture and verdict, a card or a
+//! passport read, a code scanned).
+
+use std::sync::mpsc::channel;
+
+use onevisit_domain::technician::Mode;
+
+use super::super::app::App;
+use super::Done;
+use super::enroll::find_qr;
+
+/// What a camera frame showed.
+pub(super) enum Look {
+    /// The enrollment line of a QR code in it, if any.
+    Qr(Option<String>),
+    /// The capture's verdict on the page under the camera.
+    Verdict(String),
+}
+
+impl App {
+    /// The probes that do not need the screen: storage, the central system and its clock,
+    /// the speaker (device lines are the live ones, see `view::technician`).
+    pub(super) fn run_checks(&mut self) {
+        if self.tech.busy() {
+            return;
+        }
+        let data = self.tech.data.clone();
+        self.tech.probes.clear();
+        self.tech.start(move || {
+            let mut checks = vec![crate::selftest::speaker()];
+            if let Some(d) = data {
+                checks.push(crate::selftest::storage(&d));
+                checks.push(crate::selftest::central(&d));
+            }
+            Done::Checks(checks)
+        });
+    }
+
+    pub(super) fn print_ticket(&mut self) {
+        if self.tech.busy() {
+            return;
+        }
+        let lines = self.technician_checklist();
+        let at = self.local_time().format("%Y-%m-%d %H:%M").to_string();
+        let doc = crate::selftest::ticket(&self.site, &at, &lines);
+        let model = onevisit_printer::encode::Model {
+            qr: onevisit_printer::QrMode::Native,
+        };
+        let rx = self
+            .receipt
+            .printer
+            .print(onevisit_printer::encode::encode_segments(&doc, model));
+        self.tech.job = Some({
+            let (tx, out) = channel();
+            std::thread::spawn(move || {
+                let r = rx
+                    .recv()
+                    .unwrap_or_else(|_| Err("the printer did not answer".into()));
+                let _ = tx.send(Done::Ticket(r));
+            });
+            out
+        });
+    }
+
+    /// The camera in technician mode: a frame proves it works, and the page under it gets
+    /// the capture's verdict (the checklist); in provisioning, a frame is searched for the
+    /// county's QR code (once a second). Both on a thread: a 12 MP frame takes a while.
+    pub(super) fn look_at_camera(
+        &mut self,
+        now: i64,
+        section: onevisit_domain::technician::Section,
+    ) {
+        use onevisit_domain::technician::Section;
+        let wanted = self.tech.looking.is_none()
+            && match section {
+                Section::Checklist => self.tech.seen.camera.is_none(),
+                Section::Provision => self.tech.payload.is_none(),
+                _ => false,
+            };
+        if !wanted || now - self.tech.last_qr_look < 1000 {
+            return;
+        }
+        // A simulated camera shows its next sample page when asked; a real one streams.
+        self.scanner.frames.advance();
+        let Some(frame) = self.scanner.frames.latest() else {
+            return;
+        };
+        self.tech.last_qr_look = now;
+        if self.tech.seen.camera_frame.is_none() {
+            self.tech.seen.camera_frame = Some((frame.width, frame.height));
+            self.changed();
+        }
+        let (tx, rx) = channel();
+        let spawned = std::thread::Builder::new()
+            .name("camera-look".into())
+            .spawn(move || {
+                let _ = tx.send(if section == Section::Provision {
+                    Look::Qr(find_qr(&frame))
+                } else {
+                    Look::Verdict(crate::selftest::camera_verdict(&frame))
+                });
+            });
+        if spawned.is_ok() {
+            self.tech.looking = Some(rx);
+        }
+    }
+
+    pub(super) fn looked(&mut self, look: Look) {
+        match look {
+            Look::Qr(Some(text)) => self.scanned(&text),
+            Look::Qr(None) => {}
+            Look::Verdict(v) => {
+                self.tech.seen.camera = Some(v);
+                self.changed();
+            }
+        }
+    }
+
+    /// An ID card read while technician mode is open: the reader's line shows it masked.
+    pub(in crate::kiosk) fn technician_card(&mut self, card: &onevisit_idcard::card::Card) {
+        use onevisit_domain::mask;
+        let at = self.local_time().format("%H:%M:%S");
+        self.tech.seen.card = Some(format!(
+            "{} {} read at {at}",
+            mask::name(&card.name),
+            mask::id_number(&card.id_number)
+        ));
+        self.changed();
+    }
+
+    /// A passport or permit read while technician mode is open: the MRZ reader's line.
+    pub(in crate::kiosk) fn technician_mrz(&mut self, m: &onevisit_mrz::Mrz) {
+        self.tech.seen.mrz = Some((format!("{:?}", m.format), m.checks_valid));
+        self.changed();
+    }
+
+    /// Codes from the QR scanner: in technician mode, an enrollment code; anything else is
+    /// shown as read (the scanner's line of the checklist), and outside technician mode
+    /// nothing (a citizen's code means nothing to the kiosk yet).
+    pub(super) fn poll_scanner(&mut self) {
+        let scans: Vec<onevisit_scanner::Scan> = match &self.tech.scanner {
+            Some(d) => d
+                .events
+                .try_iter()
+                .filter_map(|o| match o {
+                    onevisit_serial::pump::Output::Device(s) => Some(s),
+                    onevisit_serial::pump::Output::Link(_) => None,
+                })
+                .collect(),
+            None => return,
+        };
+        for s in scans {
+            if !matches!(self.tech.core.mode(), Mode::Open(_)) {
+                tracing::info!("a code was scanned outside technician mode: ignored");
+                continue;
+            }
+            let shown: String = s.text.chars().take(40).collect();
+            self.tech.seen.scan = Some(shown);
+            if s.text.trim().starts_with(onevisit_sync::enroll::PREFIX) {
+                self.scanned(&s.text);
+            }
+            self.changed();
+        }
+    }
+}
