@@ -809,9 +809,10 @@ def booted_slot(vm):
     return vm.run("sed -n 's/.*rauc\\.slot=\\([AB]\\).*/\\1/p' /proc/cmdline").strip()
 
 
-def reboot(vm, timeout=600):
+def reboot(vm, timeout=900):
     """Reboots the VM and waits for the new boot's shell and app (a new boot_id: the old
-    system's shell answers for a while after `systemctl reboot` under emulation)."""
+    system's shell answers for a while after `systemctl reboot` under emulation). A firmware
+    that hangs on the way is switched off and on, as in the fallback check."""
     old = vm.run("cat /proc/sys/kernel/random/boot_id").strip()
     vm.shell.sendall(b"systemctl reboot\n")
     deadline = time.monotonic() + timeout
@@ -820,6 +821,7 @@ def reboot(vm, timeout=600):
         if vm.shell:
             vm.shell.close()
             vm.shell = None
+        power_cycle_if_hung(vm)
         try:
             if vm.connect_shell(60) and vm.run("cat /proc/sys/kernel/random/boot_id", timeout=20).strip() != old:
                 return wait_active(vm, max(60, deadline - time.monotonic()))
@@ -852,7 +854,7 @@ def updates(vm, work, bundle):
     check("a newer bundle installs into the other slot", ok, out.strip().splitlines()[-2] if ok else out[-300:])
     up = reboot(vm)
     after = booted_slot(vm) if up else "?"
-    status = ""
+    status = "" if up else f"no new boot came up; the console ends {console_tail(vm)!r}"
     if up:
         # onevisit-ready.service marks the slot good right after the app's READY=1.
         marked = vm.wait_for("slot marked good", lambda: vm.run(
@@ -879,17 +881,8 @@ def updates(vm, work, bundle):
     back = False
     resets = 0
     while time.monotonic() < deadline:
-        if firmware_hung(vm):
-            # OVMF under TCG now and then stops at its logo after a reboot (no boot manager, no
-            # GRUB: before anything of the image runs). A cabinet's owner would switch it off
-            # and on; so does the test, and says so. Off and on, not QEMU's `system_reset`:
-            # once, a reset VM hung again nine times over.
+        if power_cycle_if_hung(vm):
             resets += 1
-            tail = console_tail(vm)
-            print(f"image-test: note: QEMU's firmware hung after a reboot (console ends {tail!r}); "
-                  "switching the VM off and on", flush=True)
-            vm.power_off()
-            vm.start()
         if vm.connect_shell(120):
             try:
                 if booted_slot(vm) == good and wait_active(vm, 240):
@@ -916,6 +909,21 @@ def firmware_hung(vm, quiet_for=300):
     except OSError:
         return False
     return idle > quiet_for and b"Booting" not in tail.rsplit(b"Restarting system", 1)[-1]
+
+
+def power_cycle_if_hung(vm):
+    """OVMF under TCG now and then stops at its logo after a reboot (no boot manager, no GRUB:
+    before anything of the image runs). A cabinet's owner would switch it off and on; so does
+    the test, and says so. Off and on, not QEMU's `system_reset`: once, a reset VM hung again
+    nine times over. True when it did."""
+    if not firmware_hung(vm):
+        return False
+    tail = console_tail(vm)
+    print(f"image-test: note: QEMU's firmware hung after a reboot (console ends {tail!r}); "
+          "switching the VM off and on", flush=True)
+    vm.power_off()
+    vm.start()
+    return True
 
 
 def console_tail(vm, size=80):
