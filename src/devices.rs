@@ -29,7 +29,7 @@ pub struct Devices {
     /// None: no reader configured (and not simulating).
     reader: Option<Driver<Event>>,
     /// Cards read since the app last asked.
-    cards: Vec<onevisit_idcard::card::Card>,
+    cards: Vec<onevisit_idcard::reader::CardRead>,
     sim: Option<IdCardSim>,
     sample_card: Option<SimCard>,
     view: ReaderView,
@@ -87,7 +87,7 @@ impl Devices {
     }
 
     /// Cards read since the last call.
-    pub fn take_cards(&mut self) -> Vec<onevisit_idcard::card::Card> {
+    pub fn take_cards(&mut self) -> Vec<onevisit_idcard::reader::CardRead> {
         std::mem::take(&mut self.cards)
     }
 
@@ -139,7 +139,7 @@ impl Devices {
                 }
             },
             Output::Device(Event::CardRead(r)) => {
-                self.cards.push(r.card.clone());
+                self.cards.push((*r).clone());
                 self.view.card_notice = format!(
                     "已读取 {} {}",
                     mask::name(&r.card.name),

@@ -142,14 +142,15 @@ fn card_reader(source: &Source) -> Check {
         devices.poll();
         devices.take_cards().pop()
     }) {
-        Some(card) => Check::new(
+        Some(read) => Check::new(
             NAME,
             State::Pass,
             format!(
-                "read {} {} in {} ms",
-                onevisit_domain::mask::name(&card.name),
-                onevisit_domain::mask::id_number(&card.id_number),
-                started.elapsed().as_millis()
+                "read {} {} in {} ms (the reader's exchange {} ms)",
+                onevisit_domain::mask::name(&read.card.name),
+                onevisit_domain::mask::id_number(&read.card.id_number),
+                started.elapsed().as_millis(),
+                read.took_ms
             ),
         ),
         None => Check::new(NAME, State::Fail, "the sample card was not read"),

@@ -261,6 +261,17 @@ pub enum PinKey {
     Enter,
 }
 
+/// Typing the enrollment line on the screen's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKey {
+    Open,
+    Cancel,
+    Done,
+    Char(char),
+    Delete,
+    Clear,
+}
+
 /// What the technician did (`Technician.send`), parsed once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TechEvent {
@@ -282,6 +293,7 @@ pub enum TechEvent {
     ReadBootFile,
     Provision,
     TestConnection,
+    TypeLine(LineKey),
     SyncNow,
     ExportUsb,
     Diagnostics,
@@ -328,6 +340,27 @@ impl TechEvent {
             TechnicianAction::ReadBootFile => TechEvent::ReadBootFile,
             TechnicianAction::Provision => TechEvent::Provision,
             TechnicianAction::TestConnection => TechEvent::TestConnection,
+            TechnicianAction::TypeLine => TechEvent::TypeLine(match arg {
+                "open" => LineKey::Open,
+                "cancel" => LineKey::Cancel,
+                "done" => LineKey::Done,
+                _ => {
+                    return Err(BadArgument {
+                        action: "type-line",
+                    });
+                }
+            }),
+            TechnicianAction::LineKey => TechEvent::TypeLine(match arg {
+                "⌫" => LineKey::Delete,
+                "clear" => LineKey::Clear,
+                k => {
+                    let mut chars = k.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) if c.is_ascii_graphic() => LineKey::Char(c),
+                        _ => return Err(BadArgument { action: "line-key" }),
+                    }
+                }
+            }),
             TechnicianAction::SyncNow => TechEvent::SyncNow,
             TechnicianAction::ExportUsb => TechEvent::ExportUsb,
             TechnicianAction::Diagnostics => TechEvent::Diagnostics,
@@ -354,6 +387,7 @@ impl TechEvent {
             TechEvent::ReadBootFile => "read_boot_file",
             TechEvent::Provision => "enroll",
             TechEvent::TestConnection => "test_connection",
+            TechEvent::TypeLine(_) => "type_line",
             TechEvent::SyncNow => "sync_now",
             TechEvent::ExportUsb => "export_usb",
             TechEvent::Diagnostics => "diagnostics",

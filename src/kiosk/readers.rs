@@ -7,11 +7,12 @@ use super::app::App;
 
 impl App {
     /// An ID card was read by the reader.
-    pub fn card(&mut self, card: &onevisit_idcard::card::Card) {
+    pub fn card(&mut self, read: &onevisit_idcard::reader::CardRead) {
         if self.technician_active() {
-            self.technician_card(card);
+            self.technician_card(read);
             return;
         }
+        let card = &read.card;
         let p = Person {
             name: card.name.clone(),
             id_number: card.id_number.clone(),

@@ -190,7 +190,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
 /// Technician mode's screens, as `technician-NAME.png` in `dir`: the PIN pad, each section
 /// with sample results, the touch test and the tamper lock.
 fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result<usize> {
-    use super::contract::{PinKey, TechEvent};
+    use super::contract::{LineKey, PinKey, TechEvent};
     use onevisit_domain::technician::{Corner, Event, Section};
     let mut n = 0;
     // Technician mode speaks the kiosk's language (a citizen's session, ended on entry, no
@@ -232,6 +232,7 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
     shot(app, "pin")?;
     type_pin(app, "10");
     app.technician(TechEvent::Pin(PinKey::Enter));
+    app.technician_settle();
     // The probes' results as on a kiosk (run for real they would show this machine's disk).
     use crate::selftest::{Check, State};
     app.tech.probes = vec![
@@ -275,6 +276,15 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
         .to_line(),
     );
     shot(app, "provision")?;
+    // No scanner and no printed code: the line typed on the screen's keys.
+    app.technician(TechEvent::TypeLine(LineKey::Open));
+    for c in
+        "onevisit:enroll?v=1&central=https%3a%2f%2fzwfw.example.gov.cn%3a8443&code=abcd".chars()
+    {
+        app.technician(TechEvent::TypeLine(LineKey::Char(c)));
+    }
+    shot(app, "typing")?;
+    app.technician(TechEvent::TypeLine(LineKey::Cancel));
     app.technician(TechEvent::Section(Section::Network));
     app.technician(TechEvent::TestConnection);
     app.technician_settle();
@@ -290,11 +300,13 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
     app.technician_signal(Event::TamperOpened);
     type_pin(app, "1357");
     app.technician(TechEvent::Pin(PinKey::Enter));
+    app.technician_settle();
     shot(app, "locked")?;
     // Back in service for whatever the gallery draws next.
     app.clock.offset_ms += 2_000;
     type_pin(app, "246810");
     app.technician(TechEvent::Pin(PinKey::Enter));
+    app.technician_settle();
     app.technician(TechEvent::Exit);
     Ok(n)
 }

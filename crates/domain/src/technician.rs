@@ -115,6 +115,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinNotice {
     None,
+    /// The entered PIN is being checked (a slow hash, off the screen's thread).
+    Checking,
     Wrong {
         attempts_left: u32,
     },
@@ -143,6 +145,8 @@ pub struct Technician {
     door_open: bool,
     /// Whether a PIN is set at all (else the pad says so and no PIN opens).
     has_pin: bool,
+    /// A [`Action::VerifyPin`] is out: one at a time, and only its answer counts.
+    checking: bool,
     actions: std::collections::VecDeque<Action>,
 }
 
@@ -158,6 +162,7 @@ impl Technician {
             last_touch: 0,
             corner_at: None,
             door_open: false,
+            checking: false,
             has_pin,
             actions: Default::default(),
         }
@@ -330,7 +335,7 @@ impl Technician {
     }
 
     fn enter(&mut self, now: i64) {
-        if !matches!(self.mode, Mode::Pin(_)) {
+        if !matches!(self.mode, Mode::Pin(_)) || self.checking {
             return;
         }
         self.last_touch = now;
@@ -350,11 +355,17 @@ impl Technician {
         if entered.is_empty() {
             return;
         }
+        self.checking = true;
+        self.notice = PinNotice::Checking;
         self.actions.push_back(Action::VerifyPin(entered));
     }
 
     fn verified(&mut self, now: i64, ok: bool) {
+        // An answer nobody waits for (the pad was left meanwhile) counts for nothing.
         let Mode::Pin(entry) = self.mode else { return };
+        if !std::mem::take(&mut self.checking) {
+            return;
+        }
         if ok {
             self.failures = 0;
             self.wait_until = 0;
@@ -404,6 +415,7 @@ impl Technician {
     fn close(&mut self, now: i64, why: &'static str) {
         self.mode = Mode::Closed;
         self.entry.clear();
+        self.checking = false;
         self.audit(now, why, "");
     }
 
@@ -451,6 +463,30 @@ mod tests {
             Action::VerifyPin(p) => Some(p),
             _ => None,
         })
+    }
+
+    #[test]
+    fn one_check_at_a_time_and_a_late_answer_counts_for_nothing() {
+        let mut t = Technician::new(Policy::default(), true);
+        t.handle_event(0, Event::Corner(Corner::TopLeft));
+        t.handle_event(1_000, Event::Corner(Corner::TopRight));
+        assert!(type_pin(&mut t, 2_000, "1234").is_some());
+        assert_eq!(t.notice(), PinNotice::Checking);
+        // Enter again while the hash is being computed: no second check.
+        assert_eq!(type_pin(&mut t, 2_100, "9999"), None);
+        // The technician walks away; the answer to the first check arrives after.
+        t.handle_event(2_200, Event::Exit);
+        t.handle_event(2_300, Event::Corner(Corner::TopLeft));
+        t.handle_event(2_400, Event::Corner(Corner::TopRight));
+        t.handle_event(2_500, Event::PinVerified(true));
+        assert_eq!(
+            t.mode(),
+            &Mode::Pin(Entry::Gesture),
+            "not opened by a stale answer"
+        );
+        assert!(type_pin(&mut t, 2_600, "1234").is_some());
+        t.handle_event(2_700, Event::PinVerified(true));
+        assert_eq!(t.mode(), &Mode::Open(Section::Checklist));
     }
 
     #[test]

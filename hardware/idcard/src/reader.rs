@@ -69,6 +69,9 @@ pub struct CardRead {
     pub card: Card,
     pub photo: Vec<u8>,
     pub fingerprint: Option<Vec<u8>>,
+    /// From the poll that found the card to the last reply (select, read, appended address):
+    /// what the citizen waits for, and what a technician checks a tired reader by.
+    pub took_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -126,6 +129,10 @@ pub struct CardReader {
     present: Option<(String, u64)>,
     /// A card read whose appended address is being fetched.
     pending: Option<CardRead>,
+    /// When the find-card poll that began this read was sent.
+    polled_at: u64,
+    /// …and when the card was found (the read's start), while reading it.
+    found_at: Option<u64>,
 }
 
 impl CardReader {
@@ -140,6 +147,8 @@ impl CardReader {
             failures: 0,
             present: None,
             pending: None,
+            polled_at: 0,
+            found_at: None,
         }
     }
 
@@ -187,6 +196,7 @@ impl CardReader {
         let mut out = Vec::new();
         match self.phase {
             Phase::Idle { next_at } if now >= next_at => {
+                self.polled_at = now;
                 self.send(Command::FindCard, now, 1, &mut out);
             }
             Phase::Waiting {
@@ -239,6 +249,7 @@ impl CardReader {
     }
 
     fn idle(&mut self, now: u64) {
+        self.found_at = None;
         self.phase = Phase::Idle {
             next_at: now + self.config.poll_interval_ms,
         };
@@ -307,7 +318,10 @@ impl CardReader {
         self.failures = 0;
         self.set_status(ReaderStatus::Online, out);
         match (cmd, status) {
-            (Command::FindCard, Status::CardFound) => self.send(Command::SelectCard, now, 1, out),
+            (Command::FindCard, Status::CardFound) => {
+                self.found_at = Some(self.polled_at);
+                self.send(Command::SelectCard, now, 1, out)
+            }
             (Command::FindCard, _) => {
                 if self.present.take().is_some() {
                     out.push(Action::Event(Event::CardRemoved));
@@ -361,7 +375,11 @@ impl CardReader {
         }
     }
 
-    fn finish(&mut self, now: u64, read: CardRead, out: &mut Vec<Action>) {
+    fn finish(&mut self, now: u64, mut read: CardRead, out: &mut Vec<Action>) {
+        read.took_ms = self
+            .found_at
+            .take()
+            .map_or(0, |found| now.saturating_sub(found));
         let id = read.card.id_number.clone();
         let repeat = matches!(&self.present, Some((last, seen))
             if *last == id && now.saturating_sub(*seen) < self.config.debounce_ms);
@@ -410,6 +428,7 @@ pub fn parse_read_reply(
         card,
         photo,
         fingerprint,
+        took_ms: 0,
     })
 }
 

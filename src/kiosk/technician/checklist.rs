@@ -117,14 +117,16 @@ impl App {
         }
     }
 
-    /// An ID card read while technician mode is open: the reader's line shows it masked.
-    pub(in crate::kiosk) fn technician_card(&mut self, card: &onevisit_idcard::card::Card) {
+    /// An ID card read while technician mode is open: the reader's line shows it masked,
+    /// with how long the read took (a reader whose reads grow slow is failing).
+    pub(in crate::kiosk) fn technician_card(&mut self, read: &onevisit_idcard::reader::CardRead) {
         use onevisit_domain::mask;
         let at = self.local_time().format("%H:%M:%S");
         self.tech.seen.card = Some(format!(
-            "{} {} read at {at}",
-            mask::name(&card.name),
-            mask::id_number(&card.id_number)
+            "{} {} read in {} ms at {at}",
+            mask::name(&read.card.name),
+            mask::id_number(&read.card.id_number),
+            read.took_ms
         ));
         self.changed();
     }

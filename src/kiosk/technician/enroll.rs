@@ -5,7 +5,12 @@ use onevisit_domain::technician::Mode;
 use onevisit_sync::enroll::EnrollPayload;
 
 use super::super::app::App;
+use super::super::contract::LineKey;
 use super::{Done, Said};
+
+/// The longest line the keys take (a county's line is about 170 characters, with a long
+/// Chinese site name a little over 300).
+const MAX_LINE: usize = 600;
 
 impl App {
     /// An enrollment line from the kiosk's scanner or the document camera.
@@ -30,6 +35,37 @@ impl App {
                 format!("not an enrollment QR code: {e}"),
             ),
         });
+        self.changed();
+    }
+
+    /// A key of the enrollment line's keyboard. "Done" reads the line as a scanned one would
+    /// be; a line that does not read stays on the keys to be corrected.
+    pub(super) fn line_key(&mut self, key: LineKey) {
+        if !matches!(self.tech.core.mode(), Mode::Open(_)) {
+            return;
+        }
+        let Some(typed) = self.tech.typing.as_mut() else {
+            return;
+        };
+        match key {
+            LineKey::Char(c) if typed.len() < MAX_LINE => typed.push(c),
+            LineKey::Char(_) | LineKey::Open => {}
+            LineKey::Delete => {
+                typed.pop();
+            }
+            LineKey::Clear => typed.clear(),
+            LineKey::Cancel => {
+                self.tech.typing = None;
+                self.tech.message = None;
+            }
+            LineKey::Done => {
+                let line = typed.clone();
+                self.scanned(&line);
+                if self.tech.message.as_ref().is_some_and(|m| !m.bad) {
+                    self.tech.typing = None;
+                }
+            }
+        }
         self.changed();
     }
 

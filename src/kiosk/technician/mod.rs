@@ -13,7 +13,7 @@ use onevisit_domain::technician::{Action, Audit, Corner, Event, Mode, Policy, Te
 use onevisit_sync::enroll::EnrollPayload;
 
 use super::app::App;
-use super::contract::{PinKey, TechEvent};
+use super::contract::{LineKey, PinKey, TechEvent};
 use crate::selftest::Check;
 
 mod checklist;
@@ -117,6 +117,11 @@ pub struct Tech {
     last_qr_look: i64,
     looking: Option<Receiver<Look>>,
     job: Option<Receiver<Done>>,
+    /// The enrollment line being typed on the screen's keys, when it is.
+    pub typing: Option<String>,
+    /// The entered PIN being checked against the slow hash (0.1–0.2 s: not on the screen's
+    /// thread, where it would freeze the pad).
+    pin_check: Option<Receiver<bool>>,
 }
 
 impl Default for Tech {
@@ -147,6 +152,8 @@ impl Default for Tech {
             last_qr_look: 0,
             looking: None,
             job: None,
+            pin_check: None,
+            typing: None,
         }
     }
 }
@@ -305,6 +312,15 @@ impl App {
                 core(self, Event::Did("test_connection"));
                 self.test_connection();
             }
+            TechEvent::TypeLine(LineKey::Open) => {
+                core(self, Event::Did("type_enrollment_line"));
+                self.tech.typing = Some(String::new());
+                self.tech.message = None;
+            }
+            TechEvent::TypeLine(key) => {
+                core(self, Event::Touch);
+                self.line_key(key);
+            }
             TechEvent::SyncNow => {
                 core(self, Event::Did("sync_now"));
                 self.sync_now();
@@ -362,6 +378,12 @@ impl App {
             self.tech.looking = None;
             self.looked(look);
         }
+        if let Some(rx) = &self.tech.pin_check
+            && let Ok(ok) = rx.try_recv()
+        {
+            self.tech.pin_check = None;
+            self.pin_checked(ok);
+        }
         let progress = self.tech.progress.load(Ordering::Relaxed);
         if progress != self.tech.shown_progress {
             self.tech.shown_progress = progress;
@@ -377,6 +399,10 @@ impl App {
 
     /// Waits for the technician's slow work (tests and the screenshot gallery).
     pub fn technician_settle(&mut self) {
+        if let Some(rx) = self.tech.pin_check.take() {
+            let ok = rx.recv().unwrap_or(false);
+            self.pin_checked(ok);
+        }
         if let Some(rx) = self.tech.looking.take()
             && let Ok(look) = rx.recv()
         {
@@ -390,26 +416,50 @@ impl App {
         }
     }
 
+    /// The PIN check's answer.
+    fn pin_checked(&mut self, ok: bool) {
+        let now = self.now();
+        self.tech.core.handle_event(now, Event::PinVerified(ok));
+        if ok && matches!(self.tech.core.mode(), Mode::Open(_)) {
+            // The cabinet's own lock (its LED, the heartbeat's tamper state).
+            self.cabinet.unlock();
+            self.tech.probes.clear();
+            self.tech.connection.clear();
+            self.tech.message = None;
+            self.tech.typing = None;
+            // What the devices did in an earlier session proves nothing now; the readers'
+            // and printer's own states stay.
+            let seen = std::mem::take(&mut self.tech.seen);
+            self.tech.seen.reader = seen.reader;
+            self.tech.seen.printer = seen.printer;
+            self.refresh_facts();
+        }
+        self.technician_actions();
+        self.changed();
+    }
+
     /// What the core asked for.
     fn technician_actions(&mut self) {
         while let Some(a) = self.tech.core.poll_action() {
             match a {
                 Action::VerifyPin(entered) => {
-                    let ok = onevisit_sync::pin::matches(&entered, &self.tech.stored_pin());
-                    let now = self.now();
-                    self.tech.core.handle_event(now, Event::PinVerified(ok));
-                    if ok {
-                        // The cabinet's own lock (its LED, the heartbeat's tamper state).
-                        self.cabinet.unlock();
-                        self.tech.probes.clear();
-                        self.tech.connection.clear();
-                        self.tech.message = None;
-                        // What the devices did in an earlier session proves nothing now;
-                        // the readers' and printer's own states stay.
-                        let seen = std::mem::take(&mut self.tech.seen);
-                        self.tech.seen.reader = seen.reader;
-                        self.tech.seen.printer = seen.printer;
-                        self.refresh_facts();
+                    let stored = self.tech.stored_pin();
+                    let (tx, rx) = channel();
+                    let spawned =
+                        std::thread::Builder::new()
+                            .name("pin-check".into())
+                            .spawn(move || {
+                                let _ = tx.send(onevisit_sync::pin::matches(&entered, &stored));
+                            });
+                    match spawned {
+                        Ok(_) => self.tech.pin_check = Some(rx),
+                        Err(e) => {
+                            // No thread to spare: a wrong answer leaves the pad usable
+                            // (after its backoff) rather than stuck on "checking".
+                            tracing::error!("the PIN could not be checked: {e}");
+                            let now = self.now();
+                            self.tech.core.handle_event(now, Event::PinVerified(false));
+                        }
                     }
                 }
                 Action::Audit(a) => self.tech.audit(a),

@@ -29,6 +29,8 @@ fn type_pin(kit: &Kit, pin: &str) {
         kit.press(&format!("pin {d}"));
     }
     kit.press("pin enter");
+    // The check runs off the screen's thread: wait for its answer.
+    settle(kit);
 }
 
 /// One pass of the kiosk's loop: time passes, the screen is redrawn.
@@ -305,6 +307,97 @@ fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
     if let Ok(dir) = std::env::var("ONEVISIT_TICKET_PNG") {
         let _ = std::fs::copy(&printed[0], dir);
     }
+}
+
+#[test]
+fn a_card_placed_in_technician_mode_is_shown_masked_with_its_read_time() {
+    let kit = kit("tech-card");
+    configure(&kit, Policy::default());
+    let mut devices = crate::devices::Devices::start(crate::config::Source::Simulated).unwrap();
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    devices.place_sample_card();
+    kit.until(Some(&mut devices), |k| {
+        k.app.borrow().tech.seen.card.is_some()
+    });
+    let seen = kit.app.borrow().tech.seen.card.clone().unwrap_or_default();
+    // 张试民 110101199003071233, the synthetic sample card: never in clear here.
+    assert!(
+        seen.contains("张**") && seen.contains("1101**********1233"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("张试民") && !seen.contains("19900307"),
+        "{seen}"
+    );
+    let ms: u64 = seen
+        .split("read in ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no read time in {seen:?}"));
+    assert!(ms > 0, "{seen}");
+    // The citizen's journey did not see the card.
+    assert!(
+        kit.app
+            .borrow()
+            .session
+            .form()
+            .get("applicant_name")
+            .is_none_or(|v| v.is_empty())
+    );
+}
+
+/// Types `text` on the enrollment line's keys, as a technician would.
+fn type_line(kit: &Kit, text: &str) {
+    for c in text.chars() {
+        kit.press(&format!("line key {c}"));
+    }
+    step(kit);
+}
+
+#[test]
+fn the_enrollment_line_typed_on_the_screen_keys_enrolls_the_kiosk() {
+    let kit = kit("tech-type-line");
+    configure(&kit, Policy::default());
+    let (_central, payload) = county(&kit);
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("开通");
+    kit.press("手工输入开通码");
+    step(&kit);
+    assert!(t(&kit).get_typing());
+    // A line cut short says what is wrong and stays on the keys to be corrected.
+    type_line(&kit, "onevisit:enroll?v=1");
+    kit.press("完成");
+    step(&kit);
+    assert!(t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(t(&kit).get_typing(), "still typing");
+    kit.press("line key clear");
+    step(&kit);
+    assert_eq!(t(&kit).get_typed(), "");
+    // The line as `enroll-code` prints it, typed in lower case (the keys have no capitals),
+    // with one slip corrected.
+    type_line(&kit, "x");
+    kit.press("line key ⌫");
+    let line = payload.to_line().to_ascii_lowercase();
+    type_line(&kit, &line);
+    assert_eq!(t(&kit).get_typed(), line.as_str());
+    kit.press("完成");
+    step(&kit);
+    assert!(!t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(!t(&kit).get_typing(), "the keys close once the line reads");
+    assert!(t(&kit).get_payload().contains("城关镇便民服务中心"));
+    kit.press("开通本机");
+    settle(&kit);
+    assert!(
+        t(&kit).get_message().contains("已开通"),
+        "{}",
+        t(&kit).get_message()
+    );
+    assert!(audit_log(&kit).contains("type_enrollment_line"));
+    // The line itself (its one-time code) is never in the audit log.
+    assert!(!audit_log(&kit).contains(&payload.code.to_ascii_lowercase()));
 }
 
 #[test]

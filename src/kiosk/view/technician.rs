@@ -21,6 +21,7 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
     t.set_locked(core.out_of_service());
     t.set_pin_dots("●".repeat(core.entered()).into());
     t.set_pin_message(pin_message(core.notice(), now, en).into());
+    t.set_pin_checking(core.notice() == PinNotice::Checking);
     if let Mode::Open(section) = core.mode() {
         t.set_section(section_to_ui(*section));
     }
@@ -53,6 +54,8 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
     t.set_progress(tech.progress.load(std::sync::atomic::Ordering::Relaxed));
     t.set_touch_test(tech.touch_test);
     t.set_tapped(model(tech.taps.to_vec()));
+    t.set_typing(tech.typing.is_some());
+    t.set_typed(tech.typing.as_deref().unwrap_or_default().into());
     t.set_payload(
         tech.payload
             .as_ref()
@@ -101,6 +104,12 @@ fn check_name(name: &str, en: bool) -> String {
 fn pin_message(n: PinNotice, now: i64, en: bool) -> String {
     match n {
         PinNotice::None => String::new(),
+        PinNotice::Checking => if en {
+            "Checking the PIN…"
+        } else {
+            "正在核对 PIN…"
+        }
+        .into(),
         PinNotice::Wrong { attempts_left } => {
             if en {
                 format!("Wrong PIN: {attempts_left} more tries before the pad locks")
