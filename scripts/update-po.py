@@ -36,6 +36,7 @@ zh = {
 "Type the enrollment line": "手工输入开通码",
 "Type the line that begins with onevisit:enroll?": "请输入以 onevisit:enroll? 开头的整行开通码",
 "Done": "完成",
+"Document camera, live": "高拍仪实时画面",
 "Acceptable": "基本满意",
 "After you submit, the application goes to one window; you will get a receipt with your case number.": "提交后，申请统一送到一个窗口办理；您将拿到带办件编号的回执。",
 "All": "全部",

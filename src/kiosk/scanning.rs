@@ -16,6 +16,8 @@ pub struct Scanner {
     /// not per redraw).
     frame: Option<Gray>,
     pub preview: Option<slint::Image>,
+    /// Frames taken so far (technician mode looks at each new one once).
+    pub taken: u64,
     /// Captured pages; a session page's `capture` is its index here.
     captured: Vec<PdfPage>,
 }
@@ -26,6 +28,7 @@ impl Default for Scanner {
             frames: Box::new(Simulated::new()),
             frame: None,
             preview: None,
+            taken: 0,
             captured: Vec::new(),
         }
     }
@@ -33,15 +36,21 @@ impl Default for Scanner {
 
 impl Scanner {
     /// Takes the camera's newest frame for the preview; true if there was one.
-    fn pull(&mut self) -> bool {
+    pub(super) fn pull(&mut self) -> bool {
         match self.frames.latest() {
             Some(frame) => {
                 self.preview = Some(super::camera::to_image(&frame));
                 self.frame = Some(frame);
+                self.taken += 1;
                 true
             }
             None => false,
         }
+    }
+
+    /// The picture the preview shows.
+    pub fn frame(&self) -> Option<&Gray> {
+        self.frame.as_ref()
     }
 
     /// A captured page, by the number the session holds.

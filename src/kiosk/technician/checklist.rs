@@ -63,29 +63,39 @@ impl App {
         });
     }
 
-    /// The camera in technician mode: a frame proves it works, and the page under it gets
-    /// the capture's verdict (the checklist); in provisioning, a frame is searched for the
-    /// county's QR code (once a second). Both on a thread: a 12 MP frame takes a while.
+    /// The camera in technician mode: its live picture on screen (the self-test and
+    /// provisioning sections), a frame proves it works, and the page under it gets the
+    /// capture's verdict (the checklist); in provisioning, a new frame is searched for the
+    /// county's QR code (at most once a second). Both on a thread: a 12 MP frame takes a while.
     pub(super) fn look_at_camera(
         &mut self,
         now: i64,
         section: onevisit_domain::technician::Section,
     ) {
         use onevisit_domain::technician::Section;
+        if !matches!(section, Section::Checklist | Section::Provision) {
+            return;
+        }
         let wanted = self.tech.looking.is_none()
             && match section {
                 Section::Checklist => self.tech.seen.camera.is_none(),
-                Section::Provision => self.tech.payload.is_none(),
-                _ => false,
+                _ => self.tech.payload.is_none(),
             };
-        if !wanted || now - self.tech.last_qr_look < 1000 {
+        let due = wanted && now - self.tech.last_qr_look >= 1000;
+        if due {
+            // A simulated camera shows its next sample page when asked; a real one streams.
+            self.scanner.frames.advance();
+        }
+        if self.scanner.pull() {
+            self.changed();
+        }
+        if !due || self.scanner.taken == self.tech.looked_at {
             return;
         }
-        // A simulated camera shows its next sample page when asked; a real one streams.
-        self.scanner.frames.advance();
-        let Some(frame) = self.scanner.frames.latest() else {
+        let Some(frame) = self.scanner.frame().cloned() else {
             return;
         };
+        self.tech.looked_at = self.scanner.taken;
         self.tech.last_qr_look = now;
         if self.tech.seen.camera_frame.is_none() {
             self.tech.seen.camera_frame = Some((frame.width, frame.height));

@@ -115,6 +115,8 @@ pub struct Tech {
     /// When a camera frame was last looked at, and the look under way (apart from `job`: it
     /// never holds up what the technician asked for).
     last_qr_look: i64,
+    /// The camera frame (by [`super::scanning::Scanner::taken`]) last looked at.
+    looked_at: u64,
     looking: Option<Receiver<Look>>,
     job: Option<Receiver<Done>>,
     /// The enrollment line being typed on the screen's keys, when it is.
@@ -150,6 +152,7 @@ impl Default for Tech {
             progress: Arc::new(AtomicI32::new(-1)),
             shown_progress: -1,
             last_qr_look: 0,
+            looked_at: 0,
             looking: None,
             job: None,
             pin_check: None,

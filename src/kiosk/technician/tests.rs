@@ -278,6 +278,12 @@ fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
     kit.press("运行自检");
     settle(&kit);
     kit.until(None, |k| k.app.borrow().tech.seen.camera.is_some());
+    step(&kit);
+    assert!(
+        t(&kit).get_has_preview(),
+        "the camera's live picture is on screen"
+    );
+    assert!(t(&kit).get_preview().size().width > 0);
     let lines = kit.app.borrow().technician_checklist();
     use crate::selftest::State;
     assert_eq!(line(&lines, "card reader").state, State::Fail, "{lines:?}");
@@ -330,13 +336,15 @@ fn a_card_placed_in_technician_mode_is_shown_masked_with_its_read_time() {
         !seen.contains("张试民") && !seen.contains("19900307"),
         "{seen}"
     );
-    let ms: u64 = seen
-        .split("read in ")
-        .nth(1)
-        .and_then(|r| r.split(" ms").next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no read time in {seen:?}"));
-    assert!(ms > 0, "{seen}");
+    // The simulator answers at once (a real module takes about a second): only that the
+    // figure is there.
+    assert!(
+        seen.split("read in ")
+            .nth(1)
+            .and_then(|r| r.split(" ms").next())
+            .is_some_and(|n| n.parse::<u64>().is_ok()),
+        "no read time in {seen:?}"
+    );
     // The citizen's journey did not see the card.
     assert!(
         kit.app

@@ -54,6 +54,20 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
     t.set_progress(tech.progress.load(std::sync::atomic::Ordering::Relaxed));
     t.set_touch_test(tech.touch_test);
     t.set_tapped(model(tech.taps.to_vec()));
+    let live = matches!(
+        core.mode(),
+        Mode::Open(
+            onevisit_domain::technician::Section::Checklist
+                | onevisit_domain::technician::Section::Provision
+        )
+    );
+    match (&app.scanner.preview, live) {
+        (Some(p), true) => {
+            t.set_preview(p.clone());
+            t.set_has_preview(true);
+        }
+        _ => t.set_has_preview(false),
+    }
     t.set_typing(tech.typing.is_some());
     t.set_typed(tech.typing.as_deref().unwrap_or_default().into());
     t.set_payload(
