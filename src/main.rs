@@ -11,6 +11,7 @@ mod config;
 mod devices;
 mod input;
 mod kiosk;
+mod network;
 mod recent;
 mod runtime;
 mod selftest;

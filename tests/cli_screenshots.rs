@@ -18,7 +18,7 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        let technician = if variant == "elderly" { 0 } else { 9 };
+        let technician = if variant == "elderly" { 0 } else { 10 };
         assert_eq!(names.len(), 19 + technician, "{variant}: {names:?}");
         for n in [
             "attract",
@@ -54,6 +54,7 @@ fn every_screen_in_chinese_english_and_elderly_mode() {
             "provision",
             "typing",
             "network",
+            "wifi-password",
             "queue",
             "updates",
             "locked",

@@ -294,6 +294,9 @@ pub enum TechEvent {
     Provision,
     TestConnection,
     TypeLine(LineKey),
+    ScanWifi,
+    /// A Wi-Fi network from the list, by its place in it.
+    ChooseWifi(usize),
     SyncNow,
     ExportUsb,
     Diagnostics,
@@ -350,6 +353,12 @@ impl TechEvent {
                     });
                 }
             }),
+            TechnicianAction::ScanWifi => TechEvent::ScanWifi,
+            TechnicianAction::ChooseWifi => {
+                TechEvent::ChooseWifi(arg.parse().map_err(|_| BadArgument {
+                    action: "choose-wifi",
+                })?)
+            }
             TechnicianAction::LineKey => TechEvent::TypeLine(match arg {
                 "⌫" => LineKey::Delete,
                 "clear" => LineKey::Clear,
@@ -388,6 +397,8 @@ impl TechEvent {
             TechEvent::Provision => "enroll",
             TechEvent::TestConnection => "test_connection",
             TechEvent::TypeLine(_) => "type_line",
+            TechEvent::ScanWifi => "wifi_scan",
+            TechEvent::ChooseWifi(_) => "wifi_choose",
             TechEvent::SyncNow => "sync_now",
             TechEvent::ExportUsb => "export_usb",
             TechEvent::Diagnostics => "diagnostics",

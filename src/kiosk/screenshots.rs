@@ -286,9 +286,17 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
     shot(app, "typing")?;
     app.technician(TechEvent::TypeLine(LineKey::Cancel));
     app.technician(TechEvent::Section(Section::Network));
+    app.technician_settle();
     app.technician(TechEvent::TestConnection);
     app.technician_settle();
     shot(app, "network")?;
+    // A Wi-Fi network with a password, chosen from the list: its password on the keys.
+    app.technician(TechEvent::ChooseWifi(0));
+    for c in "Bianmin20".chars() {
+        app.technician(TechEvent::TypeLine(LineKey::Char(c)));
+    }
+    shot(app, "wifi-password")?;
+    app.technician(TechEvent::TypeLine(LineKey::Cancel));
     // A fresh kiosk's log: the gallery's own warnings carry the rendering machine's time.
     crate::recent::clear();
     app.technician(TechEvent::Section(Section::Queue));

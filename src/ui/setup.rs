@@ -142,6 +142,13 @@ pub(super) fn start_devices(
             onevisit_scanner::Splitter::new(b"", 100, true),
         )
     });
+    // The network: NetworkManager on the system bus (the image ships it), or a simulated
+    // one with the simulated devices.
+    if !simulate {
+        app.tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+            crate::network::nm::NetworkManager::new(),
+        )));
+    }
     let (cabinet, sim_pins) = crate::runtime::start_cabinet(&plan.gpio, simulate)?;
     app.cabinet.driver = cabinet;
     app.speech = crate::kiosk::speech::engine();

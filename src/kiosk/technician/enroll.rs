@@ -6,7 +6,7 @@ use onevisit_sync::enroll::EnrollPayload;
 
 use super::super::app::App;
 use super::super::contract::LineKey;
-use super::{Done, Said};
+use super::{Done, Said, Typing};
 
 /// The longest line the keys take (a county's line is about 170 characters, with a long
 /// Chinese site name a little over 300).
@@ -60,9 +60,20 @@ impl App {
             }
             LineKey::Done => {
                 let line = typed.clone();
-                self.scanned(&line);
-                if self.tech.message.as_ref().is_some_and(|m| !m.bad) {
-                    self.tech.typing = None;
+                match self.tech.typing_for.clone() {
+                    Typing::Enrollment => {
+                        self.scanned(&line);
+                        if self.tech.message.as_ref().is_some_and(|m| !m.bad) {
+                            self.tech.typing = None;
+                        }
+                    }
+                    Typing::WifiPassword(ssid) => match super::wifi::password_problem(&line) {
+                        Some(said) => self.tech.message = Some(said),
+                        None => {
+                            self.tech.typing = None;
+                            self.join_wifi(ssid, Some(line));
+                        }
+                    },
                 }
             }
         }

@@ -10,20 +10,41 @@ use super::super::app::App;
 use crate::config::Source;
 use crate::selftest::{Check, State};
 
-/// One fact: its label (zh, en) and value.
+/// One fact: its label (zh, en) and value (in English too, where it has words).
 #[derive(Debug, Clone)]
 pub struct Fact {
     pub zh: &'static str,
     pub en: &'static str,
     pub value: String,
+    pub value_en: Option<String>,
+}
+
+impl Fact {
+    pub fn new(zh: &'static str, en: &'static str, value: impl Into<String>) -> Fact {
+        Fact {
+            zh,
+            en,
+            value: value.into(),
+            value_en: None,
+        }
+    }
+
+    pub fn with_en(mut self, value: impl Into<String>) -> Fact {
+        self.value_en = Some(value.into());
+        self
+    }
+
+    /// The value in the kiosk's language.
+    pub fn value(&self, en: bool) -> &str {
+        match (&self.value_en, en) {
+            (Some(v), true) => v,
+            _ => &self.value,
+        }
+    }
 }
 
 fn fact(zh: &'static str, en: &'static str, value: impl Into<String>) -> Fact {
-    Fact {
-        zh,
-        en,
-        value: value.into(),
-    }
+    Fact::new(zh, en, value)
 }
 
 /// What the devices themselves last said, kept for the checklist.
@@ -141,7 +162,7 @@ impl App {
         self.tech.facts = match section {
             Section::Checklist => Vec::new(),
             Section::Provision => identity_facts(data.as_deref()),
-            Section::Network => network_facts(),
+            Section::Network => self.network_facts(),
             Section::Queue => self.queue_facts(),
             Section::Updates => update_facts(),
         };
@@ -152,10 +173,10 @@ impl App {
         let data = self.tech.data.clone();
         identity_facts(data.as_deref())
             .into_iter()
-            .chain(network_facts())
+            .chain(self.network_facts())
             .chain(self.queue_facts())
             .chain(update_facts())
-            .map(|f| (f.en.to_owned(), f.value))
+            .map(|f| (f.en.to_owned(), f.value(true).to_owned()))
             .collect()
     }
 
@@ -337,8 +358,8 @@ fn short(s: &str) -> String {
     format!("{head}…")
 }
 
-/// The network interfaces as the kernel sees them (NetworkManager's view: not yet).
-fn network_facts() -> Vec<Fact> {
+/// The network interfaces as the kernel sees them (when NetworkManager does not answer).
+pub(super) fn kernel_interfaces() -> Vec<Fact> {
     let mut facts = Vec::new();
     let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
         return facts;
@@ -360,11 +381,11 @@ fn network_facts() -> Vec<Fact> {
         } else {
             "Ethernet"
         };
-        facts.push(Fact {
-            zh: "网络接口",
-            en: "interface",
-            value: format!("{n} ({kind}): {state}"),
-        });
+        facts.push(fact(
+            "网络接口",
+            "interface",
+            format!("{n} ({kind}): {state}"),
+        ));
     }
     facts
 }

@@ -23,8 +23,11 @@ mod facts;
 mod tests;
 mod upkeep;
 mod usb;
+mod wifi;
+
 use checklist::Look;
 pub use facts::{Fact, Seen};
+pub use wifi::SharedNetwork;
 
 /// Touch-test targets, in the order the UI numbers them.
 pub const TARGETS: [&str; 5] = [
@@ -69,6 +72,17 @@ enum Done {
     Exported(Result<String, String>),
     Diagnostics(Result<String, String>),
     Installed(Result<String, String>),
+    Network(Result<crate::network::Snapshot, String>),
+    Joined(String, Result<crate::network::Snapshot, String>),
+}
+
+/// What the line typed on the screen's keys is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Typing {
+    #[default]
+    Enrollment,
+    /// The password of this Wi-Fi network.
+    WifiPassword(String),
 }
 
 /// The technician's side of the app.
@@ -119,8 +133,14 @@ pub struct Tech {
     looked_at: u64,
     looking: Option<Receiver<Look>>,
     job: Option<Receiver<Done>>,
-    /// The enrollment line being typed on the screen's keys, when it is.
+    /// The line being typed on the screen's keys, when it is, and what for.
     pub typing: Option<String>,
+    pub typing_for: Typing,
+    /// The network (NetworkManager on D-Bus, or simulated), its last snapshot, and why there
+    /// is none.
+    pub network: SharedNetwork,
+    pub net: Option<crate::network::Snapshot>,
+    pub net_error: Option<String>,
     /// The entered PIN being checked against the slow hash (0.1–0.2 s: not on the screen's
     /// thread, where it would freeze the pad).
     pin_check: Option<Receiver<bool>>,
@@ -157,6 +177,12 @@ impl Default for Tech {
             job: None,
             pin_check: None,
             typing: None,
+            typing_for: Typing::Enrollment,
+            network: Arc::new(Mutex::new(Box::new(
+                crate::network::sim::Simulated::default(),
+            ))),
+            net: None,
+            net_error: None,
         }
     }
 }
@@ -258,7 +284,27 @@ impl App {
             TechEvent::Section(s) => {
                 core(self, Event::Open(s));
                 self.tech.message = None;
+                self.tech.typing = None;
                 self.refresh_facts();
+                if s == onevisit_domain::technician::Section::Network {
+                    self.refresh_network();
+                }
+            }
+            TechEvent::ScanWifi => {
+                core(self, Event::Did("wifi_scan"));
+                self.scan_wifi();
+            }
+            TechEvent::ChooseWifi(i) => {
+                core(self, Event::Touch);
+                let ssid = self
+                    .tech
+                    .net
+                    .as_ref()
+                    .and_then(|s| s.access_points.get(i))
+                    .map(|a| a.ssid.clone());
+                if let Some(ssid) = ssid {
+                    self.choose_wifi(&ssid);
+                }
             }
             TechEvent::Touch => core(self, Event::Touch),
             TechEvent::RunChecks => {
@@ -318,6 +364,7 @@ impl App {
             TechEvent::TypeLine(LineKey::Open) => {
                 core(self, Event::Did("type_enrollment_line"));
                 self.tech.typing = Some(String::new());
+                self.tech.typing_for = Typing::Enrollment;
                 self.tech.message = None;
             }
             TechEvent::TypeLine(key) => {
@@ -568,6 +615,8 @@ impl App {
                 self.tech.message =
                     Some(Said::bad(format!("未完成：{e}"), format!("not done: {e}")));
             }
+            Done::Network(s) => self.network_done(s),
+            Done::Joined(ssid, r) => self.joined(ssid, r),
             Done::Ticket(Ok(())) => {
                 self.tech.message = Some(Said::good("服务单已打印", "service ticket printed"));
             }

@@ -409,6 +409,111 @@ fn the_enrollment_line_typed_on_the_screen_keys_enrolls_the_kiosk() {
 }
 
 #[test]
+fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
+    let kit = kit("tech-wifi");
+    configure(&kit, Policy::default());
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("网络");
+    settle(&kit);
+    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.starts_with("有线网络 eth0 · 已连接")),
+        "{facts:?}"
+    );
+    assert!(
+        facts.iter().any(|f| f.contains("中国移动 · 4G · 信号 72%")),
+        "{facts:?}"
+    );
+    kit.press("扫描无线网络");
+    settle(&kit);
+    assert_eq!(slint::Model::row_count(&t(&kit).get_wifi()), 3);
+    assert!(t(&kit).get_message().contains("找到 3 个无线网络"));
+
+    // The hall's network has a password: the keys come up for it.
+    kit.press("wifi 城关镇便民服务中心");
+    step(&kit);
+    assert!(t(&kit).get_typing());
+    assert!(t(&kit).get_typing_title().contains("城关镇便民服务中心"));
+    type_line(&kit, "short");
+    kit.press("完成");
+    step(&kit);
+    assert!(
+        t(&kit).get_message_bad(),
+        "too short: {}",
+        t(&kit).get_message()
+    );
+    assert!(t(&kit).get_typing(), "still typing");
+    kit.press("line key clear");
+    // A wrong password: the access point says no.
+    type_line(&kit, "wrongpassword");
+    assert_eq!(t(&kit).get_typed(), "●●●●●●●●●●●●d", "dots but the last");
+    kit.press("完成");
+    settle(&kit);
+    assert!(t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(t(&kit).get_message().contains("未能连接"));
+    // The right one (its capital through ⇧).
+    kit.press("wifi 城关镇便民服务中心");
+    step(&kit);
+    kit.press("line key shift");
+    kit.press("line key B");
+    kit.press("line key shift");
+    type_line(&kit, "ianmin2026");
+    kit.press("完成");
+    settle(&kit);
+    assert!(!t(&kit).get_message_bad(), "{}", t(&kit).get_message());
+    assert!(
+        t(&kit)
+            .get_message()
+            .contains("已连接到 城关镇便民服务中心")
+    );
+    let first = slint::Model::row_data(&t(&kit).get_wifi(), 0).unwrap();
+    assert!(first.active && first.ssid == "城关镇便民服务中心");
+    let log = audit_log(&kit);
+    assert!(
+        log.contains("wifi_join") && log.contains("wifi_scan"),
+        "{log}"
+    );
+    assert!(!log.contains("ianmin2026"), "no password in the audit log");
+
+    // An open network joins at once.
+    kit.press("wifi ChinaNet-Guest");
+    settle(&kit);
+    assert!(!t(&kit).get_typing());
+    assert!(t(&kit).get_message().contains("已连接到 ChinaNet-Guest"));
+}
+
+#[test]
+fn without_network_manager_the_section_says_so_and_shows_the_kernels_links() {
+    let kit = kit("tech-no-nm");
+    configure(&kit, Policy::default());
+    // The real backend: on a machine without NetworkManager on the system bus (a build
+    // machine, a container) it must say so, not hang or panic.
+    kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+        crate::network::nm::NetworkManager::new(),
+    )));
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit.press("网络");
+    settle(&kit);
+    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect();
+    let nm_answers = kit.app.borrow().tech.net.is_some();
+    if !nm_answers {
+        assert!(
+            facts[0].starts_with("NetworkManager")
+                && facts[0].contains("systemctl status NetworkManager"),
+            "{facts:?}"
+        );
+    }
+}
+
+#[test]
 fn enrollment_from_the_county_qr_code_against_a_real_central() {
     let kit = kit("tech-enroll");
     configure(&kit, Policy::default());
@@ -502,6 +607,7 @@ fn enrollment_from_the_county_qr_code_against_a_real_central() {
 
     // The connection test reaches it over the pinned link.
     kit.press("网络");
+    settle(&kit);
     kit.press("测试连接");
     settle(&kit);
     let lines = kit.app.borrow().tech.connection.clone();

@@ -6,7 +6,8 @@ use onevisit_domain::technician::{Mode, PinNotice};
 use super::super::app::App;
 use super::super::contract::section_to_ui;
 use super::{model, tr};
-use crate::kiosk::window::{CheckLine, SummaryLine, Technician, TechnicianView};
+use crate::kiosk::technician::Typing;
+use crate::kiosk::window::{CheckLine, SummaryLine, Technician, TechnicianView, WifiRow};
 use crate::selftest::{Check, State};
 
 pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
@@ -35,7 +36,7 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
             .iter()
             .map(|f| SummaryLine {
                 label: tr(f.zh, f.en),
-                value: f.value.as_str().into(),
+                value: f.value(en).into(),
             })
             .collect(),
     ));
@@ -69,7 +70,43 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
         _ => t.set_has_preview(false),
     }
     t.set_typing(tech.typing.is_some());
-    t.set_typed(tech.typing.as_deref().unwrap_or_default().into());
+    let typed = tech.typing.as_deref().unwrap_or_default();
+    let (title, shown) = match &tech.typing_for {
+        Typing::Enrollment => (
+            tr(
+                "请输入以 onevisit:enroll? 开头的整行开通码",
+                "Type the line that begins with onevisit:enroll?",
+            ),
+            typed.to_owned(),
+        ),
+        Typing::WifiPassword(ssid) => (
+            if en {
+                format!("The password of “{ssid}” (8–63 characters)")
+            } else {
+                format!("请输入“{ssid}”的密码（8–63 位）")
+            }
+            .into(),
+            masked(typed),
+        ),
+    };
+    t.set_typing_title(title);
+    t.set_typed(shown.into());
+    t.set_wifi(model(
+        tech.net
+            .as_ref()
+            .map(|s| {
+                s.access_points
+                    .iter()
+                    .map(|a| WifiRow {
+                        ssid: a.ssid.as_str().into(),
+                        strength: i32::from(a.strength),
+                        secured: a.secured,
+                        active: a.active,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    ));
     t.set_payload(
         tech.payload
             .as_ref()
@@ -77,6 +114,15 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
             .unwrap_or_default()
             .into(),
     );
+}
+
+/// A password as it is typed: dots, but for the last character (to catch a slip).
+fn masked(p: &str) -> String {
+    let n = p.chars().count();
+    p.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 1 == n { c } else { '●' })
+        .collect()
 }
 
 fn line(c: &Check, en: bool) -> CheckLine {
