@@ -27,6 +27,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum NetworkCmd {
+    /// Scan for Wi-Fi networks, then show the network
+    Scan,
+    /// Join a Wi-Fi network; its password (for a secured one) is read from standard input,
+    /// never from the command line
+    Join { ssid: String },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the kiosk (the default when no command is given)
     Run {
@@ -50,6 +59,19 @@ pub enum Command {
         simulate: bool,
         /// `{"checks": [{"name", "ok", "state", "detail"}…]}`
         #[arg(long)]
+        json: bool,
+    },
+    /// The network as NetworkManager has it (technician mode's network section): each link,
+    /// Wi-Fi networks in range, the 4G modem; `scan` and `join` as on the screen
+    Network {
+        #[command(subcommand)]
+        action: Option<NetworkCmd>,
+        /// The simulated network (as `run --simulate` shows)
+        #[arg(long, global = true)]
+        simulate: bool,
+        /// `{"links": [{"iface", "kind", "state", "address"}…], "wifi": [{"ssid", "strength",
+        /// "secured", "active"}…], "modem": {"state", "operator", "technology", "signal", "sim"}}`
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Render every screen (Chinese, English, elderly mode) with sample data to PNG files

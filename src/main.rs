@@ -58,6 +58,11 @@ fn main() -> ExitCode {
             simulate,
             json,
         } => selftest(&cli.data_dir, config.as_deref(), simulate, json),
+        Command::Network {
+            action,
+            simulate,
+            json,
+        } => network::command(action, simulate, json),
         Command::Screenshots { out, size, config } => {
             let sizes: Vec<(u32, u32)> = size
                 .iter()

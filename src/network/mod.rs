@@ -4,8 +4,11 @@
 //! ships NetworkManager) and [`sim::Simulated`] (`run --simulate`, the gallery, tests). The
 //! words here are pure: NetworkManager's numbers in, the technician's words out.
 
+pub mod cli;
 pub mod nm;
 pub mod sim;
+
+pub use cli::command;
 
 /// What kind of link a device is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
