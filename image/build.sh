@@ -39,10 +39,13 @@ suite=bookworm
 # seals the data partition's key with, the SSH server (off unless a technician turns it on), and
 # the app's run-time list.
 # cryptsetup-bin encrypts the data partition of a board without a TPM (data-partition).
+# NetworkManager and ModemManager: the network, Wi-Fi and the 4G modem, which technician mode
+# shows and sets on the screen over D-Bus.
 base_packages=(
   systemd systemd-sysv udev dbus kmod initramfs-tools zstd grub-common
   rauc rauc-service e2fsprogs util-linux fdisk systemd-timesyncd systemd-resolved ca-certificates
   libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 openssh-server cryptsetup-bin
+  network-manager modemmanager
 )
 # Per board: the kernel and GRUB's EFI modules. The Pi 4 boots the same GRUB as a PC: its
 # firmware (raspi-firmware) starts U-Boot (u-boot-rpi), whose UEFI starts GRUB, so A/B slots,

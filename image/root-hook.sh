@@ -39,7 +39,7 @@ mkdir -p "$root/boot/efi" "$root/data"
 # nothing but the kiosk on the display.
 systemctl --root="$root" --quiet enable onevisit.service onevisit-ready.service \
   onevisit-provision.service onevisit-devices.service onevisit-test-console.service onevisit-clock.path onevisit-reboot.path \
-  onevisit-wifi.service onevisit-memory.service systemd-networkd.service \
+  onevisit-wifi.service onevisit-memory.service NetworkManager.service ModemManager.service \
   systemd-timesyncd.service
 systemctl --root="$root" --quiet mask getty@.service serial-getty@.service autovt@.service \
   console-getty.service ctrl-alt-del.target debug-shell.service rescue.service \

@@ -544,6 +544,7 @@ def main():
 
         ssh_checks(vm, work)
         usb_stick(vm, work)
+        network_manager(vm)
 
         # A full data partition: the kiosk still starts and says so.
         vm.run("fallocate -l $(( $(df --output=avail -B1 /data | tail -n 1) - 16*1024*1024 )) /data/system/filler", timeout=120)
@@ -664,19 +665,20 @@ def smoke_arm64(args, out_dir, work):
         check("arm64: Debian's arm64 kernel from slot A", "aarch64" in kernel and "rauc.slot=A" in
               vm.run("cat /proc/cmdline", check=False), kernel)
         # Wi-Fi from the settings: QEMU's board has no radio, so this shows the settings turned
-        # into wpa_supplicant's network (SSID in hex, the key derived) and the message a
-        # technician sees on a board whose Wi-Fi is off.
+        # into NetworkManager's network (kept in memory only: the settings file stays the one
+        # place it is written down), with a quote in the key.
         vm.run("mount -o remount,rw /boot/efi && cp /boot/efi/onevisit.toml /tmp/good.toml && "
                "printf '[wifi]\\nssid = \"便民服务站\"\\npsk = \"p4ss\\\\\"word\"\\n' >> /boot/efi/onevisit.toml && sync")
-        vm.run("systemctl restart onevisit-wifi.service; sleep 45", timeout=120, check=False)
-        conf = vm.run("cat /run/onevisit/wpa_supplicant.conf", check=False)
-        said = vm.run("journalctl -b -u onevisit-wifi.service --no-pager -o cat | grep -c 'no wireless interface' || true",
-                      check=False).strip()
-        ssid_hex = "便民服务站".encode().hex()
-        check("arm64: [wifi] in onevisit.toml becomes wpa_supplicant's network (no radio in QEMU)",
-              f"ssid={ssid_hex}" in conf and re.search(r"\bpsk=[0-9a-f]{64}", conf) is not None
-              and said not in ("", "0"), f"network written: {'yes' if ssid_hex in conf else 'no'}; "
-              f"'no wireless interface' said {said} time(s)")
+        vm.run("systemctl restart onevisit-wifi.service; sleep 20", timeout=120, check=False)
+        ssid = vm.run("nmcli -g 802-11-wireless.ssid connection show onevisit-settings-wifi", check=False).strip()
+        psk = vm.run("nmcli -s -g 802-11-wireless-security.psk connection show onevisit-settings-wifi",
+                     check=False).strip()
+        saved = vm.run("grep -rlc 便民服务站 /data/system/network /etc/NetworkManager 2>/dev/null | wc -l",
+                       check=False).strip()
+        key_ok = psk == 'p4ss"word'
+        check("arm64: [wifi] in onevisit.toml becomes NetworkManager's network, in memory only (no radio in QEMU)",
+              ssid == "便民服务站" and key_ok and saved == "0",
+              f"ssid {ssid!r}; key {'as written' if key_ok else repr(psk)}; files holding it: {saved}")
         vm.run("cp /tmp/good.toml /boot/efi/onevisit.toml && sync && systemctl stop onevisit-wifi.service", check=False)
         with open(os.path.join(out_dir, "arm64-boot-analysis.txt"), "w") as f:
             f.write(vm.run("systemd-analyze 2>&1; echo; systemd-analyze blame 2>&1 | head -n 20", check=False))
@@ -714,6 +716,26 @@ def usb_stick(vm, work):
     reboot_unit = vm.run("systemctl is-enabled onevisit-reboot.path", check=False).strip()
     check("…and is unmounted when pulled; a reboot request has its unit", gone and reboot_unit == "enabled",
           f"unmounted: {gone}; onevisit-reboot.path {reboot_unit}")
+
+
+def network_manager(vm):
+    """NetworkManager has the wired link; the app's user reads it over D-Bus from inside the
+    app's sandbox, as technician mode does, and may change it (polkit: Wi-Fi from the screen)."""
+    pid = vm.service("MainPID")
+    out = vm.run(f"nsenter -t {pid} -m runuser -u onevisit -- onevisit network --json 2>/dev/null",
+                 timeout=120, check=False)
+    try:
+        links = json.loads(out[out.index("{"):])["links"]
+    except (ValueError, KeyError):
+        links = []
+        out = vm.run(f"nsenter -t {pid} -m runuser -u onevisit -- onevisit network 2>&1", timeout=120, check=False)
+    up = [l for l in links if l.get("kind") == "ethernet" and l.get("state") == "connected" and l.get("address")]
+    check("NetworkManager has the wired link; the app's user reads it (onevisit network --json)", bool(up),
+          f"{up[0]['iface']} {up[0]['address']}" if up else out.strip()[-200:])
+    perm = vm.run("runuser -u onevisit -- nmcli -t -f PERMISSION,VALUE general permissions 2>&1 "
+                  "| grep -E 'network-control|settings.modify.system'", timeout=60, check=False)
+    check("…and may join a Wi-Fi network (polkit allows the app's user)", perm.count(":yes") >= 2,
+          perm.strip().replace("\n", "; ")[:200])
 
 
 def ssh(vm, key, command="id -u"):

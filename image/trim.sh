@@ -62,5 +62,15 @@ rm -rf "$root"/boot/firmware/* "$root/usr/lib/raspi-firmware" "$root/usr/lib/u-b
 find "$root"/usr/lib/firmware/brcm "$root"/usr/lib/firmware/cypress -mindepth 1 -maxdepth 1 \
   ! -name '*4345[56]*' -exec rm -rf {} + 2>/dev/null || true
 
+# NetworkManager: nmcli stays (a technician's shell); its text UI (and the libraries only it
+# uses), the initrd generator and the plugins for links a kiosk never has (ADSL, Bluetooth,
+# teaming, Open vSwitch) go.
+rm -f "$root"/usr/bin/nmtui* "$root"/usr/lib/*-linux-gnu/libnewt.so* "$root"/usr/lib/*-linux-gnu/libslang.so* \
+  "$root"/usr/lib/NetworkManager/nm-initrd-generator \
+  "$root"/usr/lib/*-linux-gnu/NetworkManager/*/libnm-device-plugin-adsl.so \
+  "$root"/usr/lib/*-linux-gnu/NetworkManager/*/libnm-device-plugin-bluetooth.so \
+  "$root"/usr/lib/*-linux-gnu/NetworkManager/*/libnm-device-plugin-team.so \
+  "$root"/usr/lib/*-linux-gnu/NetworkManager/*/libnm-device-plugin-ovs.so
+
 # Fontconfig's cache must describe the fonts that are left.
 chroot "$root" fc-cache -s -f >/dev/null 2>&1 || true
