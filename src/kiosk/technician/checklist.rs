@@ -9,6 +9,7 @@ use onevisit_domain::technician::Mode;
 use super::super::app::App;
 use super::Done;
 use super::enroll::find_qr;
+use crate::selftest::{Check, State};
 
 /// What a camera frame showed.
 pub(super) enum Look {
@@ -18,20 +19,77 @@ pub(super) enum Look {
     Verdict(String),
 }
 
+/// The network line: a link with an address, as NetworkManager reports it.
+fn network_check(snapshot: &Result<crate::network::Snapshot, crate::network::NetError>) -> Check {
+    use crate::network::LinkState;
+    match snapshot {
+        Err(e) => Check::new("network", State::Fail, e.to_string()),
+        Ok(s) => {
+            let up: Vec<String> = s
+                .links
+                .iter()
+                .filter(|l| l.state == LinkState::Connected)
+                .map(|l| match &l.address {
+                    Some(a) => format!("{} {a}", l.iface),
+                    None => l.iface.clone(),
+                })
+                .collect();
+            if up.is_empty() {
+                Check::new(
+                    "network",
+                    State::Fail,
+                    "no link is connected: plug in the cable, or join a Wi-Fi network (Network)",
+                )
+            } else {
+                Check::new(
+                    "network",
+                    State::Pass,
+                    format!("connected: {}", up.join(", ")),
+                )
+            }
+        }
+    }
+}
+
+/// The clock line, from the central system's answer (its time is the reference: the kiosk
+/// has no NTP of its own).
+fn clock_check(central: &Check) -> Check {
+    let d = &central.detail;
+    match central.state {
+        State::Pass if d.contains("clock within") => Check::new(
+            "clock",
+            State::Pass,
+            d.split("; ").last().unwrap_or_default().to_owned() + " of the central system's",
+        ),
+        State::Fail if d.contains("clock is") => Check::new("clock", State::Fail, d.clone()),
+        _ => Check::new(
+            "clock",
+            State::Waiting,
+            "not checked: it is compared with the central system's time once that answers",
+        ),
+    }
+}
+
 impl App {
-    /// The probes that do not need the screen: storage, the central system and its clock,
-    /// the speaker (device lines are the live ones, see `view::technician`).
+    /// The probes that do not need the screen: storage, the network, the central system
+    /// and the clock against its time, the speaker (device lines are the live ones, see
+    /// `view::technician`).
     pub(super) fn run_checks(&mut self) {
         if self.tech.busy() {
             return;
         }
         let data = self.tech.data.clone();
+        let net = self.tech.network.clone();
         self.tech.probes.clear();
         self.tech.start(move || {
             let mut checks = vec![crate::selftest::speaker()];
+            let snapshot = super::wifi::with_net(&net, |n| n.snapshot());
+            checks.push(network_check(&snapshot));
             if let Some(d) = data {
                 checks.push(crate::selftest::storage(&d));
-                checks.push(crate::selftest::central(&d));
+                let central = crate::selftest::central(&d);
+                checks.push(clock_check(&central));
+                checks.push(central);
             }
             Done::Checks(checks)
         });

@@ -97,7 +97,7 @@ impl App {
             display_line(t.display),
         ];
         if t.probes.is_empty() {
-            for name in ["speaker", "storage", "central"] {
+            for name in ["speaker", "network", "storage", "clock", "central"] {
                 lines.push(Check::new(name, State::Waiting, "run the self-test"));
             }
         } else {

@@ -560,8 +560,16 @@ impl App {
             }
             Done::Connection(c) => {
                 let ok = c.iter().all(|c| c.ok);
+                let enrolled = c
+                    .iter()
+                    .any(|c| c.state != crate::selftest::State::NotFitted);
                 self.tech.connection = c;
-                self.tech.message = Some(if ok {
+                self.tech.message = Some(if !enrolled {
+                    Said::bad(
+                        "尚未开通：请先在“开通”中开通本机，再测试连接",
+                        "not enrolled yet: enroll in Provisioning first, then test the connection",
+                    )
+                } else if ok {
                     Said::good("连接正常", "the connection works")
                 } else {
                     Said::bad(

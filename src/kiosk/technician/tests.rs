@@ -296,6 +296,15 @@ fn the_self_test_sees_an_unplugged_reader_and_prints_its_ticket() {
     assert_eq!(line(&lines, "mrz reader").state, State::NotFitted);
     assert_eq!(line(&lines, "storage").state, State::Pass, "{lines:?}");
     assert_eq!(line(&lines, "central").state, State::NotFitted);
+    // The network as NetworkManager (here simulated) has it; the clock waits for the central
+    // system's time.
+    assert_eq!(line(&lines, "network").state, State::Pass, "{lines:?}");
+    assert!(
+        line(&lines, "network")
+            .detail
+            .contains("eth0 10.20.30.41/24")
+    );
+    assert_eq!(line(&lines, "clock").state, State::Waiting);
     let shown: Vec<String> = slint::Model::iter(&t(&kit).get_checks())
         .map(|c| format!("{} {}", c.name, c.state))
         .collect();

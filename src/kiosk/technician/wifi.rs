@@ -11,7 +11,7 @@ use crate::network::{NetError, Network, Snapshot};
 /// The network backend, shared with the work thread.
 pub type SharedNetwork = Arc<Mutex<Box<dyn Network>>>;
 
-fn with_net<T>(net: &SharedNetwork, f: impl FnOnce(&mut dyn Network) -> T) -> T {
+pub(super) fn with_net<T>(net: &SharedNetwork, f: impl FnOnce(&mut dyn Network) -> T) -> T {
     // A panic on another thread leaves the backend usable: it holds no half-done state.
     let mut guard = net.lock().unwrap_or_else(|p| p.into_inner());
     f(guard.as_mut())

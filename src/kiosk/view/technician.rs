@@ -154,6 +154,7 @@ fn check_name(name: &str, en: bool) -> String {
         "storage" => "存储",
         "central" => "中心系统",
         "clock" => "时钟",
+        "network" => "网络",
         "dns" => "域名解析",
         "tls" => "加密连接",
         _ => name,
