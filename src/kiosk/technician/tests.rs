@@ -63,6 +63,15 @@ fn settle(kit: &Kit) {
     step(kit);
 }
 
+/// A kiosk with its PIN set, technician mode open (on the self-test).
+fn signed_in(name: &str) -> Kit {
+    let kit = kit(name);
+    configure(&kit, Policy::default());
+    gesture(&kit);
+    type_pin(&kit, PIN);
+    kit
+}
+
 fn audit_log(kit: &Kit) -> String {
     std::fs::read_to_string(kit.dir.join("technician-audit.log")).unwrap_or_default()
 }
@@ -375,11 +384,8 @@ fn type_line(kit: &Kit, text: &str) {
 
 #[test]
 fn the_enrollment_line_typed_on_the_screen_keys_enrolls_the_kiosk() {
-    let kit = kit("tech-type-line");
-    configure(&kit, Policy::default());
+    let kit = signed_in("tech-type-line");
     let (_central, payload) = county(&kit);
-    gesture(&kit);
-    type_pin(&kit, PIN);
     kit.press("开通");
     kit.press("手工输入开通码");
     step(&kit);
@@ -419,10 +425,7 @@ fn the_enrollment_line_typed_on_the_screen_keys_enrolls_the_kiosk() {
 
 #[test]
 fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
-    let kit = kit("tech-wifi");
-    configure(&kit, Policy::default());
-    gesture(&kit);
-    type_pin(&kit, PIN);
+    let kit = signed_in("tech-wifi");
     kit.press("网络");
     settle(&kit);
     let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
@@ -498,15 +501,12 @@ fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
 
 #[test]
 fn without_network_manager_the_section_says_so_and_shows_the_kernels_links() {
-    let kit = kit("tech-no-nm");
-    configure(&kit, Policy::default());
+    let kit = signed_in("tech-no-nm");
     // The real backend: on a machine without NetworkManager on the system bus (a build
     // machine, a container) it must say so, not hang or panic.
     kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
         crate::network::nm::NetworkManager::new(),
     )));
-    gesture(&kit);
-    type_pin(&kit, PIN);
     kit.press("网络");
     settle(&kit);
     let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
@@ -524,11 +524,8 @@ fn without_network_manager_the_section_says_so_and_shows_the_kernels_links() {
 
 #[test]
 fn enrollment_from_the_county_qr_code_against_a_real_central() {
-    let kit = kit("tech-enroll");
-    configure(&kit, Policy::default());
+    let kit = signed_in("tech-enroll");
     let (_central, payload) = county(&kit);
-    gesture(&kit);
-    type_pin(&kit, PIN);
     kit.press("开通");
     assert!(slint::Model::row_count(&t(&kit).get_facts()) > 0);
     // Something that is not an enrollment code says so.
