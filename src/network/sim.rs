@@ -12,6 +12,19 @@ pub struct Simulated {
     networks: Vec<(AccessPoint, Option<&'static str>)>,
     joined: Option<String>,
     pub scans: u32,
+    /// Whether it has a Wi-Fi adapter (a wired PC cabinet has none).
+    wifi: bool,
+}
+
+impl Simulated {
+    /// A wired cabinet: Ethernet only, no Wi-Fi adapter, no modem (the PC image's case).
+    #[cfg(test)]
+    pub fn wired() -> Simulated {
+        Simulated {
+            wifi: false,
+            ..Simulated::default()
+        }
+    }
 }
 
 impl Default for Simulated {
@@ -31,6 +44,7 @@ impl Default for Simulated {
             ],
             joined: None,
             scans: 0,
+            wifi: true,
         }
     }
 }
@@ -78,16 +92,27 @@ impl Network for Simulated {
                 sim: true,
             }),
         };
+        if !self.wifi {
+            s.links.truncate(1);
+            s.access_points.clear();
+            s.modem = None;
+        }
         s.tidy();
         Ok(s)
     }
 
     fn scan(&mut self) -> Result<(), NetError> {
+        if !self.wifi {
+            return Err(NetError::NoWifi);
+        }
         self.scans += 1;
         Ok(())
     }
 
     fn join(&mut self, ssid: &str, password: Option<&str>) -> Result<(), NetError> {
+        if !self.wifi {
+            return Err(NetError::NoWifi);
+        }
         if let Some(p) = password {
             super::check_password(p)?;
         }

@@ -73,6 +73,7 @@ enum Done {
     Diagnostics(Result<String, String>),
     Installed(Result<String, String>),
     Network(Result<crate::network::Snapshot, String>),
+    Scanned(Result<(), String>, Result<crate::network::Snapshot, String>),
     Joined(String, Result<crate::network::Snapshot, String>),
 }
 
@@ -624,6 +625,7 @@ impl App {
                     Some(Said::bad(format!("未完成：{e}"), format!("not done: {e}")));
             }
             Done::Network(s) => self.network_done(s),
+            Done::Scanned(scanned, s) => self.scanned_wifi(scanned, s),
             Done::Joined(ssid, r) => self.joined(ssid, r),
             Done::Ticket(Ok(())) => {
                 self.tech.message = Some(Said::good("服务单已打印", "service ticket printed"));

@@ -500,6 +500,38 @@ fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
 }
 
 #[test]
+fn a_wired_cabinet_offers_no_wifi_scan_and_a_scan_keeps_its_links() {
+    let kit = signed_in("tech-wired");
+    kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+        crate::network::sim::Simulated::wired(),
+    )));
+    kit.press("网络");
+    settle(&kit);
+    assert!(
+        !t(&kit).get_has_wifi(),
+        "no scan button without a Wi-Fi adapter"
+    );
+    // Asked for anyway (the screen has no button for it): the reason, and the links stay.
+    send(&kit, TechEvent::ScanWifi);
+    settle(&kit);
+    assert!(t(&kit).get_message_bad());
+    assert!(
+        t(&kit).get_message().contains("no Wi-Fi adapter"),
+        "{}",
+        t(&kit).get_message()
+    );
+    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.starts_with("有线网络 eth0 · 已连接")),
+        "{facts:?}"
+    );
+}
+
+#[test]
 fn without_network_manager_the_section_says_so_and_shows_the_kernels_links() {
     let kit = signed_in("tech-no-nm");
     // The real backend: on a machine without NetworkManager on the system bus (a build

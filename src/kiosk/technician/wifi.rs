@@ -36,8 +36,12 @@ impl App {
         let net = self.tech.network.clone();
         self.tech.message = Some(Said::good("正在扫描无线网络…", "scanning for Wi-Fi…"));
         self.tech.start(move || {
-            Done::Network(
-                with_net(&net, |n| n.scan().and_then(|()| n.snapshot())).map_err(|e| e.to_string()),
+            // A scan that cannot be made (no Wi-Fi adapter: a wired PC cabinet) still leaves
+            // the links on screen, with the reason.
+            let (scanned, snapshot) = with_net(&net, |n| (n.scan(), n.snapshot()));
+            Done::Scanned(
+                scanned.map_err(|e| e.to_string()),
+                snapshot.map_err(|e| e.to_string()),
             )
         });
     }
@@ -111,6 +115,20 @@ impl App {
             }
         }
         self.refresh_facts();
+    }
+
+    pub(super) fn scanned_wifi(
+        &mut self,
+        scanned: Result<(), String>,
+        snapshot: Result<Snapshot, String>,
+    ) {
+        self.network_done(snapshot);
+        if let Err(e) = scanned {
+            self.tech.message = Some(Said::bad(
+                format!("未能扫描无线网络：{e}"),
+                format!("no Wi-Fi scan: {e}"),
+            ));
+        }
     }
 
     pub(super) fn joined(&mut self, ssid: String, result: Result<Snapshot, String>) {

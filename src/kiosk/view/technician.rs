@@ -91,6 +91,11 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
     };
     t.set_typing_title(title);
     t.set_typed(shown.into());
+    t.set_has_wifi(
+        tech.net
+            .as_ref()
+            .is_some_and(|s| s.links.iter().any(|l| l.kind == crate::network::Kind::Wifi)),
+    );
     t.set_wifi(model(
         tech.net
             .as_ref()
