@@ -63,6 +63,18 @@ fn settle(kit: &Kit) {
     step(kit);
 }
 
+/// Puts this network backend behind technician mode.
+fn use_network(kit: &Kit, net: impl crate::network::Network + 'static) {
+    kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(net)));
+}
+
+/// The open section's facts as shown: "label value".
+fn facts(kit: &Kit) -> Vec<String> {
+    slint::Model::iter(&t(kit).get_facts())
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect()
+}
+
 /// A kiosk with its PIN set, technician mode open (on the self-test).
 fn signed_in(name: &str) -> Kit {
     let kit = kit(name);
@@ -428,9 +440,7 @@ fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
     let kit = signed_in("tech-wifi");
     kit.press("网络");
     settle(&kit);
-    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
-        .map(|f| format!("{} {}", f.label, f.value))
-        .collect();
+    let facts = facts(&kit);
     assert!(
         facts
             .iter()
@@ -502,9 +512,7 @@ fn wifi_is_scanned_chosen_and_joined_with_its_password_on_the_screen_keys() {
 #[test]
 fn a_wired_cabinet_offers_no_wifi_scan_and_a_scan_keeps_its_links() {
     let kit = signed_in("tech-wired");
-    kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
-        crate::network::sim::Simulated::wired(),
-    )));
+    use_network(&kit, crate::network::sim::Simulated::wired());
     kit.press("网络");
     settle(&kit);
     assert!(
@@ -520,9 +528,7 @@ fn a_wired_cabinet_offers_no_wifi_scan_and_a_scan_keeps_its_links() {
         "{}",
         t(&kit).get_message()
     );
-    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
-        .map(|f| format!("{} {}", f.label, f.value))
-        .collect();
+    let facts = facts(&kit);
     assert!(
         facts
             .iter()
@@ -536,14 +542,10 @@ fn without_network_manager_the_section_says_so_and_shows_the_kernels_links() {
     let kit = signed_in("tech-no-nm");
     // The real backend: on a machine without NetworkManager on the system bus (a build
     // machine, a container) it must say so, not hang or panic.
-    kit.app.borrow_mut().tech.network = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
-        crate::network::nm::NetworkManager::new(),
-    )));
+    use_network(&kit, crate::network::nm::NetworkManager::new());
     kit.press("网络");
     settle(&kit);
-    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
-        .map(|f| format!("{} {}", f.label, f.value))
-        .collect();
+    let facts = facts(&kit);
     let nm_answers = kit.app.borrow().tech.net.is_some();
     if !nm_answers {
         assert!(
@@ -669,9 +671,7 @@ fn the_queue_and_diagnostics_go_to_the_usb_stick_and_updates_come_from_it() {
     gesture(&kit);
     type_pin(&kit, PIN);
     kit.press("队列与日志");
-    let facts: Vec<String> = slint::Model::iter(&t(&kit).get_facts())
-        .map(|f| format!("{} {}", f.label, f.value))
-        .collect();
+    let facts = facts(&kit);
     assert!(facts.contains(&"待上传案件 1".to_owned()), "{facts:?}");
     // Sync is not running in this test: the button says so instead of doing nothing.
     kit.press("立即同步");
