@@ -335,6 +335,20 @@ pub enum ReceiptCmd {
         #[command(flatten)]
         paper: PaperArgs,
     },
+    /// Render the take-home list of materials for a theme (as the kiosk prints it) to PNG
+    Checklist {
+        theme: String,
+        /// An answer to a situational question, KEY=VALUE (repeat for each question)
+        #[arg(long = "answer", value_name = "KEY=VALUE")]
+        answers: Vec<String>,
+        #[arg(long, value_name = "OUT.png")]
+        png: PathBuf,
+        #[command(flatten)]
+        paper: PaperArgs,
+        /// The site printed at the top
+        #[arg(long, default_value = "样例县政务服务中心")]
+        site: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,9 +18,13 @@ use crate::runtime::today;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReaderView {
     pub ok: bool,
-    /// zh-CN first, English after.
+    /// zh-CN first, English after (logs, heartbeat, technician mode).
     pub status: String,
+    /// The same in one language each: a citizen's screen shows only theirs.
+    pub status_zh: String,
+    pub status_en: String,
     pub card_notice: String,
+    pub card_notice_en: String,
     /// No reader configured (and not simulating): `missing` in the heartbeat.
     pub missing: bool,
 }
@@ -57,10 +61,13 @@ impl Devices {
         let reader =
             path.map(|p| idcard::spawn(PortConfig::new(p, 115_200), Config::default(), today));
         let missing = reader.is_none();
-        let status = if !missing {
-            "身份证阅读器连接中 · Card reader: connecting"
+        let (zh, en) = if !missing {
+            ("身份证阅读器连接中", "Card reader: connecting")
         } else {
-            "身份证阅读器未配置，请联系工作人员 · Card reader not configured: please ask staff"
+            (
+                "身份证阅读器未配置，请联系工作人员",
+                "Card reader not configured: please ask staff",
+            )
         };
         Ok(Devices {
             reader,
@@ -69,8 +76,11 @@ impl Devices {
             sample_card,
             view: ReaderView {
                 ok: false,
-                status: status.into(),
+                status: format!("{zh} · {en}"),
+                status_zh: zh.into(),
+                status_en: en.into(),
                 card_notice: String::new(),
+                card_notice_en: String::new(),
                 missing,
             },
             simulated,
@@ -102,10 +112,13 @@ impl Devices {
             ("", "")
         };
         self.view.ok = ok;
-        self.view.status = format!("{zh}{szh} · {en}{sen}");
+        self.view.status_zh = format!("{zh}{szh}");
+        self.view.status_en = format!("{en}{sen}");
+        self.view.status = format!("{} · {}", self.view.status_zh, self.view.status_en);
         if !ok {
             // Whatever card was there is no longer known to be.
             self.view.card_notice.clear();
+            self.view.card_notice_en.clear();
         }
     }
 
@@ -140,17 +153,22 @@ impl Devices {
             },
             Output::Device(Event::CardRead(r)) => {
                 self.cards.push((*r).clone());
-                self.view.card_notice = format!(
-                    "已读取 {} {}",
+                let who = format!(
+                    "{} {}",
                     mask::name(&r.card.name),
                     mask::id_number(&r.card.id_number)
                 );
+                self.view.card_notice = format!("已读取 {who}");
+                self.view.card_notice_en = format!("Read: {who}");
             }
-            Output::Device(Event::CardRemoved) => self.view.card_notice.clear(),
+            Output::Device(Event::CardRemoved) => {
+                self.view.card_notice.clear();
+                self.view.card_notice_en.clear();
+            }
             Output::Device(Event::ReadFailed(e)) => {
                 tracing::warn!(%e, "card read failed");
-                self.view.card_notice =
-                    "读卡失败，请重新放置身份证 · Please place the card again".into();
+                self.view.card_notice = "读卡失败，请重新放置身份证".into();
+                self.view.card_notice_en = "The card could not be read: place it again".into();
             }
             Output::Device(Event::LineNoise(_) | Event::NoCard) => {}
         }

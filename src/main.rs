@@ -5,6 +5,7 @@
 //! session, plan and keyboard policy, the device cores, the sync engine); see ARCHITECTURE.md.
 
 mod catalog_dir;
+mod checklist;
 mod cli;
 mod commands;
 mod config;
@@ -88,7 +89,7 @@ fn main() -> ExitCode {
         Command::Idcard(cmd) => commands::idcard::run(cmd),
         Command::Mrz(cmd) => commands::mrz::run(cmd),
         Command::Sim(cmd) => commands::sim::run(cmd),
-        Command::Receipt(cmd) => commands::receipt::run(cmd),
+        Command::Receipt(cmd) => commands::receipt::run(cmd, &cli.catalog),
         Command::Printer(cmd) => commands::printer::run(cmd),
         Command::Capture(cmd) => commands::capture::run(cmd),
         Command::Gpio(cmd) => commands::gpio::run(cmd),

@@ -158,3 +158,57 @@ fn status_and_test_page_through_the_simulated_printer() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not printed"));
 }
+
+#[test]
+fn the_take_home_list_renders_through_the_interpreter_with_its_guide_qr() {
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
+    for width in ["58", "80"] {
+        let out = tmp(&format!("checklist-{width}.png"));
+        let o = bin()
+            .arg("--catalog")
+            .arg(&catalog)
+            .args(["receipt", "checklist", "open-restaurant"])
+            .args([
+                "--answer",
+                "sells_tobacco=no",
+                "--answer",
+                "premises=rented",
+            ])
+            .args(["--answer", "outdoor_sign=yes", "--answer", "large_venue=no"])
+            .args(["--width", width, "--png"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            qr_codes(&out),
+            ["https://zwfw.example.gov.cn/onevisit/guide/open-restaurant"]
+        );
+        std::fs::remove_file(out).unwrap();
+    }
+    // A theme that does not exist, or a missing answer: said plainly, nothing written.
+    let out = tmp("checklist-bad.png");
+    let o = bin()
+        .arg("--catalog")
+        .arg(&catalog)
+        .args(["receipt", "checklist", "open-noodle-bar", "--png"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("open-restaurant"));
+    let o = bin()
+        .arg("--catalog")
+        .arg(&catalog)
+        .args(["receipt", "checklist", "open-restaurant", "--png"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("sells_tobacco"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+}

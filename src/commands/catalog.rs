@@ -234,7 +234,7 @@ fn questions(catalog: &Catalog, theme: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_answers(raw: &[String]) -> Result<Answers> {
+pub(crate) fn parse_answers(raw: &[String]) -> Result<Answers> {
     let mut answers = Answers::new();
     for a in raw {
         let Some((k, v)) = a.split_once('=') else {

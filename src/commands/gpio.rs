@@ -120,7 +120,9 @@ pub fn run(cmd: GpioCmd) -> Result<ExitCode> {
         } => {
             let p = profile(&arg)?;
             let output = Output::from_name(&name).with_context(|| {
-                format!("unknown output {name:?}: status_led, reader_power, printer_power")
+                format!(
+                    "unknown output {name:?}: status_led, reader_power, printer_power, help_lamp"
+                )
             })?;
             if p.pins.output(output).is_none() {
                 bail!("{name} is not wired in profile {}", p.name);
@@ -133,6 +135,9 @@ pub fn run(cmd: GpioCmd) -> Result<ExitCode> {
                         format!("{v:?}: on, off, idle, busy, attention or fault")
                     })?)
                 }
+                (Output::HelpLamp, "on") => Command::Help(true),
+                (Output::HelpLamp, "off") => Command::Help(false),
+                (Output::HelpLamp, v) => bail!("{v:?}: the help lamp takes on or off"),
                 (_, "cycle") => Command::PowerCycle(output),
                 (_, "on") => {
                     // Relays are on unless being cycled: "on" is the resting state.

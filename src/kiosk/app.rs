@@ -187,12 +187,22 @@ impl App {
         match done {
             Done::Captured(page) => self.captured(page),
             Done::Committed(Ok(case_id)) => {
+                self.forget_draft();
                 let due_date = self.due_date();
                 self.event(Event::Committed { case_id, due_date });
             }
             Done::Committed(Err(e)) => {
                 tracing::warn!("case not committed: {e}");
                 self.event(Event::CommitFailed(e));
+            }
+            Done::DraftSaved(Ok(until)) => {
+                // The list goes home with the citizen, saying until when the draft is kept.
+                self.print_checklist(Some(until.clone()));
+                self.event(Event::DraftSaved { until });
+            }
+            Done::DraftSaved(Err(e)) => {
+                tracing::warn!("application not saved for later: {e}");
+                self.event(Event::DraftSaveFailed(e));
             }
         }
         self.changed();
@@ -275,6 +285,19 @@ impl App {
             UiEvent::Submit => self.event(Event::Submit),
             UiEvent::Reprint => self.event(Event::Reprint),
             UiEvent::ReprintCase(id) => self.event(Event::ReprintCase(id)),
+            UiEvent::PrintList => self.event(Event::PrintChecklist),
+            UiEvent::Home => {
+                self.editor.current_field.clear();
+                self.event(Event::Home);
+            }
+            UiEvent::ConfirmHome => self.event(Event::ConfirmHome),
+            UiEvent::CancelHome => self.event(Event::CancelHome),
+            UiEvent::CallStaff => self.event(Event::CallStaff),
+            UiEvent::CancelCall => self.event(Event::StaffCame),
+            UiEvent::SaveDraft => {
+                self.editor.current_field.clear();
+                self.event(Event::SaveForLater);
+            }
             UiEvent::Rate(n) => self.event(Event::Rate(n)),
             UiEvent::FinishRating => self.event(Event::FinishRating),
             UiEvent::StillHere => self.event(Event::StillHere),
@@ -358,6 +381,9 @@ impl App {
                     let now = self.now();
                     self.cases.record_rating(&case_id, rating, comment, now);
                 }
+                Action::PrintChecklist { .. } => self.print_checklist(None),
+                Action::SaveDraft(d) => self.save_draft(&d),
+                Action::LookupDraft { id_number } => self.look_up_draft(&id_number),
                 Action::LookupCases { id_number } => {
                     let found = self.cases.earlier(&id_number);
                     self.event(Event::CasesFound(found));
@@ -367,6 +393,10 @@ impl App {
                 Action::Speak(text) => {
                     let zh = !self.english();
                     self.speech.say(&text, zh);
+                }
+                Action::HelpLamp(on) => {
+                    tracing::info!(on, "help lamp (a citizen called staff)");
+                    self.cabinet.help_lamp(on);
                 }
                 Action::Wipe => {
                     self.editor.wipe();

@@ -44,6 +44,13 @@ impl Cabinet {
         }
     }
 
+    /// The help lamp on the cabinet's top ("call staff").
+    pub fn help_lamp(&self, on: bool) {
+        if let Some(c) = &self.driver {
+            let _ = c.commands.send(Command::Help(on));
+        }
+    }
+
     /// Out of service: the status LED says so.
     pub fn fault_led(&self) {
         self.set_led(Pattern::Fault);

@@ -121,6 +121,15 @@ pub enum UiEvent {
     Reprint,
     /// Reprints the receipt of a case in "my cases", by its id.
     ReprintCase(String),
+    /// Prints the take-home list of materials.
+    PrintList,
+    /// Saves the application to finish later.
+    SaveDraft,
+    Home,
+    ConfirmHome,
+    CancelHome,
+    CallStaff,
+    CancelCall,
     /// Stars, 1–5.
     Rate(u8),
     FinishRating,
@@ -202,6 +211,13 @@ impl UiEvent {
             Action::Submit => UiEvent::Submit,
             Action::Reprint => UiEvent::Reprint,
             Action::ReprintCase => UiEvent::ReprintCase(text()),
+            Action::PrintList => UiEvent::PrintList,
+            Action::SaveDraft => UiEvent::SaveDraft,
+            Action::Home => UiEvent::Home,
+            Action::ConfirmHome => UiEvent::ConfirmHome,
+            Action::CancelHome => UiEvent::CancelHome,
+            Action::CallStaff => UiEvent::CallStaff,
+            Action::CancelCall => UiEvent::CancelCall,
             Action::Rate => match arg.parse() {
                 Ok(n @ 1..=5) => UiEvent::Rate(n),
                 _ => return Err(BadArgument { action: "rate" }),
@@ -246,6 +262,13 @@ impl UiEvent {
             UiEvent::Submit => "submit",
             UiEvent::Reprint => "reprint",
             UiEvent::ReprintCase(_) => "reprint-case",
+            UiEvent::PrintList => "print-list",
+            UiEvent::SaveDraft => "save-draft",
+            UiEvent::Home => "home",
+            UiEvent::ConfirmHome => "confirm-home",
+            UiEvent::CancelHome => "cancel-home",
+            UiEvent::CallStaff => "call-staff",
+            UiEvent::CancelCall => "cancel-call",
             UiEvent::Rate(_) => "rate",
             UiEvent::FinishRating => "finish",
             UiEvent::Done => "done",

@@ -983,3 +983,226 @@ fn the_screen_keeps_drawing_while_a_slow_store_commits() {
     drop(app);
     let _ = std::fs::remove_dir_all(&kit.dir);
 }
+
+/// Answers the restaurant's questions through the app (not the screen), to the materials.
+fn to_materials(kit: &Kit) {
+    let mut app = kit.app.borrow_mut();
+    app.send(UiEvent::Start);
+    app.send(UiEvent::Theme("open-restaurant".into()));
+    for v in ["no", "rented", "yes", "no"] {
+        app.send(UiEvent::Answer(v.into()));
+    }
+    assert_eq!(app.session.screen(), Screen::Materials);
+}
+
+#[test]
+fn a_missing_paper_is_saved_and_the_same_card_resumes_it_days_later() {
+    const DAY: i64 = 86_400_000;
+    let kit = kit("draft");
+    to_materials(&kit);
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    assert_eq!(kit.screen(), Screen::Form);
+    for (k, v) in [
+        ("phone", "13800138000"),
+        ("shop_name", "测试小馆"),
+        ("business_address", "城关镇人民路8号"),
+        ("business_scope", "热食类食品制售"),
+        ("capital", "5"),
+        ("employees", "3"),
+        ("floor_area", "80"),
+        ("sign_size", "3m x 0.8m"),
+    ] {
+        kit.app.borrow_mut().set_field(k, v);
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    // One material captured, then the citizen finds a paper missing.
+    kit.app.borrow_mut().next_frame();
+    kit.app.borrow_mut().send(UiEvent::Capture);
+    kit.app.borrow_mut().settle();
+    kit.app.borrow_mut().send(UiEvent::MaterialDone);
+    assert_eq!(kit.screen(), Screen::Scan(1));
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    kit.press("保存，下次再来");
+    kit.until(None, |k| k.screen() == Screen::Done);
+    assert!(
+        kit.k().get_saved_until().len() == 10,
+        "a date on the final screen"
+    );
+    // The list went home on paper, with the date it is kept until.
+    kit.until(None, |k| k.printed().len() == 1);
+    kit.app.borrow_mut().send(UiEvent::Done);
+    assert_eq!(kit.screen(), Screen::Attract);
+    assert!(kit.app.borrow().session.form().is_empty());
+
+    // Three days later the same card on the attract screen: on at the missing material.
+    kit.app.borrow_mut().clock.offset_ms += 3 * DAY;
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    assert_eq!(kit.screen(), Screen::Scan(1));
+    {
+        let app = kit.app.borrow();
+        assert_eq!(app.session.form()["shop_name"], "测试小馆");
+        let first = &app.session.pages()[0];
+        assert!(first.len() == 1 && first[0].ok);
+        assert!(
+            app.scanner.page(first[0].capture).is_some(),
+            "the page itself came back"
+        );
+        assert!(app.session.notice().unwrap().zh.contains("欢迎回来"));
+    }
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert!(kit.k().get_notice().contains("欢迎回来"));
+
+    // Left again; past its day the draft is gone: the same card starts afresh.
+    for _ in 0..8 {
+        kit.app.borrow_mut().send(UiEvent::Back);
+    }
+    assert_eq!(kit.screen(), Screen::Attract);
+    kit.app.borrow_mut().clock.offset_ms += 8 * DAY;
+    let now = kit.app.borrow().now();
+    kit.app
+        .borrow()
+        .cases
+        .purge(now, &onevisit_store::Retention::default());
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    assert_eq!(kit.screen(), Screen::Themes);
+    assert!(kit.app.borrow().session.notice().is_none());
+    let store = kit.app.borrow().cases.shared().unwrap();
+    assert_eq!(
+        store.lock().draft_count().unwrap(),
+        0,
+        "wiped when it expired"
+    );
+    let _ = std::fs::remove_dir_all(&kit.dir);
+}
+
+/// Every screen after the attract screen, reached through the app, with what it is called.
+fn every_screen(kit: &Kit, mut visit: impl FnMut(&Kit, &str)) {
+    let show =
+        |kit: &Kit| super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    let step = |kit: &Kit, ev: UiEvent| {
+        kit.app.borrow_mut().send(ev);
+        show(kit);
+    };
+    step(kit, UiEvent::Start);
+    visit(kit, "themes");
+    step(kit, UiEvent::Theme("open-restaurant".into()));
+    visit(kit, "question");
+    for v in ["no", "rented", "yes", "no"] {
+        step(kit, UiEvent::Answer(v.into()));
+    }
+    visit(kit, "materials");
+    step(kit, UiEvent::Next);
+    visit(kit, "identify");
+    step(kit, UiEvent::ManualEntry);
+    visit(kit, "manual-id");
+    step(kit, UiEvent::Back);
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    show(kit);
+    visit(kit, "form");
+}
+
+#[test]
+fn help_home_and_the_other_switches_are_on_every_screen() {
+    let kit = kit("help");
+    every_screen(&kit, |kit, name| {
+        for label in ["首页", "呼叫工作人员", "长辈模式", "朗读", "English"] {
+            assert!(
+                ElementHandle::find_by_accessible_label(&kit.window, label)
+                    .next()
+                    .is_some(),
+                "{label} missing on {name}"
+            );
+        }
+    });
+    // Call staff: the lamp's command, the screen says someone is coming, and the heartbeat
+    // carries it until the call ends.
+    kit.press("呼叫工作人员");
+    assert!(kit.app.borrow().session.staff_called().is_some());
+    assert!(kit.k().get_staff_called());
+    assert!(
+        ElementHandle::find_by_accessible_label(&kit.window, "staff called")
+            .next()
+            .is_some()
+    );
+    kit.press("已呼叫");
+    assert!(kit.app.borrow().session.staff_called().is_none());
+    // Home with a form half done asks first; "carry on" keeps everything.
+    kit.press("首页");
+    assert!(kit.k().get_confirm_home());
+    kit.press("不，继续办理");
+    assert_eq!(kit.screen(), Screen::Form);
+    assert!(!kit.app.borrow().session.form().is_empty());
+    kit.press("首页");
+    kit.press("是，清除并回到首页");
+    assert_eq!(kit.screen(), Screen::Attract);
+    assert!(kit.app.borrow().session.applicant().is_none());
+    // With nothing entered yet, home needs no question.
+    kit.app.borrow_mut().send(UiEvent::Start);
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    kit.press("首页");
+    assert_eq!(kit.screen(), Screen::Attract);
+}
+
+#[test]
+fn elderly_low_rating_keeps_finish_on_screen_portrait() {
+    elderly_low_rating(1080, 1920);
+}
+
+#[test]
+fn elderly_low_rating_keeps_finish_on_screen_landscape() {
+    elderly_low_rating(1920, 1080);
+}
+
+/// A low rating in elderly mode: the comment keyboard and Finish fit, and the rating is kept.
+fn elderly_low_rating(w: u32, h: u32) {
+    {
+        let kit = kit(&format!("elderly-rate-{w}"));
+        kit.window.window().set_size(slint::PhysicalSize::new(w, h));
+        super::journey_tests::to_review(&kit);
+        kit.app.borrow_mut().send(UiEvent::ToggleElderly);
+        kit.app.borrow_mut().send(UiEvent::Submit);
+        kit.app.borrow_mut().settle();
+        kit.until(None, |k| {
+            *k.app.borrow().session.receipt() != ReceiptState::Printing
+        });
+        kit.app.borrow_mut().send(UiEvent::Next);
+        super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+        kit.press("不满意");
+        assert_eq!(
+            kit.k().get_current_field(),
+            "comment",
+            "the comment box opens"
+        );
+        // Typing: the keyboard and "done with this entry" are on screen, inside the window.
+        let inside = |label: &str| {
+            let e = ElementHandle::find_by_accessible_label(&kit.window, label)
+                .next()
+                .unwrap_or_else(|| panic!("{label} at {w}×{h}"));
+            let (p, s) = (e.absolute_position(), e.size());
+            let scale = kit.window.window().scale_factor();
+            p.y >= 0.0 && (p.y + s.height) * scale <= h as f32
+        };
+        assert!(inside("完成此项"), "done-with-entry off screen at {w}×{h}");
+        kit.press("完成此项");
+        assert!(inside("完成"), "finish off screen at {w}×{h}");
+        kit.press("完成");
+        assert_eq!(kit.screen(), Screen::Done);
+        let case_id = {
+            let store = kit.app.borrow().cases.shared().unwrap();
+            let ids = store.lock().pending().unwrap();
+            ids[0].clone()
+        };
+        let store = kit.app.borrow().cases.shared().unwrap();
+        assert_eq!(store.lock().rating(&case_id).unwrap().map(|r| r.0), Some(2));
+        let _ = std::fs::remove_dir_all(&kit.dir);
+    }
+}

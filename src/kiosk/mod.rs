@@ -8,6 +8,7 @@ pub mod cabinet;
 pub mod camera;
 pub mod cases;
 pub mod contract;
+pub mod drafts;
 pub mod editor;
 pub mod frames;
 pub mod printer;

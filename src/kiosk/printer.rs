@@ -104,12 +104,13 @@ impl Printer for SerialPrinter {
         std::thread::spawn(move || {
             let r = match rrx.recv_timeout(Duration::from_secs(30)) {
                 Ok(Ok(report)) if report.printed => Ok(()),
+                // Both languages, Chinese first: the screen shows the citizen's (`view::in_lang`).
                 Ok(Ok(report)) => Err(report
                     .problem
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "not printed".into())),
+                    .map(|p| format!("{} · {p}", p.zh()))
+                    .unwrap_or_else(|| "未能打印 · not printed".into())),
                 Ok(Err(e)) => Err(e),
-                Err(_) => Err("the printer did not answer".into()),
+                Err(_) => Err("打印机无响应 · the printer did not answer".into()),
             };
             let _ = tx.send(r);
         });

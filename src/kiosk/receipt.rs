@@ -33,6 +33,8 @@ impl Printer for NoPrinter {
 pub struct Receipts {
     pub printer: Box<dyn Printer>,
     printing: Option<Receiver<Result<(), String>>>,
+    /// What is printing is the take-home list, not a receipt.
+    list: bool,
     /// The last receipt as printed (the receipt screen shows it).
     pub png: Option<Vec<u8>>,
 }
@@ -42,6 +44,7 @@ impl Default for Receipts {
         Receipts {
             printer: Box::new(NoPrinter),
             printing: None,
+            list: false,
             png: None,
         }
     }
@@ -51,14 +54,15 @@ impl Receipts {
     pub fn wipe(&mut self) {
         self.png = None;
         self.printing = None;
+        self.list = false;
     }
 }
 
 impl App {
     /// The local case number printed on the receipt (the central system's number comes later
-    /// and shows under "my cases").
+    /// and shows under "my cases" and on a reprint).
     pub fn case_number(case_id: &str) -> String {
-        format!("OV-{}", case_id[..8.min(case_id.len())].to_uppercase())
+        onevisit_domain::case_number::local(case_id)
     }
 
     pub(super) fn print(&mut self, case_id: &str, reprint: bool) {
@@ -74,11 +78,42 @@ impl App {
             && let Ok(r) = rx.try_recv()
         {
             self.receipt.printing = None;
+            if std::mem::take(&mut self.receipt.list) {
+                self.event(Event::ChecklistPrinted(r));
+                return;
+            }
             match r {
                 Ok(()) => self.event(Event::Printed),
                 Err(e) => self.event(Event::PrintFailed(e)),
             }
         }
+    }
+
+    /// Prints the take-home list for the session's theme and answers (`kept_until` when the
+    /// application was saved). A receipt being printed is never interrupted for it.
+    pub(super) fn print_checklist(&mut self, kept_until: Option<String>) {
+        if self.receipt.printing.is_some() {
+            return;
+        }
+        let Some(theme) = self.session.theme().map(str::to_owned) else {
+            return;
+        };
+        let issued = self.local_time().format("%Y-%m-%d %H:%M").to_string();
+        let data = crate::checklist::data(
+            &self.catalog,
+            &theme,
+            self.session.answers(),
+            &self.site,
+            &issued,
+            kept_until,
+        );
+        let Ok(data) = data else {
+            return;
+        };
+        let doc = onevisit_printer::checklist::build(&data, PaperWidth::Mm80);
+        let job = encode::encode_segments(&doc, Model { qr: QrMode::Native });
+        self.receipt.list = true;
+        self.receipt.printing = Some(self.receipt.printer.print(job));
     }
 
     pub fn receipt_data(&self, case_id: &str, reprint: bool) -> Option<ReceiptData> {
@@ -95,7 +130,10 @@ impl App {
             .unwrap_or("—");
         Some(ReceiptData {
             site: self.site.clone(),
-            case_number: Self::case_number(case_id),
+            case_number: onevisit_domain::case_number::shown(
+                case_id,
+                detail.central_number.as_deref(),
+            ),
             theme: theme.name.zh.clone(),
             applicant_name: payload.applicant.name.clone(),
             id_number: payload.applicant.id_number.clone(),

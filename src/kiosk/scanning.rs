@@ -60,6 +60,12 @@ impl Scanner {
             .and_then(|i| self.captured.get(i))
     }
 
+    /// Keeps a page (one of a saved application's, come back); its number for the session.
+    pub fn keep(&mut self, page: PdfPage) -> u64 {
+        self.captured.push(page);
+        self.captured.len() as u64 - 1
+    }
+
     pub fn wipe(&mut self) {
         self.captured.clear();
         self.frame = None;

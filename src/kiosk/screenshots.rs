@@ -78,6 +78,11 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     let mut shot = |app: &App, name: &str| -> Result<()> {
         n += 1;
         view::show(app, window, app.now());
+        // The footer as a kiosk with its reader plugged in shows it.
+        let k = window.global::<crate::kiosk::window::Kiosk>();
+        k.set_reader_ok(true);
+        k.set_reader_status("身份证阅读器正常".into());
+        k.set_reader_status_en("Card reader ready".into());
         crate::kiosk::window::select_language(app);
         save(window, &dir.join(format!("{n:02}-{name}.png")))
     };

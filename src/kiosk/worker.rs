@@ -53,6 +53,8 @@ pub enum Job {
     /// Straighten and judge a camera picture.
     Capture(Gray),
     Commit(Box<CommitJob>),
+    /// Keep an unfinished application for its holder.
+    SaveDraft(Box<super::drafts::DraftJob>),
 }
 
 /// A job's result.
@@ -60,12 +62,34 @@ pub enum Done {
     Captured(Result<ProcessedPage, String>),
     /// The case id, or what went wrong.
     Committed(Result<String, String>),
+    /// The date the draft is kept until, or what went wrong.
+    DraftSaved(Result<String, String>),
 }
 
 #[derive(Clone, Copy)]
 enum Kind {
     Capture,
     Commit,
+    SaveDraft,
+}
+
+impl Kind {
+    fn of(job: &Job) -> Kind {
+        match job {
+            Job::Capture(_) => Kind::Capture,
+            Job::Commit(_) => Kind::Commit,
+            Job::SaveDraft(_) => Kind::SaveDraft,
+        }
+    }
+
+    /// The job failed with `why`.
+    fn failed(self, why: String) -> Done {
+        match self {
+            Kind::Capture => Done::Captured(Err(why)),
+            Kind::Commit => Done::Committed(Err(why)),
+            Kind::SaveDraft => Done::DraftSaved(Err(why)),
+        }
+    }
 }
 
 pub struct Worker {
@@ -101,11 +125,7 @@ impl Worker {
 
     /// Hands a job over; its result comes from [`Worker::poll`] or [`Worker::wait`].
     pub fn submit(&mut self, job: Job) {
-        let kind = match job {
-            Job::Capture(_) => Kind::Capture,
-            Job::Commit(_) => Kind::Commit,
-        };
-        self.pending.push_back(kind);
+        self.pending.push_back(Kind::of(&job));
         if let Some(jobs) = &self.jobs
             && jobs.send(job).is_ok()
         {
@@ -145,10 +165,7 @@ impl Worker {
     /// screen on "processing".
     fn lost(&mut self) -> Option<Done> {
         let why = "the kiosk's worker thread is not running: restart the kiosk".to_owned();
-        Some(match self.pending.pop_front()? {
-            Kind::Capture => Done::Captured(Err(why)),
-            Kind::Commit => Done::Committed(Err(why)),
-        })
+        Some(self.pending.pop_front()?.failed(why))
     }
 }
 
@@ -164,10 +181,7 @@ impl Drop for Worker {
 
 fn run(job: Job, store: Option<&SharedStore>) -> Done {
     // A bug in the page or PDF code fails this one job with a message, never the worker.
-    let kind = match &job {
-        Job::Capture(_) => Kind::Capture,
-        Job::Commit(_) => Kind::Commit,
-    };
+    let kind = Kind::of(&job);
     let result = catch_unwind(AssertUnwindSafe(|| match job {
         Job::Capture(frame) => Done::Captured(Ok(process(
             &frame,
@@ -176,15 +190,12 @@ fn run(job: Job, store: Option<&SharedStore>) -> Done {
             &Thresholds::default(),
         ))),
         Job::Commit(job) => Done::Committed(commit(*job, store)),
+        Job::SaveDraft(job) => Done::DraftSaved(super::drafts::store(*job, store)),
     }));
     super::release_memory();
     result.unwrap_or_else(|_| {
         tracing::error!("the session worker failed on a job");
-        let why = "internal error while processing".to_owned();
-        match kind {
-            Kind::Capture => Done::Captured(Err(why)),
-            Kind::Commit => Done::Committed(Err(why)),
-        }
+        kind.failed("internal error while processing".to_owned())
     })
 }
 

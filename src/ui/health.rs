@@ -84,6 +84,11 @@ impl Heartbeat {
         });
     }
 
+    /// A citizen waiting for staff since this time, or nobody.
+    pub fn help(&self, since: Option<i64>) {
+        self.with(|h| h.help_requested_at = since);
+    }
+
     pub fn tamper(&self, state: &str) {
         self.with(|h| {
             if h.tamper.as_deref() != Some(state) {
@@ -95,6 +100,8 @@ impl Heartbeat {
 
 pub(super) fn show_reader(kiosk: &Kiosk<'_>, view: &ReaderView) {
     kiosk.set_reader_ok(view.ok);
-    kiosk.set_reader_status(view.status.as_str().into());
+    kiosk.set_reader_status(view.status_zh.as_str().into());
+    kiosk.set_reader_status_en(view.status_en.as_str().into());
     kiosk.set_card_notice(view.card_notice.as_str().into());
+    kiosk.set_card_notice_en(view.card_notice_en.as_str().into());
 }

@@ -25,7 +25,7 @@ pub(super) struct Pump {
     pub purge: Option<onevisit_store::Retention>,
     pub last_purge: Option<i64>,
     /// What was last drawn: the app's version and the countdown's second.
-    pub last_shown: Option<(u64, Option<u32>)>,
+    pub last_shown: Option<(u64, Option<u32>, i32)>,
     /// systemd's watchdog is fed from this loop and nowhere else: a frozen UI is restarted.
     pub service: crate::kiosk::service::Notifier,
 }
@@ -59,6 +59,8 @@ impl Pump {
         }
         self.heartbeat.input(&self.app.borrow().editor.input);
         self.heartbeat.tamper(self.app.borrow().tamper_state());
+        self.heartbeat
+            .help(self.app.borrow().session.staff_called());
         self.heartbeat.technician(&self.app.borrow());
         self.purge_if_due();
         self.poll_printer(&k);
@@ -70,7 +72,11 @@ impl Pump {
         // Re-show only when something a citizen could see changed: the app's version, or a
         // second of the idle countdown.
         let app = self.app.borrow();
-        let shown = (app.version(), app.session.countdown(app.now()));
+        let shown = (
+            app.version(),
+            app.session.countdown(app.now()),
+            view::idle_seconds(&app, app.now()),
+        );
         if self.last_shown != Some(shown) {
             self.last_shown = Some(shown);
             view::show(&app, w, app.now());
@@ -84,13 +90,17 @@ impl Pump {
         {
             let problem = p.borrow().problem.clone();
             self.app.borrow_mut().tech.seen.printer = Some(problem.clone());
+            // Both languages: the attract screen picks the citizen's.
+            let (zh, en) = problem.split_once(" · ").unwrap_or((&problem, &problem));
             k.set_banner(if problem.is_empty() {
                 "".into()
             } else {
-                format!(
-                    "{problem} —— 回执将以二维码显示在屏幕上 · receipts will be shown as a QR code on screen"
-                )
-                .into()
+                format!("{zh}，回执将以二维码显示在屏幕上").into()
+            });
+            k.set_banner_en(if problem.is_empty() {
+                "".into()
+            } else {
+                format!("{en}: receipts will be shown as a QR code on screen").into()
             });
         }
     }

@@ -5,6 +5,7 @@
 //! explicitly. That is what lets the kiosk, the central server and the tests share one engine.
 
 pub mod calendar;
+pub mod case_number;
 pub mod catalog;
 pub mod id_number;
 pub mod keyboard;

@@ -560,3 +560,190 @@ fn a_page_being_straightened_holds_the_material_until_it_arrives() {
         vec![Action::Capture]
     );
 }
+
+/// Up to the second material of the restaurant journey, one clear page of the first taken.
+fn to_second_material(j: &mut J) {
+    to_form(j);
+    fill_form(j);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen(), Screen::Scan(0));
+    j.ev(Event::PageCaptured(page(true)))
+        .ev(Event::MaterialDone);
+    assert_eq!(j.s.screen(), Screen::Scan(1));
+}
+
+fn saved(j: &J) -> onevisit_domain::session::SavedDraft {
+    j.actions
+        .iter()
+        .find_map(|a| match a {
+            Action::SaveDraft(d) => Some((**d).clone()),
+            _ => None,
+        })
+        .expect("a draft to save")
+}
+
+#[test]
+fn a_missing_paper_saves_the_application_and_the_same_card_resumes_it_days_later() {
+    use onevisit_domain::session::{Resumed, SavedStep};
+    let mut j = J::new();
+    to_second_material(&mut j);
+    j.ev(Event::SaveForLater);
+    assert!(j.s.saving());
+    let d = saved(&j);
+    assert_eq!(d.step, SavedStep::Scan);
+    assert_eq!(d.holder.id_number, person().id_number);
+    assert_eq!(d.form["shop_name"], "测试小馆");
+    assert_eq!(d.pages[0].1.len(), 1, "the page taken goes with it");
+    assert!(d.pages[1].1.is_empty());
+    j.ev(Event::DraftSaved {
+        until: "2026-12-09".into(),
+    });
+    assert_eq!(j.s.screen(), Screen::Done);
+    assert_eq!(j.s.saved_until(), Some("2026-12-09"));
+    // The final screen clears itself; nothing personal stays in memory.
+    j.now += 60_000;
+    j.ev(Event::Tick);
+    assert_eq!(j.s.screen(), Screen::Attract);
+    assert!(j.s.applicant().is_none() && j.s.form().is_empty());
+
+    // Days later, the same card on the attract screen: the kiosk looks for the draft…
+    j.now += 3 * 86_400_000;
+    j.actions.clear();
+    j.ev(Event::CardRead(person()));
+    assert!(j.actions.contains(&Action::LookupDraft {
+        id_number: person().id_number
+    }));
+    // …and the journey carries on at the material still missing, form and page restored.
+    j.ev(Event::DraftFound(Box::new(Resumed {
+        theme: d.theme.clone(),
+        answers: d.answers.clone(),
+        form: d.form.clone(),
+        pages: d.pages.clone(),
+        step: d.step,
+        saved_on: "2026-12-02".into(),
+    })));
+    assert_eq!(j.s.screen(), Screen::Scan(1));
+    assert_eq!(j.s.form()["shop_name"], "测试小馆");
+    assert_eq!(j.s.pages()[0].len(), 1);
+    assert!(j.s.notice().unwrap().zh.contains("2026-12-02"));
+    // Back still goes back through what was done before.
+    j.ev(Event::Back);
+    assert_eq!(j.s.screen(), Screen::Scan(0));
+}
+
+#[test]
+fn saving_needs_the_holders_id_card() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "rented")
+        .answer("outdoor_sign", "yes")
+        .answer("large_venue", "no");
+    j.ev(Event::SaveForLater);
+    assert!(j.actions.iter().all(|a| !matches!(a, Action::SaveDraft(_))));
+    assert!(j.s.notice().unwrap().zh.contains("身份证"));
+    // A passport proves nothing: still waiting for the card.
+    let mut passport = person();
+    passport.source = IdSource::Mrz;
+    j.ev(Event::MrzRead(passport));
+    assert!(j.actions.iter().all(|a| !matches!(a, Action::SaveDraft(_))));
+    j.ev(Event::CardRead(person()));
+    assert_eq!(
+        saved(&j).step,
+        onevisit_domain::session::SavedStep::Materials
+    );
+    // A failure says so and keeps everything on screen.
+    j.ev(Event::DraftSaveFailed("磁盘已满".into()));
+    assert_eq!(j.s.screen(), Screen::Materials);
+    assert!(j.s.notice().unwrap().zh.contains("磁盘已满"));
+}
+
+#[test]
+fn the_take_home_list_is_printed_from_the_materials_screen() {
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "rented")
+        .answer("outdoor_sign", "yes")
+        .answer("large_venue", "no");
+    j.ev(Event::PrintChecklist);
+    assert!(
+        j.actions.iter().any(
+            |a| matches!(a, Action::PrintChecklist { theme, .. } if theme == "open-restaurant")
+        )
+    );
+    j.ev(Event::ChecklistPrinted(Err("缺纸".into())));
+    assert!(j.s.notice().unwrap().zh.contains("缺纸"));
+}
+
+/// Submitted, receipt printed, on the rating screen.
+fn to_rating(j: &mut J) {
+    to_form(j);
+    fill_form(j);
+    j.ev(Event::Next);
+    for _ in 0..j.s.to_scan().len() {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    j.ev(Event::Signed(vec![1]))
+        .ev(Event::Next)
+        .ev(Event::Submit)
+        .ev(Event::Committed {
+            case_id: "e0cafe5a-1234-4abc-8def-0123456789ab".into(),
+            due_date: "2026-12-21".into(),
+        })
+        .ev(Event::Printed);
+    assert_eq!(j.s.screen(), Screen::Receipt);
+}
+
+#[test]
+fn a_citizen_who_walks_away_after_the_receipt_leaves_nothing_for_the_next_to_rate() {
+    let mut j = J::new();
+    to_rating(&mut j);
+    j.now += 31_000;
+    j.ev(Event::Tick);
+    assert_eq!(j.s.screen(), Screen::Attract);
+    assert!(j.actions.contains(&Action::Wipe));
+    assert!(
+        !j.actions
+            .iter()
+            .any(|a| matches!(a, Action::RecordRating { .. }))
+    );
+
+    // A rating given counts when the sensor sees them go.
+    let mut j = J::new();
+    to_rating(&mut j);
+    j.ev(Event::Next).ev(Event::Rate(2));
+    j.ev(Event::PresenceLost);
+    assert!(j.actions.contains(&Action::RecordRating {
+        case_id: "e0cafe5a-1234-4abc-8def-0123456789ab".into(),
+        rating: 2,
+        comment: None,
+    }));
+    assert_eq!(j.s.screen(), Screen::Attract);
+}
+
+#[test]
+fn the_receipt_is_read_aloud_with_the_case_number_symbol_by_symbol() {
+    let mut j = J::new();
+    to_rating(&mut j);
+    let spoken = j.s.spoken(&j.cat);
+    let number = onevisit_domain::case_number::local("e0cafe5a-1234-4abc-8def-0123456789ab");
+    assert!(
+        spoken.contains(&onevisit_domain::case_number::spelled(&number)),
+        "{spoken}"
+    );
+    assert!(spoken.contains("2026年12月21日"), "{spoken}");
+    // The materials screen reads the list itself, not one sentence.
+    let mut j = J::new();
+    j.ev(Event::Start)
+        .ev(Event::ChooseTheme("open-restaurant".into()))
+        .answer("sells_tobacco", "no")
+        .answer("premises", "rented")
+        .answer("outdoor_sign", "yes")
+        .answer("large_venue", "no");
+    let spoken = j.s.spoken(&j.cat);
+    assert!(spoken.contains("房屋租赁合同"), "{spoken}");
+}

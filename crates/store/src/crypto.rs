@@ -14,6 +14,16 @@ const NONCE: usize = 24;
 
 pub struct DataKey {
     cipher: XChaCha20Poly1305,
+    /// Keys the holder tags (see [`DataKey::holder_tag`]); derived from the data key.
+    tag_key: [u8; 32],
+}
+
+fn tag_key(key: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"onevisit draft holder tag v1");
+    h.update(key);
+    h.finalize().into()
 }
 
 impl DataKey {
@@ -29,6 +39,7 @@ impl DataKey {
                 }
                 Ok(DataKey {
                     cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)),
+                    tag_key: tag_key(&bytes),
                 })
             }
             Ok(bytes) => Err(StoreError::BadKey(path.display().to_string(), bytes.len())),
@@ -45,6 +56,7 @@ impl DataKey {
                 f.sync_all().map_err(|e| StoreError::io(path, e))?;
                 Ok(DataKey {
                     cipher: XChaCha20Poly1305::new(&key),
+                    tag_key: tag_key(key.as_slice()),
                 })
             }
             Err(e) => Err(StoreError::io(path, e)),
@@ -67,6 +79,16 @@ impl DataKey {
             out.extend(ct);
         }
         out
+    }
+
+    /// A row's key for an ID number that reveals nothing without the device key: who saved a
+    /// draft can be looked up by their card, not read off the database.
+    pub fn holder_tag(&self, id_number: &str) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.tag_key);
+        h.update(id_number.trim().to_ascii_uppercase().as_bytes());
+        h.finalize().to_vec()
     }
 
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {

@@ -6,10 +6,12 @@
 //! with XChaCha20-Poly1305 under a per-device key kept outside the database (mode 0600).
 
 mod crypto;
+mod drafts;
 pub mod schema;
 mod store;
 
 pub use crypto::DataKey;
+pub use drafts::StoredDraft;
 pub use store::{
     Applicant, CaseDetail, CasePayload, CaseSummary, DEFAULT_RESERVE, DEFAULT_RETENTION_MS,
     NewCase, NewMaterial, Purged, Retention, Store, StoreError, SyncState, free_bytes,

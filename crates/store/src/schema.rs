@@ -63,6 +63,16 @@ pub const MIGRATIONS: &[&str] = &[
     // (`seal_plaintext`, run in the same transaction); the indexes serve retention.
     "CREATE INDEX cases_by_ack ON cases(state, acknowledged_at);
      CREATE INDEX ratings_by_age ON ratings(at);",
+    // 7: applications saved to finish later, one per holder (a keyed hash of the ID number),
+    // sealed whole; gone when submitted or expired.
+    "CREATE TABLE drafts (
+        holder BLOB PRIMARY KEY,
+        theme TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        body BLOB NOT NULL
+     );
+     CREATE INDEX drafts_by_expiry ON drafts(expires_at);",
 ];
 
 /// The migration after which answers and comments are sealed.

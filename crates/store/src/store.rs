@@ -198,9 +198,9 @@ impl SummaryRow {
 }
 
 pub struct Store {
-    conn: Connection,
-    dir: PathBuf,
-    key: DataKey,
+    pub(crate) conn: Connection,
+    pub(crate) dir: PathBuf,
+    pub(crate) key: DataKey,
     /// Free space kept in reserve: a submission that would eat into it is refused.
     pub reserve_bytes: u64,
 }
@@ -252,6 +252,8 @@ pub struct Purged {
     pub undelivered: usize,
     /// Rating comments removed.
     pub comments: usize,
+    /// Saved, unfinished applications past their day.
+    pub drafts: usize,
 }
 
 impl Purged {
@@ -263,6 +265,7 @@ impl Purged {
                 delivered = self.delivered,
                 undelivered = self.undelivered,
                 comments = self.comments,
+                drafts = self.drafts,
                 "purged personal data past its retention"
             );
         }
@@ -860,10 +863,12 @@ impl Store {
             "UPDATE ratings SET comment = NULL WHERE comment IS NOT NULL AND at <= ?1",
             [now_ms.saturating_sub(r.comment_ms)],
         )?;
+        let drafts = self.purge_drafts(now_ms)?;
         Ok(Purged {
             delivered: delivered.len(),
             undelivered: undelivered.len(),
             comments,
+            drafts,
         })
     }
 

@@ -571,3 +571,76 @@ fn a_chosen_case_id_is_used_once_and_never_writes_over_another_case() {
     assert_eq!(s.list().unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_draft_is_kept_for_its_card_until_it_expires_and_never_in_clear() {
+    let d = dir("drafts");
+    const DAY: i64 = 86_400_000;
+    let id = "110101199003071233";
+    let body = "张试民 110101199003071233 样例小饭馆 lease page".as_bytes();
+    {
+        let mut s = Store::open(&d).unwrap();
+        s.save_draft(id, "open-restaurant", body, 0, 7 * DAY)
+            .unwrap();
+        // Saving again replaces: one draft per holder.
+        s.save_draft(id, "open-restaurant", body, DAY, 8 * DAY)
+            .unwrap();
+        assert_eq!(s.draft_count().unwrap(), 1);
+    }
+    for (path, bytes) in all_bytes(&d) {
+        assert!(!contains(&bytes, id.as_bytes()), "{}", path.display());
+        assert!(
+            !contains(&bytes, "样例小饭馆".as_bytes()),
+            "{}",
+            path.display()
+        );
+    }
+    let mut s = Store::open(&d).unwrap();
+    // Found by the same card (any case of the X), not by another.
+    let got = s.find_draft(&id.to_lowercase(), 2 * DAY).unwrap().unwrap();
+    assert_eq!(got.body, body);
+    assert_eq!((got.saved_at, got.expires_at), (DAY, 8 * DAY));
+    assert_eq!(got.theme, "open-restaurant");
+    assert!(
+        s.find_draft("11010519491231002X", 2 * DAY)
+            .unwrap()
+            .is_none()
+    );
+    // Past its day it is not found, and the purge deletes it.
+    assert!(s.find_draft(id, 8 * DAY).unwrap().is_none());
+    let purged = s
+        .purge_expired(8 * DAY, &onevisit_store::Retention::default())
+        .unwrap();
+    assert_eq!(purged.drafts, 1);
+    assert_eq!(s.draft_count().unwrap(), 0);
+    // Submitting deletes it at once.
+    s.save_draft(id, "open-restaurant", body, 9 * DAY, 16 * DAY)
+        .unwrap();
+    assert!(s.delete_draft(id).unwrap());
+    assert!(s.find_draft(id, 9 * DAY).unwrap().is_none());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_draft_moved_to_another_holder_does_not_open() {
+    let d = dir("draft-swap");
+    let mut s = Store::open(&d).unwrap();
+    s.save_draft("110101199003071233", "open-restaurant", b"mine", 0, 1000)
+        .unwrap();
+    s.save_draft("11010519491231002X", "newborn", b"theirs", 0, 1000)
+        .unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(d.join("cases.db")).unwrap();
+    // Someone with the database file swaps the two bodies.
+    conn.execute_batch(
+        "UPDATE drafts SET body = (SELECT body FROM drafts d2 WHERE d2.holder <> drafts.holder)",
+    )
+    .unwrap();
+    drop(conn);
+    let s = Store::open(&d).unwrap();
+    assert!(matches!(
+        s.find_draft("110101199003071233", 1),
+        Err(StoreError::Tampered)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -232,6 +232,10 @@ pub struct Heartbeat {
     /// signals configured). Absent from kiosks that do not report it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tamper: Option<String>,
+    /// A citizen at the kiosk called staff (the cabinet's help lamp is lit) at this time, ms
+    /// since the epoch; absent when nobody is waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_requested_at: Option<i64>,
 }
 
 /// Reply to a heartbeat: what the kiosk should fetch next.

@@ -14,6 +14,8 @@ use crate::profile::{Input, Output, Profile};
 pub enum Command {
     SetPattern(Pattern),
     PowerCycle(Output),
+    /// The help lamp on or off.
+    Help(bool),
 }
 
 pub struct GpioDriver {
@@ -79,6 +81,7 @@ pub fn spawn(profile: &Profile, mut backend: Box<dyn Backend>) -> GpioDriver {
                 loop {
                     match cmd_rx.try_recv() {
                         Ok(Command::SetPattern(p)) => cabinet.set_pattern(now, p),
+                        Ok(Command::Help(on)) => cabinet.set_help(on),
                         Ok(Command::PowerCycle(o)) => {
                             for e in cabinet.power_cycle(now, o) {
                                 let _ = ev_tx.send(e);

@@ -80,6 +80,8 @@ pub struct Cabinet {
     cycling: HashMap<Output, u64>,
     outputs: HashMap<Output, bool>,
     locked: bool,
+    /// The help lamp is asked for.
+    help: bool,
 }
 
 impl Cabinet {
@@ -107,6 +109,7 @@ impl Cabinet {
             cycling: HashMap::new(),
             outputs: HashMap::new(),
             locked: false,
+            help: false,
         }
     }
 
@@ -163,15 +166,24 @@ impl Cabinet {
 
     /// Switches a relay off now and back on after the profile's power-cycle time.
     pub fn power_cycle(&mut self, now: u64, relay: Output) -> Vec<Event> {
-        if relay == Output::StatusLed {
+        if matches!(relay, Output::StatusLed | Output::HelpLamp) {
             return Vec::new();
         }
         self.cycling.insert(relay, now + self.power_cycle_ms);
         vec![Event::PowerCycleStarted(relay)]
     }
 
+    /// Lights (or puts out) the help lamp.
+    pub fn set_help(&mut self, on: bool) {
+        self.help = on;
+    }
+
+    pub fn help(&self) -> bool {
+        self.help
+    }
+
     /// What each output should be at `now`.
-    pub fn desired(&self, now: u64) -> [(Output, bool); 3] {
+    pub fn desired(&self, now: u64) -> [(Output, bool); 4] {
         let relay = |o: Output| !self.cycling.contains_key(&o);
         [
             (
@@ -180,6 +192,7 @@ impl Cabinet {
             ),
             (Output::ReaderPower, relay(Output::ReaderPower)),
             (Output::PrinterPower, relay(Output::PrinterPower)),
+            (Output::HelpLamp, self.help),
         ]
     }
 

@@ -18,6 +18,8 @@ pub enum Output {
     StatusLed,
     ReaderPower,
     PrinterPower,
+    /// The lamp on top of the cabinet that a citizen lights with "call staff".
+    HelpLamp,
 }
 
 impl Input {
@@ -32,12 +34,18 @@ impl Input {
 }
 
 impl Output {
-    pub const ALL: [Output; 3] = [Output::StatusLed, Output::ReaderPower, Output::PrinterPower];
+    pub const ALL: [Output; 4] = [
+        Output::StatusLed,
+        Output::ReaderPower,
+        Output::PrinterPower,
+        Output::HelpLamp,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Output::StatusLed => "status_led",
             Output::ReaderPower => "reader_power",
             Output::PrinterPower => "printer_power",
+            Output::HelpLamp => "help_lamp",
         }
     }
     pub fn from_name(s: &str) -> Option<Output> {
@@ -69,6 +77,8 @@ pub struct Pins {
     pub status_led: Option<Pin>,
     pub reader_power: Option<Pin>,
     pub printer_power: Option<Pin>,
+    #[serde(default)]
+    pub help_lamp: Option<Pin>,
     pub presence: Option<Pin>,
     pub service_button: Option<Pin>,
     pub tamper: Option<Pin>,
@@ -87,6 +97,7 @@ impl Pins {
             Output::StatusLed => self.status_led,
             Output::ReaderPower => self.reader_power,
             Output::PrinterPower => self.printer_power,
+            Output::HelpLamp => self.help_lamp,
         }
     }
 }
@@ -195,6 +206,7 @@ impl Profile {
             p.pins.status_led,
             p.pins.reader_power,
             p.pins.printer_power,
+            p.pins.help_lamp,
             p.pins.presence,
             p.pins.service_button,
             p.pins.tamper,

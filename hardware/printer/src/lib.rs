@@ -8,6 +8,7 @@
 //!   simulator and the UI preview both use it, so a preview is exactly the printed bytes;
 //! - [`sim`]: a simulated printer with scriptable paper and cover.
 
+pub mod checklist;
 pub mod doc;
 pub mod encode;
 pub mod glyphs;

@@ -159,6 +159,20 @@ pub enum Problem {
     NoReply,
 }
 
+impl Problem {
+    /// The same for a citizen reading Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Problem::Offline => "打印机未连接",
+            Problem::CoverOpen => "打印机盖未关",
+            Problem::PaperOut => "打印机缺纸",
+            Problem::Error => "打印机故障",
+            Problem::Recovering => "打印机正在恢复，请稍候",
+            Problem::NoReply => "打印机无响应",
+        }
+    }
+}
+
 impl PrinterStatus {
     pub fn apply(&mut self, s: StatusByte, t: &BitTable) {
         let has = |b: u8, mask: u8| b & mask != 0;

@@ -113,19 +113,41 @@ fn question(app: &App, k: &Kiosk<'_>) {
 fn materials(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
     if let Some(plan) = &s.plan() {
+        // The set splits into the paper the citizen brings (and lays on the camera, counted
+        // the same on the scan screen) and what this kiosk makes: together, the theme card's
+        // figure.
+        let row = |m: &onevisit_domain::plan::PlannedMaterial, note: SharedString| MaterialRow {
+            name: t(&m.name.zh, &m.name.en),
+            note: m
+                .description
+                .as_ref()
+                .map(|d| t(&format!("{note}。{}", d.zh), &format!("{note}. {}", d.en)))
+                .unwrap_or(note),
+        };
         let bring = plan
             .materials
             .iter()
+            .filter(|m| onevisit_domain::plan::must_bring(m.obtain))
+            .map(|m| {
+                row(
+                    m,
+                    t(
+                        "带原件，在本机拍照",
+                        "bring the original; photographed here",
+                    ),
+                )
+            })
+            .collect();
+        let made_here = plan
+            .materials
+            .iter()
+            .filter(|m| !onevisit_domain::plan::must_bring(m.obtain))
             .map(|m| MaterialRow {
                 name: t(&m.name.zh, &m.name.en),
-                note: if onevisit_domain::plan::must_bring(m.obtain) {
-                    t("原件拍照上传", "bring it; you will photograph it here")
-                } else {
-                    t(
-                        "由本机生成，您只需签名",
-                        "made by this kiosk; you only sign",
-                    )
-                },
+                note: t(
+                    "由本机生成，您只需签名",
+                    "made by this kiosk; you only sign",
+                ),
             })
             .collect();
         let not_needed = plan
@@ -156,6 +178,7 @@ fn materials(app: &App, k: &Kiosk<'_>) {
             })
             .collect();
         k.set_bring(model(bring));
+        k.set_made_here(model(made_here));
         k.set_not_needed(model(not_needed));
     }
 }

@@ -22,13 +22,16 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
             t("回执已打印，请取走", "Receipt printed: please take it"),
             false,
         ),
-        ReceiptState::Failed(why) => (
-            t(
-                &format!("回执未能打印（{why}）"),
-                &format!("The receipt could not be printed ({why})"),
-            ),
-            true,
-        ),
+        ReceiptState::Failed(why) => {
+            let why = super::in_lang(why, app.english());
+            (
+                t(
+                    &format!("回执未能打印（{why}）"),
+                    &format!("The receipt could not be printed ({why})"),
+                ),
+                true,
+            )
+        }
     };
     k.set_receipt_status(status);
     k.set_receipt_failed(failed);

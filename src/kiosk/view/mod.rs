@@ -17,6 +17,7 @@ use crate::kiosk::window::{AppWindow, Ime, Kiosk, Technician, ThemeCard};
 
 mod choose;
 mod chrome;
+pub use chrome::idle_seconds;
 mod done;
 mod form;
 mod input;
@@ -43,6 +44,8 @@ type ThemesKey = (bool, String, String);
 /// Sets every property of the UI's globals (`Kiosk`, `Ime`, `Technician`) from the app's state.
 pub fn show(app: &App, w: &AppWindow, now: i64) {
     let k = w.global::<Kiosk>();
+    let size = w.window().size();
+    k.set_landscape(size.width > size.height);
     let mut cache = app.view_cache.borrow_mut();
     chrome::show(app, &k, now);
     choose::show(app, &k, &mut cache);
@@ -57,6 +60,21 @@ pub fn show(app: &App, w: &AppWindow, now: i64) {
 /// The app's view cache (one per app: a new app, a new catalog).
 pub fn new_cache() -> RefCell<Cache> {
     RefCell::new(Cache::default())
+}
+
+/// The citizen's half of a message a device gave in both languages ("中文 · English");
+/// a message in one language only is shown as it is.
+pub(super) fn in_lang(text: &str, en: bool) -> &str {
+    match text.split_once(" · ") {
+        Some((zh, e)) => {
+            if en {
+                e
+            } else {
+                zh
+            }
+        }
+        None => text,
+    }
 }
 
 /// Picks the citizen's language of a pair.

@@ -30,10 +30,7 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>) {
                 CaseRow {
                     case_id: c.case_id.as_str().into(),
                     title,
-                    number: c
-                        .number
-                        .clone()
-                        .unwrap_or_else(|| App::case_number(&c.case_id))
+                    number: onevisit_domain::case_number::shown(&c.case_id, c.number.as_deref())
                         .into(),
                     status,
                     reason: c.reason.clone().unwrap_or_default().into(),

@@ -38,6 +38,8 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
             .unwrap_or_default(),
     );
     k.set_submitting(s.submitting());
+    k.set_saving(s.saving());
+    k.set_saved_until(s.saved_until().unwrap_or_default().into());
 
     review(app, k);
 }

@@ -23,6 +23,20 @@ pub struct RawDepartment {
     pub name_en: String,
 }
 
+/// `county.toml` (optional): what is the county's, not any one theme's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountyFile {
+    /// When the service hall's windows are open, printed on the take-home list.
+    pub office_hours: Option<String>,
+    pub office_hours_en: Option<String>,
+    /// How many days a saved, unfinished application is kept for its holder to come back.
+    pub draft_days: Option<u32>,
+    /// Where the take-home list's QR code points: the county's guide to a theme (the theme's
+    /// id is appended).
+    pub guide_url: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialsFile {

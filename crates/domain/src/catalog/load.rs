@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::{CatalogError, CatalogErrorKind, CatalogErrors, line_col};
 use super::files::{
-    DepartmentsFile, FieldsFile, Id, ItemsFile, MaterialsFile, RawItem, RawMaterial, RawQuestion,
-    ThemeFile,
+    CountyFile, DepartmentsFile, FieldsFile, Id, ItemsFile, MaterialsFile, RawItem, RawMaterial,
+    RawQuestion, ThemeFile,
 };
 use super::model::*;
 use crate::Text;
@@ -181,6 +181,7 @@ enum Role {
     Materials,
     Fields,
     Items,
+    County,
     Theme(String),
     /// Not the catalog's business (calendar data, READMEs).
     Other,
@@ -197,6 +198,7 @@ fn role(path: &str) -> Role {
         "materials.toml" => Role::Materials,
         "fields.toml" => Role::Fields,
         "items.toml" => Role::Items,
+        "county.toml" => Role::County,
         _ => match path.strip_prefix("themes/") {
             Some(name) if !name.contains('/') => {
                 Role::Theme(name.trim_end_matches(".toml").to_owned())
@@ -348,6 +350,23 @@ fn read_file(
                     raw.items.push((f, it));
                 }
             }
+        }
+        Role::County => {
+            let Some(c) = l.parse::<CountyFile>(f) else {
+                return;
+            };
+            let d = County::default();
+            cat.county = County {
+                office_hours: match (c.office_hours, c.office_hours_en) {
+                    (Some(zh), en) => {
+                        let en = en.unwrap_or_else(|| zh.clone());
+                        Text::new(zh, en)
+                    }
+                    (None, _) => d.office_hours,
+                },
+                draft_days: c.draft_days.unwrap_or(d.draft_days),
+                guide_url: c.guide_url.unwrap_or(d.guide_url),
+            };
         }
         Role::Theme(stem) => {
             if let Some(t) = l.parse::<ThemeFile>(f) {

@@ -57,6 +57,30 @@ pub struct Catalog {
     pub fields: Registry<Field>,
     pub items: Registry<Item>,
     pub themes: Registry<Theme>,
+    pub county: County,
+}
+
+/// What is the county's rather than any theme's (`county.toml`; every part has a default).
+#[derive(Debug, Clone, Serialize)]
+pub struct County {
+    pub office_hours: Text,
+    /// How many days a saved, unfinished application is kept.
+    pub draft_days: u32,
+    /// The county's guide to a theme, the theme's id appended (the take-home list's QR code).
+    pub guide_url: String,
+}
+
+impl Default for County {
+    fn default() -> County {
+        County {
+            office_hours: Text::new(
+                "周一至周五 9:00–12:00，13:30–17:00（法定节假日除外）",
+                "Mon–Fri 9:00–12:00 and 13:30–17:00 (closed on public holidays)",
+            ),
+            draft_days: 7,
+            guide_url: "https://zwfw.example.gov.cn/onevisit/guide/".into(),
+        }
+    }
 }
 
 impl Catalog {

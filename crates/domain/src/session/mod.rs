@@ -111,6 +111,41 @@ pub struct EarlierCase {
     pub reason: Option<String>,
 }
 
+/// Where a saved application was left, so that coming back starts there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SavedStep {
+    Materials,
+    Form,
+    Scan,
+}
+
+/// An application saved to finish later (a paper was missing): kept encrypted on the kiosk,
+/// tied to the holder's ID card, until it expires or the case is submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedDraft {
+    pub theme: String,
+    pub answers: Answers,
+    pub holder: Person,
+    pub form: BTreeMap<String, String>,
+    /// Pages captured so far, per material id.
+    pub pages: Vec<(String, Vec<Page>)>,
+    pub step: SavedStep,
+}
+
+/// A saved application found for the card on the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    pub theme: String,
+    pub answers: Answers,
+    pub form: BTreeMap<String, String>,
+    /// Pages per material id, as the app holds them again (`capture` renumbered).
+    pub pages: Vec<(String, Vec<Page>)>,
+    pub step: SavedStep,
+    /// When it was saved, local date (`YYYY-MM-DD`), for the welcome-back notice.
+    pub saved_on: String,
+}
+
 /// Everything the kiosk commits for a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -132,8 +167,20 @@ pub enum Event {
     ToggleElderly,
     /// The presence sensor saw someone.
     Presence,
+    /// The presence sensor no longer sees anyone: after submitting, the citizen has left.
+    PresenceLost,
     /// "Read this screen aloud".
     ReadAloud,
+    /// "Call staff": the cabinet's help lamp lights and the county sees it.
+    CallStaff,
+    /// Staff came (technician mode opened, or the citizen cancelled the call).
+    StaffCame,
+    /// "Home": at once when nothing would be lost, else after [`Event::ConfirmHome`].
+    Home,
+    /// "Yes, start again" on the home confirmation.
+    ConfirmHome,
+    /// "No, carry on" on the home confirmation.
+    CancelHome,
     ChooseTheme(String),
     Answer {
         key: String,
@@ -180,6 +227,19 @@ pub enum Event {
     FinishRating,
     OpenMyCases,
     CasesFound(Vec<EarlierCase>),
+    /// "Print this list" on the materials screen.
+    PrintChecklist,
+    /// The printer's answer for the list.
+    ChecklistPrinted(Result<(), String>),
+    /// "Save and come back later" (materials, form or scan screen).
+    SaveForLater,
+    /// The draft is stored until this local date (`YYYY-MM-DD`).
+    DraftSaved {
+        until: String,
+    },
+    DraftSaveFailed(String),
+    /// A saved application of the card on the reader.
+    DraftFound(Box<Resumed>),
     /// "Yes, I am still here" on the idle warning.
     StillHere,
     /// A tap on the final screen: finish now rather than wait (the session is wiped).
@@ -210,6 +270,12 @@ impl Event {
                 | Event::Printed
                 | Event::PrintFailed(_)
                 | Event::CasesFound(_)
+                | Event::ChecklistPrinted(_)
+                | Event::DraftSaved { .. }
+                | Event::DraftSaveFailed(_)
+                | Event::DraftFound(_)
+                | Event::PresenceLost
+                | Event::StaffCame
                 | Event::Touch
         )
     }
@@ -225,6 +291,11 @@ impl Event {
                 | Event::Printed
                 | Event::PrintFailed(_)
                 | Event::CasesFound(_)
+                | Event::ChecklistPrinted(_)
+                | Event::DraftSaved { .. }
+                | Event::DraftSaveFailed(_)
+                | Event::DraftFound(_)
+                | Event::PresenceLost
         )
     }
 }
@@ -250,10 +321,25 @@ pub enum Action {
     LookupCases {
         id_number: String,
     },
+    /// Print the theme's list of materials for these answers (to take home).
+    PrintChecklist {
+        theme: String,
+        answers: Answers,
+    },
+    /// Keep this unfinished application for its holder (answers with
+    /// [`Event::DraftSaved`] or [`Event::DraftSaveFailed`]).
+    SaveDraft(Box<SavedDraft>),
+    /// Look for a saved application of this ID card (answers with [`Event::DraftFound`], or
+    /// nothing).
+    LookupDraft {
+        id_number: String,
+    },
     /// A low rating: open the comment box, so the citizen can say what went wrong.
     AskComment,
     /// Read this text aloud (elderly mode, or on request).
     Speak(String),
+    /// Light (true) or put out the help lamp; the heartbeat says so.
+    HelpLamp(bool),
     /// Forget everything personal, in memory and on screen.
     Wipe,
 }
@@ -266,6 +352,9 @@ pub struct Config {
     pub countdown_ms: Millis,
     /// How long the final screen stays.
     pub done_ms: Millis,
+    /// No touch for this long on the receipt or rating screen: the citizen has walked away
+    /// with the receipt, and the screen clears before the next person could rate for them.
+    pub after_submit_ms: Millis,
 }
 
 impl Default for Config {
@@ -274,6 +363,7 @@ impl Default for Config {
             idle_ms: 90_000,
             countdown_ms: 15_000,
             done_ms: 10_000,
+            after_submit_ms: 30_000,
         }
     }
 }
@@ -325,6 +415,16 @@ pub struct Session {
     done_since: Option<Millis>,
     /// Taps the citizen made (not typing or scanning): the journey's cost in touches.
     touches: u32,
+    /// The draft is being stored: the screen waits.
+    saving: bool,
+    /// "Save" was asked before the ID card was read: saving waits for it.
+    save_pending: bool,
+    /// The saved draft is kept until this date (the final screen says so).
+    saved_until: Option<String>,
+    /// When the citizen called staff (the help lamp is lit).
+    staff_called: Option<Millis>,
+    /// "Home" was tapped with something to lose: the screen asks first.
+    confirm_home: bool,
 }
 
 impl Session {
@@ -356,6 +456,11 @@ impl Session {
             warning_since: None,
             done_since: None,
             touches: 0,
+            saving: false,
+            save_pending: false,
+            saved_until: None,
+            staff_called: None,
+            confirm_home: false,
         }
     }
 
@@ -436,6 +541,40 @@ impl Session {
         self.touches
     }
 
+    /// The unfinished application is being stored.
+    pub fn saving(&self) -> bool {
+        self.saving
+    }
+    /// When the citizen called staff, if they did (the screen says someone is coming).
+    pub fn staff_called(&self) -> Option<Millis> {
+        self.staff_called
+    }
+    /// "Home" asks first: what was entered would be lost.
+    pub fn confirm_home(&self) -> bool {
+        self.confirm_home
+    }
+    /// Whether going home now would lose something the citizen did (answers, the card read,
+    /// the form, pages): then home asks first. After submitting nothing is lost.
+    pub fn has_work(&self) -> bool {
+        !matches!(
+            self.screen,
+            Screen::Attract | Screen::Receipt | Screen::Rate | Screen::Done
+        ) && (self.theme.is_some()
+            || self.applicant.is_some()
+            || !self.form.is_empty()
+            || self.pages.iter().any(|p| !p.is_empty()))
+    }
+    /// Milliseconds until the "still there?" warning, counted from the last touch.
+    pub fn idle_left(&self, now: Millis) -> Option<Millis> {
+        (self.screen != Screen::Attract && self.warning_since.is_none() && !self.submitting)
+            .then(|| (self.cfg.idle_ms - (now - self.last_touch)).max(0))
+    }
+
+    /// The application was saved for later, until this date.
+    pub fn saved_until(&self) -> Option<&str> {
+        self.saved_until.as_deref()
+    }
+
     /// Seconds left on the idle countdown, if it is showing.
     pub fn countdown(&self, now: Millis) -> Option<u32> {
         self.warning_since
@@ -466,9 +605,13 @@ impl Session {
             self.screen = to;
         }
         self.notice = None;
+        self.save_pending = false;
     }
 
     fn wipe(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        if self.staff_called.is_some() {
+            fx.push(Action::HelpLamp(false));
+        }
         let (lang, cfg) = (Lang::Zh, self.cfg.clone());
         *self = Session::new(cfg, now);
         self.lang = lang;
@@ -501,10 +644,63 @@ impl Session {
             // retaken: the page on its way would land out of place.
             Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
             Event::Touch | Event::StillHere | Event::Presence => {}
+            Event::PresenceLost => self.left(now, &mut fx),
+            Event::PrintChecklist if self.screen == Screen::Materials => {
+                if let (Some(theme), Some(_)) = (&self.theme, &self.plan) {
+                    fx.push(Action::PrintChecklist {
+                        theme: theme.clone(),
+                        answers: self.answers.clone(),
+                    });
+                    self.notice = Some(notices::checklist_printing());
+                }
+            }
+            Event::ChecklistPrinted(r) => {
+                self.notice = Some(match r {
+                    Ok(()) => notices::checklist_printed(),
+                    Err(why) => notices::checklist_failed(&why),
+                })
+            }
+            Event::SaveForLater
+                if matches!(
+                    self.screen,
+                    Screen::Materials | Screen::Identify | Screen::Form | Screen::Scan(_)
+                ) && !self.saving
+                    && !self.capturing =>
+            {
+                self.save_for_later(&mut fx)
+            }
+            Event::DraftSaved { until } if self.saving => {
+                self.saving = false;
+                self.save_pending = false;
+                self.saved_until = Some(until);
+                self.history.clear();
+                self.screen = Screen::Done;
+                self.notice = None;
+                self.done_since = Some(now);
+            }
+            Event::DraftSaveFailed(why) => {
+                self.saving = false;
+                self.notice = Some(notices::draft_not_saved(&why));
+            }
+            Event::DraftFound(r) => self.resume(*r, catalog),
             Event::ToggleLanguage => self.lang = self.lang.other(),
             // Turning elderly mode on reads the screen at once.
             Event::ToggleElderly => self.elderly = !self.elderly,
             Event::ReadAloud => fx.push(Action::Speak(self.spoken(catalog))),
+            Event::CallStaff if self.staff_called.is_none() && self.screen != Screen::Attract => {
+                self.staff_called = Some(now);
+                fx.push(Action::HelpLamp(true));
+            }
+            Event::StaffCame if self.staff_called.is_some() => {
+                self.staff_called = None;
+                fx.push(Action::HelpLamp(false));
+            }
+            Event::Home if self.has_work() && !self.submitting => self.confirm_home = true,
+            Event::Home if !self.submitting && self.screen != Screen::Attract => {
+                self.left_home(now, &mut fx)
+            }
+            Event::ConfirmHome if self.confirm_home => self.left_home(now, &mut fx),
+            Event::CancelHome => self.confirm_home = false,
             Event::Start if self.screen == Screen::Attract => self.go(Screen::Themes),
             Event::OpenMyCases if self.screen == Screen::Attract => self.go(Screen::MyCases),
             Event::ChooseTheme(id) if self.screen == Screen::Themes => {
@@ -513,6 +709,9 @@ impl Session {
             Event::Answer { key, value } => self.answer(key, value, catalog),
             Event::Back => self.back(now, &mut fx),
             Event::Next => self.next(),
+            Event::CardRead(p) | Event::MrzRead(p) if self.save_pending => {
+                self.card_for_saving(p, &mut fx)
+            }
             Event::CardRead(p) | Event::MrzRead(p) => self.identified(p, &mut fx),
             Event::UseManualEntry if self.screen == Screen::Identify => self.go(Screen::ManualId),
             Event::ManualEntry { name, id_number } if self.screen == Screen::ManualId => {
@@ -730,6 +929,12 @@ impl Session {
             self.wipe(now, fx);
             return;
         }
+        if matches!(self.screen, Screen::Receipt | Screen::Rate)
+            && now - self.last_touch >= self.cfg.after_submit_ms
+        {
+            self.left(now, fx);
+            return;
+        }
         match self.warning_since {
             None if now - self.last_touch >= self.cfg.idle_ms && !self.submitting => {
                 self.warning_since = Some(now);
@@ -737,6 +942,169 @@ impl Session {
             Some(t) if now - t >= self.cfg.countdown_ms => self.wipe(now, fx),
             _ => {}
         }
+    }
+
+    /// Home: everything goes (a rating given counts), the lamp goes out.
+    fn left_home(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        if matches!(self.screen, Screen::Receipt | Screen::Rate)
+            && let (Some(id), Some(r)) = (&self.case_id, self.rating)
+        {
+            fx.push(Action::RecordRating {
+                case_id: id.clone(),
+                rating: r,
+                comment: None,
+            });
+        }
+        self.wipe(now, fx);
+    }
+
+    /// The citizen has gone after submitting (the sensor sees nobody, or nobody touched the
+    /// receipt or rating screen for a while): a rating given counts, nothing more is asked,
+    /// and the screen clears before the next person could rate for them.
+    fn left(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        let printing = self.receipt == ReceiptState::Printing;
+        match self.screen {
+            Screen::Receipt | Screen::Rate if !printing => {
+                if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
+                    let comment = self.comment.trim();
+                    fx.push(Action::RecordRating {
+                        case_id: id.clone(),
+                        rating: r,
+                        comment: (!comment.is_empty()).then(|| comment.to_owned()),
+                    });
+                }
+                self.wipe(now, fx);
+            }
+            Screen::Done => self.wipe(now, fx),
+            _ => {}
+        }
+    }
+
+    /// "Save and come back": needs the holder's resident ID card, whose chip the reader's
+    /// security module verified (the draft holds personal data and only that card resumes it).
+    fn save_for_later(&mut self, fx: &mut Vec<Action>) {
+        match &self.applicant {
+            Some(p) if p.source == IdSource::IdCard => self.save_now(fx),
+            _ => {
+                self.save_pending = true;
+                self.notice = Some(notices::card_to_save());
+            }
+        }
+    }
+
+    fn card_for_saving(&mut self, p: Person, fx: &mut Vec<Action>) {
+        let same = self
+            .applicant
+            .as_ref()
+            .is_none_or(|a| a.id_number.eq_ignore_ascii_case(&p.id_number));
+        if p.source != IdSource::IdCard {
+            self.notice = Some(notices::card_to_save());
+        } else if !same {
+            self.save_pending = false;
+            self.notice = Some(notices::another_card());
+        } else {
+            if self
+                .applicant
+                .as_ref()
+                .is_none_or(|a| a.source != IdSource::IdCard)
+            {
+                self.applicant = Some(p);
+            }
+            self.save_now(fx);
+        }
+    }
+
+    fn save_now(&mut self, fx: &mut Vec<Action>) {
+        let (Some(theme), Some(holder)) = (self.theme.clone(), self.applicant.clone()) else {
+            return;
+        };
+        let step = match self.screen {
+            Screen::Form => SavedStep::Form,
+            Screen::Scan(_) => SavedStep::Scan,
+            _ => SavedStep::Materials,
+        };
+        let pages = self
+            .to_scan()
+            .into_iter()
+            .zip(&self.pages)
+            .map(|((id, _, _), pages)| (id, pages.iter().filter(|p| p.ok).cloned().collect()))
+            .collect();
+        self.saving = true;
+        self.save_pending = false;
+        fx.push(Action::SaveDraft(Box::new(SavedDraft {
+            theme,
+            answers: self.answers.clone(),
+            holder,
+            form: self.form.clone(),
+            pages,
+            step,
+        })));
+    }
+
+    /// A saved application of the card just read. From the start (themes): the journey
+    /// resumes where it was saved. Part-way through the same theme (the citizen began again
+    /// before placing the card): what was saved fills in what is still empty.
+    fn resume(&mut self, r: Resumed, catalog: &Catalog) {
+        let fresh = matches!(self.screen, Screen::Attract | Screen::Themes);
+        let same_theme = self.theme.as_deref() == Some(r.theme.as_str());
+        if !fresh && !same_theme {
+            return;
+        }
+        if fresh {
+            if catalog.theme(&r.theme).is_none() {
+                return;
+            }
+            self.theme = Some(r.theme.clone());
+            self.answers = r.answers.clone();
+            self.make_plan(catalog);
+            if self.plan.is_none() {
+                // The catalog changed its questions since: the citizen answers again.
+                self.theme = None;
+                self.answers.clear();
+                return;
+            }
+        }
+        for (k, v) in r.form {
+            self.form.entry(k).or_insert(v);
+        }
+        let to_scan = self.to_scan();
+        self.pages = to_scan
+            .iter()
+            .map(|(id, _, _)| {
+                r.pages
+                    .iter()
+                    .find(|(m, _)| m == id)
+                    .map(|(_, p)| p.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.notice = None;
+        if fresh {
+            self.history = vec![Screen::Attract, Screen::Themes];
+            self.screen = Screen::Materials;
+            match r.step {
+                SavedStep::Materials => {}
+                SavedStep::Form => self.enter_form(),
+                SavedStep::Scan => {
+                    self.enter_form();
+                    self.history.push(Screen::Form);
+                    let first = self
+                        .pages
+                        .iter()
+                        .position(|p| !p.iter().any(|p| p.ok))
+                        .unwrap_or(self.pages.len().saturating_sub(1));
+                    for i in 0..first {
+                        self.history.push(Screen::Scan(i));
+                    }
+                    self.screen = if self.pages.is_empty() {
+                        Screen::Sign
+                    } else {
+                        Screen::Scan(first)
+                    };
+                }
+            }
+        }
+        self.notice = Some(notices::welcome_back(&r.saved_on));
     }
 
     fn back(&mut self, now: Millis, fx: &mut Vec<Action>) {
@@ -823,10 +1191,20 @@ impl Session {
         match self.screen {
             // Placing the card to start: remembered, the journey begins.
             Screen::Attract => {
+                if p.source == IdSource::IdCard {
+                    fx.push(Action::LookupDraft {
+                        id_number: p.id_number.clone(),
+                    });
+                }
                 self.applicant = Some(p);
                 self.go(Screen::Themes);
             }
             Screen::Identify | Screen::ManualId => {
+                if p.source == IdSource::IdCard {
+                    fx.push(Action::LookupDraft {
+                        id_number: p.id_number.clone(),
+                    });
+                }
                 self.applicant = Some(p);
                 self.enter_form();
             }
@@ -923,6 +1301,56 @@ impl Session {
         })
     }
 
+    /// The materials screen read aloud: what to bring, one by one, and what the kiosk makes.
+    fn spoken_materials(&self, zh: bool) -> String {
+        let bring = self.to_scan();
+        let made = self.plan.as_ref().map_or(0, |p| {
+            p.materials
+                .iter()
+                .filter(|m| !crate::plan::must_bring(m.obtain))
+                .count()
+        });
+        let names: Vec<String> = bring
+            .iter()
+            .enumerate()
+            .map(|(i, (_, z, e))| format!("{}、{}", i + 1, if zh { z } else { e }))
+            .collect();
+        if zh {
+            format!(
+                "请带齐 {} 份材料：{}。另有 {made} 份由本机生成，您只需签名。",
+                bring.len(),
+                names.join("；")
+            )
+        } else {
+            format!(
+                "Bring {} materials: {}. This kiosk makes {made} more; you only sign.",
+                bring.len(),
+                names.join("; ")
+            )
+        }
+    }
+
+    /// The receipt screen read aloud: the case number symbol by symbol, and the due date.
+    fn spoken_receipt(&self, zh: bool) -> String {
+        let number = self
+            .case_id
+            .as_deref()
+            .map(|id| crate::case_number::spelled(&crate::case_number::local(id)))
+            .unwrap_or_default();
+        let due = self
+            .due_date
+            .as_deref()
+            .map(|d| spoken_date(d, zh))
+            .unwrap_or_default();
+        if zh {
+            format!("已提交。办件编号：{number}。预计 {due} 办结。请取走回执。")
+        } else {
+            format!(
+                "Submitted. Your case number is {number}. Results are due on {due}. Please take your receipt."
+            )
+        }
+    }
+
     /// The main text of the current screen, for reading aloud.
     pub fn spoken(&self, catalog: &Catalog) -> String {
         let zh = self.lang == Lang::Zh;
@@ -944,10 +1372,7 @@ impl Session {
                     }
                 })
                 .unwrap_or_default(),
-            Screen::Materials => pick(
-                "这是您需要准备的材料。",
-                "These are the materials you need.",
-            ),
+            Screen::Materials => self.spoken_materials(zh),
             Screen::Identify | Screen::MyCases => pick(
                 "请将身份证放在读卡区。",
                 "Please place your ID card on the reader.",
@@ -957,18 +1382,60 @@ impl Session {
                 "Please type your name and ID number.",
             ),
             Screen::Form => pick("请核对并填写表格。", "Please check and complete the form."),
-            Screen::Scan(_) => pick(
-                "请将材料平放在拍摄区。",
-                "Please lay the document flat under the camera.",
-            ),
+            Screen::Scan(i) => match self.to_scan().get(i) {
+                Some((_, name_zh, _)) if zh => {
+                    format!("第 {} 份，{name_zh}。请将它平放在拍摄区。", i + 1)
+                }
+                Some((_, _, name_en)) => format!(
+                    "Material {}, {name_en}. Please lay it flat under the camera.",
+                    i + 1
+                ),
+                None => pick(
+                    "请将材料平放在拍摄区。",
+                    "Please lay the document flat under the camera.",
+                ),
+            },
             Screen::Sign => pick("请在框内签名。", "Please sign in the box."),
             Screen::Review => pick("请核对后提交。", "Please check everything, then submit."),
-            Screen::Receipt => pick(
-                "已提交。请取走回执。",
-                "Submitted. Please take your receipt.",
-            ),
+            Screen::Receipt => self.spoken_receipt(zh),
             Screen::Rate => pick("请为本次服务评价。", "Please rate this service."),
-            Screen::Done => pick("谢谢，再见。", "Thank you, goodbye."),
+            Screen::Done => match &self.saved_until {
+                Some(d) if zh => format!(
+                    "已保存，保留到{}。带齐材料后，放同一张身份证即可接着办。谢谢，再见。",
+                    spoken_date(d, true)
+                ),
+                Some(d) => format!(
+                    "Saved until {}. Come back with everything and place the same ID card. Goodbye.",
+                    spoken_date(d, false)
+                ),
+                None => pick("谢谢，再见。", "Thank you, goodbye."),
+            },
         }
+    }
+}
+
+/// `2026-12-21` as it is said: 2026年12月21日, or December 21, 2026.
+fn spoken_date(d: &str, zh: bool) -> String {
+    let parts: Vec<u32> = d.split('-').filter_map(|p| p.parse().ok()).collect();
+    match parts.as_slice() {
+        [y, m, day] if zh => format!("{y}年{m}月{day}日"),
+        [y, m @ 1..=12, day] => {
+            const MONTHS: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            format!("{} {day}, {y}", MONTHS[(*m - 1) as usize])
+        }
+        _ => d.to_owned(),
     }
 }

@@ -26,6 +26,8 @@ pub struct Health {
     pub paper_near_end: bool,
     /// The cabinet's tamper switch (see [`proto::Heartbeat::tamper`]); None when not known.
     pub tamper: Option<String>,
+    /// When a citizen called staff, if one is waiting.
+    pub help_requested_at: Option<i64>,
 }
 
 /// What the UI and technicians can see of sync, kept current by the loop.
@@ -551,6 +553,7 @@ impl Syncer {
             disk_free_bytes: onevisit_store::free_bytes(&self.data_dir).unwrap_or(0),
             catalog_version: catalog::active_version(&self.data_dir),
             tamper: health.tamper,
+            help_requested_at: health.help_requested_at,
         }
     }
 
