@@ -1,5 +1,12 @@
 import re, glob
 zh = {
+"Check everything": "请核对",
+"Tap Change on a line to correct it; you come straight back here. Then you read the commitment letter and sign.": "哪一项需要改，点该行的“修改”，改完直接回到这里。核对无误后阅读承诺书并签名。",
+"Next: read and sign": "下一步：阅读并签名",
+"Change": "修改",
+"Read the commitment letter, then sign": "请阅读告知承诺书，然后签名",
+"Your signature is under this letter and under the one application form.": "您的签名同时用于本承诺书和联办申请表。",
+"Sign and submit": "签名并提交",
 "Home": "首页",
 "Call staff": "呼叫工作人员",
 "Staff called": "已呼叫",

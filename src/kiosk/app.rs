@@ -283,6 +283,14 @@ impl App {
             }
             UiEvent::ClearSignature => self.event(Event::ClearSignature),
             UiEvent::Submit => self.event(Event::Submit),
+            UiEvent::EditField(key) => {
+                self.event(Event::EditField(key.clone()));
+                // Straight into the field: its keyboard opens at once.
+                if self.session.screen() == onevisit_domain::session::Screen::Form {
+                    self.open_field(&key);
+                }
+            }
+            UiEvent::EditMaterial(i) => self.event(Event::EditMaterial(i)),
             UiEvent::Reprint => self.event(Event::Reprint),
             UiEvent::ReprintCase(id) => self.event(Event::ReprintCase(id)),
             UiEvent::PrintList => self.event(Event::PrintChecklist),

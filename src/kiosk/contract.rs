@@ -118,6 +118,9 @@ pub enum UiEvent {
     Signed(String),
     ClearSignature,
     Submit,
+    /// "修改" on the review: a field, or a material's pages.
+    EditField(String),
+    EditMaterial(usize),
     Reprint,
     /// Reprints the receipt of a case in "my cases", by its id.
     ReprintCase(String),
@@ -209,6 +212,13 @@ impl UiEvent {
             Action::Signed => UiEvent::Signed(text()),
             Action::ClearSignature => UiEvent::ClearSignature,
             Action::Submit => UiEvent::Submit,
+            Action::Edit => match arg.split_once(':') {
+                Some(("field", key)) if !key.is_empty() => UiEvent::EditField(key.into()),
+                Some(("material", n)) => {
+                    UiEvent::EditMaterial(n.parse().map_err(|_| BadArgument { action: "edit" })?)
+                }
+                _ => return Err(BadArgument { action: "edit" }),
+            },
             Action::Reprint => UiEvent::Reprint,
             Action::ReprintCase => UiEvent::ReprintCase(text()),
             Action::PrintList => UiEvent::PrintList,
@@ -260,6 +270,8 @@ impl UiEvent {
             UiEvent::Signed(_) => "signed",
             UiEvent::ClearSignature => "clear-signature",
             UiEvent::Submit => "submit",
+            UiEvent::EditField(_) => "edit-field",
+            UiEvent::EditMaterial(_) => "edit-material",
             UiEvent::Reprint => "reprint",
             UiEvent::ReprintCase(_) => "reprint-case",
             UiEvent::PrintList => "print-list",

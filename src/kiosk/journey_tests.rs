@@ -274,7 +274,11 @@ fn the_open_restaurant_journey_end_to_end() {
         }
         assert!(captures < 40);
     }
+    // The review comes first; then the commitment letter and the signature.
+    assert_eq!(kit.k().get_screen(), UiScreen::Review);
+    kit.press("下一步：阅读并签名");
     assert_eq!(kit.k().get_screen(), UiScreen::Sign);
+    assert!(kit.k().get_commitment().contains("告知承诺书"));
     // A finger signature: a drag across the pad.
     let pad = ElementHandle::find_by_accessible_label(&kit.window, "signature pad")
         .next()
@@ -284,9 +288,7 @@ fn the_open_restaurant_journey_end_to_end() {
         slint::LogicalPosition::new(p.x + sz.width * 0.8, p.y + sz.height * 0.6),
         slint::platform::PointerEventButton::Left,
     );
-    kit.press("下一步：核对并提交");
-    assert_eq!(kit.k().get_screen(), UiScreen::Review);
-    kit.press("提交");
+    kit.press("签名并提交");
     kit.until(None, |k| !k.app.borrow().session.submitting());
     assert_eq!(kit.k().get_screen(), UiScreen::Receipt);
     kit.until(None, |k| {
@@ -370,7 +372,7 @@ fn a_printer_out_of_paper_shows_the_qr_code_and_offers_a_reprint() {
     });
     assert!(kit.printer.borrow().problem.contains("缺纸"));
     // Straight to a committed case (the journey itself is the test above).
-    to_review(&kit);
+    to_signed(&kit);
     kit.app.borrow_mut().send(UiEvent::Submit);
     kit.until(None, |k| {
         matches!(k.app.borrow().session.receipt(), ReceiptState::Failed(_))
@@ -818,7 +820,7 @@ fn my_cases_from_a_passport_lists_nothing_and_reprints_nothing() {
 fn a_tap_on_the_final_screen_finishes_and_wipes() {
     let kit = kit("done-tap");
     // Straight to the final screen: submitted, rated.
-    to_review(&kit);
+    to_signed(&kit);
     {
         let mut app = kit.app.borrow_mut();
         app.send(UiEvent::Submit);
@@ -884,7 +886,7 @@ fn simulation_is_shown_and_without_it_nothing_is_faked() {
 
 /// Straight to the review page of a "close a business" application, through the app's typed
 /// events (the journey through the screen is tested above).
-pub(super) fn to_review(kit: &Kit) {
+pub(super) fn to_signed(kit: &Kit) {
     {
         let mut app = kit.app.borrow_mut();
         app.send(UiEvent::Start);
@@ -937,22 +939,23 @@ pub(super) fn to_review(kit: &Kit) {
         kit.app.borrow_mut().settle();
         kit.app.borrow_mut().send(UiEvent::MaterialDone);
     }
+    assert_eq!(kit.screen(), Screen::Review);
+    kit.app.borrow_mut().send(UiEvent::Next);
     kit.app
         .borrow_mut()
         .send(UiEvent::Signed("M 1 1 L 50 50".into()));
-    kit.app.borrow_mut().send(UiEvent::Next);
-    assert_eq!(kit.screen(), Screen::Review);
+    assert_eq!(kit.screen(), Screen::Sign);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
 }
 
 #[test]
 fn the_screen_keeps_drawing_while_a_slow_store_commits() {
     let kit = kit("slow-store");
-    to_review(&kit);
+    to_signed(&kit);
     // The store is slow: held here, it takes the worker's commit only when let go.
     let store = kit.app.borrow().cases.shared().unwrap();
     let held = store.lock();
-    kit.press("提交");
+    kit.press("签名并提交");
     assert!(kit.app.borrow().session.submitting());
     // The UI thread goes on: ticks, redraws and taps are taken while the commit waits (were
     // the commit on this thread, it would wait for the store here, for ever).
@@ -961,8 +964,8 @@ fn the_screen_keeps_drawing_while_a_slow_store_commits() {
         kit.app.borrow_mut().send(UiEvent::ReadAloud);
         super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     }
-    // What the citizen sees meanwhile: the review page, saying it is submitting.
-    assert_eq!(kit.k().get_screen(), UiScreen::Review);
+    // What the citizen sees meanwhile: the signing page, saying it is submitting.
+    assert_eq!(kit.k().get_screen(), UiScreen::Sign);
     assert!(kit.k().get_submitting());
     assert!(
         ElementHandle::find_by_accessible_label(&kit.window, "正在提交…")
@@ -1167,7 +1170,7 @@ fn elderly_low_rating(w: u32, h: u32) {
     {
         let kit = kit(&format!("elderly-rate-{w}"));
         kit.window.window().set_size(slint::PhysicalSize::new(w, h));
-        super::journey_tests::to_review(&kit);
+        super::journey_tests::to_signed(&kit);
         kit.app.borrow_mut().send(UiEvent::ToggleElderly);
         kit.app.borrow_mut().send(UiEvent::Submit);
         kit.app.borrow_mut().settle();

@@ -95,6 +95,13 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         app.send(UiEvent::Answer(v.into()));
     }
     shot(app, "materials")?;
+    // Help from any screen: staff called (the lamp lit), and home asking first.
+    app.send(UiEvent::CallStaff);
+    shot(app, "staff-called")?;
+    app.send(UiEvent::CancelCall);
+    app.send(UiEvent::Home);
+    shot(app, "home-confirm")?;
+    app.send(UiEvent::CancelHome);
     app.send(UiEvent::Next);
     shot(app, "identify")?;
     app.send(UiEvent::ManualEntry);
@@ -160,14 +167,14 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         app.settle();
         app.send(UiEvent::MaterialDone);
     }
+    shot(app, "review")?;
+    app.send(UiEvent::Next);
     app.send(UiEvent::Signed(
         "M 120 200 L 180 120 L 240 230 L 300 140 L 380 220 M 420 180 L 560 170".into(),
     ));
     shot(app, "sign")?;
-    app.send(UiEvent::Next);
-    shot(app, "review")?;
     app.send(UiEvent::Submit);
-    shot(app, "review-submitting")?;
+    shot(app, "sign-submitting")?;
     app.settle();
     app.tick();
     shot(app, "receipt")?;
@@ -189,6 +196,16 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::OpenMyCases);
     app.person_read(sample_person());
     shot(app, "my-cases")?;
+    // A paper missing: saved for later with the same card (the list printed).
+    app.send(UiEvent::Back);
+    app.person_read(sample_person());
+    app.send(UiEvent::Theme("open-restaurant".into()));
+    for v in ["no", "rented", "yes", "no"] {
+        app.send(UiEvent::Answer(v.into()));
+    }
+    app.send(UiEvent::SaveDraft);
+    app.settle();
+    shot(app, "saved")?;
     Ok(n)
 }
 

@@ -87,8 +87,8 @@ pub fn step(app: &mut App, n: usize) -> bool {
                 app.send(UiEvent::MaterialDone);
             }
         }
-        61 => app.send(UiEvent::Signed("M 10 10 L 200 80 L 300 20".into())),
-        62 => app.send(UiEvent::Next),
+        61 => app.send(UiEvent::Next),
+        62 => app.send(UiEvent::Signed("M 10 10 L 200 80 L 300 20".into())),
         63 => {
             app.send(UiEvent::Submit);
             app.settle();

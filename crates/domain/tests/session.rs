@@ -128,11 +128,16 @@ fn the_whole_restaurant_journey() {
         j.ev(Event::PageCaptured(page(true)))
             .ev(Event::MaterialDone);
     }
-    assert_eq!(j.s.screen(), Screen::Sign);
-    j.ev(Event::Next);
-    assert_eq!(j.s.screen(), Screen::Sign, "a signature is needed");
-    j.ev(Event::Signed(vec![9; 10])).ev(Event::Next);
+    // The review comes before the signature: checked first, then signed and submitted.
     assert_eq!(j.s.screen(), Screen::Review);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen(), Screen::Sign);
+    j.ev(Event::Submit);
+    assert!(
+        j.actions.iter().all(|a| !matches!(a, Action::Commit(_))),
+        "a signature is needed"
+    );
+    j.ev(Event::Signed(vec![9; 10]));
     j.ev(Event::Submit).ev(Event::Submit);
     let commits: Vec<_> = j
         .actions
@@ -201,8 +206,8 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
         j.ev(Event::PageCaptured(page(true)))
             .ev(Event::MaterialDone);
     }
-    j.ev(Event::Signed(vec![1]))
-        .ev(Event::Next)
+    j.ev(Event::Next)
+        .ev(Event::Signed(vec![1]))
         .ev(Event::Submit);
     j.ev(Event::Committed {
         case_id: "c".into(),
@@ -217,7 +222,7 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
         "a good rating asks nothing more"
     );
     // Start, theme, 4 answers, materials → next, form → next, 9 × "material done",
-    // sign → next, submit, receipt → next, rate, finish.
+    // review → next, sign and submit, receipt → next, rate, finish.
     assert_eq!(j.s.touches(), 22);
 }
 
@@ -313,11 +318,11 @@ fn printer_failure_keeps_the_receipt_on_screen_and_offers_a_reprint() {
         j.ev(Event::PageCaptured(page(true)))
             .ev(Event::MaterialDone);
     }
-    j.ev(Event::Signed(vec![1]))
-        .ev(Event::Next)
+    j.ev(Event::Next)
+        .ev(Event::Signed(vec![1]))
         .ev(Event::Submit);
     j.ev(Event::CommitFailed("磁盘已满".into()));
-    assert_eq!(j.s.screen(), Screen::Review);
+    assert_eq!(j.s.screen(), Screen::Sign);
     assert!(j.s.notice().as_ref().unwrap().zh.contains("磁盘已满"));
     j.ev(Event::Submit).ev(Event::Committed {
         case_id: "c-9".into(),
@@ -500,8 +505,8 @@ fn a_tap_on_the_final_screen_finishes_and_wipes() {
         j.ev(Event::PageCaptured(page(true)))
             .ev(Event::MaterialDone);
     }
-    j.ev(Event::Signed(vec![1]))
-        .ev(Event::Next)
+    j.ev(Event::Next)
+        .ev(Event::Signed(vec![1]))
         .ev(Event::Submit)
         .ev(Event::Committed {
             case_id: "c1".into(),
@@ -687,8 +692,8 @@ fn to_rating(j: &mut J) {
         j.ev(Event::PageCaptured(page(true)))
             .ev(Event::MaterialDone);
     }
-    j.ev(Event::Signed(vec![1]))
-        .ev(Event::Next)
+    j.ev(Event::Next)
+        .ev(Event::Signed(vec![1]))
         .ev(Event::Submit)
         .ev(Event::Committed {
             case_id: "e0cafe5a-1234-4abc-8def-0123456789ab".into(),
@@ -746,4 +751,46 @@ fn the_receipt_is_read_aloud_with_the_case_number_symbol_by_symbol() {
         .answer("large_venue", "no");
     let spoken = j.s.spoken(&j.cat);
     assert!(spoken.contains("房屋租赁合同"), "{spoken}");
+}
+
+#[test]
+fn a_change_from_the_review_goes_straight_to_the_field_and_back() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    for _ in 0..j.s.to_scan().len() {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    assert_eq!(j.s.screen(), Screen::Review);
+    j.ev(Event::EditField("shop_name".into()));
+    assert_eq!(j.s.screen(), Screen::Form);
+    j.field("shop_name", "测试大饭店").ev(Event::Next);
+    assert_eq!(
+        j.s.screen(),
+        Screen::Review,
+        "back to the review, not the scans"
+    );
+    assert_eq!(j.s.form()["shop_name"], "测试大饭店");
+    // A material retaken from the review comes back too, pages kept for the others.
+    j.ev(Event::EditMaterial(2));
+    assert_eq!(j.s.screen(), Screen::Scan(2));
+    j.ev(Event::RetakeLastPage)
+        .ev(Event::PageCaptured(page(true)))
+        .ev(Event::MaterialDone);
+    assert_eq!(j.s.screen(), Screen::Review);
+    // Back from a change also returns to the review; a field not in the form opens nothing.
+    j.ev(Event::EditField("phone".into())).ev(Event::Back);
+    assert_eq!(j.s.screen(), Screen::Review);
+    j.ev(Event::EditField("no_such_field".into()));
+    assert_eq!(j.s.screen(), Screen::Review);
+    j.ev(Event::Next);
+    assert_eq!(j.s.screen(), Screen::Sign);
+    let letter = onevisit_domain::plan::commitment_letter(&j.cat, j.s.plan().unwrap()).unwrap();
+    assert!(
+        letter.zh.contains("食品安全法") && letter.zh.contains("招牌"),
+        "{}",
+        letter.zh
+    );
 }

@@ -6,7 +6,7 @@ use onevisit_domain::technician::{Corner, IDLE_MS, LOCKOUT_MS, Policy};
 use slint::ComponentHandle;
 
 use super::super::contract::TechEvent;
-use super::super::journey_tests::{Kit, kit, to_review, unplugged_reader};
+use super::super::journey_tests::{Kit, kit, to_signed, unplugged_reader};
 use crate::kiosk::window::{Screen as UiScreen, Technician, TechnicianView};
 
 const PIN: &str = "246810";
@@ -662,8 +662,8 @@ fn the_queue_and_diagnostics_go_to_the_usb_stick_and_updates_come_from_it() {
     let (_central, payload) = county(&kit);
     crate::runtime::enroll(&kit.dir, &payload, None, kit.app.borrow().now()).unwrap();
     // A citizen's case waits in the queue.
-    to_review(&kit);
-    kit.press("提交");
+    to_signed(&kit);
+    kit.press("签名并提交");
     kit.app.borrow_mut().settle();
     step(&kit);
     let usb = kit.dir.join("usb");

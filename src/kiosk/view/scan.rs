@@ -44,20 +44,23 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     review(app, k);
 }
 
-/// Everything the citizen is about to submit, in one list.
+/// Everything the citizen is about to submit, in one list; each line says what "修改" opens.
 fn review(app: &App, k: &Kiosk<'_>) {
     let (s, t) = (&app.session, tr(app.english()));
-    if s.screen() == Screen::Review
-        && let Some(plan) = &s.plan()
-    {
+    let Some(plan) = s.plan() else {
+        return;
+    };
+    if s.screen() == Screen::Review {
         let mut lines = vec![
             SummaryLine {
                 label: t("办理事项", "Application"),
                 value: t(&plan.theme_name.zh, &plan.theme_name.en),
+                edit: "".into(),
             },
             SummaryLine {
                 label: t("申请人", "Applicant"),
                 value: app.masked_applicant().into(),
+                edit: "".into(),
             },
         ];
         for f in &plan.fields {
@@ -67,19 +70,28 @@ fn review(app: &App, k: &Kiosk<'_>) {
             lines.push(SummaryLine {
                 label: t(&f.label.zh, &f.label.en),
                 value: s.form().get(&f.key).cloned().unwrap_or_default().into(),
+                edit: format!("field:{}", f.key).into(),
             });
         }
-        for ((_, zh, e), pages) in s.to_scan().iter().zip(s.pages()) {
+        for (i, ((_, zh, e), pages)) in s.to_scan().iter().zip(s.pages()).enumerate() {
             let n = pages.iter().filter(|p| p.ok).count();
             lines.push(SummaryLine {
                 label: t(zh, e),
                 value: t(&format!("已拍摄 {n} 页"), &format!("{n} page(s) captured")),
+                edit: format!("material:{i}").into(),
             });
         }
-        lines.push(SummaryLine {
-            label: t("签名", "Signature"),
-            value: t("已签名", "signed"),
-        });
         k.set_summary(model(lines));
+    }
+    if s.screen() == Screen::Sign {
+        let letter = onevisit_domain::plan::commitment_letter(&app.catalog, plan)
+            .map(|l| t(&l.zh, &l.en))
+            .unwrap_or_else(|| {
+                t(
+                    "本人承诺：以上填写的信息和提交的材料真实、合法、有效。",
+                    "I promise that what I have entered and submitted is true, lawful and valid.",
+                )
+            });
+        k.set_commitment(letter);
     }
 }

@@ -37,6 +37,7 @@ pub(super) fn show(app: &App, t: &Technician<'_>, now: i64) {
             .map(|f| SummaryLine {
                 label: tr(f.zh, f.en),
                 value: f.value(en).into(),
+                edit: "".into(),
             })
             .collect(),
     ));

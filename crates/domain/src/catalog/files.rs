@@ -55,6 +55,10 @@ pub struct RawMaterial {
     pub obtain: Spanned<Obtain>,
     pub source: Option<String>,
     pub source_en: Option<String>,
+    /// For a commitment letter: what the applicant promises, as merged into the one letter
+    /// they read before signing.
+    pub commitment: Option<String>,
+    pub commitment_en: Option<String>,
     #[serde(default)]
     pub covered_by: Vec<Id>,
     pub issued_by: Option<Id>,

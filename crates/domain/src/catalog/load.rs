@@ -393,6 +393,10 @@ fn register(cat: &mut Catalog, raw: &Raw) {
                 .source
                 .as_ref()
                 .map(|s| Text::new(s, m.source_en.as_deref().unwrap_or(s))),
+            commitment: m
+                .commitment
+                .as_ref()
+                .map(|c| Text::new(c, m.commitment_en.as_deref().unwrap_or(c))),
             covered_by: ids(&m.covered_by),
             issued_by: m.issued_by.as_ref().map(|i| i.get_ref().clone()),
         };

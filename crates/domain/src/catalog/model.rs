@@ -138,6 +138,8 @@ pub struct Material {
     pub obtain: Obtain,
     /// For `online` materials: the system the government checks instead.
     pub source: Option<Text>,
+    /// For a commitment letter: the promise, as the merged letter shows it in full.
+    pub commitment: Option<Text>,
     /// Materials that stand in for this one; the first that is already in the set wins,
     /// otherwise the first listed is added in its place.
     pub covered_by: Vec<String>,

@@ -380,3 +380,35 @@ fn joint_inspection(items: &[&Item]) -> Option<Inspection> {
 pub fn must_bring(obtain: Obtain) -> bool {
     obtain == Obtain::Paper
 }
+
+/// The merged commitment letter (告知承诺书) in full: every promise the plan's items ask for,
+/// in one letter the applicant reads before signing. None when no item asks for one.
+pub fn commitment_letter(catalog: &Catalog, plan: &Plan) -> Option<Text> {
+    let promises: Vec<&Text> = plan
+        .materials
+        .iter()
+        .map(|m| m.id.as_str())
+        .chain(plan.dropped.iter().map(|d| d.id.as_str()))
+        .filter_map(|id| catalog.materials.get(id))
+        .filter_map(|m| m.commitment.as_ref())
+        .collect();
+    if promises.is_empty() {
+        return None;
+    }
+    let mut zh = format!("告知承诺书（{}）\n申请人郑重承诺：\n", plan.theme_name.zh);
+    let mut en = format!(
+        "Commitment letter ({})\nThe applicant solemnly promises:\n",
+        plan.theme_name.en
+    );
+    for (i, p) in promises.iter().enumerate() {
+        zh.push_str(&format!("{}. {}\n", i + 1, p.zh));
+        en.push_str(&format!("{}. {}\n", i + 1, p.en));
+    }
+    zh.push_str(
+        "以上填写的信息和提交的材料真实、合法、有效。本人知晓，承诺不实的，审批部门可依法撤销所作决定，并记入信用记录。",
+    );
+    en.push_str(
+        "What I have entered and submitted is true, lawful and valid. I know that if a promise proves untrue, the decisions may be revoked and it is entered in my credit record.",
+    );
+    Some(Text::new(zh, en))
+}

@@ -211,6 +211,11 @@ pub enum Event {
     MaterialDone,
     Signed(Vec<u8>),
     ClearSignature,
+    /// "修改" on a line of the review: straight to that field, and back to the review.
+    EditField(String),
+    /// "修改" on a material of the review: its scan screen, and back to the review.
+    EditMaterial(usize),
+    /// Submit: on the signing screen, once signed (the review comes before it).
     Submit,
     Committed {
         case_id: String,
@@ -423,6 +428,8 @@ pub struct Session {
     saved_until: Option<String>,
     /// When the citizen called staff (the help lamp is lit).
     staff_called: Option<Millis>,
+    /// Editing one thing from the review: done, the review comes back.
+    return_to_review: bool,
     /// "Home" was tapped with something to lose: the screen asks first.
     confirm_home: bool,
 }
@@ -461,6 +468,7 @@ impl Session {
             saved_until: None,
             staff_called: None,
             confirm_home: false,
+            return_to_review: false,
         }
     }
 
@@ -663,7 +671,11 @@ impl Session {
             Event::SaveForLater
                 if matches!(
                     self.screen,
-                    Screen::Materials | Screen::Identify | Screen::Form | Screen::Scan(_)
+                    Screen::Materials
+                        | Screen::Identify
+                        | Screen::Form
+                        | Screen::Scan(_)
+                        | Screen::Review
                 ) && !self.saving
                     && !self.capturing =>
             {
@@ -735,8 +747,26 @@ impl Session {
             Event::MaterialDone => self.material_done(),
             Event::Signed(png) if self.screen == Screen::Sign => self.signature = Some(png),
             Event::ClearSignature => self.signature = None,
-            Event::Submit if self.screen == Screen::Review && !self.submitting => {
-                self.submit(catalog, &mut fx)
+            Event::EditField(key) if self.screen == Screen::Review => {
+                let editable = self
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.fields.iter().any(|f| f.key == key));
+                if editable {
+                    self.return_to_review = true;
+                    self.go(Screen::Form);
+                }
+            }
+            Event::EditMaterial(i) if self.screen == Screen::Review && i < self.pages.len() => {
+                self.return_to_review = true;
+                self.go(Screen::Scan(i));
+            }
+            Event::Submit if self.screen == Screen::Sign && !self.submitting => {
+                if self.signature.is_some() {
+                    self.submit(catalog, &mut fx)
+                } else {
+                    self.notice = Some(Notice::new("请在框内签名", "Please sign in the box"));
+                }
             }
             Event::Committed { case_id, due_date } if self.submitting => {
                 self.committed(case_id, due_date, &mut fx)
@@ -853,10 +883,12 @@ impl Session {
             let good = self.pages.get(i).is_some_and(|p| p.iter().any(|p| p.ok));
             if !good {
                 self.notice = Some(notices::capture_first());
+            } else if std::mem::take(&mut self.return_to_review) {
+                self.go(Screen::Review);
             } else if i + 1 < self.pages.len() {
                 self.go(Screen::Scan(i + 1));
             } else {
-                self.go(Screen::Sign);
+                self.go(Screen::Review);
             }
         }
     }
@@ -1020,7 +1052,7 @@ impl Session {
         };
         let step = match self.screen {
             Screen::Form => SavedStep::Form,
-            Screen::Scan(_) => SavedStep::Scan,
+            Screen::Scan(_) | Screen::Review => SavedStep::Scan,
             _ => SavedStep::Materials,
         };
         let pages = self
@@ -1097,7 +1129,7 @@ impl Session {
                         self.history.push(Screen::Scan(i));
                     }
                     self.screen = if self.pages.is_empty() {
-                        Screen::Sign
+                        Screen::Review
                     } else {
                         Screen::Scan(first)
                     };
@@ -1116,6 +1148,9 @@ impl Session {
                 if let Some(prev) = self.history.pop() {
                     self.screen = prev;
                     self.notice = None;
+                    if prev == Screen::Review {
+                        self.return_to_review = false;
+                    }
                     if prev == Screen::Attract {
                         self.wipe(now, fx);
                     }
@@ -1161,7 +1196,15 @@ impl Session {
                 if self.field_errors.is_empty() {
                     let n = self.to_scan().len();
                     self.pages.resize(n, Vec::new());
-                    self.go(if n > 0 { Screen::Scan(0) } else { Screen::Sign });
+                    if std::mem::take(&mut self.return_to_review) {
+                        self.go(Screen::Review);
+                    } else {
+                        self.go(if n > 0 {
+                            Screen::Scan(0)
+                        } else {
+                            Screen::Review
+                        });
+                    }
                 } else {
                     self.notice = Some(Notice::new(
                         "有几项需要补充或更正，已用红色标出",
@@ -1169,13 +1212,8 @@ impl Session {
                     ));
                 }
             }
-            Screen::Sign => {
-                if self.signature.is_some() {
-                    self.go(Screen::Review);
-                } else {
-                    self.notice = Some(Notice::new("请在框内签名", "Please sign in the box"));
-                }
-            }
+            // Checked: the letter and the signature come last.
+            Screen::Review => self.go(Screen::Sign),
             Screen::Receipt => self.go(Screen::Rate),
             _ => {}
         }
@@ -1395,8 +1433,14 @@ impl Session {
                     "Please lay the document flat under the camera.",
                 ),
             },
-            Screen::Sign => pick("请在框内签名。", "Please sign in the box."),
-            Screen::Review => pick("请核对后提交。", "Please check everything, then submit."),
+            Screen::Sign => pick(
+                "请阅读承诺书，在框内签名，然后提交。",
+                "Please read the commitment letter, sign in the box, then submit.",
+            ),
+            Screen::Review => pick(
+                "请核对您填写的内容和拍摄的材料。需要修改的，点该行的修改。无误后点下一步签名。",
+                "Please check what you entered and scanned. Tap Change on a line to correct it, then go on to sign.",
+            ),
             Screen::Receipt => self.spoken_receipt(zh),
             Screen::Rate => pick("请为本次服务评价。", "Please rate this service."),
             Screen::Done => match &self.saved_until {
