@@ -1,5 +1,6 @@
 import re, glob
 zh = {
+"Next entry": "下一项",
 "Check everything": "请核对",
 "Tap Change on a line to correct it; you come straight back here. Then you read the commitment letter and sign.": "哪一项需要改，点该行的“修改”，改完直接回到这里。核对无误后阅读承诺书并签名。",
 "Next: read and sign": "下一步：阅读并签名",

@@ -248,6 +248,7 @@ impl App {
             | UiEvent::Pad(_)
             | UiEvent::Date(..)
             | UiEvent::Field(_)
+            | UiEvent::NextField
             | UiEvent::ManualEntry
             | UiEvent::ManualConfirm
             | UiEvent::Category(_)) => self.edit(ev),
@@ -328,7 +329,12 @@ impl App {
             }
             UiEvent::Field(key) => {
                 self.open_field(&key);
-                self.event(Event::Touch);
+                self.event(Event::FieldTap);
+            }
+            UiEvent::NextField => {
+                let next = self.next_empty_field().unwrap_or_default();
+                self.open_field(&next);
+                self.event(Event::FieldTap);
             }
             UiEvent::Key(k) => self.key(&k),
             UiEvent::SwitchLayout(layout) => self.switch_layout(layout),

@@ -128,6 +128,8 @@ pub enum UiEvent {
     PrintList,
     /// Saves the application to finish later.
     SaveDraft,
+    /// "Next entry": the next empty field of the form opens.
+    NextField,
     Home,
     ConfirmHome,
     CancelHome,
@@ -223,6 +225,7 @@ impl UiEvent {
             Action::ReprintCase => UiEvent::ReprintCase(text()),
             Action::PrintList => UiEvent::PrintList,
             Action::SaveDraft => UiEvent::SaveDraft,
+            Action::NextField => UiEvent::NextField,
             Action::Home => UiEvent::Home,
             Action::ConfirmHome => UiEvent::ConfirmHome,
             Action::CancelHome => UiEvent::CancelHome,
@@ -276,6 +279,7 @@ impl UiEvent {
             UiEvent::ReprintCase(_) => "reprint-case",
             UiEvent::PrintList => "print-list",
             UiEvent::SaveDraft => "save-draft",
+            UiEvent::NextField => "next-field",
             UiEvent::Home => "home",
             UiEvent::ConfirmHome => "confirm-home",
             UiEvent::CancelHome => "cancel-home",

@@ -79,6 +79,27 @@ impl App {
     }
 
     /// Starts editing a field (or stops, for ""): its layout, nothing half-composed.
+    /// The form's next entry after the one being typed that is still empty (entries the ID
+    /// card filled are not typed).
+    pub fn next_empty_field(&self) -> Option<String> {
+        if self.session.screen() != onevisit_domain::session::Screen::Form {
+            return None;
+        }
+        let plan = self.session.plan()?;
+        let current = &self.editor.current_field;
+        let after = plan.fields.iter().position(|f| &f.key == current)?;
+        plan.fields[after + 1..]
+            .iter()
+            .filter(|f| f.id_card_field.is_none())
+            .find(|f| {
+                self.session
+                    .form()
+                    .get(&f.key)
+                    .is_none_or(|v| v.trim().is_empty())
+            })
+            .map(|f| f.key.clone())
+    }
+
     pub fn open_field(&mut self, key: &str) {
         self.editor.current_field = key.to_owned();
         self.editor.input.reset();

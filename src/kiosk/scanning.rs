@@ -1,6 +1,7 @@
 //! The document camera and the pages captured from it: the preview on the scan screen, and
 //! each capture handed to the worker to be straightened (see `worker`).
 
+use onevisit_capture::auto::AutoCapture;
 use onevisit_capture::pdf::PdfPage;
 use onevisit_capture::{Gray, ProcessedPage, Quality};
 use onevisit_domain::session::{Event, Page, Screen};
@@ -20,6 +21,8 @@ pub struct Scanner {
     pub taken: u64,
     /// Captured pages; a session page's `capture` is its index here.
     captured: Vec<PdfPage>,
+    /// Takes a page lying still by itself (the tap is the fallback).
+    pub auto: AutoCapture,
 }
 
 impl Default for Scanner {
@@ -30,6 +33,7 @@ impl Default for Scanner {
             preview: None,
             taken: 0,
             captured: Vec::new(),
+            auto: AutoCapture::default(),
         }
     }
 }
@@ -68,6 +72,7 @@ impl Scanner {
 
     pub fn wipe(&mut self) {
         self.captured.clear();
+        self.auto = AutoCapture::default();
         self.frame = None;
         self.preview = None;
     }
@@ -77,19 +82,42 @@ impl App {
     /// F5: the next sample page under the simulated camera.
     pub fn next_frame(&mut self) {
         self.scanner.frames.advance();
-        self.scanner.pull();
+        self.pull_frame();
     }
 
-    /// A new camera picture for the scan screen's preview.
+    /// Takes the camera's newest frame, for the preview and for auto-capture to judge.
+    fn pull_frame(&mut self) -> bool {
+        let now = self.now();
+        let pulled = self.scanner.pull();
+        if pulled && let Some(f) = &self.scanner.frame {
+            self.scanner.auto.handle_frame(now, f);
+        }
+        pulled
+    }
+
+    /// A new camera picture for the scan screen's preview; a page lying still is taken by
+    /// itself.
     pub(super) fn poll_camera(&mut self) {
-        if matches!(self.session.screen(), Screen::Scan(_)) && self.scanner.pull() {
+        if !matches!(self.session.screen(), Screen::Scan(_)) {
+            return;
+        }
+        let now = self.now();
+        if self.pull_frame() {
             self.changed();
+        }
+        if !self.session.capturing()
+            && self.scanner.frame.is_some()
+            && self.scanner.auto.poll_capture(now)
+        {
+            self.event(Event::AutoCapture);
         }
     }
 
     /// The session asked for a capture: the camera's picture goes to the worker.
     pub(super) fn start_capture(&mut self) {
         self.scanner.pull();
+        // This scene is taken: the next page is taken by itself once it lies still.
+        self.scanner.auto.taken();
         let Some(frame) = self.scanner.frame.take() else {
             self.event(Event::NoCameraPicture);
             self.changed();
@@ -99,7 +127,7 @@ impl App {
         self.changed();
         // The worker straightens it; the citizen turns to the next page meanwhile.
         self.worker.submit(Job::Capture(frame));
-        self.scanner.pull();
+        self.pull_frame();
     }
 
     /// A page came back from the worker: kept if readable, judged either way.

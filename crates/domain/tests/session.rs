@@ -202,10 +202,18 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
     to_form(&mut j);
     fill_form(&mut j);
     j.ev(Event::Next);
-    for _ in 0..j.s.to_scan().len() {
-        j.ev(Event::PageCaptured(page(true)))
-            .ev(Event::MaterialDone);
+    // Pages the camera takes by itself; a one-page material moves on by itself, a paper of
+    // several pages waits for "done".
+    let mut done_taps = 0;
+    while let Screen::Scan(i) = j.s.screen() {
+        j.ev(Event::AutoCapture)
+            .ev(Event::PageCaptured(page(true)));
+        if j.s.screen() == Screen::Scan(i) {
+            j.ev(Event::MaterialDone);
+            done_taps += 1;
+        }
     }
+    assert_eq!(done_taps, 3, "the lease, the food safety rules, the photos");
     j.ev(Event::Next)
         .ev(Event::Signed(vec![1]))
         .ev(Event::Submit);
@@ -215,15 +223,16 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
     })
     .ev(Event::Printed)
     .ev(Event::Next)
-    .ev(Event::Rate(5))
-    .ev(Event::FinishRating);
+    .ev(Event::Rate(5));
     assert!(
         !j.actions.contains(&Action::AskComment),
         "a good rating asks nothing more"
     );
-    // Start, theme, 4 answers, materials → next, form → next, 9 × "material done",
-    // review → next, sign and submit, receipt → next, rate, finish.
-    assert_eq!(j.s.touches(), 22);
+    assert_eq!(j.s.screen(), Screen::Done, "and is recorded at once");
+    // Start, theme, 4 answers, materials → next, form → next, 3 × "material done",
+    // review → next, sign and submit, receipt → next, rate. (Opening and closing the form's
+    // entries comes on top: the kiosk's journey test counts those too.)
+    assert_eq!(j.s.touches(), 15);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! citizen understands, and a straightened, cropped, enhanced page come out; pages become one
 //! PDF per material with its SHA-256. No camera, file or clock is touched here.
 
+pub mod auto;
 pub mod detect;
 pub mod enhance;
 pub mod gray;

@@ -59,6 +59,10 @@ pub struct RawMaterial {
     /// they read before signing.
     pub commitment: Option<String>,
     pub commitment_en: Option<String>,
+    /// A paper of several pages (a contract, a set of rules): the scan screen waits for
+    /// "done" rather than moving on after the first page.
+    #[serde(default)]
+    pub multi_page: bool,
     #[serde(default)]
     pub covered_by: Vec<Id>,
     pub issued_by: Option<Id>,

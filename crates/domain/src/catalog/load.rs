@@ -397,6 +397,7 @@ fn register(cat: &mut Catalog, raw: &Raw) {
                 .commitment
                 .as_ref()
                 .map(|c| Text::new(c, m.commitment_en.as_deref().unwrap_or(c))),
+            multi_page: m.multi_page,
             covered_by: ids(&m.covered_by),
             issued_by: m.issued_by.as_ref().map(|i| i.get_ref().clone()),
         };

@@ -140,6 +140,8 @@ pub struct Material {
     pub source: Option<Text>,
     /// For a commitment letter: the promise, as the merged letter shows it in full.
     pub commitment: Option<Text>,
+    /// Several pages: the scan screen waits for "done" instead of moving on by itself.
+    pub multi_page: bool,
     /// Materials that stand in for this one; the first that is already in the set wins,
     /// otherwise the first listed is added in its place.
     pub covered_by: Vec<String>,

@@ -171,6 +171,9 @@ pub enum Event {
     PresenceLost,
     /// "Read this screen aloud".
     ReadAloud,
+    /// A field opened or closed (a tap on it, "done with this entry", "next entry"): counted
+    /// in the journey's touches; typing itself is not.
+    FieldTap,
     /// "Call staff": the cabinet's help lamp lights and the county sees it.
     CallStaff,
     /// Staff came (technician mode opened, or the citizen cancelled the call).
@@ -203,6 +206,8 @@ pub enum Event {
     /// UI thread) and answers with [`Event::PageCaptured`] or [`Event::NoCameraPicture`].
     Capture,
     PageCaptured(Page),
+    /// The camera saw a page lying still and takes it by itself (no tap): as [`Event::Capture`].
+    AutoCapture,
     /// The capture button was pressed before the camera gave a picture.
     NoCameraPicture,
     /// The passport reader read a zone whose check digits do not hold.
@@ -264,6 +269,7 @@ impl Event {
                 | Event::CardRead(_)
                 | Event::MrzRead(_)
                 | Event::Capture
+                | Event::AutoCapture
                 | Event::PageCaptured(_)
                 | Event::NoCameraPicture
                 | Event::Signed(_)
@@ -651,7 +657,7 @@ impl Session {
             // While a page is being straightened the material is not done and no page can be
             // retaken: the page on its way would land out of place.
             Event::MaterialDone | Event::RetakeLastPage | Event::Back if self.capturing => {}
-            Event::Touch | Event::StillHere | Event::Presence => {}
+            Event::Touch | Event::StillHere | Event::Presence | Event::FieldTap => {}
             Event::PresenceLost => self.left(now, &mut fx),
             Event::PrintChecklist if self.screen == Screen::Materials => {
                 if let (Some(theme), Some(_)) = (&self.theme, &self.plan) {
@@ -734,11 +740,13 @@ impl Session {
                 self.field_errors.remove(&key);
                 self.form.insert(key, value);
             }
-            Event::Capture if matches!(self.screen, Screen::Scan(_)) && !self.capturing => {
+            Event::Capture | Event::AutoCapture
+                if matches!(self.screen, Screen::Scan(_)) && !self.capturing =>
+            {
                 self.capturing = true;
                 fx.push(Action::Capture);
             }
-            Event::PageCaptured(page) => self.page_captured(page),
+            Event::PageCaptured(page) => self.page_captured(page, catalog),
             Event::NoCameraPicture => {
                 self.capturing = false;
                 self.notice = Some(notices::no_camera_picture());
@@ -779,7 +787,7 @@ impl Session {
                 self.reprint_case(case_id, &mut fx)
             }
             Event::Rate(n) if self.screen == Screen::Rate && (1..=5).contains(&n) => {
-                self.rate(n, &mut fx)
+                self.rate(n, now, &mut fx)
             }
             Event::Comment(c) => self.comment = c,
             Event::FinishRating if self.screen == Screen::Rate => self.finish_rating(now, &mut fx),
@@ -857,15 +865,26 @@ impl Session {
         }
     }
 
-    fn page_captured(&mut self, page: Page) {
+    /// A page back from straightening. A good page of a one-page material finishes it: the
+    /// next material comes up by itself (a paper of several pages waits for "done").
+    fn page_captured(&mut self, page: Page, catalog: &Catalog) {
         self.capturing = false;
         if let Screen::Scan(i) = self.screen
             && let Some(pages) = self.pages.get_mut(i)
         {
-            if !page.ok {
+            let ok = page.ok;
+            if !ok {
                 self.notice = Some(Notice::new(page.advice.clone(), page.advice.clone()));
             }
             pages.push(page);
+            let one_page = self
+                .to_scan()
+                .get(i)
+                .and_then(|(id, _, _)| catalog.materials.get(id))
+                .is_some_and(|m| !m.multi_page);
+            if ok && one_page {
+                self.material_done();
+            }
         }
     }
 
@@ -931,10 +950,13 @@ impl Session {
     }
 
     /// 好差评: a low rating asks what went wrong.
-    fn rate(&mut self, n: u8, fx: &mut Vec<Action>) {
+    fn rate(&mut self, n: u8, now: Millis, fx: &mut Vec<Action>) {
         self.rating = Some(n);
         if n <= LOW_RATING {
             fx.push(Action::AskComment);
+        } else {
+            // Nothing more to ask: a good rating is recorded at once.
+            self.finish_rating(now, fx);
         }
     }
 
