@@ -1,5 +1,8 @@
 import re, glob
 zh = {
+"Material {} of {}: lay each page flat under the camera and hold still; it is taken by itself (or tap Capture).": "第 {} 份，共 {} 份：把每一页平放在拍摄区，稍停即自动拍摄（也可点“拍摄”）。",
+"Not with me today: I promise to bring it within {} working days": "今天没带：承诺 {} 个工作日内补交（容缺受理）",
+"Still to bring: {}": "待补交：{}",
 "Next entry": "下一项",
 "Check everything": "请核对",
 "Tap Change on a line to correct it; you come straight back here. Then you read the commitment letter and sign.": "哪一项需要改，点该行的“修改”，改完直接回到这里。核对无误后阅读承诺书并签名。",

@@ -141,6 +141,7 @@ fn a_sync_killed_mid_upload_resumes_instead_of_starting_over() {
                 }],
                 signature: None,
                 rating: None,
+                owed: Vec::new(),
             },
             1,
         )

@@ -205,6 +205,7 @@ pub fn case(cmd: CaseCmd, flag: &Option<PathBuf>, catalog: &Option<PathBuf>) -> 
             materials,
             signature: Some(vec![0u8; 64]),
             rating: Some(5),
+            owed: Vec::new(),
         };
         let id = s.commit(&case, now_ms())?;
         println!("{id}");

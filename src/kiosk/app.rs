@@ -278,6 +278,7 @@ impl App {
             UiEvent::Capture => self.event(Event::Capture),
             UiEvent::Retake => self.event(Event::RetakeLastPage),
             UiEvent::MaterialDone => self.event(Event::MaterialDone),
+            UiEvent::PromiseLater => self.event(Event::PromiseLater),
             UiEvent::Signed(path) => {
                 let png = signature_png(&path);
                 self.event(Event::Signed(png));

@@ -82,6 +82,10 @@ impl Cases {
             .unwrap_or_default()
             .into_iter()
             .map(|c| EarlierCase {
+                owed: store
+                    .payload(&c.summary.id)
+                    .map(|p| p.owed.into_iter().map(|o| (o.name, o.due)).collect())
+                    .unwrap_or_default(),
                 case_id: c.summary.id.clone(),
                 theme: c.summary.theme.clone(),
                 submitted_at: c.summary.created_at,
@@ -130,6 +134,14 @@ impl App {
                 materials: Vec::new(),
                 signature: d.signature.clone(),
                 rating: None,
+                owed: d
+                    .owed
+                    .iter()
+                    .map(|o| onevisit_store::OwedMaterial {
+                        name: o.name.clone(),
+                        due: self.working_days_from_today(o.days),
+                    })
+                    .collect(),
             },
             materials,
             now: self.now(),
@@ -139,6 +151,12 @@ impl App {
     /// When the results are due: the plan's days in working days from today.
     pub(super) fn due_date(&self) -> String {
         let days = self.session.plan().map_or(0, |p| p.after.days);
+        self.working_days_from_today(days)
+    }
+
+    /// `days` working days from today, by the county's calendar (`YYYY-MM-DD`, or — when
+    /// the calendar does not reach that far).
+    pub(super) fn working_days_from_today(&self, days: u32) -> String {
         self.calendar
             .add_working_days(self.local_time().date_naive(), days)
             .map(|d| d.format("%Y-%m-%d").to_string())

@@ -130,6 +130,8 @@ pub enum UiEvent {
     SaveDraft,
     /// "Next entry": the next empty field of the form opens.
     NextField,
+    /// 容缺: bring this material later, as promised.
+    PromiseLater,
     Home,
     ConfirmHome,
     CancelHome,
@@ -226,6 +228,7 @@ impl UiEvent {
             Action::PrintList => UiEvent::PrintList,
             Action::SaveDraft => UiEvent::SaveDraft,
             Action::NextField => UiEvent::NextField,
+            Action::PromiseLater => UiEvent::PromiseLater,
             Action::Home => UiEvent::Home,
             Action::ConfirmHome => UiEvent::ConfirmHome,
             Action::CancelHome => UiEvent::CancelHome,
@@ -280,6 +283,7 @@ impl UiEvent {
             UiEvent::PrintList => "print-list",
             UiEvent::SaveDraft => "save-draft",
             UiEvent::NextField => "next-field",
+            UiEvent::PromiseLater => "promise-later",
             UiEvent::Home => "home",
             UiEvent::ConfirmHome => "confirm-home",
             UiEvent::CancelHome => "cancel-home",

@@ -10,6 +10,11 @@ use onevisit_capture::Gray;
 pub trait Frames {
     /// A new frame since the last call, if any.
     fn latest(&mut self) -> Option<Gray>;
+    /// The colour still behind the last frame `latest` gave, as the camera sent it (JPEG),
+    /// when the camera gives colour: decoded only for a colour page, on the worker.
+    fn colour(&self) -> Option<Vec<u8>> {
+        None
+    }
     /// The citizen turned the page (simulation: the next sample page).
     fn advance(&mut self) {}
 }
@@ -54,7 +59,9 @@ impl Frames for Missing {
 /// A V4L2 document camera: a thread takes a still about twice a second; the UI takes the
 /// newest.
 pub struct Real {
-    rx: Receiver<Gray>,
+    rx: Receiver<(Gray, Vec<u8>)>,
+    /// The JPEG of the newest frame taken.
+    jpeg: Option<Vec<u8>>,
     _stop: Sender<()>,
 }
 
@@ -89,7 +96,7 @@ impl Real {
                                     height: l.height(),
                                     data: l.into_raw(),
                                 };
-                                if tx.send(g).is_err() {
+                                if tx.send((g, still.bytes)).is_err() {
                                     return;
                                 }
                             }
@@ -107,12 +114,22 @@ impl Real {
             .recv()
             .map_err(|_| anyhow::anyhow!("the camera thread stopped"))?
             .map_err(anyhow::Error::msg)?;
-        Ok(Real { rx, _stop: stop_tx })
+        Ok(Real {
+            rx,
+            jpeg: None,
+            _stop: stop_tx,
+        })
     }
 }
 
 impl Frames for Real {
     fn latest(&mut self) -> Option<Gray> {
-        self.rx.try_iter().last()
+        let (g, jpeg) = self.rx.try_iter().last()?;
+        self.jpeg = Some(jpeg);
+        Some(g)
+    }
+
+    fn colour(&self) -> Option<Vec<u8>> {
+        self.jpeg.clone()
     }
 }

@@ -794,6 +794,7 @@ fn earlier_case(kit: &Kit, id_number: &str) -> String {
         materials: Vec::new(),
         signature: None,
         rating: None,
+        owed: Vec::new(),
     };
     kit.app
         .borrow()
@@ -1222,4 +1223,139 @@ fn elderly_low_rating(w: u32, h: u32) {
         assert_eq!(store.lock().rating(&case_id).unwrap().map(|r| r.0), Some(2));
         let _ = std::fs::remove_dir_all(&kit.dir);
     }
+}
+
+#[test]
+fn a_promised_material_is_on_the_receipt_and_under_my_cases() {
+    let kit = kit("owed");
+    to_materials(&kit);
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    for (k, v) in [
+        ("phone", "13800138000"),
+        ("shop_name", "测试小馆"),
+        ("business_address", "城关镇人民路8号"),
+        ("business_scope", "热食类食品制售"),
+        ("capital", "5"),
+        ("employees", "3"),
+        ("floor_area", "80"),
+        ("sign_size", "3m x 0.8m"),
+    ] {
+        kit.app.borrow_mut().set_field(k, v);
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    while let Screen::Scan(i) = kit.screen() {
+        let tolerated = {
+            let app = kit.app.borrow();
+            app.session.tolerated_days(i, &app.catalog).is_some()
+        };
+        if tolerated {
+            super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+            kit.press(
+                "今天没带：承诺 10 个工作日内补交（容缺受理）"
+                    .replace("10", &{
+                        let app = kit.app.borrow();
+                        app.session
+                            .tolerated_days(i, &app.catalog)
+                            .unwrap()
+                            .to_string()
+                    })
+                    .as_str(),
+            );
+        } else {
+            let mut app = kit.app.borrow_mut();
+            app.next_frame();
+            app.send(UiEvent::Capture);
+            app.settle();
+            app.send(UiEvent::MaterialDone);
+        }
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app
+        .borrow_mut()
+        .send(UiEvent::Signed("M 1 1 L 50 50".into()));
+    kit.app.borrow_mut().send(UiEvent::Submit);
+    kit.app.borrow_mut().settle();
+    assert_eq!(kit.screen(), Screen::Receipt);
+    let case_id = kit.app.borrow().session.case_id().unwrap().to_owned();
+    let receipt = kit.app.borrow().receipt_data(&case_id, false).unwrap();
+    let owed: Vec<&str> = receipt.owed.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(
+        owed,
+        ["食品安全管理人员任命书及培训考核证明", "招牌结构安全说明"]
+    );
+    assert!(
+        receipt.owed.iter().all(|o| o.due.len() == 10),
+        "{:?}",
+        receipt.owed
+    );
+    // "My cases" for the same card says what is still owed.
+    {
+        let mut app = kit.app.borrow_mut();
+        app.send(UiEvent::Home);
+        app.send(UiEvent::OpenMyCases);
+        app.person_read(super::screenshots::sample_person());
+    }
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    let rows = kit.k().get_my_cases();
+    let row = slint::Model::row_data(&rows, 0).unwrap();
+    assert!(row.owed.contains("招牌结构安全说明"), "{}", row.owed);
+    let _ = std::fs::remove_dir_all(&kit.dir);
+}
+
+#[test]
+fn photos_and_drawings_are_kept_in_grey_or_colour_not_black_and_white() {
+    use onevisit_capture::pdf::PageImage;
+    let kit = kit("photo-mode");
+    to_materials(&kit);
+    kit.app.borrow_mut().send(UiEvent::Next);
+    kit.app
+        .borrow_mut()
+        .person_read(super::screenshots::sample_person());
+    for (k, v) in [
+        ("phone", "13800138000"),
+        ("shop_name", "测试小馆"),
+        ("business_address", "城关镇人民路8号"),
+        ("business_scope", "热食类食品制售"),
+        ("capital", "5"),
+        ("employees", "3"),
+        ("floor_area", "80"),
+        ("sign_size", "3m x 0.8m"),
+    ] {
+        kit.app.borrow_mut().set_field(k, v);
+    }
+    kit.app.borrow_mut().send(UiEvent::Next);
+    let mut kinds = std::collections::BTreeMap::new();
+    while let Screen::Scan(i) = kit.screen() {
+        let mut app = kit.app.borrow_mut();
+        let id = app.session.to_scan()[i].0.clone();
+        app.next_frame();
+        app.send(UiEvent::Capture);
+        app.settle();
+        let page = app.session.pages()[i].last().cloned();
+        if let Some(p) = page.filter(|p| p.ok) {
+            let bilevel = matches!(
+                app.scanner.page(p.capture).map(|p| &p.image),
+                Some(PageImage::Bilevel { .. })
+            );
+            kinds.insert(id, bilevel);
+        }
+        if app.session.screen() == Screen::Scan(i) {
+            app.send(UiEvent::MaterialDone);
+        }
+    }
+    assert_eq!(
+        kinds.get("lease-contract"),
+        Some(&true),
+        "text: black and white"
+    );
+    assert_eq!(kinds.get("premises-photos"), Some(&false), "a photo: grey");
+    assert_eq!(
+        kinds.get("floor-plan"),
+        Some(&false),
+        "a drawing: colour (grey without a colour camera)"
+    );
+    let _ = std::fs::remove_dir_all(&kit.dir);
 }

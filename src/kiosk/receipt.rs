@@ -152,6 +152,14 @@ impl App {
             tracking_url: format!("{TRACKING_URL}{case_id}"),
             issued_at: self.local_time().format("%Y-%m-%d %H:%M").to_string(),
             reprint,
+            owed: payload
+                .owed
+                .iter()
+                .map(|o| onevisit_printer::receipt::OwedLine {
+                    name: o.name.clone(),
+                    due: o.due.clone(),
+                })
+                .collect(),
         })
     }
 

@@ -3,7 +3,8 @@
 
 use onevisit_capture::auto::AutoCapture;
 use onevisit_capture::pdf::PdfPage;
-use onevisit_capture::{Gray, ProcessedPage, Quality};
+use onevisit_capture::{Gray, Mode, ProcessedPage, Quality};
+use onevisit_domain::catalog::CaptureKind;
 use onevisit_domain::session::{Event, Page, Screen};
 
 use super::app::App;
@@ -85,6 +86,24 @@ impl App {
         self.pull_frame();
     }
 
+    /// How the material on screen is kept: the catalog says which are photos or drawings.
+    fn capture_mode(&self) -> Mode {
+        let kind = match self.session.screen() {
+            Screen::Scan(i) => self
+                .session
+                .to_scan()
+                .get(i)
+                .and_then(|(id, _, _)| self.catalog.materials.get(id))
+                .map(|m| m.capture),
+            _ => None,
+        };
+        match kind.unwrap_or_default() {
+            CaptureKind::Text => Mode::Text,
+            CaptureKind::Photo => Mode::Gray,
+            CaptureKind::Colour => Mode::Colour,
+        }
+    }
+
     /// Takes the camera's newest frame, for the preview and for auto-capture to judge.
     fn pull_frame(&mut self) -> bool {
         let now = self.now();
@@ -123,10 +142,12 @@ impl App {
             self.changed();
             return;
         };
+        let jpeg = self.scanner.frames.colour();
+        let mode = self.capture_mode();
         self.scanner.frames.advance();
         self.changed();
         // The worker straightens it; the citizen turns to the next page meanwhile.
-        self.worker.submit(Job::Capture(frame));
+        self.worker.submit(Job::Capture(frame, mode, jpeg));
         self.pull_frame();
     }
 

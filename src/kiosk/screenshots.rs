@@ -162,7 +162,13 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.settle();
     shot(app, "scan")?;
     app.send(UiEvent::MaterialDone);
-    while let Screen::Scan(_) = app.session.screen() {
+    let mut promise_shown = false;
+    while let Screen::Scan(i) = app.session.screen() {
+        // 容缺: a material the county accepts later offers the promise.
+        if !promise_shown && app.session.tolerated_days(i, &app.catalog).is_some() {
+            promise_shown = true;
+            shot(app, "scan-promise")?;
+        }
         app.send(UiEvent::Capture);
         app.settle();
         app.send(UiEvent::MaterialDone);

@@ -50,8 +50,9 @@ pub struct CommitJob {
 }
 
 pub enum Job {
-    /// Straighten and judge a camera picture.
-    Capture(Gray),
+    /// Straighten and judge a camera picture, kept as the material needs (`Mode`); the
+    /// camera's colour JPEG comes along for a colour page.
+    Capture(Gray, Mode, Option<Vec<u8>>),
     Commit(Box<CommitJob>),
     /// Keep an unfinished application for its holder.
     SaveDraft(Box<super::drafts::DraftJob>),
@@ -76,7 +77,7 @@ enum Kind {
 impl Kind {
     fn of(job: &Job) -> Kind {
         match job {
-            Job::Capture(_) => Kind::Capture,
+            Job::Capture(..) => Kind::Capture,
             Job::Commit(_) => Kind::Commit,
             Job::SaveDraft(_) => Kind::SaveDraft,
         }
@@ -183,12 +184,27 @@ fn run(job: Job, store: Option<&SharedStore>) -> Done {
     // A bug in the page or PDF code fails this one job with a message, never the worker.
     let kind = Kind::of(&job);
     let result = catch_unwind(AssertUnwindSafe(|| match job {
-        Job::Capture(frame) => Done::Captured(Ok(process(
-            &frame,
-            None,
-            Mode::Text,
-            &Thresholds::default(),
-        ))),
+        Job::Capture(frame, mode, jpeg) => {
+            // Colour needs the camera's colour picture at the frame's size; without one (the
+            // simulator, a grey camera) the page is kept in grey, never turned into text.
+            let rgb = jpeg
+                .filter(|_| mode == Mode::Colour)
+                .and_then(|j| image::load_from_memory(&j).ok())
+                .map(|i| i.to_rgb8())
+                .filter(|i| i.width() == frame.width && i.height() == frame.height)
+                .map(|i| i.into_raw());
+            let mode = if mode == Mode::Colour && rgb.is_none() {
+                Mode::Gray
+            } else {
+                mode
+            };
+            Done::Captured(Ok(process(
+                &frame,
+                rgb.as_deref(),
+                mode,
+                &Thresholds::default(),
+            )))
+        }
         Job::Commit(job) => Done::Committed(commit(*job, store)),
         Job::SaveDraft(job) => Done::DraftSaved(super::drafts::store(*job, store)),
     }));

@@ -104,6 +104,7 @@ fn manifest_with(decls: impl Iterator<Item = AttachmentDecl>) -> CaseManifest {
         form: BTreeMap::new(),
         signature: None,
         rating: Some(4),
+        owed: Vec::new(),
         attachments: decls.collect(),
     }
 }

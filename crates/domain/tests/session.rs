@@ -206,8 +206,7 @@ fn touches_for_the_restaurant_journey_besides_typing_and_scanning() {
     // several pages waits for "done".
     let mut done_taps = 0;
     while let Screen::Scan(i) = j.s.screen() {
-        j.ev(Event::AutoCapture)
-            .ev(Event::PageCaptured(page(true)));
+        j.ev(Event::AutoCapture).ev(Event::PageCaptured(page(true)));
         if j.s.screen() == Screen::Scan(i) {
             j.ev(Event::MaterialDone);
             done_taps += 1;
@@ -430,6 +429,7 @@ fn earlier(case_id: &str) -> onevisit_domain::session::EarlierCase {
         number: None,
         status: None,
         reason: None,
+        owed: Vec::new(),
     }
 }
 
@@ -802,4 +802,53 @@ fn a_change_from_the_review_goes_straight_to_the_field_and_back() {
         "{}",
         letter.zh
     );
+}
+
+#[test]
+fn a_tolerated_material_may_be_promised_for_later_and_the_case_carries_the_promise() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.ev(Event::Next);
+    let mut promised = Vec::new();
+    while let Screen::Scan(i) = j.s.screen() {
+        if j.s.tolerated_days(i, &j.cat).is_some() {
+            j.ev(Event::PromiseLater);
+            promised.push(i);
+        } else {
+            // Not tolerated: the promise is refused, the material still wanted.
+            j.ev(Event::PromiseLater);
+            assert_eq!(j.s.screen(), Screen::Scan(i));
+            j.ev(Event::PageCaptured(page(true)));
+            if j.s.screen() == Screen::Scan(i) {
+                j.ev(Event::MaterialDone);
+            }
+        }
+    }
+    assert_eq!(
+        promised.len(),
+        2,
+        "the manager's certificate and the sign's safety note"
+    );
+    assert_eq!(j.s.screen(), Screen::Review);
+    j.ev(Event::Next)
+        .ev(Event::Signed(vec![1]))
+        .ev(Event::Submit);
+    let d = j
+        .actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Commit(d) => Some(d.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let owed: Vec<(&str, u32)> = d
+        .owed
+        .iter()
+        .map(|o| (o.material.as_str(), o.days))
+        .collect();
+    assert_eq!(owed, [("food-safety-manager", 10), ("sign-structure", 5)]);
+    // Promised materials are owed, not attached.
+    assert_eq!(d.materials.len(), j.s.to_scan().len() - promised.len());
+    assert!(d.materials.iter().all(|(_, _, pages)| !pages.is_empty()));
 }

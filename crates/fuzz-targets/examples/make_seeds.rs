@@ -119,6 +119,7 @@ fn manifest(sizes: &[usize]) -> CaseManifest {
         form: BTreeMap::from([("shop_name".into(), "样例饭店".into())]),
         signature: None,
         rating: Some(5),
+        owed: Vec::new(),
         attachments: sizes
             .iter()
             .enumerate()

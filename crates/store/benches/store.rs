@@ -30,6 +30,7 @@ fn case(materials: usize) -> NewCase {
             .collect(),
         signature: Some(vec![0; 2048]),
         rating: Some(5),
+        owed: Vec::new(),
     }
 }
 

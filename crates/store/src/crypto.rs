@@ -45,15 +45,26 @@ impl DataKey {
             Ok(bytes) => Err(StoreError::BadKey(path.display().to_string(), bytes.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
+                // Written whole to a temporary file, then renamed: a power cut while the key
+                // is being made leaves no key (made again at the next start, nothing was
+                // sealed with it yet), never a short one that would refuse every later start.
+                let tmp = path.with_extension("key.tmp");
+                let _ = std::fs::remove_file(&tmp);
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
-                    .open(path)
-                    .map_err(|e| StoreError::io(path, e))?;
+                    .open(&tmp)
+                    .map_err(|e| StoreError::io(&tmp, e))?;
                 f.write_all(key.as_slice())
-                    .map_err(|e| StoreError::io(path, e))?;
-                f.sync_all().map_err(|e| StoreError::io(path, e))?;
+                    .map_err(|e| StoreError::io(&tmp, e))?;
+                f.sync_all().map_err(|e| StoreError::io(&tmp, e))?;
+                std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e))?;
+                if let Some(dir) = path.parent()
+                    && let Ok(d) = std::fs::File::open(dir)
+                {
+                    let _ = d.sync_all();
+                }
                 Ok(DataKey {
                     cipher: XChaCha20Poly1305::new(&key),
                     tag_key: tag_key(key.as_slice()),

@@ -14,5 +14,6 @@ pub use crypto::DataKey;
 pub use drafts::StoredDraft;
 pub use store::{
     Applicant, CaseDetail, CasePayload, CaseSummary, DEFAULT_RESERVE, DEFAULT_RETENTION_MS,
-    NewCase, NewMaterial, Purged, Retention, Store, StoreError, SyncState, free_bytes,
+    NewCase, NewMaterial, OwedMaterial, Purged, Retention, Store, StoreError, SyncState,
+    free_bytes,
 };

@@ -107,6 +107,16 @@ pub struct NewCase {
     pub materials: Vec<NewMaterial>,
     pub signature: Option<Vec<u8>>,
     pub rating: Option<u8>,
+    /// Materials accepted as missing (容缺受理), with the date each is due.
+    pub owed: Vec<OwedMaterial>,
+}
+
+/// A material the case was accepted without, and by when the applicant promised it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwedMaterial {
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
 }
 
 /// The sealed part of a case.
@@ -116,6 +126,9 @@ struct Personal {
     form: BTreeMap<String, String>,
     signature: Option<Vec<u8>>,
     rating: Option<u8>,
+    /// Absent from cases stored before 容缺受理.
+    #[serde(default)]
+    owed: Vec<OwedMaterial>,
 }
 
 /// A case as listed: personal data masked.
@@ -166,6 +179,8 @@ pub struct CasePayload {
     pub form: BTreeMap<String, String>,
     pub signature: Option<Vec<u8>>,
     pub rating: Option<u8>,
+    /// Materials accepted as missing, with their due dates.
+    pub owed: Vec<OwedMaterial>,
     /// (name, pages) per attachment, in order; bytes via [`Store::attachment`].
     pub materials: Vec<(String, u32)>,
 }
@@ -419,6 +434,7 @@ impl Store {
             form: case.form.clone(),
             signature: case.signature.clone(),
             rating: case.rating,
+            owed: case.owed.clone(),
         };
         let plain = serde_json::to_vec(&personal).unwrap_or_default();
         let sealed = self.key.seal(&plain, id.as_bytes());
@@ -583,6 +599,7 @@ impl Store {
             form: p.form,
             signature: p.signature,
             rating: p.rating,
+            owed: p.owed,
             materials,
         })
     }

@@ -44,6 +44,7 @@ fn case() -> NewCase {
         ],
         signature: Some(vec![1, 2, 3]),
         rating: Some(5),
+        owed: Vec::new(),
     }
 }
 

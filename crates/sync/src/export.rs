@@ -703,6 +703,7 @@ mod tests {
             form: BTreeMap::new(),
             signature: None,
             rating: Some(5),
+            owed: Vec::new(),
             attachments,
         }
     }

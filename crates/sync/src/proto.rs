@@ -99,7 +99,18 @@ pub struct CaseManifest {
     /// The citizen's rating of the service, 1–5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// 容缺受理: materials accepted as missing, each with the date the applicant promised it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owed: Vec<OwedDecl>,
     pub attachments: Vec<AttachmentDecl>,
+}
+
+/// A material owed to the case: its name and the promised date (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwedDecl {
+    pub name: String,
+    pub due: String,
 }
 
 /// Where an attachment's upload stands.

@@ -33,6 +33,16 @@ pub struct ReceiptData {
     /// Marks a reprint, so two slips for one case are told apart.
     #[serde(default)]
     pub reprint: bool,
+    /// 容缺受理: materials still owed, each with the date promised.
+    #[serde(default)]
+    pub owed: Vec<OwedLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwedLine {
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
 }
 
 fn text(s: impl Into<String>, align: Align, bold: bool) -> Element {
@@ -88,6 +98,22 @@ pub fn build(r: &ReceiptData, paper: PaperWidth) -> Doc {
         let left = format!("{}. {}", i + 1, m.name);
         e.push(text(
             two_columns(&left, &format!("{}页", m.pages), cols),
+            Align::Left,
+            false,
+        ));
+    }
+    if !r.owed.is_empty() {
+        e.push(Element::Rule);
+        e.push(text("容缺受理 — 请按承诺补交：", Align::Left, true));
+        for o in &r.owed {
+            e.push(text(
+                format!("□ {}（{} 前）", o.name, o.due),
+                Align::Left,
+                false,
+            ));
+        }
+        e.push(text(
+            "请凭本回执带原件到任一窗口补交。逾期未补交的，审批部门可依法撤销决定。",
             Align::Left,
             false,
         ));
@@ -159,6 +185,10 @@ mod tests {
             tracking_url: "https://zwfw.example.gov.cn/t/YL-20261128-000123".into(),
             issued_at: "2026-11-28 10:12".into(),
             reprint: false,
+            owed: vec![OwedLine {
+                name: "招牌结构安全说明".into(),
+                due: "2026-12-09".into(),
+            }],
         }
     }
 

@@ -42,6 +42,19 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>) {
                         })
                         .unwrap_or_default()
                         .into(),
+                    owed: c
+                        .owed
+                        .iter()
+                        .map(|(name, due)| {
+                            if en {
+                                format!("{name} (by {due})")
+                            } else {
+                                format!("{name}（{due} 前）")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(if en { "; " } else { "；" })
+                        .into(),
                 }
             })
             .collect(),

@@ -39,6 +39,10 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>, cache: &mut Cache) {
     );
     k.set_submitting(s.submitting());
     k.set_saving(s.saving());
+    k.set_tolerate_days(match s.screen() {
+        Screen::Scan(i) => s.tolerated_days(i, &app.catalog).map_or(0, |d| d as i32),
+        _ => 0,
+    });
     k.set_saved_until(s.saved_until().unwrap_or_default().into());
 
     review(app, k);
@@ -75,9 +79,17 @@ fn review(app: &App, k: &Kiosk<'_>) {
         }
         for (i, ((_, zh, e), pages)) in s.to_scan().iter().zip(s.pages()).enumerate() {
             let n = pages.iter().filter(|p| p.ok).count();
+            let days = s.tolerated_days(i, &app.catalog).unwrap_or(0);
             lines.push(SummaryLine {
                 label: t(zh, e),
-                value: t(&format!("已拍摄 {n} 页"), &format!("{n} page(s) captured")),
+                value: if s.promised().contains(&i) {
+                    t(
+                        &format!("暂缺：承诺 {days} 个工作日内补交（容缺受理）"),
+                        &format!("missing: promised within {days} working days"),
+                    )
+                } else {
+                    t(&format!("已拍摄 {n} 页"), &format!("{n} page(s) captured"))
+                },
                 edit: format!("material:{i}").into(),
             });
         }

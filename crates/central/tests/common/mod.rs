@@ -150,6 +150,7 @@ pub fn case(n: usize, sizes: &[usize]) -> NewCase {
             .collect(),
         signature: Some(vec![1, 2, 3]),
         rating: Some(5),
+        owed: Vec::new(),
     }
 }
 

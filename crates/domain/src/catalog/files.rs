@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Audience, FieldKind, IdCardField, Obtain, QuestionKind, StepKind};
+use super::model::{Audience, CaptureKind, FieldKind, IdCardField, Obtain, QuestionKind, StepKind};
 
 pub type Id = Spanned<String>;
 
@@ -63,6 +63,12 @@ pub struct RawMaterial {
     /// "done" rather than moving on after the first page.
     #[serde(default)]
     pub multi_page: bool,
+    /// `text` (default), `photo` or `colour`.
+    #[serde(default)]
+    pub capture: CaptureKind,
+    /// 容缺受理: the case may be accepted without it, on the applicant's promise to bring
+    /// it within this many working days.
+    pub tolerate_days: Option<u32>,
     #[serde(default)]
     pub covered_by: Vec<Id>,
     pub issued_by: Option<Id>,

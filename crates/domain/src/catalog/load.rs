@@ -398,6 +398,8 @@ fn register(cat: &mut Catalog, raw: &Raw) {
                 .as_ref()
                 .map(|c| Text::new(c, m.commitment_en.as_deref().unwrap_or(c))),
             multi_page: m.multi_page,
+            capture: m.capture,
+            tolerate_days: m.tolerate_days,
             covered_by: ids(&m.covered_by),
             issued_by: m.issued_by.as_ref().map(|i| i.get_ref().clone()),
         };

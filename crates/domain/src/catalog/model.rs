@@ -142,12 +142,27 @@ pub struct Material {
     pub commitment: Option<Text>,
     /// Several pages: the scan screen waits for "done" instead of moving on by itself.
     pub multi_page: bool,
+    /// How its pages are kept (photos and drawings are not turned into black and white).
+    pub capture: CaptureKind,
+    /// 容缺受理: may be missing at submission, promised within this many working days.
+    pub tolerate_days: Option<u32>,
     /// Materials that stand in for this one; the first that is already in the set wins,
     /// otherwise the first listed is added in its place.
     pub covered_by: Vec<String>,
     /// The approval item whose result this material is (a licence a later item needs).
     /// When that item is in the same chain, nobody needs to bring it.
     pub issued_by: Option<String>,
+}
+
+/// How a material's pages are kept: crisp black-and-white for text, grey for photos, colour
+/// where colour carries meaning (drawings, red seals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureKind {
+    #[default]
+    Text,
+    Photo,
+    Colour,
 }
 
 /// Form field types; the UI picks its keyboard from this.

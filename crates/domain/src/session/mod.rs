@@ -109,6 +109,8 @@ pub struct EarlierCase {
     pub number: Option<String>,
     pub status: Option<String>,
     pub reason: Option<String>,
+    /// 容缺: materials still owed, as (name, due date `YYYY-MM-DD`).
+    pub owed: Vec<(String, String)>,
 }
 
 /// Where a saved application was left, so that coming back starts there.
@@ -146,6 +148,16 @@ pub struct Resumed {
     pub saved_on: String,
 }
 
+/// A material the case was accepted without (容缺受理), on the applicant's promise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Owed {
+    pub material: String,
+    /// Its name in Chinese, as the receipt prints it.
+    pub name: String,
+    /// Working days to bring it in.
+    pub days: u32,
+}
+
 /// Everything the kiosk commits for a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -156,6 +168,8 @@ pub struct Draft {
     /// Per material to scan: (material id, name in Chinese, pages).
     pub materials: Vec<(String, String, Vec<Page>)>,
     pub signature: Option<Vec<u8>>,
+    /// Materials promised for later (容缺受理).
+    pub owed: Vec<Owed>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +228,9 @@ pub enum Event {
     DocumentIncomplete,
     RetakeLastPage,
     MaterialDone,
+    /// 容缺: "I do not have it today; I promise to bring it" (only for a material the catalog
+    /// tolerates missing).
+    PromiseLater,
     Signed(Vec<u8>),
     ClearSignature,
     /// "修改" on a line of the review: straight to that field, and back to the review.
@@ -436,6 +453,8 @@ pub struct Session {
     staff_called: Option<Millis>,
     /// Editing one thing from the review: done, the review comes back.
     return_to_review: bool,
+    /// Materials (by their place in [`Session::to_scan`]) promised for later.
+    promised: std::collections::BTreeSet<usize>,
     /// "Home" was tapped with something to lose: the screen asks first.
     confirm_home: bool,
 }
@@ -475,6 +494,7 @@ impl Session {
             staff_called: None,
             confirm_home: false,
             return_to_review: false,
+            promised: Default::default(),
         }
     }
 
@@ -553,6 +573,18 @@ impl Session {
     /// Taps the citizen made (not typing or scanning): the journey's cost in touches.
     pub fn touches(&self) -> u32 {
         self.touches
+    }
+
+    /// Materials promised for later (容缺), by their place in [`Session::to_scan`].
+    pub fn promised(&self) -> &std::collections::BTreeSet<usize> {
+        &self.promised
+    }
+
+    /// The working days the catalog gives to bring the `i`-th material later, if it may be
+    /// missing at submission (容缺受理).
+    pub fn tolerated_days(&self, i: usize, catalog: &Catalog) -> Option<u32> {
+        let (id, _, _) = self.to_scan().get(i)?.clone();
+        catalog.materials.get(&id)?.tolerate_days
     }
 
     /// The unfinished application is being stored.
@@ -753,6 +785,14 @@ impl Session {
             }
             Event::RetakeLastPage => self.retake(),
             Event::MaterialDone => self.material_done(),
+            Event::PromiseLater => {
+                if let Screen::Scan(i) = self.screen
+                    && self.tolerated_days(i, catalog).is_some()
+                {
+                    self.promised.insert(i);
+                    self.material_done();
+                }
+            }
             Event::Signed(png) if self.screen == Screen::Sign => self.signature = Some(png),
             Event::ClearSignature => self.signature = None,
             Event::EditField(key) if self.screen == Screen::Review => {
@@ -900,6 +940,11 @@ impl Session {
     fn material_done(&mut self) {
         if let Screen::Scan(i) = self.screen {
             let good = self.pages.get(i).is_some_and(|p| p.iter().any(|p| p.ok));
+            if good {
+                // Brought after all: no longer owed.
+                self.promised.remove(&i);
+            }
+            let good = good || self.promised.contains(&i);
             if !good {
                 self.notice = Some(notices::capture_first());
             } else if std::mem::take(&mut self.return_to_review) {
@@ -1350,6 +1395,21 @@ impl Session {
             .into_iter()
             .zip(&self.pages)
             .map(|((id, zh, _), pages)| (id, zh, pages.iter().filter(|p| p.ok).cloned().collect()))
+            // A material promised for later (容缺) has no pages: it is owed, not attached.
+            .filter(|(_, _, pages): &(String, String, Vec<Page>)| !pages.is_empty())
+            .collect();
+        let owed = self
+            .promised
+            .iter()
+            .filter_map(|&i| {
+                let (id, zh, _) = self.to_scan().get(i)?.clone();
+                let days = catalog.materials.get(&id)?.tolerate_days?;
+                Some(Owed {
+                    material: id,
+                    name: zh,
+                    days,
+                })
+            })
             .collect();
         Some(Draft {
             theme: theme.id.clone(),
@@ -1358,6 +1418,7 @@ impl Session {
             form: self.form.clone(),
             materials,
             signature: self.signature.clone(),
+            owed,
         })
     }
 

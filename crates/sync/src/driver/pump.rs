@@ -133,6 +133,14 @@ pub fn manifest(p: &CasePayload, attachments: &[Vec<u8>]) -> CaseManifest {
         },
         form: p.form.clone(),
         signature: p.signature.as_deref().map(b64),
+        owed: p
+            .owed
+            .iter()
+            .map(|o| crate::proto::OwedDecl {
+                name: o.name.clone(),
+                due: o.due.clone(),
+            })
+            .collect(),
         rating: p.rating,
         attachments: p
             .materials
