@@ -73,6 +73,11 @@ impl App {
         Slot::named(key, kind)
     }
 
+    /// The digits layout's extra keys for the box being typed ("." for amounts, "×" for sizes).
+    pub fn digit_extras(&self) -> &'static str {
+        keyboard::digit_extras(self.slot(&self.editor.current_field))
+    }
+
     /// True when the field takes Chinese (names, addresses, shop names, search, comments).
     pub fn chinese_field(&self, key: &str) -> bool {
         !key.is_empty() && self.slot(key).chinese()
@@ -143,7 +148,11 @@ impl App {
             return;
         }
         let len = self.current_value().chars().count();
-        if keyboard::accepts(self.editor.keyboard, len, k) {
+        let slot = self.slot(&self.editor.current_field);
+        if keyboard::accepts(self.editor.keyboard, len, k)
+            || (self.editor.keyboard == Layout::Digits
+                && keyboard::accepts_extra(slot, &self.current_value(), k))
+        {
             self.type_text(k);
         }
     }

@@ -252,15 +252,17 @@ fn the_open_restaurant_journey_end_to_end() {
     typing("floor_area");
     keys("80");
     kit.press("下一项");
+    // A size opens the digits layout with a point and ×.
     typing("sign_size");
-    kit.press("key ⇄latin");
-    keys("3x0.8");
+    assert_eq!(kit.k().get_keyboard(), KeyboardLayout::Digits);
+    assert_eq!(kit.k().get_digit_extras(), ".×");
+    keys("3×0.8");
     assert!(
         !kit.k().get_has_next_field(),
         "the last empty entry: no next one"
     );
     kit.press("完成此项");
-    assert_eq!(kit.app.borrow().session.form()["sign_size"], "3x0.8");
+    assert_eq!(kit.app.borrow().session.form()["sign_size"], "3×0.8");
     kit.press("下一步：拍摄材料");
     assert!(
         matches!(kit.screen(), Screen::Scan(0)),

@@ -74,7 +74,9 @@ pub struct Engines {
 pub fn layout_for(slot: Slot, elderly: bool, engines: Engines) -> Layout {
     match slot {
         Slot::IdNumber | Slot::Field(Some(FieldKind::IdNumber)) => Layout::Id,
-        Slot::Field(Some(FieldKind::Number | FieldKind::Phone)) => Layout::Digits,
+        Slot::Field(Some(
+            FieldKind::Number | FieldKind::Phone | FieldKind::Decimal | FieldKind::Dimension,
+        )) => Layout::Digits,
         Slot::Field(Some(FieldKind::Date)) => Layout::Date,
         _ => match (elderly, engines.pinyin, engines.handwriting) {
             (true, _, true) | (false, false, true) => Layout::Handwriting,
@@ -99,6 +101,31 @@ pub fn can_switch(from: Layout, to: Layout, engines: Engines) -> bool {
 
 /// The longest ID number (GB 11643: 18 characters).
 pub const ID_LEN: usize = 18;
+
+/// The keys the digits layout adds for a box: a decimal point for amounts, and × for a
+/// width × height.
+pub fn digit_extras(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Field(Some(FieldKind::Decimal)) => ".",
+        Slot::Field(Some(FieldKind::Dimension)) => ".×",
+        _ => "",
+    }
+}
+
+/// Whether the digits layout's extra key `text` goes into `current` for `slot`: one point per
+/// number, after a digit; one × between two numbers.
+pub fn accepts_extra(slot: Slot, current: &str, text: &str) -> bool {
+    if !digit_extras(slot).contains(text) || text.chars().count() != 1 {
+        return false;
+    }
+    let part = current.rsplit('×').next().unwrap_or("");
+    let after_digit = current.chars().last().is_some_and(|c| c.is_ascii_digit());
+    match text {
+        "." => after_digit && !part.contains('.'),
+        "×" => after_digit && !current.contains('×'),
+        _ => false,
+    }
+}
 
 /// Whether `layout` types `text` into a box holding `len` characters: the ID layout only
 /// digits and X, up to an ID number's length; the digits layout only digits.

@@ -88,7 +88,7 @@ fn fill_form(j: &mut J) {
         ("shop_name", "测试小馆"),
         ("business_address", "测试县城关镇人民路8号"),
         ("business_scope", "热食类食品制售"),
-        ("capital", "50000"),
+        ("capital", "5"),
         ("employees", "3"),
         ("floor_area", "80"),
         ("sign_size", "3米×0.8米"),
@@ -851,4 +851,28 @@ fn a_tolerated_material_may_be_promised_for_later_and_the_case_carries_the_promi
     // Promised materials are owed, not attached.
     assert_eq!(d.materials.len(), j.s.to_scan().len() - promised.len());
     assert!(d.materials.iter().all(|(_, _, pages)| !pages.is_empty()));
+}
+
+#[test]
+fn an_unusual_amount_is_asked_again_once_then_taken() {
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    // 50,000 万元 for a small restaurant: surely a slip of the unit.
+    j.field("capital", "50000").ev(Event::Next);
+    assert_eq!(j.s.screen(), Screen::Form);
+    assert_eq!(
+        j.s.field_errors().get("capital"),
+        Some(&onevisit_domain::session::FieldError::Implausible)
+    );
+    // Corrected: on it goes.
+    j.field("capital", "5").ev(Event::Next);
+    assert!(matches!(j.s.screen(), Screen::Scan(0)));
+    // Or confirmed: the same value, Next again, is taken.
+    let mut j = J::new();
+    to_form(&mut j);
+    fill_form(&mut j);
+    j.field("capital", "50000").ev(Event::Next).ev(Event::Next);
+    assert!(matches!(j.s.screen(), Screen::Scan(0)));
+    assert_eq!(j.s.form()["capital"], "50000");
 }

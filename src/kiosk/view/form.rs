@@ -60,5 +60,6 @@ pub(super) fn show(app: &App, k: &Kiosk<'_>) {
     k.set_fields(model(fields));
     k.set_current_field(app.editor.current_field.as_str().into());
     k.set_has_next_field(app.next_empty_field().is_some());
+    k.set_digit_extras(app.digit_extras().into());
     k.set_keyboard(layout_to_ui(app.editor.keyboard));
 }

@@ -92,6 +92,8 @@ pub struct RawField {
     /// Common words offered first on the keyboard (e.g. 饭店, 有限公司 for a shop name).
     #[serde(default)]
     pub suggest: Vec<String>,
+    /// Numbers above this are asked again ("please check: is it really …?").
+    pub plausible_max: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -335,6 +335,7 @@ fn read_file(
                         kind: fd.kind,
                         prefill: fd.prefill,
                         suggest: fd.suggest,
+                        plausible_max: fd.plausible_max,
                     };
                     cat.fields.insert(&key, field);
                 }

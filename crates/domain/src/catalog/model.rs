@@ -170,7 +170,12 @@ pub enum CaptureKind {
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
+    /// A whole number (people, rooms).
     Number,
+    /// An amount that may need decimals (capital in 万元, an area).
+    Decimal,
+    /// Width × height, e.g. 3×0.8 (a signboard, in metres).
+    Dimension,
     Date,
     Phone,
     IdNumber,
@@ -199,6 +204,8 @@ pub struct Field {
     pub prefill: Option<IdCardField>,
     /// Common words the keyboard offers first for this field.
     pub suggest: Vec<String>,
+    /// Above this a number is unusual enough to ask again (50,000 万元 for a noodle shop).
+    pub plausible_max: Option<f64>,
 }
 
 /// A step the applicant takes for one approval item when applying for it on its own.

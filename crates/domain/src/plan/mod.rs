@@ -68,6 +68,8 @@ pub struct FormField {
     pub id_card_field: Option<IdCardField>,
     /// Common words the keyboard offers first.
     pub suggest: Vec<String>,
+    /// Above this, the value is asked again.
+    pub plausible_max: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -326,6 +328,7 @@ fn merge_fields(catalog: &Catalog, items: &[&Item]) -> Vec<FormField> {
                 key: f.key.clone(),
                 label: f.label.clone(),
                 kind: f.kind,
+                plausible_max: f.plausible_max,
                 needed_by: vec![it.id.clone()],
                 prefill_from_id_card: f.prefill.is_some(),
                 id_card_field: f.prefill,

@@ -14,6 +14,9 @@ pub enum FieldError {
     BadPhone,
     BadIdNumber,
     TooShort,
+    BadDimension,
+    /// Unusually large: shown once, accepted when the citizen goes on with it unchanged.
+    Implausible,
 }
 
 impl FieldError {
@@ -25,6 +28,10 @@ impl FieldError {
             FieldError::BadPhone => "手机号码为11位数字，以1开头",
             FieldError::BadIdNumber => "身份证号码不正确，请核对",
             FieldError::TooShort => "内容太短，请填写完整",
+            FieldError::BadDimension => "请按“长×高”填写，例如 3×0.8",
+            FieldError::Implausible => {
+                "这个数比一般情况大得多，请核对单位和位数；确认无误请再点下一步"
+            }
         }
     }
 
@@ -36,6 +43,10 @@ impl FieldError {
             FieldError::BadPhone => "A mobile number has 11 digits and starts with 1",
             FieldError::BadIdNumber => "This ID number is not valid; please check it",
             FieldError::TooShort => "Too short; please complete it",
+            FieldError::BadDimension => "Width × height, e.g. 3×0.8",
+            FieldError::Implausible => {
+                "Much larger than usual: check the unit and the digits; if it is right, tap Next again"
+            }
         }
     }
 }
@@ -61,6 +72,17 @@ pub fn validate_field(kind: FieldKind, value: &str) -> Result<(), FieldError> {
                 Err(FieldError::NotANumber)
             }
         }
+        FieldKind::Decimal => {
+            if is_decimal(v) {
+                Ok(())
+            } else {
+                Err(FieldError::NotANumber)
+            }
+        }
+        FieldKind::Dimension => match dimension(v) {
+            Some(_) => Ok(()),
+            None => Err(FieldError::BadDimension),
+        },
         FieldKind::Phone => {
             if v.len() == 11 && v.starts_with('1') && v.chars().all(|c| c.is_ascii_digit()) {
                 Ok(())
@@ -86,6 +108,46 @@ pub fn validate_field(kind: FieldKind, value: &str) -> Result<(), FieldError> {
                 && parts[2].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
             if ok { Ok(()) } else { Err(FieldError::BadDate) }
         }
+    }
+}
+
+fn is_decimal(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next();
+    parts.next().is_none()
+        && !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Width and height of "3×0.8" (also typed as 3x0.8, 3*0.8, with units m/米 around).
+pub fn dimension(v: &str) -> Option<(f64, f64)> {
+    let v: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != 'm' && *c != '米')
+        .map(|c| match c {
+            'x' | 'X' | '*' | '＊' | '✕' => '×',
+            c => c,
+        })
+        .collect();
+    let (a, b) = v.split_once('×')?;
+    if !(is_decimal(a) && is_decimal(b)) {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Whether a number is beyond what the catalog calls plausible for the field.
+pub fn implausible(kind: FieldKind, value: &str, max: Option<f64>) -> bool {
+    let Some(max) = max else {
+        return false;
+    };
+    let v = value.trim();
+    match kind {
+        FieldKind::Number | FieldKind::Decimal => v.parse::<f64>().is_ok_and(|n| n > max),
+        FieldKind::Dimension => dimension(v).is_some_and(|(a, b)| a > max || b > max),
+        _ => false,
     }
 }
 
@@ -115,5 +177,24 @@ mod tests {
             validate_field(FieldKind::Number, "12a"),
             Err(FieldError::NotANumber)
         );
+        assert!(validate_field(FieldKind::Decimal, "12.5").is_ok());
+        assert!(validate_field(FieldKind::Decimal, "12").is_ok());
+        for bad in ["12.", ".5", "1.2.3", "1,5"] {
+            assert_eq!(
+                validate_field(FieldKind::Decimal, bad),
+                Err(FieldError::NotANumber)
+            );
+        }
+        for ok in ["3×0.8", "3x0.8", "3m x 0.8m", "3 * 0.8", "3米×0.8米"] {
+            assert_eq!(dimension(ok), Some((3.0, 0.8)), "{ok}");
+        }
+        assert_eq!(
+            validate_field(FieldKind::Dimension, "3"),
+            Err(FieldError::BadDimension)
+        );
+        assert!(implausible(FieldKind::Decimal, "50000", Some(1000.0)));
+        assert!(!implausible(FieldKind::Decimal, "50", Some(1000.0)));
+        assert!(implausible(FieldKind::Dimension, "30×0.8", Some(20.0)));
+        assert!(!implausible(FieldKind::Text, "50000", Some(1.0)));
     }
 }

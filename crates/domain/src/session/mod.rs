@@ -453,6 +453,9 @@ pub struct Session {
     staff_called: Option<Millis>,
     /// Editing one thing from the review: done, the review comes back.
     return_to_review: bool,
+    /// Unusual values the citizen was asked about once, by field: the same value again is
+    /// taken as confirmed.
+    questioned: BTreeMap<String, String>,
     /// Materials (by their place in [`Session::to_scan`]) promised for later.
     promised: std::collections::BTreeSet<usize>,
     /// "Home" was tapped with something to lose: the screen asks first.
@@ -495,6 +498,7 @@ impl Session {
             confirm_home: false,
             return_to_review: false,
             promised: Default::default(),
+            questioned: BTreeMap::new(),
         }
     }
 
@@ -1258,6 +1262,13 @@ impl Session {
                     }
                     if let Err(e) = validate_field(f.kind, v) {
                         self.field_errors.insert(f.key.clone(), e);
+                    } else if form::implausible(f.kind, v, f.plausible_max)
+                        && self.questioned.get(&f.key).map(String::as_str) != Some(v)
+                    {
+                        // Asked once; going on with the same value confirms it.
+                        self.questioned.insert(f.key.clone(), v.to_owned());
+                        self.field_errors
+                            .insert(f.key.clone(), FieldError::Implausible);
                     }
                 }
                 if self.field_errors.is_empty() {
