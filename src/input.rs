@@ -15,6 +15,27 @@ pub fn rime_dirs(data_dir: &Path) -> Dirs {
     Dirs::new(data_dir.join("rime"))
 }
 
+/// Puts the catalog's county (its division code, its words, the form's common words) where
+/// the next deploy takes them; a changed catalog makes the dictionaries deploy again.
+pub fn set_county(dirs: &Dirs, catalog: &onevisit_domain::Catalog) {
+    let c = &catalog.county;
+    let mut words = c.words.clone();
+    for f in catalog.fields.iter() {
+        for w in &f.suggest {
+            if !words.contains(w) {
+                words.push(w.clone());
+            }
+        }
+    }
+    let county = onevisit_ime::places::County {
+        code: c.division_code.clone(),
+        words,
+    };
+    if let Err(e) = dirs.set_county(&county) {
+        tracing::warn!("the county's words are not kept for the pinyin keyboard: {e}");
+    }
+}
+
 /// The characters the kiosk's own font draws (everything, if the font file is not found:
 /// then the UI's font is missing too and that is reported elsewhere).
 pub fn coverage() -> Coverage {

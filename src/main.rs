@@ -130,7 +130,9 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 })
         }
-        Command::Input(cmd) => commands::input::run(cmd, &runtime::data_dir(&cli.data_dir)),
+        Command::Input(cmd) => {
+            commands::input::run(cmd, &runtime::data_dir(&cli.data_dir), &cli.catalog)
+        }
         Command::Sync { once, json } => commands::sync::sync(&cli.data_dir, once, json.json),
     };
     match result {

@@ -58,6 +58,19 @@ fn deploy_then_pinyin_and_handwriting_candidates() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("西安"));
 
+    // The county's own words (catalog/county.toml) and its townships come first; places of
+    // the whole country are in the dictionary too.
+    let first = |letters: &str| {
+        let o = onevisit(&data, &["pinyin", letters, "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["candidates"][0].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(first("yanglicun"), "样例村");
+    assert_eq!(first("anhaizhen"), "安海镇");
+    assert_eq!(first("anhai"), "安海");
+    assert_eq!(first("xiangchengxian"), "襄城县");
+
     let o = onevisit(&data, &["handwriting", &strokes("zhong-middle"), "--json"]);
     assert!(
         o.status.success(),

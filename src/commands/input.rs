@@ -21,11 +21,15 @@ struct Candidates {
     candidates: Vec<String>,
 }
 
-pub fn run(cmd: InputCmd, data_dir: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    cmd: InputCmd,
+    data_dir: &Path,
+    catalog: &Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     match cmd {
         InputCmd::Pinyin { letters, json } => pinyin(&letters, data_dir, json.json),
         InputCmd::Handwriting { strokes, json } => handwriting(&strokes, json.json),
-        InputCmd::Deploy { json } => deploy(data_dir, json.json),
+        InputCmd::Deploy { json } => deploy(data_dir, catalog, json.json),
         InputCmd::Status { json } => status(data_dir, json.json),
     }
 }
@@ -114,9 +118,19 @@ fn print(out: &Candidates, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn deploy(data_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+fn deploy(
+    data_dir: &Path,
+    catalog: &Option<std::path::PathBuf>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let t = std::time::Instant::now();
-    let d = rime::deploy(&rime_dirs(data_dir))?;
+    let dirs = rime_dirs(data_dir);
+    // The county's words and places come from the catalog (when there is one to read).
+    match crate::catalog_dir::load(&crate::catalog_dir::resolve(catalog)) {
+        Ok((cat, _)) => crate::input::set_county(&dirs, &cat),
+        Err(e) => eprintln!("no catalog read ({e:#}): the county's own words are left out"),
+    }
+    let d = rime::deploy(&dirs)?;
     let seconds = t.elapsed().as_secs_f64();
     if json {
         return super::print_json(&serde_json::json!({

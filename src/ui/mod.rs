@@ -31,6 +31,11 @@ pub fn run(
     // The folders, resolved once: everything below takes them from here.
     let data = crate::runtime::data_dir(data_flag);
     let catalog_folder = catalog_dir::resolve(catalog_flag);
+    // The county's words from the catalog go into the pinyin dictionary (deployed again when
+    // they changed).
+    if let Ok((catalog, _)) = catalog_dir::load(&catalog_folder) {
+        crate::input::set_county(&crate::input::rime_dirs(&data), &catalog);
+    }
     setup::deploy_dictionaries_if_needed(&data);
     let settings = setup::Settings::load(config, simulate);
     let retention = settings.config.retention.limits();

@@ -16,6 +16,7 @@
 pub mod coverage;
 pub mod handwriting;
 pub mod pinyin;
+pub mod places;
 pub mod rime;
 pub mod zinnia;
 

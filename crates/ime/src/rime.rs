@@ -203,8 +203,63 @@ impl Dirs {
 
     /// True once [`deploy`] has run for these directories.
     pub fn is_deployed(&self) -> bool {
-        self.deployed_schema().is_file() && self.user.join(CUSTOM_SCHEMA).is_file()
+        self.deployed_schema().is_file()
+            && self.user.join(CUSTOM_SCHEMA).is_file()
+            && std::fs::read_to_string(self.user.join(PLACES_STAMP)).ok()
+                == Some(places_stamp(&self.county()))
     }
+
+    /// The county the kiosk put here from its catalog (its division code, its own words);
+    /// deployed with the country's place names.
+    pub fn county(&self) -> crate::places::County {
+        let text = std::fs::read_to_string(self.user.join(COUNTY_WORDS)).unwrap_or_default();
+        let mut lines = text.lines().map(str::trim);
+        let code = lines
+            .next()
+            .and_then(|l| l.strip_prefix("code="))
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        crate::places::County {
+            code,
+            words: lines.filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        }
+    }
+
+    /// Keeps the county for the next deploy; true when it changed (the dictionaries then need
+    /// deploying again: [`Dirs::is_deployed`] says no).
+    pub fn set_county(&self, county: &crate::places::County) -> Result<bool, ImeError> {
+        if &self.county() == county {
+            return Ok(false);
+        }
+        std::fs::create_dir_all(&self.user).map_err(|source| ImeError::Io {
+            path: self.user.clone(),
+            source,
+        })?;
+        let path = self.user.join(COUNTY_WORDS);
+        let text = format!(
+            "code={}\n{}",
+            county.code.as_deref().unwrap_or(""),
+            county.words.join("\n")
+        );
+        std::fs::write(&path, text).map_err(|source| ImeError::Io { path, source })?;
+        Ok(true)
+    }
+}
+
+/// The county: `code=NNNNNN`, then its words one per line (written from the catalog).
+const COUNTY_WORDS: &str = "county.txt";
+/// What the deployed place dictionary was made from, to know when to make it again.
+const PLACES_STAMP: &str = "onevisit_places.stamp";
+/// The dictionary the schema's translator uses: librime's own, and the places.
+const DICT: &str = "onevisit";
+
+fn places_stamp(county: &crate::places::County) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    crate::places::DIVISIONS.hash(&mut h);
+    county.code.hash(&mut h);
+    county.words.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 const CUSTOM_DEFAULT: &str = "default.custom.yaml";
@@ -222,8 +277,9 @@ fn custom_files() -> [(&'static str, String); 2] {
         ),
         (
             CUSTOM_SCHEMA,
-            "# Written by `onevisit input deploy`. Nothing typed at a kiosk is learned or kept.\npatch:\n  translator/enable_user_dict: false\n  translator/enable_sentence: true\n"
-                .to_owned(),
+            format!(
+                "# Written by `onevisit input deploy`. Nothing typed at a kiosk is learned or kept.\npatch:\n  translator/enable_user_dict: false\n  translator/enable_sentence: true\n  translator/dictionary: {DICT}\n  translator/prism: {DICT}\n"
+            ),
         ),
     ]
 }
@@ -328,6 +384,32 @@ pub fn deploy(dirs: &Dirs) -> Result<Deployed, ImeError> {
         let path = dirs.user.join(name);
         std::fs::write(&path, text).map_err(|source| ImeError::Io { path, source })?;
     }
+    // The country's place names and the county's words, spelled from librime's own readings,
+    // in a dictionary the schema's translator imports beside librime's.
+    let source = dirs.shared.join(format!("{SCHEMA}.dict.yaml"));
+    let base = std::fs::read_to_string(&source).map_err(|_| ImeError::DataMissing {
+        what: "the pinyin dictionary",
+        path: source.clone(),
+        package: PACKAGE,
+    })?;
+    let county = dirs.county();
+    let files = [
+        (
+            format!("{}.dict.yaml", crate::places::PLACES_DICT),
+            crate::places::dictionary(&base, &county),
+        ),
+        (
+            format!("{DICT}.dict.yaml"),
+            format!(
+                "# Written by `onevisit input deploy`.\n---\nname: {DICT}\nversion: \"1\"\nsort: by_weight\nimport_tables:\n  - {SCHEMA}\n  - {}\n...\n",
+                crate::places::PLACES_DICT
+            ),
+        ),
+    ];
+    for (name, text) in files {
+        let path = dirs.user.join(name);
+        std::fs::write(&path, text).map_err(|source| ImeError::Io { path, source })?;
+    }
     let api = start(dirs)?;
     // SAFETY: plain calls into the started library.
     unsafe {
@@ -342,6 +424,11 @@ pub fn deploy(dirs: &Dirs) -> Result<Deployed, ImeError> {
             dirs.shared.display()
         )));
     }
+    let stamp = dirs.user.join(PLACES_STAMP);
+    std::fs::write(&stamp, places_stamp(&county)).map_err(|source| ImeError::Io {
+        path: stamp,
+        source,
+    })?;
     Ok(Deployed {
         dir: dirs.user.clone(),
         version: version(api),

@@ -30,6 +30,9 @@ fn dirs() -> &'static Dirs {
     DIRS.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rime");
         let dirs = Dirs::new(dir);
+        // The kiosk's county, as its catalog names it: its townships and its own words come
+        // first for their pinyin.
+        dirs.set_county(&county()).expect("county words");
         let t = std::time::Instant::now();
         let d = rime::deploy(&dirs).unwrap_or_else(|e| panic!("{RIME_PACKAGES}: {e}"));
         eprintln!("deployed librime {} in {:?}", d.version, t.elapsed());
@@ -53,7 +56,12 @@ fn coverage() -> Coverage {
 fn type_letters(board: &mut Board, rime: &mut Rime, s: &str) -> onevisit_ime::pinyin::View {
     let mut v = Default::default();
     for c in s.chars() {
-        v = board.press(rime, Key::Letter(c)).expect("key");
+        let key = if c == '\'' {
+            Key::Separator
+        } else {
+            Key::Letter(c)
+        };
+        v = board.press(rime, key).expect("key");
     }
     v
 }
@@ -201,4 +209,119 @@ fn a_missing_model_says_which_package() {
     );
     // The real model opens and says what it is.
     assert!(!open_zinnia().describe().is_empty());
+}
+
+/// A sample county (晋江市) with two words of its own: a village and a road.
+fn county() -> onevisit_ime::places::County {
+    onevisit_ime::places::County {
+        code: Some("350582".into()),
+        words: vec!["五店市".into(), "梅岭路".into()],
+    }
+}
+
+/// Full pinyin of a name as a citizen types it: the first spelling, with the separator
+/// before a syllable that starts with a vowel (xi'an, ji'an), as pinyin is written.
+fn typed(name: &str, readings: &std::collections::HashMap<char, Vec<String>>) -> Option<String> {
+    let s = onevisit_ime::places::spellings(name, readings)
+        .into_iter()
+        .next()?;
+    let mut out = String::new();
+    for (i, syl) in s.split(' ').enumerate() {
+        if i > 0 && syl.starts_with(['a', 'e', 'o']) {
+            out.push('\'');
+        }
+        out.push_str(syl);
+    }
+    Some(out)
+}
+
+/// Types each name's full pinyin; the names (of those the font draws) not at a place `<= top`.
+fn misplaced(names: &[String], top: usize) -> (usize, Vec<String>) {
+    let mut rime = open_rime();
+    let cover = coverage();
+    let base = std::fs::read_to_string(dirs().shared.join("pinyin_simp.dict.yaml")).unwrap();
+    let readings = onevisit_ime::places::readings(&base);
+    let (mut tried, mut missed) = (0, Vec::new());
+    for v in names {
+        if !cover.draws(v) {
+            continue;
+        }
+        let Some(letters) = typed(v, &readings) else {
+            continue;
+        };
+        let mut board = Board::new(8, cover.clone());
+        let view = type_letters(&mut board, &mut rime, &letters);
+        tried += 1;
+        if !view.candidates.iter().take(top).any(|c| c == v) {
+            missed.push(format!(
+                "{v} ({letters}): {:?}",
+                &view.candidates[..view.candidates.len().min(3)]
+            ));
+        }
+        board.clear(&mut rime);
+    }
+    (tried, missed)
+}
+
+/// Every name of `places` with and without its suffix.
+fn with_variants<'a>(places: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    places
+        .flat_map(|(_, n)| onevisit_ime::places::variants(n))
+        .collect()
+}
+
+#[test]
+fn every_county_of_china_is_among_the_first_three_for_its_pinyin() {
+    let _one = serial();
+    // The kiosk's province (Fujian): every county and city, with and without its suffix.
+    let names = with_variants(
+        onevisit_ime::places::divisions().filter(|(c, _)| c.len() <= 6 && c.starts_with("35")),
+    );
+    let (tried, missed) = misplaced(&names, 3);
+    assert!(tried > 100, "{tried}");
+    assert!(missed.is_empty(), "{missed:#?}");
+    // The whole country: only homophones of equal nearness (four 历城/黎城/荔城/鲤城 for three
+    // places) can push one out.
+    let names = with_variants(onevisit_ime::places::divisions().filter(|(c, _)| c.len() <= 6));
+    let (tried, missed) = misplaced(&names, 3);
+    let share = 100.0 * (tried - missed.len()) as f64 / tried as f64;
+    eprintln!("{tried} county-level names typed: {share:.2}% among the first three");
+    assert!(tried > 5_000, "{tried}");
+    assert!(
+        share >= 99.5,
+        "{share:.2}%: {:#?}",
+        &missed[..missed.len().min(20)]
+    );
+}
+
+#[test]
+fn the_kiosks_own_townships_and_words_come_first() {
+    let _one = serial();
+    let mut names = with_variants(
+        onevisit_ime::places::divisions().filter(|(c, _)| c.len() == 9 && c.starts_with("350582")),
+    );
+    names.extend(county().words);
+    let (tried, missed) = misplaced(&names, 1);
+    assert!(tried > 20, "{tried}");
+    assert!(missed.is_empty(), "{missed:#?}");
+}
+
+#[test]
+fn townships_elsewhere_are_nearly_all_among_the_first_three() {
+    let _one = serial();
+    // Homophones among the country's 40,000 townships (合市/河市/何市) cannot all come
+    // first; a spread sample says how many do.
+    let names = with_variants(
+        onevisit_ime::places::divisions()
+            .filter(|(c, _)| c.len() == 9)
+            .step_by(97),
+    );
+    let (tried, missed) = misplaced(&names, 3);
+    let share = 100.0 * (tried - missed.len()) as f64 / tried as f64;
+    eprintln!("{tried} township names typed: {share:.1}% among the first three");
+    assert!(
+        share >= 95.0,
+        "{share:.1}%: {:#?}",
+        &missed[..missed.len().min(20)]
+    );
 }

@@ -35,6 +35,13 @@ pub struct CountyFile {
     /// Where the take-home list's QR code points: the county's guide to a theme (the theme's
     /// id is appended).
     pub guide_url: Option<String>,
+    /// The county's division code (GB/T 2260, six digits): its townships come first in the
+    /// pinyin candidates, then its prefecture's and province's places.
+    pub division_code: Option<String>,
+    /// The county's own words for the pinyin keyboard: villages, roads, common shop names,
+    /// business scopes. A new road needs only a new catalog, not a new release.
+    #[serde(default)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

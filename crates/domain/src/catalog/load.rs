@@ -367,6 +367,10 @@ fn read_file(
                 },
                 draft_days: c.draft_days.unwrap_or(d.draft_days),
                 guide_url: c.guide_url.unwrap_or(d.guide_url),
+                division_code: c
+                    .division_code
+                    .filter(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit())),
+                words: c.words,
             };
         }
         Role::Theme(stem) => {

@@ -68,6 +68,10 @@ pub struct County {
     pub draft_days: u32,
     /// The county's guide to a theme, the theme's id appended (the take-home list's QR code).
     pub guide_url: String,
+    /// GB/T 2260 code of the county (six digits), if the catalog says.
+    pub division_code: Option<String>,
+    /// The county's own words for the pinyin keyboard.
+    pub words: Vec<String>,
 }
 
 impl Default for County {
@@ -79,6 +83,8 @@ impl Default for County {
             ),
             draft_days: 7,
             guide_url: "https://zwfw.example.gov.cn/onevisit/guide/".into(),
+            division_code: None,
+            words: Vec::new(),
         }
     }
 }
