@@ -1004,22 +1004,9 @@ fn the_screen_keeps_drawing_while_a_slow_store_commits() {
     let _ = std::fs::remove_dir_all(&kit.dir);
 }
 
-/// Answers the restaurant's questions through the app (not the screen), to the materials.
-fn to_materials(kit: &Kit) {
-    let mut app = kit.app.borrow_mut();
-    app.send(UiEvent::Start);
-    app.send(UiEvent::Theme("open-restaurant".into()));
-    for v in ["no", "rented", "yes", "no"] {
-        app.send(UiEvent::Answer(v.into()));
-    }
-    assert_eq!(app.session.screen(), Screen::Materials);
-}
-
-#[test]
-fn a_missing_paper_is_saved_and_the_same_card_resumes_it_days_later() {
-    const DAY: i64 = 86_400_000;
-    let kit = kit("draft");
-    to_materials(&kit);
+/// Through the restaurant's questions, the card and a filled form, to the first material.
+fn to_scanning(kit: &Kit) {
+    to_materials(kit);
     kit.app.borrow_mut().send(UiEvent::Next);
     kit.app
         .borrow_mut()
@@ -1038,6 +1025,25 @@ fn a_missing_paper_is_saved_and_the_same_card_resumes_it_days_later() {
         kit.app.borrow_mut().set_field(k, v);
     }
     kit.app.borrow_mut().send(UiEvent::Next);
+    assert_eq!(kit.screen(), Screen::Scan(0));
+}
+
+/// Answers the restaurant's questions through the app (not the screen), to the materials.
+fn to_materials(kit: &Kit) {
+    let mut app = kit.app.borrow_mut();
+    app.send(UiEvent::Start);
+    app.send(UiEvent::Theme("open-restaurant".into()));
+    for v in ["no", "rented", "yes", "no"] {
+        app.send(UiEvent::Answer(v.into()));
+    }
+    assert_eq!(app.session.screen(), Screen::Materials);
+}
+
+#[test]
+fn a_missing_paper_is_saved_and_the_same_card_resumes_it_days_later() {
+    const DAY: i64 = 86_400_000;
+    let kit = kit("draft");
+    to_scanning(&kit);
     // One material captured, then the citizen finds a paper missing.
     kit.app.borrow_mut().next_frame();
     kit.app.borrow_mut().send(UiEvent::Capture);
@@ -1230,24 +1236,7 @@ fn elderly_low_rating(w: u32, h: u32) {
 #[test]
 fn a_promised_material_is_on_the_receipt_and_under_my_cases() {
     let kit = kit("owed");
-    to_materials(&kit);
-    kit.app.borrow_mut().send(UiEvent::Next);
-    kit.app
-        .borrow_mut()
-        .person_read(super::screenshots::sample_person());
-    for (k, v) in [
-        ("phone", "13800138000"),
-        ("shop_name", "测试小馆"),
-        ("business_address", "城关镇人民路8号"),
-        ("business_scope", "热食类食品制售"),
-        ("capital", "5"),
-        ("employees", "3"),
-        ("floor_area", "80"),
-        ("sign_size", "3m x 0.8m"),
-    ] {
-        kit.app.borrow_mut().set_field(k, v);
-    }
-    kit.app.borrow_mut().send(UiEvent::Next);
+    to_scanning(&kit);
     while let Screen::Scan(i) = kit.screen() {
         let tolerated = {
             let app = kit.app.borrow();
@@ -1311,24 +1300,7 @@ fn a_promised_material_is_on_the_receipt_and_under_my_cases() {
 fn photos_and_drawings_are_kept_in_grey_or_colour_not_black_and_white() {
     use onevisit_capture::pdf::PageImage;
     let kit = kit("photo-mode");
-    to_materials(&kit);
-    kit.app.borrow_mut().send(UiEvent::Next);
-    kit.app
-        .borrow_mut()
-        .person_read(super::screenshots::sample_person());
-    for (k, v) in [
-        ("phone", "13800138000"),
-        ("shop_name", "测试小馆"),
-        ("business_address", "城关镇人民路8号"),
-        ("business_scope", "热食类食品制售"),
-        ("capital", "5"),
-        ("employees", "3"),
-        ("floor_area", "80"),
-        ("sign_size", "3m x 0.8m"),
-    ] {
-        kit.app.borrow_mut().set_field(k, v);
-    }
-    kit.app.borrow_mut().send(UiEvent::Next);
+    to_scanning(&kit);
     let mut kinds = std::collections::BTreeMap::new();
     while let Screen::Scan(i) = kit.screen() {
         let mut app = kit.app.borrow_mut();

@@ -67,14 +67,20 @@ impl J {
     }
 }
 
-/// Through the restaurant journey up to the form.
-fn to_form(j: &mut J) {
+/// Through the restaurant's questions (no tobacco, rented, a signboard, a small venue) to
+/// the materials.
+fn to_materials(j: &mut J) {
     j.ev(Event::Start)
         .ev(Event::ChooseTheme("open-restaurant".into()))
         .answer("sells_tobacco", "no")
         .answer("premises", "rented")
         .answer("outdoor_sign", "yes")
         .answer("large_venue", "no");
+}
+
+/// Through the restaurant journey up to the form.
+fn to_form(j: &mut J) {
+    to_materials(j);
     assert_eq!(j.s.screen(), Screen::Materials);
     j.ev(Event::Next);
     assert_eq!(j.s.screen(), Screen::Identify);
@@ -648,12 +654,7 @@ fn a_missing_paper_saves_the_application_and_the_same_card_resumes_it_days_later
 #[test]
 fn saving_needs_the_holders_id_card() {
     let mut j = J::new();
-    j.ev(Event::Start)
-        .ev(Event::ChooseTheme("open-restaurant".into()))
-        .answer("sells_tobacco", "no")
-        .answer("premises", "rented")
-        .answer("outdoor_sign", "yes")
-        .answer("large_venue", "no");
+    to_materials(&mut j);
     j.ev(Event::SaveForLater);
     assert!(j.actions.iter().all(|a| !matches!(a, Action::SaveDraft(_))));
     assert!(j.s.notice().unwrap().zh.contains("身份证"));
@@ -676,12 +677,7 @@ fn saving_needs_the_holders_id_card() {
 #[test]
 fn the_take_home_list_is_printed_from_the_materials_screen() {
     let mut j = J::new();
-    j.ev(Event::Start)
-        .ev(Event::ChooseTheme("open-restaurant".into()))
-        .answer("sells_tobacco", "no")
-        .answer("premises", "rented")
-        .answer("outdoor_sign", "yes")
-        .answer("large_venue", "no");
+    to_materials(&mut j);
     j.ev(Event::PrintChecklist);
     assert!(
         j.actions.iter().any(
@@ -752,12 +748,7 @@ fn the_receipt_is_read_aloud_with_the_case_number_symbol_by_symbol() {
     assert!(spoken.contains("2026年12月21日"), "{spoken}");
     // The materials screen reads the list itself, not one sentence.
     let mut j = J::new();
-    j.ev(Event::Start)
-        .ev(Event::ChooseTheme("open-restaurant".into()))
-        .answer("sells_tobacco", "no")
-        .answer("premises", "rented")
-        .answer("outdoor_sign", "yes")
-        .answer("large_venue", "no");
+    to_materials(&mut j);
     let spoken = j.s.spoken(&j.cat);
     assert!(spoken.contains("房屋租赁合同"), "{spoken}");
 }

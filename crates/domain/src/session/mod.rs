@@ -1010,6 +1010,13 @@ impl Session {
     }
 
     fn finish_rating(&mut self, now: Millis, fx: &mut Vec<Action>) {
+        self.record_rating(fx);
+        self.screen = Screen::Done;
+        self.done_since = Some(now);
+    }
+
+    /// The rating given, if any, with its comment: recorded.
+    fn record_rating(&self, fx: &mut Vec<Action>) {
         if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
             let comment = self.comment.trim();
             fx.push(Action::RecordRating {
@@ -1018,8 +1025,6 @@ impl Session {
                 comment: (!comment.is_empty()).then(|| comment.to_owned()),
             });
         }
-        self.screen = Screen::Done;
-        self.done_since = Some(now);
     }
 
     fn time_passes(&mut self, now: Millis, fx: &mut Vec<Action>) {
@@ -1049,14 +1054,8 @@ impl Session {
 
     /// Home: everything goes (a rating given counts), the lamp goes out.
     fn left_home(&mut self, now: Millis, fx: &mut Vec<Action>) {
-        if matches!(self.screen, Screen::Receipt | Screen::Rate)
-            && let (Some(id), Some(r)) = (&self.case_id, self.rating)
-        {
-            fx.push(Action::RecordRating {
-                case_id: id.clone(),
-                rating: r,
-                comment: None,
-            });
+        if matches!(self.screen, Screen::Receipt | Screen::Rate) {
+            self.record_rating(fx);
         }
         self.wipe(now, fx);
     }
@@ -1068,14 +1067,7 @@ impl Session {
         let printing = self.receipt == ReceiptState::Printing;
         match self.screen {
             Screen::Receipt | Screen::Rate if !printing => {
-                if let (Some(id), Some(r)) = (&self.case_id, self.rating) {
-                    let comment = self.comment.trim();
-                    fx.push(Action::RecordRating {
-                        case_id: id.clone(),
-                        rating: r,
-                        comment: (!comment.is_empty()).then(|| comment.to_owned()),
-                    });
-                }
+                self.record_rating(fx);
                 self.wipe(now, fx);
             }
             Screen::Done => self.wipe(now, fx),
