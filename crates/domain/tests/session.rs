@@ -88,6 +88,18 @@ fn to_form(j: &mut J) {
     assert_eq!(j.s.screen(), Screen::Form);
 }
 
+/// The form filled and every material scanned (one clear page each): the review.
+fn to_review(j: &mut J) {
+    to_form(j);
+    fill_form(j);
+    j.ev(Event::Next);
+    while let Screen::Scan(_) = j.s.screen() {
+        j.ev(Event::PageCaptured(page(true)))
+            .ev(Event::MaterialDone);
+    }
+    assert_eq!(j.s.screen(), Screen::Review);
+}
+
 fn fill_form(j: &mut J) {
     for (k, v) in [
         ("phone", "13800138000"),
@@ -325,13 +337,7 @@ fn a_card_placed_on_the_attract_screen_starts_and_skips_identification() {
 #[test]
 fn printer_failure_keeps_the_receipt_on_screen_and_offers_a_reprint() {
     let mut j = J::new();
-    to_form(&mut j);
-    fill_form(&mut j);
-    j.ev(Event::Next);
-    for _ in 0..j.s.to_scan().len() {
-        j.ev(Event::PageCaptured(page(true)))
-            .ev(Event::MaterialDone);
-    }
+    to_review(&mut j);
     j.ev(Event::Next)
         .ev(Event::Signed(vec![1]))
         .ev(Event::Submit);
@@ -513,13 +519,7 @@ fn an_mrz_still_starts_a_new_application() {
 #[test]
 fn a_tap_on_the_final_screen_finishes_and_wipes() {
     let mut j = J::new();
-    to_form(&mut j);
-    fill_form(&mut j);
-    j.ev(Event::Next);
-    while let Screen::Scan(_) = j.s.screen() {
-        j.ev(Event::PageCaptured(page(true)))
-            .ev(Event::MaterialDone);
-    }
+    to_review(&mut j);
     j.ev(Event::Next)
         .ev(Event::Signed(vec![1]))
         .ev(Event::Submit)
@@ -690,13 +690,7 @@ fn the_take_home_list_is_printed_from_the_materials_screen() {
 
 /// Submitted, receipt printed, on the rating screen.
 fn to_rating(j: &mut J) {
-    to_form(j);
-    fill_form(j);
-    j.ev(Event::Next);
-    for _ in 0..j.s.to_scan().len() {
-        j.ev(Event::PageCaptured(page(true)))
-            .ev(Event::MaterialDone);
-    }
+    to_review(j);
     j.ev(Event::Next)
         .ev(Event::Signed(vec![1]))
         .ev(Event::Submit)
@@ -756,13 +750,7 @@ fn the_receipt_is_read_aloud_with_the_case_number_symbol_by_symbol() {
 #[test]
 fn a_change_from_the_review_goes_straight_to_the_field_and_back() {
     let mut j = J::new();
-    to_form(&mut j);
-    fill_form(&mut j);
-    j.ev(Event::Next);
-    for _ in 0..j.s.to_scan().len() {
-        j.ev(Event::PageCaptured(page(true)))
-            .ev(Event::MaterialDone);
-    }
+    to_review(&mut j);
     assert_eq!(j.s.screen(), Screen::Review);
     j.ev(Event::EditField("shop_name".into()));
     assert_eq!(j.s.screen(), Screen::Form);
