@@ -1012,16 +1012,7 @@ fn to_scanning(kit: &Kit) {
         .borrow_mut()
         .person_read(super::screenshots::sample_person());
     assert_eq!(kit.screen(), Screen::Form);
-    for (k, v) in [
-        ("phone", "13800138000"),
-        ("shop_name", "测试小馆"),
-        ("business_address", "城关镇人民路8号"),
-        ("business_scope", "热食类食品制售"),
-        ("capital", "5"),
-        ("employees", "3"),
-        ("floor_area", "80"),
-        ("sign_size", "3m x 0.8m"),
-    ] {
+    for (k, v) in super::screenshots::RESTAURANT_FORM {
         kit.app.borrow_mut().set_field(k, v);
     }
     kit.app.borrow_mut().send(UiEvent::Next);
@@ -1071,7 +1062,7 @@ fn a_missing_paper_is_saved_and_the_same_card_resumes_it_days_later() {
     assert_eq!(kit.screen(), Screen::Scan(1));
     {
         let app = kit.app.borrow();
-        assert_eq!(app.session.form()["shop_name"], "测试小馆");
+        assert_eq!(app.session.form()["shop_name"], "开饭店");
         let first = &app.session.pages()[0];
         assert!(first.len() == 1 && first[0].ok);
         assert!(

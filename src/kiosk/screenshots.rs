@@ -50,6 +50,18 @@ pub fn sample_person() -> Person {
     }
 }
 
+/// The restaurant's form as a synthetic applicant fills it (the gallery and the journey tests).
+pub const RESTAURANT_FORM: [(&str, &str); 8] = [
+    ("phone", "13800138000"),
+    ("shop_name", "开饭店"),
+    ("business_address", "城关镇人民路8号"),
+    ("business_scope", "热食类食品制售"),
+    ("capital", "5"),
+    ("employees", "3"),
+    ("floor_area", "80"),
+    ("sign_size", "3m x 0.8m"),
+];
+
 /// Installs the off-screen platform. Call once, before any window exists.
 pub fn headless() -> Result<Rc<MinimalSoftwareWindow>> {
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
@@ -142,16 +154,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
         shot(app, "keyboard-date")?;
     }
     app.send(UiEvent::Field("".into()));
-    for (k, v) in [
-        ("phone", "13800138000"),
-        ("shop_name", "开饭店"),
-        ("business_address", "城关镇人民路8号"),
-        ("business_scope", "热食类食品制售"),
-        ("capital", "5"),
-        ("employees", "3"),
-        ("floor_area", "80"),
-        ("sign_size", "3m x 0.8m"),
-    ] {
+    for (k, v) in RESTAURANT_FORM {
         app.set_field(k, v);
     }
     app.send(UiEvent::Next);

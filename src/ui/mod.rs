@@ -32,7 +32,9 @@ pub fn run(
     let data = crate::runtime::data_dir(data_flag);
     let catalog_folder = catalog_dir::resolve(catalog_flag);
     // The county's words from the catalog go into the pinyin dictionary (deployed again when
-    // they changed).
+    // they changed). The catalog is read here once more than `make_app` reads it, on purpose:
+    // the deploy starts before anything slow, and a kiosk that then fails to open its window
+    // exits at once instead of tearing librime down under a deploy in progress (it hung).
     if let Ok((catalog, _)) = catalog_dir::load(&catalog_folder) {
         crate::input::set_county(&crate::input::rime_dirs(&data), &catalog);
     }
