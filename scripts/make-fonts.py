@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Makes the kiosk's bundled fonts: Noto Sans CJK SC (regular and bold) cut down to the
-characters of GB 2312 plus ASCII and CJK punctuation, renamed "OneVisit Sans SC" as the SIL
-Open Font License asks of modified fonts. Characters outside the subset (rare name characters)
-fall back to the system's Noto CJK at run time.
+characters of GB 2312 and of the Table of General Standard Chinese Characters (the 8,105 a
+mainland name or place may use: crates/ime/data/rare-chars.txt lists those GB 2312 lacks, such
+as 堃, 喆, 玥), plus ASCII and CJK punctuation, renamed "OneVisit Sans SC" as the SIL Open Font
+License asks of modified fonts. Characters outside the subset fall back to the system's CJK
+font at run time where one is installed.
 
 Usage: pip install fonttools; scripts/make-fonts.py  (reads fonts-noto-cjk's TTC files)
 """
@@ -20,6 +22,8 @@ def codepoints():
                 chars.add(ord(bytes([b1, b2]).decode("gb2312")))
             except UnicodeDecodeError:
                 pass
+    with open("crates/ime/data/rare-chars.txt", encoding="utf-8") as fh:
+        chars |= {ord(l.split("\t")[1]) for l in fh if not l.startswith("#")}
     chars |= set(range(0x20, 0x7F)) | set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))
     chars |= {0x00B7, 0x2014, 0x2022, 0x2026, 0x2192, 0x2713, 0x258F, 0x25A2, 0x21C4, 0x232B}
     return sorted(chars)

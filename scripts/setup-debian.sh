@@ -15,7 +15,7 @@ set -euo pipefail
 
 # What the kiosk binary needs at run time, whatever its display backend.
 # libfontconfig1: linked by the UI toolkit. fonts-noto-cjk: the fallback for rare characters
-# beyond the bundled GB 2312 font.
+# beyond the bundled font (GB 2312 and the general standard characters).
 runtime=(libfontconfig1 fonts-noto-cjk)
 # Chinese input, opened at run time (dlopen): a kiosk missing one engine offers the other.
 # librime1 with the simplified pinyin schema and rime-prelude (default.yaml, symbols, punctuation

@@ -7,6 +7,7 @@ use onevisit_ime::ImeError;
 use onevisit_ime::coverage::Coverage;
 use onevisit_ime::handwriting::{self, Handwriting, Stroke};
 use onevisit_ime::pinyin::{Board, Key, Pinyin, View};
+use onevisit_ime::rare::{RareGlyphs, WithRare};
 use onevisit_ime::rime::{Dirs, Rime};
 use onevisit_ime::zinnia::Zinnia;
 
@@ -67,7 +68,7 @@ pub struct Input {
     model: PathBuf,
     coverage: Coverage,
     rime: Option<Rime>,
-    zinnia: Option<Zinnia>,
+    zinnia: Option<Box<dyn Handwriting>>,
     /// Why an engine could not be opened (technician diagnostics and the keyboard's notice).
     pub pinyin_error: Option<String>,
     pub handwriting_error: Option<String>,
@@ -136,13 +137,23 @@ impl Input {
             tracing::warn!("handwriting input unavailable: {e}");
             self.handwriting_error = Some(e.to_string());
         }
+        static WARM: std::sync::Once = std::sync::Once::new();
+        if self.handwriting_error.is_none() {
+            WARM.call_once(|| {
+                let _ = std::thread::Builder::new()
+                    .name("rare-glyphs".into())
+                    .spawn(|| {
+                        rare_glyphs();
+                    });
+            });
+        }
         self.handwriting_error.is_none()
     }
 
     /// Opens Zinnia if it is not open yet; false (with the reason kept) when it cannot be.
     pub fn handwriting_ready(&mut self) -> bool {
         if self.zinnia.is_none() && self.handwriting_error.is_none() {
-            match Zinnia::open(&self.model) {
+            match open_handwriting(&self.model) {
                 Ok(z) => {
                     tracing::info!("handwriting input: {}", z.describe());
                     self.zinnia = Some(z);
@@ -216,7 +227,12 @@ impl Input {
         let Some(z) = self.zinnia.as_mut() else {
             return;
         };
-        match handwriting::candidates(z, &self.strokes, self.board.per_page, &self.coverage) {
+        match handwriting::candidates(
+            z.as_mut(),
+            &self.strokes,
+            self.board.per_page,
+            &self.coverage,
+        ) {
             Ok(c) => self.written = c,
             Err(e) => tracing::warn!("handwriting: {e}"),
         }
@@ -273,6 +289,31 @@ impl Input {
     }
 }
 
+/// Zinnia with the model, and the rare characters names need (堃, 喆, 玥: outside the model)
+/// matched against the bundled font's glyphs — without them if the font is not found.
+pub fn open_handwriting(model: &Path) -> Result<Box<dyn Handwriting>, ImeError> {
+    let zinnia = Zinnia::open(model)?;
+    Ok(match rare_glyphs() {
+        Some(rare) => Box::new(WithRare::new(zinnia, rare)),
+        None => Box::new(zinnia),
+    })
+}
+
+/// The rare characters' glyphs, drawn once per process (0.3 s, 0.7 MB): first asked for in
+/// the background when a field that offers handwriting opens, so the pad does not wait.
+fn rare_glyphs() -> Option<&'static RareGlyphs> {
+    static RARE: std::sync::OnceLock<Option<RareGlyphs>> = std::sync::OnceLock::new();
+    RARE.get_or_init(|| {
+        let drawn = onevisit_serial::fonts::bundled_bytes()
+            .ok_or_else(|| ImeError::Engine("the bundled font is not installed".to_owned()))
+            .and_then(RareGlyphs::new);
+        drawn
+            .inspect_err(|e| tracing::warn!("handwriting offers no rare characters: {e}"))
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Parses a stroke as the UI sends it: "x y;x y;…" in pad coordinates.
 pub fn parse_stroke(text: &str) -> Stroke {
     text.split(';')
@@ -289,7 +330,7 @@ pub fn parse_stroke(text: &str) -> Stroke {
 /// What a technician's diagnostics say about the input engines.
 pub fn status(data_dir: &Path) -> Vec<(&'static str, Result<String, ImeError>)> {
     let pinyin = Rime::open(&rime_dirs(data_dir)).map(|r| r.describe());
-    let handwriting = Zinnia::open(&Zinnia::model_path()).map(|z| z.describe());
+    let handwriting = open_handwriting(&Zinnia::model_path()).map(|z| z.describe());
     vec![("pinyin", pinyin), ("handwriting", handwriting)]
 }
 

@@ -83,6 +83,18 @@ fn deploy_then_pinyin_and_handwriting_candidates() {
         .filter_map(|c| c.as_str())
         .collect();
     assert!(top5.contains(&"中"), "{top5:?}");
+    // A name's rare character (outside GB 2312 and Zinnia's model) by handwriting too.
+    let o = onevisit(&data, &["handwriting", &strokes("yue-rare"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let top5: Vec<&str> = v["candidates"].as_array().expect("list")[..5]
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(top5.contains(&"玥"), "{top5:?}");
+    assert!(
+        v["engine"].as_str().is_some_and(|e| e.contains("rare")),
+        "{v}"
+    );
 
     let o = onevisit(&data, &["status", "--json"]);
     assert!(o.status.success());

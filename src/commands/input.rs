@@ -70,11 +70,11 @@ fn handwriting(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
             path.display()
         )
     })?;
-    let mut z = Zinnia::open(&Zinnia::model_path())?;
-    let candidates = handwriting::candidates(&mut z, &strokes, 10, &coverage())?;
+    let mut z = crate::input::open_handwriting(&Zinnia::model_path())?;
+    let candidates = handwriting::candidates(z.as_mut(), &strokes, 10, &coverage())?;
     let out = Candidates {
         input: format!("{} strokes", strokes.len()),
-        engine: onevisit_ime::handwriting::Handwriting::describe(&z),
+        engine: z.describe(),
         preedit: String::new(),
         candidates,
     };

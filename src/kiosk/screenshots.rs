@@ -139,7 +139,7 @@ fn journey(app: &mut App, window: &AppWindow, dir: &Path) -> Result<usize> {
     app.send(UiEvent::Candidate(0));
     app.send(UiEvent::Field("business_address".into()));
     app.send(UiEvent::SwitchLayout(Layout::Handwriting));
-    for stroke in ZHONG {
+    for stroke in YUE {
         app.send(UiEvent::Stroke(stroke.into()));
     }
     shot(app, "keyboard-handwriting")?;
@@ -360,12 +360,17 @@ fn technician(app: &mut App, window: &AppWindow, dir: &Path, en: bool) -> Result
 /// rendering machine's time zone).
 const GALLERY_TIME_MS: i64 = 1_772_415_000_000;
 
-/// 中, as a citizen writes it on the pad: 丨, 𠃌, 一, then the long 丨.
-const ZHONG: [&str; 4] = [
-    "78 98;79 130;80 160;80 196",
-    "78 96;150 97;222 98;221 150;220 196",
-    "80 192;150 191;220 190",
-    "150 35;150 120;151 200;151 272",
+/// 玥 (a name's character outside GB 2312, offered by the glyph matcher beside Zinnia's own), as
+/// a citizen writes it on the pad: 王, then 月.
+const YUE: [&str; 8] = [
+    "35 70;67 69;99 68;115 68",
+    "40 140;75 139;110 138",
+    "75 70;75 120;75 170;75 220",
+    "30 235;63 224;96 213;120 205",
+    "160 50;160 115;160 180;152 214;140 265",
+    "160 50;212 50;255 50;255 157;255 255;235 245",
+    "162 115;212 115;253 115",
+    "162 175;212 175;253 175",
 ];
 
 pub fn run(

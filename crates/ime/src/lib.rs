@@ -17,7 +17,9 @@ pub mod coverage;
 pub mod handwriting;
 pub mod pinyin;
 pub mod places;
+pub mod rare;
 pub mod rime;
+pub mod shape;
 pub mod zinnia;
 
 use std::path::PathBuf;

@@ -179,8 +179,28 @@ pub fn dictionary(dict_source: &str, county: &County) -> String {
         let w = best[&key];
         out.push_str(&format!("{}\t{}\t{w}\n", key.0, key.1));
     }
+    // Rare characters names need (堃 kun) where librime's dictionary lacks them, as often as
+    // the rarest characters it has that are still written.
+    let known: std::collections::HashSet<(&str, &str)> = dict_source
+        .lines()
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            Some((cols.next()?, cols.next()?))
+        })
+        .collect();
+    for (c, spelled) in crate::rare::chars() {
+        let c = c.to_string();
+        for s in spelled {
+            if !known.contains(&(c.as_str(), s)) {
+                out.push_str(&format!("{c}\t{s}\t{WEIGHT_RARE}\n"));
+            }
+        }
+    }
     out
 }
+
+/// The weight of a rare character (librime's pinyin_simp gives 阃 10, 琨 142, 捆 378).
+const WEIGHT_RARE: u64 = 10;
 
 #[cfg(test)]
 mod tests {
@@ -205,6 +225,11 @@ mod tests {
         assert!(spellings("城X镇", &r).is_empty());
         assert_eq!(variants("城关镇"), ["城关镇", "城关"]);
         assert_eq!(variants("沙县"), ["沙县"], "one character left is no name");
+        // Rare characters names need are spelled from their readings, unless librime's own
+        // dictionary has them already.
+        assert!(text.contains("\n堃\tkun\t10\n"), "{text}");
+        let has_yue = dictionary(&format!("{DICT}玥\tyue\t5\n"), &county);
+        assert!(text.contains("\n玥\tyue\t10\n") && !has_yue.contains("\n玥\tyue\t10\n"));
     }
 
     #[test]

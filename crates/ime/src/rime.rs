@@ -257,6 +257,7 @@ fn places_stamp(county: &crate::places::County) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     crate::places::DIVISIONS.hash(&mut h);
+    crate::rare::RARE_CHARS.hash(&mut h);
     county.code.hash(&mut h);
     county.words.hash(&mut h);
     format!("{:016x}", h.finish())

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use onevisit_ime::coverage::Coverage;
 use onevisit_ime::handwriting::{self, Handwriting, Stroke};
 use onevisit_ime::pinyin::{Board, Key};
+use onevisit_ime::rare::{RareGlyphs, WithRare};
 use onevisit_ime::rime::{self, Dirs, Rime};
 use onevisit_ime::zinnia::Zinnia;
 
@@ -132,6 +133,37 @@ fn paging_backspace_and_partial_choice() {
     board.clear(&mut rime);
 }
 
+/// 堃 is in neither GB 2312 nor librime's dictionary: the kiosk's own dictionary spells it, and
+/// a citizen paging through "kun" reaches it on the second page; 王堃 is then typed whole.
+#[test]
+fn rare_name_characters_are_typeable_by_pinyin() {
+    let _one = serial();
+    let mut rime = open_rime();
+    let mut board = Board::new(8, coverage());
+    let v = type_letters(&mut board, &mut rime, "wangkun");
+    let i = v
+        .candidates
+        .iter()
+        .position(|c| c == "王")
+        .expect("王 first");
+    let (_, mut v2) = board.choose(&mut rime, i);
+    let mut pages = 1;
+    let j = loop {
+        if let Some(j) = v2.candidates.iter().position(|c| c == "堃") {
+            break j;
+        }
+        assert!(
+            v2.has_next && pages < 3,
+            "堃 not within {pages} pages: {v2:?}"
+        );
+        v2 = board.next_page(&mut rime);
+        pages += 1;
+    };
+    let (text, end) = board.choose(&mut rime, j);
+    assert_eq!(text.as_deref(), Some("王堃"), "{end:?}");
+    board.clear(&mut rime);
+}
+
 #[test]
 fn nothing_is_learned_between_citizens() {
     let _one = serial();
@@ -196,6 +228,40 @@ fn handwritten_characters_are_among_the_first_five() {
             .expect("empty")
             .is_empty()
     );
+}
+
+fn with_rare() -> WithRare<'static, Zinnia> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fonts/OneVisitSansSC-Regular.otf");
+    let font: &'static [u8] = Box::leak(std::fs::read(path).expect("font").into_boxed_slice());
+    let glyphs = Box::leak(Box::new(RareGlyphs::new(font).expect("rare glyphs")));
+    WithRare::new(open_zinnia(), glyphs)
+}
+
+/// Names need characters GB 2312 lacks; Zinnia's model never offers them, the glyph matcher
+/// does — within the five an elderly-mode bar shows — and common characters keep their places.
+#[test]
+fn rare_name_characters_are_offered_and_common_ones_keep_their_place() {
+    let mut rare = with_rare();
+    let mut plain = open_zinnia();
+    let cover = coverage();
+    for (file, want) in [("kun-rare", "堃"), ("zhe-rare", "喆"), ("yue-rare", "玥")] {
+        let alone = handwriting::candidates(&mut plain, &strokes(file), 8, &cover).expect("z");
+        assert!(!alone.iter().any(|c| c == want), "Zinnia knows {want} now");
+        let got = handwriting::candidates(&mut rare, &strokes(file), 5, &cover).expect("rare");
+        assert!(got.iter().any(|c| c == want), "{want}: got {got:?}");
+    }
+    for file in [
+        "shi-ten",
+        "kou-mouth",
+        "zhong-middle",
+        "da-big",
+        "wang-king",
+        "ri-sun",
+    ] {
+        let alone = handwriting::candidates(&mut plain, &strokes(file), 5, &cover).expect("z");
+        let with = handwriting::candidates(&mut rare, &strokes(file), 5, &cover).expect("rare");
+        assert_eq!(alone.first(), with.first(), "{file}: {alone:?} → {with:?}");
+    }
 }
 
 #[test]

@@ -15,8 +15,9 @@ const CANDIDATES: [(&str, u32); 3] = [
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ];
 
-/// The kiosk's bundled font file (a GB 2312 subset of Noto Sans CJK SC), where it is
-/// installed: `ONEVISIT_FONT_DIR`, `/usr/share/onevisit/fonts`, or the source tree.
+/// The kiosk's bundled font file (Noto Sans CJK SC cut to GB 2312 and the general standard
+/// characters), where it is installed: `ONEVISIT_FONT_DIR`, `/usr/share/onevisit/fonts`, or
+/// the source tree.
 pub fn bundled_path() -> Option<PathBuf> {
     let dirs = [
         std::env::var_os("ONEVISIT_FONT_DIR").map(PathBuf::from),
@@ -47,7 +48,7 @@ fn bundled() -> Option<FontGlyphs> {
 pub fn receipt_font() -> Result<FontGlyphs, String> {
     match bundled() {
         // The system font (20 MB) is mapped only if a receipt ever needs a character the
-        // bundled GB 2312 font lacks.
+        // bundled font lacks.
         Some(b) if std::env::var_os("ONEVISIT_RECEIPT_FONT").is_none() => {
             Ok(b.with_lazy_fallback(|| system_font().ok()))
         }
