@@ -27,6 +27,9 @@ runtime+=(espeak-ng)
 runtime_desktop=(libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
 # The cabinet: straight to the display through KMS/DRM, touch through libinput.
 runtime_kiosk=(libinput10 libudev1 libgbm1 libdrm2 libxkbcommon0)
+# The central system's workbench tests drive a real browser: headless Chromium through
+# WebDriver (chromedriver), started by the tests themselves on loopback.
+browser=(chromium chromium-driver)
 # Building: libclang-dev because the V4L2 camera bindings are generated at build time.
 build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
@@ -50,7 +53,7 @@ list() {
     runtime) echo "${runtime[@]}" ;;
     runtime-desktop) echo "${runtime[@]}" "${runtime_desktop[@]}" ;;
     runtime-kiosk) echo "${runtime[@]}" "${runtime_kiosk[@]}" ;;
-    test) echo "${build[@]}" "${runtime[@]}" ;;
+    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" ;;
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;

@@ -160,6 +160,9 @@ impl App {
                     due: o.due.clone(),
                 })
                 .collect(),
+            correction: (detail.remote_status.as_deref() == Some("needs_correction"))
+                .then(|| detail.remote_reason.clone())
+                .flatten(),
         })
     }
 

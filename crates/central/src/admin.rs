@@ -152,8 +152,10 @@ pub fn set_status(
         );
     };
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if st == CaseStatus::Rejected && reason.is_none() {
-        bail!("a rejection needs --reason: the citizen must be told why and what to do");
+    if matches!(st, CaseStatus::Rejected | CaseStatus::NeedsCorrection) && reason.is_none() {
+        bail!(
+            "a rejection or a request for corrections needs --reason: the citizen must be told why and what to do"
+        );
     }
     let tx = conn.transaction()?;
     let row: Option<(String, String, String, IntakeState)> = tx

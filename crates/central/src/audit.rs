@@ -63,6 +63,21 @@ pub fn record(
     now: i64,
 ) -> Result<Entry, rusqlite::Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let e = append(&tx, officer, command, args, outcome, now)?;
+    tx.commit()?;
+    Ok(e)
+}
+
+/// Appends a row inside the caller's transaction, which must be immediate (it holds the write
+/// lock from its start): the change and its audit row then commit together or not at all.
+pub fn append(
+    tx: &Connection,
+    officer: &str,
+    command: &str,
+    args: &str,
+    outcome: &str,
+    now: i64,
+) -> Result<Entry, rusqlite::Error> {
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -77,7 +92,6 @@ pub fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![seq, now, officer, command, args, outcome, prev, hash],
     )?;
-    tx.commit()?;
     Ok(Entry {
         seq,
         at: now,

@@ -232,3 +232,33 @@ pub fn publish_signed(
     )?;
     Ok(v.version)
 }
+
+/// The latest published catalog and its calendar, as the workbench plans cases with: read
+/// from the bundle this server wrote when it published (checked then; not again here, so an
+/// expired catalog still describes the cases made under it). `None` before any is published.
+pub fn current(conn: &Connection, data: &Path) -> Result<Option<(Catalog, Option<Calendar>)>> {
+    let version = latest(conn)?;
+    if version == 0 {
+        return Ok(None);
+    }
+    let path = bundle_path(data, version);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let b: CatalogBundle = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a catalog bundle", path.display()))?;
+    let payload = auth::unb64(&b.payload)
+        .map_err(|_| anyhow::anyhow!("{}: the payload is not base64", path.display()))?;
+    let m: bundle::CatalogManifest = serde_json::from_slice(&payload)
+        .with_context(|| format!("{}: the manifest is damaged", path.display()))?;
+    let mut sources = Vec::new();
+    for f in m.files {
+        let bytes = auth::unb64(&f.content)
+            .map_err(|_| anyhow::anyhow!("{}: {} is not base64", path.display(), f.path))?;
+        sources.push(SourceFile {
+            path: f.path,
+            text: String::from_utf8(bytes).unwrap_or_default(),
+        });
+    }
+    let catalog = Catalog::from_sources(&sources)
+        .map_err(|e| anyhow::anyhow!("catalog version {version} does not load: {e:?}"))?;
+    Ok(Some((catalog, Calendar::from_sources(&sources).ok())))
+}

@@ -118,6 +118,72 @@ const MIGRATIONS: &[&str] = &[
         pin_hash TEXT NOT NULL,
         set_at INTEGER NOT NULL
      );",
+    // 4: the officers' workbench (`accounts.rs`, `workflow.rs`). Officers with roles and
+    // their browser sessions (only a hash of each session token is kept); the window's
+    // decision on each case; one task per approval item for its department; one joint
+    // inspection per case. `cases.window_open` says the case waits for the window (new, or
+    // back with corrections): the inbox reads a partial index of those alone.
+    "CREATE TABLE officers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('window', 'department', 'supervisor', 'admin')),
+        department TEXT,
+        password_hash TEXT NOT NULL,
+        totp_secret TEXT,
+        disabled_at INTEGER,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER,
+        created_at INTEGER NOT NULL,
+        CHECK ((role = 'department') = (department IS NOT NULL))
+     );
+     CREATE TABLE web_sessions (
+        token_sha256 TEXT PRIMARY KEY,
+        officer_id INTEGER NOT NULL REFERENCES officers(id),
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX web_sessions_by_officer ON web_sessions(officer_id);
+     CREATE TABLE case_work (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        stage TEXT NOT NULL CHECK (stage IN ('accepted', 'correction', 'refused', 'done')),
+        note TEXT,
+        decided_by TEXT NOT NULL,
+        decided_at INTEGER NOT NULL,
+        due TEXT,
+        finished_at INTEGER
+     );
+     CREATE INDEX case_work_by_stage ON case_work(stage, decided_at);
+     CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        item TEXT NOT NULL,
+        item_name TEXT NOT NULL,
+        department TEXT NOT NULL,
+        needs_inspection INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'approved', 'refused')),
+        note TEXT,
+        decided_by TEXT,
+        decided_at INTEGER,
+        due TEXT NOT NULL,
+        UNIQUE (case_id, item)
+     );
+     CREATE INDEX tasks_by_department ON tasks(department, status, due);
+     CREATE TABLE inspections (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        scheduled_for TEXT NOT NULL,
+        departments TEXT NOT NULL,
+        scheduled_by TEXT NOT NULL,
+        passed INTEGER,
+        conclusion TEXT,
+        recorded_by TEXT,
+        recorded_at INTEGER
+     );
+     ALTER TABLE cases ADD COLUMN window_open INTEGER NOT NULL DEFAULT 1;
+     CREATE INDEX cases_in_inbox ON cases(received_at)
+        WHERE window_open = 1 AND state = 'committed';
+     CREATE INDEX cases_in_inbox_by_theme ON cases(theme, received_at)
+        WHERE window_open = 1 AND state = 'committed';",
 ];
 
 /// Opens `central.db` in `dir`, creating and migrating it. The folder is made 0700 and the

@@ -1,8 +1,10 @@
 //! The reference central system for OneVisit kiosks: what a county runs to receive cases.
 //!
 //! SQLite (embedded, zero setup) holds devices, cases, status history and catalogs;
-//! attachments are files under `attachments/`. The API is `docs/api/openapi.yaml`.
+//! attachments are files under `attachments/`. The API is `docs/api/openapi.yaml`, under
+//! `/v1`; the officers' workbench (`web`) is served at `/` on the same listener.
 
+pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
@@ -15,10 +17,13 @@ pub mod import;
 pub mod intake;
 pub mod keys;
 pub mod limits;
+pub mod notify;
 pub mod officer;
 pub mod private;
 pub mod replay;
 pub mod serve;
+pub mod web;
+pub mod workflow;
 
 pub use limits::Limits;
 pub use serve::{Running, bind, bind_with, now_ms, spawn, spawn_with};

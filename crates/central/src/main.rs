@@ -89,6 +89,42 @@ enum Cmd {
     /// The TLS keys kiosks pin: print them, or switch to the backup key
     #[command(subcommand)]
     Tls(TlsCmd),
+    /// Officers' accounts for the workbench (the web pages at https://HOST:8443/)
+    #[command(subcommand)]
+    Officer(OfficerCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum OfficerCmd {
+    /// Open an account; the password is read from standard input (at least 10 characters;
+    /// only its slow salted hash is kept)
+    Add {
+        /// The name the officer signs in with, e.g. 王科员
+        name: String,
+        /// window (综合窗口), department (a department's reviewer), supervisor or admin
+        #[arg(long)]
+        role: String,
+        /// The department a reviewer decides for, as the catalog's departments.toml names it
+        /// (e.g. amr); only for --role department
+        #[arg(long, value_name = "ID")]
+        department: Option<String>,
+        /// Read the password from standard input (the only way: never on the command line)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable an account and end its sessions
+    Disable { name: String },
+    /// Set a new password (standard input); enables and unlocks the account, ends its sessions
+    Reset {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Every account
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,7 +225,8 @@ enum CasesCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Record a decision: received, in_review, approved, ready_for_pickup, rejected
+    /// Record a decision: received, in_review, approved, ready_for_pickup, rejected,
+    /// needs_correction
     SetStatus {
         /// Case number (e.g. 2026-000001) or the kiosk's case UUID
         id: String,
@@ -341,6 +378,25 @@ fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
                 (None, None) => String::new(),
             },
         ),
+        // The password is never in the log.
+        Cmd::Officer(OfficerCmd::Add {
+            name,
+            role,
+            department,
+            ..
+        }) => (
+            "officer add",
+            format!(
+                "name={name} role={role}{}",
+                department
+                    .as_deref()
+                    .map(|d| format!(" department={d}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Cmd::Officer(OfficerCmd::Disable { name }) => ("officer disable", format!("name={name}")),
+        Cmd::Officer(OfficerCmd::Reset { name, .. }) => ("officer reset", format!("name={name}")),
+        Cmd::Officer(OfficerCmd::List { .. }) => ("officer list", String::new()),
         Cmd::Import { bundle, .. } => (
             "import",
             format!(
@@ -404,6 +460,66 @@ fn execute(cli: Cli, officer: &str) -> Result<()> {
         Cmd::Tls(cmd) => tls(data, cmd)?,
         Cmd::Import { bundle, json } => import(data, &bundle, json)?,
         Cmd::Audit(cmd) => audit_cmd(data, cmd)?,
+        Cmd::Officer(cmd) => officer_cmd(data, cmd)?,
+    }
+    Ok(())
+}
+
+/// The password from standard input's first line (a trailing newline is not part of it).
+fn password_from_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn officer_cmd(data: &std::path::Path, cmd: OfficerCmd) -> Result<()> {
+    use onevisit_central::accounts;
+    let c = conn(data)?;
+    match cmd {
+        OfficerCmd::Add {
+            name,
+            role,
+            department,
+            ..
+        } => {
+            let pw = password_from_stdin()?;
+            let o = accounts::add(&c, &name, &role, department.as_deref(), &pw, now_ms())?;
+            println!(
+                "officer {} added ({}{}); they sign in at https://<this server>:8443/login",
+                o.name,
+                o.role.zh(),
+                o.department.map(|d| format!(", {d}")).unwrap_or_default()
+            );
+        }
+        OfficerCmd::Disable { name } => {
+            let o = accounts::disable(&c, &name, now_ms())?;
+            println!("officer {} disabled; their sessions ended", o.name);
+        }
+        OfficerCmd::Reset { name, .. } => {
+            let pw = password_from_stdin()?;
+            let o = accounts::reset(&c, &name, &pw, now_ms())?;
+            println!(
+                "officer {}: new password set, account enabled and unlocked",
+                o.name
+            );
+        }
+        OfficerCmd::List { json } => {
+            let all = accounts::list(&c)?;
+            if json {
+                return print_json(&all);
+            }
+            for o in all {
+                println!(
+                    "{:<16} {:<10} {:<10} {}",
+                    o.name,
+                    o.role.as_str(),
+                    o.department.as_deref().unwrap_or("-"),
+                    if o.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
     }
     Ok(())
 }

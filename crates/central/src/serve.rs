@@ -72,7 +72,8 @@ impl Bound {
         let acceptor = TlsAcceptor::from(self.tls);
         let limits = self.state.0.limits.clone();
         let sweeper = tokio::spawn(crate::api::sweep_loop(self.state.clone()));
-        let app = router(self.state);
+        let web = crate::web::WebState::new(self.state.0.data.clone(), self.state.0.now);
+        let app = router(self.state).merge(crate::web::router(web));
         let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
         let mut refused: u64 = 0;
         tokio::pin!(shutdown);

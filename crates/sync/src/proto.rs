@@ -165,15 +165,18 @@ pub enum CaseStatus {
     Approved,
     ReadyForPickup,
     Rejected,
+    /// 补正: the window asks for corrections (the reason says which, and why).
+    NeedsCorrection,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 5] = [
+    pub const ALL: [CaseStatus; 6] = [
         CaseStatus::Received,
         CaseStatus::InReview,
         CaseStatus::Approved,
         CaseStatus::ReadyForPickup,
         CaseStatus::Rejected,
+        CaseStatus::NeedsCorrection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -183,6 +186,7 @@ impl CaseStatus {
             CaseStatus::Approved => "approved",
             CaseStatus::ReadyForPickup => "ready_for_pickup",
             CaseStatus::Rejected => "rejected",
+            CaseStatus::NeedsCorrection => "needs_correction",
         }
     }
 
@@ -198,6 +202,7 @@ impl CaseStatus {
             CaseStatus::Approved => "已通过",
             CaseStatus::ReadyForPickup => "可领取",
             CaseStatus::Rejected => "未通过",
+            CaseStatus::NeedsCorrection => "需补正",
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct ReceiptData {
     /// 容缺受理: materials still owed, each with the date promised.
     #[serde(default)]
     pub owed: Vec<OwedLine>,
+    /// 补正: what the window asked to be corrected, and why (on a reprint after it asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +121,16 @@ pub fn build(r: &ReceiptData, paper: PaperWidth) -> Doc {
             false,
         ));
     }
+    if let Some(c) = &r.correction {
+        e.push(Element::Rule);
+        e.push(text("窗口一次性告知 — 请补正：", Align::Left, true));
+        e.push(text(c.clone(), Align::Left, false));
+        e.push(text(
+            "补正后请带本回执到综合窗口，或在自助终端“我的办件”中查看进度。",
+            Align::Left,
+            false,
+        ));
+    }
     e.push(Element::Rule);
     e.push(text("承办部门：", Align::Left, true));
     e.push(text(r.departments.join("、"), Align::Left, false));
@@ -189,7 +202,34 @@ mod tests {
                 name: "招牌结构安全说明".into(),
                 due: "2026-12-09".into(),
             }],
+            correction: None,
         }
+    }
+
+    #[test]
+    fn a_reprint_after_a_request_for_corrections_says_what_and_why() {
+        let mut r = sample();
+        r.reprint = true;
+        r.correction = Some("请补正：房屋租赁合同。合同缺少出租方签字。".into());
+        let doc = build(&r, PaperWidth::Mm80);
+        let all: String = doc
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            all.contains("请补正") && all.contains("出租方签字"),
+            "{all}"
+        );
+        assert!(
+            !build(&sample(), PaperWidth::Mm80)
+                .elements
+                .iter()
+                .any(|e| matches!(e, Element::Text { text, .. } if text.contains("一次性告知")))
+        );
     }
 
     #[test]

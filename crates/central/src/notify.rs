@@ -1,0 +1,99 @@
+//! Telling the citizen once, when every item of a case is decided (多果一起出). Besides the
+//! status the kiosk fetches, a text message goes to the phone number on the form through a
+//! [`Notifier`]: a county plugs in its SMS gateway; the reference server appends each message
+//! to `notifications.log` in its data folder (JSON lines, the number masked), which is also
+//! what the tests read.
+
+use std::io::Write;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// Where the reference notifier writes.
+pub const LOG: &str = "notifications.log";
+
+/// Sends one message to one phone number.
+pub trait Notifier {
+    fn send(&self, phone: &str, text: &str) -> Result<(), String>;
+}
+
+/// The reference notifier: a line per message in `notifications.log`.
+pub struct LogNotifier<'a> {
+    pub data: &'a Path,
+    pub now: i64,
+}
+
+impl Notifier for LogNotifier<'_> {
+    fn send(&self, phone: &str, text: &str) -> Result<(), String> {
+        let line = serde_json::json!({
+            "at": self.now,
+            "to": mask_phone(phone),
+            "text": text,
+        });
+        let path = self.data.join(LOG);
+        let mut f = crate::private::options()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        writeln!(f, "{line}").map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// `138****8000`: enough to tell numbers apart in a log, not to call one.
+pub fn mask_phone(p: &str) -> String {
+    let digits: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return "*".repeat(digits.len());
+    }
+    let n = digits.len();
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[n - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(n - 7))
+}
+
+/// The one message when a case's results go out together. A failure to send is logged, not
+/// raised: the decision stands and the kiosk shows it either way.
+pub fn results_together(data: &Path, conn: &Connection, number: &str, status: &str, now: i64) {
+    let phone: Option<String> = conn
+        .query_row(
+            "SELECT manifest FROM cases WHERE number = ?1",
+            [number],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .ok()
+        .flatten()
+        .and_then(|m| serde_json::from_str::<onevisit_sync::proto::CaseManifest>(&m).ok())
+        .and_then(|m| m.form.get("phone").cloned())
+        .filter(|p| !p.trim().is_empty());
+    let Some(phone) = phone else {
+        tracing::info!(
+            case = number,
+            "results together: no phone number on the form"
+        );
+        return;
+    };
+    let outcome = if status == "approved" {
+        "全部事项已办结，准予许可"
+    } else {
+        "全部事项已办结，部分事项未予许可"
+    };
+    let text = format!(
+        "【一件事一次办】您的办件 {number} {outcome}。结果一并送达，可在自助终端“我的办件”查看或到综合窗口领取。"
+    );
+    if let Err(e) = (LogNotifier { data, now }).send(&phone, &text) {
+        tracing::warn!(case = number, "the results message was not sent: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_masked() {
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(mask_phone("123"), "***");
+    }
+}

@@ -1,0 +1,642 @@
+//! What the workbench's pages show, read from the database and the catalog: plain rows for
+//! the templates, with personal data masked unless an officer asked to see it.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeZone};
+use onevisit_domain::plan::DropReason;
+use onevisit_domain::{Calendar, Catalog, mask};
+use onevisit_sync::proto::{CaseManifest, CaseStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::accounts::{Officer, Role};
+use crate::workflow::{self, ItemSpec};
+
+/// Cases per inbox page.
+pub const PAGE: i64 = 50;
+
+/// Local date and time of a Unix-ms instant, as officers read it.
+pub fn local(ms: i64) -> String {
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub fn local_date(ms: i64) -> NaiveDate {
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+/// A status as officers read it: the kiosk's words, except that "received" (the citizen's
+/// 已受理: it reached the county) is not yet the window's acceptance.
+fn status_zh(s: Option<&str>) -> String {
+    match s.and_then(CaseStatus::parse) {
+        None | Some(CaseStatus::Received) => "已收到".to_owned(),
+        Some(s) => s.zh().to_owned(),
+    }
+}
+
+pub fn stage_zh(stage: &str) -> &'static str {
+    match stage {
+        "accepted" => "已受理，部门审批中",
+        "correction" => "待补正",
+        "refused" => "不予受理",
+        "done" => "已办结",
+        _ => "新件，待受理",
+    }
+}
+
+/// Theme names from the catalog (the id when the catalog lacks it).
+pub fn theme_name(catalog: Option<&Catalog>, id: &str) -> String {
+    catalog
+        .and_then(|c| c.theme(id))
+        .map_or_else(|| id.to_owned(), |t| t.name.zh.clone())
+}
+
+pub fn department_name(catalog: Option<&Catalog>, id: &str) -> String {
+    catalog
+        .and_then(|c| c.departments.get(id))
+        .map_or_else(|| id.to_owned(), |d| d.name.zh.clone())
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxRow {
+    pub number: String,
+    pub theme: String,
+    pub site: String,
+    pub received: String,
+    pub stage: &'static str,
+    /// Working days the window has left (negative: overdue).
+    pub left: i64,
+    pub owed: usize,
+}
+
+pub struct Inbox {
+    pub rows: Vec<InboxRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub themes: Vec<(String, String)>,
+}
+
+/// The window's inbox: committed cases it has not decided (new, or waiting for corrections),
+/// oldest first, one page, optionally one theme.
+pub fn inbox(
+    conn: &Connection,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    theme: Option<&str>,
+    page: i64,
+    today: NaiveDate,
+) -> rusqlite::Result<Inbox> {
+    let theme = theme.filter(|t| !t.is_empty());
+    // The partial indexes hold only the cases waiting for the window (`db.rs`, migration 4).
+    let filter = if theme.is_some() {
+        "c.window_open = 1 AND c.state = 'committed' AND c.theme = ?1"
+    } else {
+        "c.window_open = 1 AND c.state = 'committed' AND ?1 IS NULL"
+    };
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM cases c WHERE {filter}"),
+        params![theme],
+        |r| r.get(0),
+    )?;
+    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let mut st = conn.prepare(&format!(
+        "SELECT c.number, c.theme, c.site, c.received_at, w.stage, c.manifest
+         FROM cases c LEFT JOIN case_work w ON w.case_id = c.id WHERE {filter}
+         ORDER BY c.received_at, c.number LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = st
+        .query_map(params![theme, PAGE, (page - 1) * PAGE], |r| {
+            let received: i64 = r.get(3)?;
+            let stage: Option<String> = r.get(4)?;
+            let manifest: String = r.get(5)?;
+            let owed = serde_json::from_str::<CaseManifest>(&manifest)
+                .map(|m| m.owed.len())
+                .unwrap_or(0);
+            let due = workflow::due(calendar, local_date(received), workflow::WINDOW_DAYS);
+            Ok(InboxRow {
+                number: r.get(0)?,
+                theme: theme_name(catalog, &r.get::<_, String>(1)?),
+                site: r.get(2)?,
+                received: local(received),
+                stage: stage_zh(stage.as_deref().unwrap_or("new")),
+                left: workflow::working_days_left(calendar, today, due),
+                owed,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    // The catalog's themes (a scan of every case's theme would cost more than the page).
+    let mut themes: Vec<(String, String)> = catalog
+        .map(|c| {
+            c.themes
+                .iter()
+                .map(|t| (t.id.clone(), t.name.zh.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    themes.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(Inbox {
+        rows,
+        total,
+        page,
+        pages,
+        themes,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: i64,
+    pub number: String,
+    pub theme: String,
+    pub item: String,
+    pub department: String,
+    pub status: &'static str,
+    pub waiting: bool,
+    pub note: String,
+    pub due: String,
+    pub left: i64,
+    pub decided_by: String,
+    pub inspection: bool,
+    /// The signed-in reviewer's department: they may decide it.
+    pub mine: bool,
+}
+
+fn task_status_zh(s: &str) -> &'static str {
+    match s {
+        "approved" => "准予许可",
+        "refused" => "不予许可",
+        _ => "审批中",
+    }
+}
+
+fn task_row(
+    r: &rusqlite::Row<'_>,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    today: NaiveDate,
+    who: &Officer,
+) -> rusqlite::Result<TaskRow> {
+    let status: String = r.get(5)?;
+    let due: String = r.get(7)?;
+    let department: String = r.get(4)?;
+    let left = NaiveDate::parse_from_str(&due, "%Y-%m-%d")
+        .map(|d| workflow::working_days_left(calendar, today, d))
+        .unwrap_or(0);
+    Ok(TaskRow {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        theme: theme_name(catalog, &r.get::<_, String>(2)?),
+        item: r.get(3)?,
+        mine: who.role == Role::Department && who.department.as_deref() == Some(&department),
+        department: department_name(catalog, &department),
+        waiting: status == "waiting",
+        status: task_status_zh(&status),
+        note: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        due,
+        left,
+        decided_by: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        inspection: r.get(9)?,
+    })
+}
+
+const TASK_COLUMNS: &str = "t.id, c.number, c.theme, t.item_name, t.department, t.status, t.note,
+     t.due, t.decided_by, t.needs_inspection";
+
+/// A department's tasks still waiting, the nearest deadline first.
+pub fn department_tasks(
+    conn: &Connection,
+    who: &Officer,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    today: NaiveDate,
+) -> rusqlite::Result<Vec<TaskRow>> {
+    let Some(dep) = who.department.as_deref() else {
+        return Ok(Vec::new());
+    };
+    conn.prepare(&format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t JOIN cases c ON c.id = t.case_id
+         WHERE t.department = ?1 AND t.status = 'waiting' ORDER BY t.due, t.id LIMIT 500"
+    ))?
+    .query_map([dep], |r| task_row(r, catalog, calendar, today, who))?
+    .collect()
+}
+
+/// Whether `who` may open the case: the window, supervisors and administrators may; a
+/// department reviewer only a case with a task of their department.
+pub fn may_open(conn: &Connection, who: &Officer, case_id: &str) -> rusqlite::Result<bool> {
+    if who.role != Role::Department {
+        return Ok(true);
+    }
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM tasks WHERE case_id = ?1 AND department = ?2",
+        params![case_id, who.department],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+pub struct Labeled {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct Attachment {
+    pub index: u32,
+    pub name: String,
+    pub pages: u32,
+    pub kb: u64,
+}
+
+pub struct InspectionView {
+    pub when: String,
+    pub departments: String,
+    pub recorded: bool,
+    pub passed: bool,
+    pub conclusion: String,
+    pub recorded_by: String,
+    /// The signed-in reviewer's department takes part: they may record it.
+    pub mine: bool,
+}
+
+pub struct HistoryRow {
+    pub at: String,
+    pub status: String,
+    pub reason: String,
+    pub actor: String,
+}
+
+pub struct CaseView {
+    pub id: String,
+    pub number: String,
+    pub theme: String,
+    pub site: String,
+    pub received: String,
+    pub stage: String,
+    pub stage_label: &'static str,
+    pub status: String,
+    pub note: String,
+    pub due: String,
+    pub left: i64,
+    pub applicant: String,
+    pub id_number: String,
+    pub revealed: bool,
+    pub items: Vec<ItemSpec>,
+    pub item_departments: Vec<String>,
+    pub materials: Vec<String>,
+    pub dropped: Vec<Labeled>,
+    pub form: Vec<Labeled>,
+    pub answers: Vec<Labeled>,
+    pub attachments: Vec<Attachment>,
+    pub signature: Option<String>,
+    pub owed: Vec<Labeled>,
+    pub tasks: Vec<TaskRow>,
+    pub waiting_on: Vec<String>,
+    pub inspection: Option<InspectionView>,
+    pub needs_inspection: bool,
+    pub history: Vec<HistoryRow>,
+    pub rating: Option<u8>,
+}
+
+/// The approval items the case's theme and answers give, from the catalog.
+pub fn items_of(catalog: Option<&Catalog>, m: &CaseManifest) -> Vec<ItemSpec> {
+    let Some(c) = catalog else {
+        return Vec::new();
+    };
+    match onevisit_domain::plan::plan(c, &m.theme, &m.answers) {
+        Ok(p) => p
+            .items
+            .iter()
+            .map(|i| ItemSpec {
+                id: i.id.clone(),
+                name: i.name.zh.clone(),
+                department: i.department.clone(),
+                days: i.time_limit_days,
+                inspection: i.inspection,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("a case's plan cannot be made from the catalog: {e}");
+            Vec::new()
+        }
+    }
+}
+
+fn drop_reason(catalog: &Catalog, r: &DropReason) -> String {
+    match r {
+        DropReason::VerifiedOnline { source } => match source {
+            Some(s) => format!("部门在线核验（{}）", s.zh),
+            None => "部门在线核验".to_owned(),
+        },
+        DropReason::ReadFromIdCard => "读取身份证，无需提交".to_owned(),
+        DropReason::CoveredBy { material } => format!(
+            "已由“{}”代替",
+            catalog
+                .materials
+                .get(material)
+                .map_or(material.as_str(), |m| m.name.zh.as_str())
+        ),
+        DropReason::IssuedInChain { item } => format!(
+            "由本主题内“{}”的结果提供",
+            catalog
+                .items
+                .get(item)
+                .map_or(item.as_str(), |i| i.name.zh.as_str())
+        ),
+        DropReason::NotApplicable { .. } => "按情形无需提交".to_owned(),
+    }
+}
+
+/// One case as an officer opens it. `reveal` shows the name and ID number in full.
+#[allow(clippy::too_many_arguments)]
+pub fn case_view(
+    conn: &Connection,
+    who: &Officer,
+    case: &str,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    today: NaiveDate,
+    reveal: bool,
+) -> rusqlite::Result<Option<CaseView>> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT c.id, c.number, c.theme, c.site, c.received_at, c.manifest, c.status, w.stage
+             FROM cases c LEFT JOIN case_work w ON w.case_id = c.id
+             WHERE (c.id = ?1 OR c.number = ?1) AND c.state = 'committed'",
+            [case],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, number, theme, site, received, manifest, status, stage)) = row else {
+        return Ok(None);
+    };
+    let m: Option<CaseManifest> = serde_json::from_str(&manifest).ok();
+    let work: Option<(Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT note, due FROM case_work WHERE case_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (note, due) = work.unwrap_or_default();
+    let stage = stage.unwrap_or_else(|| "new".to_owned());
+    let due = match due
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        Some(d) => d,
+        None => workflow::due(calendar, local_date(received), workflow::WINDOW_DAYS),
+    };
+    let tasks: Vec<TaskRow> = conn
+        .prepare(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t JOIN cases c ON c.id = t.case_id
+             WHERE t.case_id = ?1 ORDER BY t.id"
+        ))?
+        .query_map([&id], |r| task_row(r, catalog, calendar, today, who))?
+        .collect::<Result<_, _>>()?;
+    let mut waiting_on: Vec<String> = tasks
+        .iter()
+        .filter(|t| t.waiting)
+        .map(|t| t.department.clone())
+        .collect();
+    waiting_on.dedup();
+    let inspection = conn
+        .query_row(
+            "SELECT scheduled_for, departments, passed, conclusion, recorded_by
+             FROM inspections WHERE case_id = ?1",
+            [&id],
+            |r| {
+                let deps: String = r.get(1)?;
+                let passed: Option<bool> = r.get(2)?;
+                Ok(InspectionView {
+                    when: r.get(0)?,
+                    mine: who.role == Role::Department
+                        && deps
+                            .split(',')
+                            .any(|d| Some(d) == who.department.as_deref()),
+                    departments: deps
+                        .split(',')
+                        .map(|d| department_name(catalog, d))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    recorded: passed.is_some(),
+                    passed: passed.unwrap_or(false),
+                    conclusion: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    recorded_by: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                })
+            },
+        )
+        .optional()?;
+    let history = conn
+        .prepare(
+            "SELECT at, status, reason, actor FROM status_changes WHERE case_id = ?1 ORDER BY seq",
+        )?
+        .query_map([&id], |r| {
+            Ok(HistoryRow {
+                at: local(r.get(0)?),
+                status: status_zh(Some(&r.get::<_, String>(1)?)),
+                reason: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                actor: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let attachments = conn
+        .prepare("SELECT idx, name, size FROM attachments WHERE case_id = ?1 ORDER BY idx")?
+        .query_map([&id], |r| {
+            Ok(Attachment {
+                index: r.get(0)?,
+                name: r.get(1)?,
+                pages: 0,
+                kb: r.get::<_, i64>(2)?.max(0) as u64 / 1024,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut v = CaseView {
+        id,
+        number,
+        theme: theme_name(catalog, &theme),
+        site,
+        received: local(received),
+        stage_label: stage_zh(&stage),
+        stage,
+        status: status_zh(status.as_deref()),
+        note: note.unwrap_or_default(),
+        due: due.to_string(),
+        left: workflow::working_days_left(calendar, today, due),
+        applicant: String::new(),
+        id_number: String::new(),
+        revealed: reveal,
+        items: Vec::new(),
+        item_departments: Vec::new(),
+        materials: Vec::new(),
+        dropped: Vec::new(),
+        form: Vec::new(),
+        answers: Vec::new(),
+        attachments,
+        signature: None,
+        owed: Vec::new(),
+        needs_inspection: tasks.iter().any(|t| t.inspection),
+        tasks,
+        waiting_on,
+        inspection,
+        history,
+        rating: None,
+    };
+    let Some(m) = m else {
+        return Ok(Some(v));
+    };
+    v.applicant = if reveal {
+        m.applicant.name.clone()
+    } else {
+        mask::name(&m.applicant.name)
+    };
+    v.id_number = if reveal {
+        m.applicant.id_number.clone()
+    } else {
+        mask::id_number(&m.applicant.id_number)
+    };
+    v.signature = m.signature.clone();
+    v.rating = m.rating;
+    for a in v.attachments.iter_mut() {
+        if let Some(d) = m.attachments.iter().find(|d| d.index == a.index) {
+            a.pages = d.pages;
+        }
+    }
+    v.owed = m
+        .owed
+        .iter()
+        .map(|o| Labeled {
+            label: o.name.clone(),
+            value: o.due.clone(),
+        })
+        .collect();
+    v.items = items_of(catalog, &m);
+    v.item_departments = v
+        .items
+        .iter()
+        .map(|i| department_name(catalog, &i.department))
+        .collect();
+    let labels: BTreeMap<&str, &str> = catalog
+        .map(|c| {
+            c.fields
+                .iter()
+                .map(|f| (f.key.as_str(), f.label.zh.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.form = m
+        .form
+        .iter()
+        .map(|(k, val)| Labeled {
+            label: labels
+                .get(k.as_str())
+                .map_or(k.clone(), |l| (*l).to_owned()),
+            value: val.clone(),
+        })
+        .collect();
+    let questions = catalog.and_then(|c| c.theme(&m.theme));
+    v.answers = m
+        .answers
+        .iter()
+        .map(|(k, a)| {
+            let q = questions.and_then(|t| t.questions.iter().find(|q| &q.key == k));
+            Labeled {
+                label: q.map_or(k.clone(), |q| q.text.zh.clone()),
+                value: q
+                    .and_then(|q| q.option(a))
+                    .map_or(a.clone(), |o| o.label.zh.clone()),
+            }
+        })
+        .collect();
+    if let Some(c) = catalog
+        && let Ok(p) = onevisit_domain::plan::plan(c, &m.theme, &m.answers)
+    {
+        v.materials = p.materials.iter().map(|x| x.name.zh.clone()).collect();
+        v.dropped = p
+            .dropped
+            .iter()
+            .map(|d| Labeled {
+                label: d.name.zh.clone(),
+                value: drop_reason(c, &d.reason),
+            })
+            .collect();
+    }
+    Ok(Some(v))
+}
+
+/// The case's id and the stored file of attachment `idx`, if the case has it.
+pub fn attachment(
+    conn: &Connection,
+    case: &str,
+    idx: u32,
+) -> rusqlite::Result<Option<(String, String, String)>> {
+    conn.query_row(
+        "SELECT c.id, c.number, a.name FROM attachments a JOIN cases c ON c.id = a.case_id
+         WHERE (c.id = ?1 OR c.number = ?1) AND a.idx = ?2 AND c.state = 'committed'",
+        params![case, idx],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+pub struct DeviceView {
+    pub id: String,
+    pub site: String,
+    pub last_seen: String,
+    pub version: String,
+    pub queue: String,
+    pub problems: String,
+    pub revoked: bool,
+}
+
+pub fn fleet(conn: &Connection) -> anyhow::Result<Vec<DeviceView>> {
+    Ok(crate::admin::devices(conn)?
+        .into_iter()
+        .map(|d| {
+            let hb = d.heartbeat.unwrap_or_default();
+            let s = |k: &str| {
+                hb.get(k)
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .unwrap_or_default()
+            };
+            DeviceView {
+                id: d.id,
+                site: d.site,
+                last_seen: d.last_seen.map(local).unwrap_or_else(|| "—".into()),
+                version: s("version"),
+                queue: s("queue_depth"),
+                problems: s("devices"),
+                revoked: d.revoked_at.is_some(),
+            }
+        })
+        .collect())
+}
