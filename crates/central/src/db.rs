@@ -121,7 +121,8 @@ const MIGRATIONS: &[&str] = &[
     // 4: the officers' workbench (`accounts.rs`, `workflow.rs`). Officers with roles and
     // their browser sessions (only a hash of each session token is kept); the window's
     // decision on each case; one task per approval item for its department; one joint
-    // inspection per case. `cases.window_open` says the case waits for the window (new, or
+    // inspection per case; the follow-up of each poor rating (a rating of 2 or less in a
+    // case's manifest opens one; closing it records what was done). `cases.window_open` says the case waits for the window (new, or
     // back with corrections): the inbox reads a partial index of those alone.
     "CREATE TABLE officers (
         id INTEGER PRIMARY KEY,
@@ -183,7 +184,15 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX cases_in_inbox ON cases(received_at)
         WHERE window_open = 1 AND state = 'committed';
      CREATE INDEX cases_in_inbox_by_theme ON cases(theme, received_at)
-        WHERE window_open = 1 AND state = 'committed';",
+        WHERE window_open = 1 AND state = 'committed';
+     CREATE INDEX cases_rated_poorly ON cases(received_at)
+        WHERE json_extract(manifest, '$.rating') <= 2;
+     CREATE TABLE followups (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        action TEXT NOT NULL,
+        closed_by TEXT NOT NULL,
+        closed_at INTEGER NOT NULL
+     );",
 ];
 
 /// Opens `central.db` in `dir`, creating and migrating it. The folder is made 0700 and the

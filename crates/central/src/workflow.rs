@@ -410,6 +410,49 @@ pub fn record_inspection(
     Ok(c.number)
 }
 
+/// Ratings at or below this open a follow-up (好差评: 差评 must be followed up).
+pub const POOR_RATING: i64 = 2;
+
+/// Closes the follow-up of a poor rating with what was done about it.
+pub fn close_followup(
+    conn: &mut Connection,
+    who: &Officer,
+    case: &str,
+    action: &str,
+    now: i64,
+) -> Result<String, WorkError> {
+    if !matches!(who.role, Role::Window | Role::Supervisor) {
+        return Err(WorkError::NotAllowed("the window or a supervisor"));
+    }
+    let action = action.trim();
+    if action.is_empty() {
+        return Err(WorkError::Missing(
+            "write down what was done about the rating",
+        ));
+    }
+    let tx = immediate(conn)?;
+    let c = case_ref(&tx, case)?;
+    let rating: Option<i64> = tx.query_row(
+        "SELECT json_extract(manifest, '$.rating') FROM cases WHERE id = ?1",
+        [&c.id],
+        |r| r.get(0),
+    )?;
+    if rating.is_none_or(|r| r > POOR_RATING) {
+        return Err(WorkError::Stage("not rated poorly".into()));
+    }
+    let closed = tx.execute(
+        "INSERT INTO followups (case_id, action, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(case_id) DO NOTHING",
+        params![c.id, action, who.name, now],
+    )?;
+    if closed == 0 {
+        return Err(WorkError::Stage("followed up already".into()));
+    }
+    crate::audit::append(&tx, &who.name, "web close-followup", &c.number, "ok", now)?;
+    tx.commit()?;
+    Ok(c.number)
+}
+
 /// What came of deciding a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decided {

@@ -34,7 +34,8 @@ fn login(b: &Browser, base: &str, name: &str) {
 
 fn logout(b: &Browser) {
     b.click("form[action='/logout'] button");
-    assert!(b.url().ends_with("/login"), "{}", b.url());
+    let u = b.wait_url("/login");
+    assert!(u.ends_with("/login"), "{u}");
 }
 
 /// A restaurant, rented premises, no outdoor sign, a large venue: the business licence and
@@ -108,7 +109,20 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
         .store()
         .commit(&restaurant(), onevisit_central::now_ms())
         .expect("commit");
-    assert_eq!(w.sync_once().delivered.len(), 1);
+    // A second citizen who rated the service one star.
+    let mut poor = restaurant();
+    poor.rating = Some(1);
+    let poor = w
+        .store()
+        .commit(&poor, onevisit_central::now_ms())
+        .expect("commit");
+    assert_eq!(w.sync_once().delivered.len(), 2);
+    let unhappy = w
+        .store()
+        .get(&poor)
+        .expect("case")
+        .central_number
+        .expect("number");
     let number = w
         .store()
         .get(&id)
@@ -131,7 +145,8 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
 
     // The window: the inbox, the case, 受理, and one joint inspection.
     login(&b, &base, "王窗口");
-    assert!(b.url().ends_with("/inbox"), "{}", b.url());
+    let u = b.wait_url("/inbox");
+    assert!(u.ends_with("/inbox"), "{u}");
     let t = b.text();
     assert!(t.contains(&number) && t.contains("我要开饭店"), "{t}");
     shot(&b, "inbox");
@@ -161,13 +176,33 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     assert!(b.text().contains("联合现场核查已预约"), "{}", b.text());
     shot(&b, "case-accepted");
 
+    // The one-star rating waits for a follow-up; closing it says what was done.
+    b.go(&format!("{base}/followups"));
+    assert!(
+        b.text().contains(&unhappy) && b.text().contains("1 星"),
+        "{}",
+        b.text()
+    );
+    shot(&b, "followups");
+    b.type_into(
+        "form.followup input[name=action]",
+        "已电话回访：等候时间过长，已增开午间窗口",
+    );
+    b.click("form.followup button");
+    let t = b.text();
+    assert!(
+        t.contains("差评整改已办结") && t.contains("没有待整改的差评"),
+        "{t}"
+    );
+    assert!(t.contains("增开午间窗口"), "{t}");
+
     // A form posted without its CSRF token is refused, and the refusal is audited.
     let forged = format!(
         "var f=document.createElement('form');f.method='post';f.action='/cases/{number}/refuse';\
          var i=document.createElement('input');i.name='reason';i.value='x';f.appendChild(i);\
          document.body.appendChild(f);f.submit();"
     );
-    b.execute(&forged);
+    b.execute_and_wait(&forged);
     assert!(b.text().contains("CSRF"), "{}", b.text());
     assert!(audit_has(dir, "王窗口", "web refuse", "refused"));
     b.go(&case_url);
@@ -179,7 +214,8 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
 
     // A reviewer of a department with no item in the case cannot open it (and it is audited).
     login(&b, &base, "钱城管");
-    assert!(b.url().ends_with("/tasks"), "{}", b.url());
+    let u = b.wait_url("/tasks");
+    assert!(u.ends_with("/tasks"), "{u}");
     b.go(&case_url);
     assert!(b.text().contains("无权访问"), "{}", b.text());
     b.go(&format!("{case_url}/attachments/0"));
@@ -191,6 +227,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
 
     // Market regulation: its two items; the permit waits for the inspection.
     login(&b, &base, "李市监");
+    b.wait_url("/tasks");
     assert_eq!(b.count("table.list tbody tr td a"), 2, "{}", b.text());
     shot(&b, "tasks");
     b.go(&format!("{case_url}/attachments/0"));
@@ -209,6 +246,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
 
     // The fire brigade decides the last item: every result goes out together.
     login(&b, &base, "赵消防");
+    b.wait_url("/tasks");
     b.go(&case_url);
     b.type_into("form.decide-task input[name=note]", "消防设施符合要求");
     b.click("form.decide-task button[value=approve]");
@@ -219,6 +257,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     // One message to the citizen, the number masked in the log; the kiosk learns the result.
     let log = std::fs::read_to_string(dir.join(onevisit_central::notify::LOG)).expect("log");
     assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(audit_has(dir, "王窗口", "web close-followup", "ok"));
     assert!(log.contains("138****8000") && log.contains(&number) && !log.contains("13800138000"));
     w.sync_once();
     assert_eq!(

@@ -640,3 +640,58 @@ pub fn fleet(conn: &Connection) -> anyhow::Result<Vec<DeviceView>> {
         })
         .collect())
 }
+
+pub struct FollowupRow {
+    pub number: String,
+    pub theme: String,
+    pub site: String,
+    pub rating: i64,
+    pub received: String,
+    pub due: String,
+    pub left: i64,
+    pub action: String,
+    pub closed_by: String,
+}
+
+/// Poor ratings: the open follow-ups (oldest first), or the latest closed ones.
+pub fn followups(
+    conn: &Connection,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    today: NaiveDate,
+    open: bool,
+) -> rusqlite::Result<Vec<FollowupRow>> {
+    let days = catalog.map_or(5, |c| c.county.followup_days);
+    let sql = format!(
+        "SELECT c.number, c.theme, c.site, json_extract(c.manifest, '$.rating'), c.received_at,
+                f.action, f.closed_by
+         FROM cases c LEFT JOIN followups f ON f.case_id = c.id
+         WHERE json_extract(c.manifest, '$.rating') <= {} AND c.state = 'committed'
+           AND f.case_id IS {} NULL
+         ORDER BY {} LIMIT 200",
+        workflow::POOR_RATING,
+        if open { "" } else { "NOT" },
+        if open {
+            "c.received_at"
+        } else {
+            "f.closed_at DESC"
+        },
+    );
+    conn.prepare(&sql)?
+        .query_map([], |r| {
+            let received: i64 = r.get(4)?;
+            let due = workflow::due(calendar, local_date(received), days);
+            Ok(FollowupRow {
+                number: r.get(0)?,
+                theme: theme_name(catalog, &r.get::<_, String>(1)?),
+                site: r.get(2)?,
+                rating: r.get(3)?,
+                received: local(received),
+                due: due.to_string(),
+                left: workflow::working_days_left(calendar, today, due),
+                action: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                closed_by: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            })
+        })?
+        .collect()
+}

@@ -90,6 +90,8 @@ pub fn router(state: WebState) -> Router {
         .route("/cases/{number}/{action}", post(case_action))
         .route("/cases/{number}/inspection/record", post(record_inspection))
         .route("/tasks/{id}/decide", post(decide_task))
+        .route("/followups", get(followups))
+        .route("/followups/{number}/close", post(close_followup))
         .route("/static/workbench.css", get(css))
         .with_state(state)
 }
@@ -190,6 +192,7 @@ fn nav(s: &Session, here: &str, catalog: Option<&Catalog>) -> Nav {
     let mut links = Vec::new();
     if matches!(o.role, Role::Window | Role::Supervisor) {
         links.push(("/inbox", "收件箱"));
+        links.push(("/followups", "好差评整改"));
     }
     if o.role == Role::Department {
         links.push(("/tasks", "本部门待办"));
@@ -935,6 +938,87 @@ async fn decide_task(
             if d.case_done { "together" } else { "decided" }
         ))
         .into_response())
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "followups.html")]
+struct FollowupsPage {
+    nav: Option<Nav>,
+    flash: String,
+    csrf: String,
+    open: Vec<data::FollowupRow>,
+    closed: Vec<data::FollowupRow>,
+}
+
+fn followups_page(
+    c: &Connection,
+    data_dir: &std::path::Path,
+    cache: &CatalogCache,
+    s: &Session,
+    flash: String,
+    now: i64,
+) -> Result<Response, Problem> {
+    if !matches!(s.officer.role, Role::Window | Role::Supervisor) {
+        return Err(Problem::forbidden("差评整改只对综合窗口和督办人员开放。"));
+    }
+    let loaded = cache.get(c, data_dir);
+    let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
+    let page = FollowupsPage {
+        open: data::followups(c, cat, cal, today(now), true)?,
+        closed: data::followups(c, cat, cal, today(now), false)?,
+        nav: Some(nav(s, "/followups", cat)),
+        flash,
+        csrf: s.csrf.clone(),
+    };
+    Ok(html(page.render()))
+}
+
+async fn followups(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
+    let now = (st.now)();
+    let data_dir = st.data.clone();
+    let cache = st.catalogs.clone();
+    with_db(&st, move |c| {
+        let Some(s) = session(c, &headers, now)? else {
+            return Ok(to_login());
+        };
+        followups_page(c, &data_dir, &cache, &s, String::new(), now)
+    })
+    .await
+}
+
+async fn close_followup(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = (st.now)();
+    let data_dir = st.data.clone();
+    let cache = st.catalogs.clone();
+    let form = Form::parse(&body);
+    with_db(&st, move |c| {
+        let s = match posted(c, &headers, &form, now, "web close-followup")? {
+            Ok(s) => s,
+            Err(r) => return Ok(r),
+        };
+        let n = workflow::close_followup(
+            c,
+            &s.officer,
+            &number,
+            form.get("action").unwrap_or_default(),
+            now,
+        )
+        .map_err(work_problem)?;
+        followups_page(
+            c,
+            &data_dir,
+            &cache,
+            &s,
+            format!("办件 {n} 的差评整改已办结。"),
+            now,
+        )
     })
     .await
 }

@@ -124,12 +124,28 @@ impl Browser {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let p = format!("/session/{}{path}", self.session);
-        let v = http(self.port, method, &p, body.as_ref()).expect("webdriver request");
+        let v = http(self.port, method, &p, body.as_ref()).map_err(|e| e.to_string())?;
         if let Some(e) = v["value"]["error"].as_str() {
-            panic!("webdriver {method} {path}: {e}: {}", v["value"]["message"]);
+            return Err(format!("{e}: {}", v["value"]["message"]));
         }
-        v["value"].clone()
+        Ok(v["value"].clone())
+    }
+
+    /// The current document's root element (a new one after every navigation).
+    fn root(&self) -> Option<String> {
+        self.try_call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": "html"})),
+        )
+        .ok()
+        .and_then(|v| v.as_object()?.values().next()?.as_str().map(str::to_owned))
     }
 
     pub fn go(&self, url: &str) {
@@ -141,6 +157,19 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Waits (up to 10 s) for the page at an address ending in `suffix`: a click returns as
+    /// soon as the browser has it, not when the redirect it causes has landed.
+    pub fn wait_url(&self, suffix: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let u = self.url();
+            if u.ends_with(suffix) || t.elapsed() > Duration::from_secs(10) {
+                return u;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn source(&self) -> String {
@@ -187,7 +216,32 @@ impl Browser {
         .map_or(0, Vec::len)
     }
 
+    /// Clicks a link or a form's button and waits for the page it leads to (a form's post
+    /// answers with a redirect; the click itself returns before that lands).
     pub fn click(&self, css: &str) {
+        let before = self.root();
+        self.tap(css);
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(10) {
+            let now = self.root();
+            let ready = self
+                .try_call(
+                    "POST",
+                    "/execute/sync",
+                    Some(json!({"script": "return document.readyState", "args": []})),
+                )
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
+            if now.is_some() && now != before && ready.as_deref() == Some("complete") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("clicking {css} led to no new page");
+    }
+
+    /// Clicks without waiting for a new page (a `<summary>` folding out).
+    pub fn tap(&self, css: &str) {
         let e = self.find(css);
         self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
     }
@@ -209,12 +263,21 @@ impl Browser {
             "/execute/sync",
             Some(json!({"script": script, "args": []})),
         );
-        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    /// Runs a script that navigates (submits a form), and waits for the new page.
+    pub fn execute_and_wait(&self, script: &str) {
+        let before = self.root();
+        self.execute(script);
+        let t = Instant::now();
+        while self.root() == before && t.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Opens a `<details>` element (the workbench folds rarer decisions away).
     pub fn open_details(&self, css: &str) {
-        self.click(&format!("{css} > summary"));
+        self.tap(&format!("{css} > summary"));
     }
 
     /// The viewport as PNG.

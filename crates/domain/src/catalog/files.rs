@@ -32,6 +32,8 @@ pub struct CountyFile {
     pub office_hours_en: Option<String>,
     /// How many days a saved, unfinished application is kept for its holder to come back.
     pub draft_days: Option<u32>,
+    /// Working days within which a poor rating (2 stars or fewer) must be followed up.
+    pub followup_days: Option<u32>,
     /// Where the take-home list's QR code points: the county's guide to a theme (the theme's
     /// id is appended).
     pub guide_url: Option<String>,

@@ -366,6 +366,7 @@ fn read_file(
                     (None, _) => d.office_hours,
                 },
                 draft_days: c.draft_days.unwrap_or(d.draft_days),
+                followup_days: c.followup_days.unwrap_or(d.followup_days),
                 guide_url: c.guide_url.unwrap_or(d.guide_url),
                 division_code: c
                     .division_code

@@ -66,6 +66,9 @@ pub struct County {
     pub office_hours: Text,
     /// How many days a saved, unfinished application is kept.
     pub draft_days: u32,
+    /// Working days within which a poor rating (2 stars or fewer) must be followed up (好差评
+    /// 整改: the officers' workbench opens a follow-up for each).
+    pub followup_days: u32,
     /// The county's guide to a theme, the theme's id appended (the take-home list's QR code).
     pub guide_url: String,
     /// GB/T 2260 code of the county (six digits), if the catalog says.
@@ -82,6 +85,7 @@ impl Default for County {
                 "Mon–Fri 9:00–12:00 and 13:30–17:00 (closed on public holidays)",
             ),
             draft_days: 7,
+            followup_days: 5,
             guide_url: "https://zwfw.example.gov.cn/onevisit/guide/".into(),
             division_code: None,
             words: Vec::new(),
