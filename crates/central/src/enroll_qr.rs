@@ -37,6 +37,20 @@ impl Qr {
 
     /// A grayscale PNG.
     pub fn write_png(&self, path: &Path) -> Result<()> {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        self.encode_png(std::io::BufWriter::new(file))
+            .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// The same PNG in memory (the workbench shows it in the page).
+    pub fn png_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.encode_png(&mut out)?;
+        Ok(out)
+    }
+
+    fn encode_png(&self, w: impl std::io::Write) -> Result<()> {
         let side = (self.width + 2 * QUIET) * SCALE;
         let mut pixels = vec![255u8; side * side];
         for (i, p) in pixels.iter_mut().enumerate() {
@@ -44,14 +58,11 @@ impl Qr {
                 *p = 0;
             }
         }
-        let file =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), side as u32, side as u32);
+        let mut enc = png::Encoder::new(w, side as u32, side as u32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
-        enc.write_header()
-            .and_then(|mut w| w.write_image_data(&pixels))
-            .with_context(|| format!("writing {}", path.display()))
+        enc.write_header()?.write_image_data(&pixels)?;
+        Ok(())
     }
 
     /// The code drawn with half blocks, two rows a line (a phone can scan it off the screen).

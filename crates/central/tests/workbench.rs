@@ -101,6 +101,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
             ("李市监", "department", Some("amr")),
             ("赵消防", "department", Some("fire")),
             ("钱城管", "department", Some("urban")),
+            ("孙管理", "admin", None),
         ] {
             accounts::add(&conn, name, role, dep, PASSWORD, 0).expect("officer");
         }
@@ -252,7 +253,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     b.click("form.decide-task button[value=approve]");
     assert!(b.text().contains("全部事项已办结"), "{}", b.text());
     shot(&b, "case-done");
-    drop(b);
+    logout(&b);
 
     // One message to the citizen, the number masked in the log; the kiosk learns the result.
     let log = std::fs::read_to_string(dir.join(onevisit_central::notify::LOG)).expect("log");
@@ -282,4 +283,23 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
             "{cmd}"
         );
     }
+
+    // The fleet: the kiosk with its heartbeat; a new enrollment code with its QR code; and a
+    // stolen kiosk revoked.
+    login(&b, &base, "孙管理");
+    b.wait_url("/fleet");
+    let t = b.text();
+    assert!(
+        t.contains("城关镇便民服务中心") && t.contains("test"),
+        "{t}"
+    );
+    b.type_into("input[name=site]", "石桥村便民服务站");
+    b.click("form[action='/fleet/enroll'] button");
+    assert_eq!(b.count("img.qr"), 1, "{}", b.text());
+    assert!(audit_has(dir, "孙管理", "web enroll-code", "ok"));
+    shot(&b, "fleet");
+    b.tap("td details > summary");
+    b.click("form[action$='/revoke'] button");
+    assert!(b.text().contains("已停用"), "{}", b.text());
+    assert!(audit_has(dir, "孙管理", "web revoke", "ok"));
 }

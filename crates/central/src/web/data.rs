@@ -612,29 +612,54 @@ pub struct DeviceView {
     pub id: String,
     pub site: String,
     pub last_seen: String,
+    /// No heartbeat for an hour (kiosks send one every few minutes when they have a link).
+    pub silent: bool,
     pub version: String,
     pub queue: String,
-    pub problems: String,
+    /// Devices not `ok`, paper low, the cabinet opened, a citizen waiting for staff.
+    pub problems: Vec<String>,
     pub revoked: bool,
 }
 
-pub fn fleet(conn: &Connection) -> anyhow::Result<Vec<DeviceView>> {
+/// Every kiosk with what its last heartbeat said.
+pub fn fleet(conn: &Connection, now: i64) -> anyhow::Result<Vec<DeviceView>> {
     Ok(crate::admin::devices(conn)?
         .into_iter()
         .map(|d| {
-            let hb = d.heartbeat.unwrap_or_default();
-            let s = |k: &str| {
-                hb.get(k)
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                    .unwrap_or_default()
-            };
+            let hb: Option<onevisit_sync::proto::Heartbeat> =
+                d.heartbeat.and_then(|v| serde_json::from_value(v).ok());
+            let mut problems = Vec::new();
+            if let Some(h) = &hb {
+                for (dev, state) in &h.devices {
+                    if state != "ok" {
+                        problems.push(format!("{dev}：{state}"));
+                    }
+                }
+                if h.paper_near_end {
+                    problems.push("打印纸将用完".into());
+                }
+                match h.tamper.as_deref() {
+                    None | Some("closed") | Some("missing") => {}
+                    Some(t) => problems.push(format!("机柜：{t}")),
+                }
+                if let Some(at) = h.help_requested_at {
+                    problems.push(format!("群众呼叫工作人员（{}）", local(at)));
+                }
+            }
             DeviceView {
                 id: d.id,
                 site: d.site,
-                last_seen: d.last_seen.map(local).unwrap_or_else(|| "—".into()),
-                version: s("version"),
-                queue: s("queue_depth"),
-                problems: s("devices"),
+                silent: d.revoked_at.is_none() && d.last_seen.is_none_or(|t| now - t > 3_600_000),
+                last_seen: d.last_seen.map(local).unwrap_or_else(|| "从未".into()),
+                version: hb
+                    .as_ref()
+                    .map(|h| h.app_version.clone())
+                    .unwrap_or_default(),
+                queue: hb
+                    .as_ref()
+                    .map(|h| h.queue_depth.to_string())
+                    .unwrap_or_default(),
+                problems,
                 revoked: d.revoked_at.is_some(),
             }
         })

@@ -84,6 +84,8 @@ pub fn router(state: WebState) -> Router {
         .route("/inbox", get(inbox))
         .route("/tasks", get(tasks))
         .route("/fleet", get(fleet))
+        .route("/fleet/{action}", post(fleet_action))
+        .route("/fleet/{id}/revoke", post(revoke))
         .route("/cases/{number}", get(case_page))
         .route("/cases/{number}/reveal", post(reveal))
         .route("/cases/{number}/attachments/{idx}", get(attachment))
@@ -562,12 +564,56 @@ async fn tasks(State(st): State<WebState>, headers: HeaderMap) -> Result<Respons
     .await
 }
 
+/// A new enrollment code, shown once.
+pub struct Enrolled {
+    site: String,
+    code: String,
+    line: String,
+    qr_png: String,
+}
+
 #[derive(Template)]
 #[template(path = "fleet.html")]
 struct FleetPage {
     nav: Option<Nav>,
     flash: String,
+    csrf: String,
     devices: Vec<data::DeviceView>,
+    may_manage: bool,
+    enrolled: Option<Enrolled>,
+    default_url: String,
+}
+
+fn fleet_page(
+    c: &Connection,
+    s: &Session,
+    headers: &HeaderMap,
+    flash: String,
+    enrolled: Option<Enrolled>,
+    now: i64,
+) -> Result<Response, Problem> {
+    if !matches!(s.officer.role, Role::Admin | Role::Supervisor) {
+        return Err(Problem::forbidden("终端管理只对管理员和督办人员开放。"));
+    }
+    // Kiosks usually reach the server at the address the officer's browser used.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("HOST:8443");
+    let page = FleetPage {
+        devices: data::fleet(c, now)?,
+        may_manage: s.officer.role == Role::Admin,
+        nav: Some(nav(s, "/fleet", None)),
+        flash,
+        csrf: s.csrf.clone(),
+        enrolled,
+        default_url: format!("https://{host}"),
+    };
+    Ok(html(page.render()))
 }
 
 async fn fleet(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
@@ -576,18 +622,99 @@ async fn fleet(State(st): State<WebState>, headers: HeaderMap) -> Result<Respons
         let Some(s) = session(c, &headers, now)? else {
             return Ok(to_login());
         };
-        if !matches!(s.officer.role, Role::Admin | Role::Supervisor) {
-            return Err(Problem::forbidden("终端管理只对管理员和督办人员开放。"));
+        fleet_page(c, &s, &headers, String::new(), None, now)
+    })
+    .await
+}
+
+async fn fleet_action(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = (st.now)();
+    let data_dir = st.data.clone();
+    let form = Form::parse(&body);
+    with_db(&st, move |c| {
+        let s = match posted(c, &headers, &form, now, "web enroll-code")? {
+            Ok(s) => s,
+            Err(r) => return Ok(r),
+        };
+        if s.officer.role != Role::Admin || action != "enroll" {
+            return Err(Problem::forbidden("只有管理员可以登记新终端。"));
         }
-        let devices = data::fleet(c)?;
-        Ok(html(
-            FleetPage {
-                nav: Some(nav(&s, "/fleet", None)),
-                flash: String::new(),
-                devices,
-            }
-            .render(),
-        ))
+        let site = form.get("site").unwrap_or_default().trim().to_owned();
+        let url = form.get("url").unwrap_or_default().trim().to_owned();
+        if site.is_empty() || !url.starts_with("https://") {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "无法生成",
+                "请填写受理点名称，以及以 https:// 开头的地址。",
+            ));
+        }
+        let keys = crate::keys::Keys::load_or_create(&data_dir)?;
+        let code = crate::admin::enroll_code(c, &site, now)?;
+        let line = onevisit_sync::enroll::EnrollPayload {
+            central: url,
+            code: code.clone(),
+            pin: keys.fingerprint()?,
+            site: site.clone(),
+        }
+        .to_line();
+        let png = crate::enroll_qr::Qr::new(&line)?.png_bytes()?;
+        crate::audit::record(
+            c,
+            &s.officer.name,
+            "web enroll-code",
+            &format!("site={site}"),
+            "ok",
+            now,
+        )?;
+        let enrolled = Enrolled {
+            site,
+            code,
+            line,
+            qr_png: onevisit_sync::auth::b64(&png),
+        };
+        fleet_page(
+            c,
+            &s,
+            &headers,
+            "登记码已生成，仅显示这一次。".into(),
+            Some(enrolled),
+            now,
+        )
+    })
+    .await
+}
+
+async fn revoke(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = (st.now)();
+    let form = Form::parse(&body);
+    with_db(&st, move |c| {
+        let s = match posted(c, &headers, &form, now, "web revoke")? {
+            Ok(s) => s,
+            Err(r) => return Ok(r),
+        };
+        if s.officer.role != Role::Admin {
+            return Err(Problem::forbidden("只有管理员可以停用终端。"));
+        }
+        crate::admin::revoke(c, &id, now)?;
+        crate::audit::record(
+            c,
+            &s.officer.name,
+            "web revoke",
+            &format!("device={id}"),
+            "ok",
+            now,
+        )?;
+        fleet_page(c, &s, &headers, format!("终端 {id} 已停用。"), None, now)
     })
     .await
 }
