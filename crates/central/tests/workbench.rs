@@ -284,6 +284,19 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
         );
     }
 
+    // The figures: the restaurant's computed before/after against what was realised.
+    login(&b, &base, "王窗口");
+    b.wait_url("/inbox");
+    b.go(&format!("{base}/figures"));
+    let t = b.text();
+    assert!(
+        t.contains("我要开饭店") && t.contains("改革前（计算）"),
+        "{t}"
+    );
+    assert_eq!(b.count("svg.chart rect.real"), 1, "{t}");
+    shot(&b, "figures");
+    logout(&b);
+
     // The fleet: the kiosk with its heartbeat; a new enrollment code with its QR code; and a
     // stolen kiosk revoked.
     login(&b, &base, "孙管理");

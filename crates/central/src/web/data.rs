@@ -720,3 +720,209 @@ pub fn followups(
         })?
         .collect()
 }
+
+/// One theme in one month, as a county reports it upward.
+pub struct FigureRow {
+    pub theme: String,
+    pub month: String,
+    pub cases: usize,
+    pub done: usize,
+    /// Average working days from arrival to results together, over the cases done.
+    pub days: String,
+    /// Average materials handed in per case (scans).
+    pub materials: String,
+    /// The catalog's computed figures for the cases' situations: before (each item on its own,
+    /// one after another) and after (one application, in parallel).
+    pub before_days: String,
+    pub after_days: String,
+    pub before_materials: String,
+    pub after_materials: String,
+}
+
+/// A bar of a chart, in the chart's own units (the template scales nothing).
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    pub label: String,
+    pub value: String,
+    pub class: &'static str,
+}
+
+pub struct Figures {
+    pub rows: Vec<FigureRow>,
+    /// Cases received per month, the last twelve.
+    pub monthly: Vec<Bar>,
+    /// Per theme: computed before, computed after and realised working days.
+    pub days: Vec<Bar>,
+    pub days_labels: Vec<(u32, String)>,
+}
+
+fn avg(sum: f64, n: usize) -> String {
+    if n == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.1}", sum / n as f64)
+    }
+}
+
+/// Figures of the last twelve months of cases, per theme and month.
+pub fn figures(
+    conn: &Connection,
+    catalog: Option<&Catalog>,
+    calendar: Option<&Calendar>,
+    now: i64,
+) -> rusqlite::Result<Figures> {
+    use std::collections::HashMap;
+    let since = now - 366 * 86_400_000;
+    #[derive(Default)]
+    struct Acc {
+        cases: usize,
+        done: usize,
+        days: f64,
+        materials: f64,
+        before_days: f64,
+        after_days: f64,
+        before_materials: f64,
+        after_materials: f64,
+        planned: usize,
+    }
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    /// Computed days and materials, before and after, per (theme, answers).
+    type Computed = Option<(f64, f64, f64, f64)>;
+    let mut plans: HashMap<(String, String), Computed> = HashMap::new();
+    let mut st = conn.prepare(
+        "SELECT c.theme, c.received_at, json_extract(c.manifest, '$.answers'),
+                (SELECT COUNT(*) FROM attachments a WHERE a.case_id = c.id), w.finished_at, w.stage
+         FROM cases c LEFT JOIN case_work w ON w.case_id = c.id
+         WHERE c.state = 'committed' AND c.received_at >= ?1",
+    )?;
+    let mut rows = st.query([since])?;
+    while let Some(r) = rows.next()? {
+        let theme: String = r.get(0)?;
+        let received: i64 = r.get(1)?;
+        let answers: Option<String> = r.get(2)?;
+        let scans: i64 = r.get(3)?;
+        let finished: Option<i64> = r.get(4)?;
+        let stage: Option<String> = r.get(5)?;
+        let month = local_date(received).format("%Y-%m").to_string();
+        let a = acc.entry((theme.clone(), month)).or_default();
+        a.cases += 1;
+        a.materials += scans as f64;
+        if let (Some(f), Some("done")) = (finished, stage.as_deref()) {
+            a.done += 1;
+            a.days += workflow::working_days_left(calendar, local_date(received), local_date(f))
+                .max(0) as f64;
+        }
+        let answers = answers.unwrap_or_default();
+        let planned = plans
+            .entry((theme.clone(), answers.clone()))
+            .or_insert_with(|| {
+                let c = catalog?;
+                let ans: onevisit_domain::Answers = serde_json::from_str(&answers).ok()?;
+                let p = onevisit_domain::plan::plan(c, &theme, &ans).ok()?;
+                Some((
+                    f64::from(p.before.days),
+                    f64::from(p.after.days),
+                    f64::from(p.before.materials),
+                    f64::from(p.after.materials),
+                ))
+            });
+        if let Some((bd, ad, bm, am)) = *planned {
+            a.planned += 1;
+            a.before_days += bd;
+            a.after_days += ad;
+            a.before_materials += bm;
+            a.after_materials += am;
+        }
+    }
+    let out_rows: Vec<FigureRow> = acc
+        .iter()
+        .map(|((theme, month), a)| FigureRow {
+            theme: theme_name(catalog, theme),
+            month: month.clone(),
+            cases: a.cases,
+            done: a.done,
+            days: avg(a.days, a.done),
+            materials: avg(a.materials, a.cases),
+            before_days: avg(a.before_days, a.planned),
+            after_days: avg(a.after_days, a.planned),
+            before_materials: avg(a.before_materials, a.planned),
+            after_materials: avg(a.after_materials, a.planned),
+        })
+        .collect();
+    // Cases per month, the last twelve (a column chart 600 × 160).
+    let mut per_month: BTreeMap<String, usize> = BTreeMap::new();
+    for ((_, m), a) in &acc {
+        *per_month.entry(m.clone()).or_default() += a.cases;
+    }
+    let months: Vec<(String, usize)> = per_month.into_iter().rev().take(12).rev().collect();
+    let top = months.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+    let monthly = months
+        .iter()
+        .enumerate()
+        .map(|(i, (m, n))| {
+            let h = (*n as f64 / top as f64 * 130.0).round() as u32;
+            Bar {
+                x: 10 + i as u32 * 48,
+                y: 140 - h,
+                w: 36,
+                h,
+                label: m.clone(),
+                value: n.to_string(),
+                class: "bar",
+            }
+        })
+        .collect();
+    // Per theme: before, after (computed) and realised days (horizontal bars, 600 wide).
+    let mut per_theme: BTreeMap<String, (f64, f64, f64, usize, usize)> = BTreeMap::new();
+    for ((t, _), a) in &acc {
+        let e = per_theme.entry(t.clone()).or_default();
+        e.0 += a.before_days;
+        e.1 += a.after_days;
+        e.2 += a.days;
+        e.3 += a.planned;
+        e.4 += a.done;
+    }
+    let widest = per_theme
+        .values()
+        .map(|v| if v.3 > 0 { v.0 / v.3 as f64 } else { 0.0 })
+        .fold(1.0, f64::max);
+    let mut days = Vec::new();
+    let mut days_labels = Vec::new();
+    for (i, (t, v)) in per_theme.iter().enumerate() {
+        let y0 = i as u32 * 66;
+        days_labels.push((y0 + 14, theme_name(catalog, t)));
+        let bars = [
+            (
+                "before",
+                "改革前（计算）",
+                if v.3 > 0 { v.0 / v.3 as f64 } else { 0.0 },
+            ),
+            (
+                "after",
+                "改革后（计算）",
+                if v.3 > 0 { v.1 / v.3 as f64 } else { 0.0 },
+            ),
+            ("real", "实际", if v.4 > 0 { v.2 / v.4 as f64 } else { 0.0 }),
+        ];
+        for (j, (class, label, d)) in bars.into_iter().enumerate() {
+            days.push(Bar {
+                x: 160,
+                y: y0 + 20 + j as u32 * 14,
+                w: ((d / widest) * 320.0).round() as u32,
+                h: 11,
+                label: label.to_owned(),
+                value: format!("{d:.1} 个工作日"),
+                class,
+            });
+        }
+    }
+    Ok(Figures {
+        rows: out_rows,
+        monthly,
+        days,
+        days_labels,
+    })
+}

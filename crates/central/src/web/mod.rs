@@ -93,6 +93,7 @@ pub fn router(state: WebState) -> Router {
         .route("/cases/{number}/inspection/record", post(record_inspection))
         .route("/tasks/{id}/decide", post(decide_task))
         .route("/followups", get(followups))
+        .route("/figures", get(figures))
         .route("/followups/{number}/close", post(close_followup))
         .route("/static/workbench.css", get(css))
         .with_state(state)
@@ -201,6 +202,9 @@ fn nav(s: &Session, here: &str, catalog: Option<&Catalog>) -> Nav {
     }
     if matches!(o.role, Role::Admin | Role::Supervisor) {
         links.push(("/fleet", "自助终端"));
+    }
+    if matches!(o.role, Role::Window | Role::Supervisor | Role::Admin) {
+        links.push(("/figures", "统计"));
     }
     Nav {
         name: o.name.clone(),
@@ -1146,6 +1150,40 @@ async fn close_followup(
             format!("办件 {n} 的差评整改已办结。"),
             now,
         )
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "figures.html")]
+struct FiguresPage {
+    nav: Option<Nav>,
+    flash: String,
+    f: data::Figures,
+}
+
+async fn figures(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
+    let now = (st.now)();
+    let data_dir = st.data.clone();
+    let cache = st.catalogs.clone();
+    with_db(&st, move |c| {
+        let Some(s) = session(c, &headers, now)? else {
+            return Ok(to_login());
+        };
+        if s.officer.role == Role::Department {
+            return Err(Problem::forbidden("统计只对综合窗口、督办和管理人员开放。"));
+        }
+        let loaded = cache.get(c, &data_dir);
+        let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
+        let f = data::figures(c, cat, cal, now)?;
+        Ok(html(
+            FiguresPage {
+                nav: Some(nav(&s, "/figures", cat)),
+                flash: String::new(),
+                f,
+            }
+            .render(),
+        ))
     })
     .await
 }
