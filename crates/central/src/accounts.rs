@@ -98,6 +98,81 @@ impl From<rusqlite::Error> for AccountError {
     }
 }
 
+/// TOTP (RFC 6238): 6 digits from HMAC-SHA1 of the 30-second step.
+pub fn totp(secret: &[u8], step: u64) -> u32 {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(secret) else {
+        return u32::MAX;
+    };
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let o = usize::from(h[19] & 0x0f);
+    let bin = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]);
+    bin % 1_000_000
+}
+
+/// Whether `code` is the TOTP of `secret` at `now` (one step either side, for clocks apart).
+pub fn totp_ok(secret: &[u8], code: &str, now: i64) -> bool {
+    let Ok(code) = code.trim().parse::<u32>() else {
+        return false;
+    };
+    let step = (now.max(0) / 30_000) as u64;
+    [step.saturating_sub(1), step, step + 1]
+        .iter()
+        .any(|s| totp(secret, *s) == code)
+}
+
+/// RFC 4648 base32 without padding, as authenticator apps take a secret.
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut buf, mut bits) = (0u32, 0);
+    for &b in bytes {
+        buf = (buf << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            out.push(char::from(ALPHABET[((buf >> (bits - 5)) & 31) as usize]));
+            bits -= 5;
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buf << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// Turns TOTP on for an officer: a new secret (kept hex-encoded), returned as the
+/// `otpauth://` line an authenticator app takes (shown once).
+pub fn enable_totp(conn: &Connection, name: &str) -> Result<String, AccountError> {
+    let o = by_name(conn, name)?;
+    let secret: [u8; 20] = onevisit_sync::random_bytes();
+    conn.execute(
+        "UPDATE officers SET totp_secret = ?2 WHERE id = ?1",
+        params![o.id, onevisit_sync::hex(&secret)],
+    )?;
+    Ok(format!(
+        "otpauth://totp/OneVisit:{}?secret={}&issuer=OneVisit&digits=6&period=30",
+        o.id,
+        base32(&secret)
+    ))
+}
+
+pub fn disable_totp(conn: &Connection, name: &str) -> Result<Officer, AccountError> {
+    let o = by_name(conn, name)?;
+    conn.execute(
+        "UPDATE officers SET totp_secret = NULL WHERE id = ?1",
+        [o.id],
+    )?;
+    Ok(o)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
 /// Why a login was refused. The first two read the same to the person at the login page.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LoginError {
@@ -238,31 +313,46 @@ fn decoy() -> &'static str {
 }
 
 /// Checks a login; counts failures and locks with back-off.
+/// A login with the password and, for an officer who turned TOTP on, the code of their
+/// authenticator app (a wrong or missing code counts as a wrong password).
 pub fn login(
     conn: &Connection,
     name: &str,
     password: &str,
+    code: Option<&str>,
     now: i64,
 ) -> Result<Officer, LoginError> {
-    /// id, password hash, failures in a row, locked until, disabled at.
-    type Row = (i64, String, i64, Option<i64>, Option<i64>);
+    /// id, password hash, failures in a row, locked until, disabled at, TOTP secret.
+    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<String>);
     let row: Option<Row> = conn
         .query_row(
-            "SELECT id, password_hash, failed_logins, locked_until, disabled_at
+            "SELECT id, password_hash, failed_logins, locked_until, disabled_at, totp_secret
              FROM officers WHERE name = ?1",
             [name.trim()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((id, stored, failed, locked_until, disabled)) = row else {
+    let Some((id, stored, failed, locked_until, disabled, secret)) = row else {
         let _ = onevisit_sync::pin::matches(password, decoy());
         return Err(LoginError::Wrong);
     };
     if let Some(until_ms) = locked_until.filter(|u| *u > now) {
         return Err(LoginError::Locked { until_ms });
     }
-    let right =
-        onevisit_sync::pin::is_hash(&stored) && onevisit_sync::pin::matches(password, &stored);
+    let right = onevisit_sync::pin::is_hash(&stored)
+        && onevisit_sync::pin::matches(password, &stored)
+        && secret
+            .as_deref()
+            .is_none_or(|s| unhex(s).is_some_and(|s| totp_ok(&s, code.unwrap_or_default(), now)));
     if !right {
         let failed = failed + 1;
         let lock = (failed >= FREE_FAILURES).then(|| {
@@ -355,6 +445,39 @@ mod tests {
         (dir, conn)
     }
 
+    fn login_pw(c: &Connection, name: &str, pw: &str, now: i64) -> Result<Officer, LoginError> {
+        login(c, name, pw, None, now)
+    }
+
+    #[test]
+    fn totp_follows_rfc_6238_and_guards_the_login() {
+        // RFC 6238's SHA-1 vector: T = 59 s → 94287082, whose last six digits are the code.
+        assert_eq!(totp(b"12345678901234567890", 1), 287_082);
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        let (_d, c) = db();
+        add(&c, "王窗口", "window", None, "correct horse 1", 0).expect("add");
+        let line = enable_totp(&c, "王窗口").expect("totp");
+        assert!(line.starts_with("otpauth://totp/OneVisit:"), "{line}");
+        let hexed: String = c
+            .query_row("SELECT totp_secret FROM officers", [], |r| r.get(0))
+            .expect("secret");
+        let secret = unhex(&hexed).expect("hex");
+        let now = 1_800_000_000_000;
+        let code = format!("{:06}", totp(&secret, (now / 30_000) as u64));
+        assert_eq!(
+            login_pw(&c, "王窗口", "correct horse 1", now),
+            Err(LoginError::Wrong)
+        );
+        assert!(login(&c, "王窗口", "correct horse 1", Some(&code), now).is_ok());
+        assert!(login(&c, "王窗口", "correct horse 1", Some(&code), now + 30_000).is_ok());
+        assert_eq!(
+            login(&c, "王窗口", "correct horse 1", Some(&code), now + 120_000),
+            Err(LoginError::Wrong)
+        );
+        disable_totp(&c, "王窗口").expect("off");
+        assert!(login_pw(&c, "王窗口", "correct horse 1", now).is_ok());
+    }
+
     #[test]
     fn accounts_with_roles_and_departments() {
         let (_d, c) = db();
@@ -397,29 +520,29 @@ mod tests {
     fn login_locks_with_back_off_and_a_reset_unlocks() {
         let (_d, c) = db();
         add(&c, "王窗口", "window", None, "correct horse 1", 0).expect("add");
-        assert_eq!(login(&c, "nobody", "x", 0), Err(LoginError::Wrong));
+        assert_eq!(login_pw(&c, "nobody", "x", 0), Err(LoginError::Wrong));
         for _ in 0..4 {
-            assert_eq!(login(&c, "王窗口", "wrong", 0), Err(LoginError::Wrong));
+            assert_eq!(login_pw(&c, "王窗口", "wrong", 0), Err(LoginError::Wrong));
         }
         // The fifth failure locks for a minute; even the right password waits.
         assert_eq!(
-            login(&c, "王窗口", "wrong", 0),
+            login_pw(&c, "王窗口", "wrong", 0),
             Err(LoginError::Locked {
                 until_ms: MINUTE_MS
             })
         );
         assert!(matches!(
-            login(&c, "王窗口", "correct horse 1", 1000),
+            login_pw(&c, "王窗口", "correct horse 1", 1000),
             Err(LoginError::Locked { .. })
         ));
         // After it, one more failure locks for two minutes.
         assert_eq!(
-            login(&c, "王窗口", "wrong", MINUTE_MS),
+            login_pw(&c, "王窗口", "wrong", MINUTE_MS),
             Err(LoginError::Locked {
                 until_ms: 3 * MINUTE_MS
             })
         );
-        let o = login(&c, "王窗口", "correct horse 1", 3 * MINUTE_MS).expect("in");
+        let o = login_pw(&c, "王窗口", "correct horse 1", 3 * MINUTE_MS).expect("in");
         assert_eq!(o.name, "王窗口");
         // Sessions: a token works until logout, disable or reset.
         let s = start_session(&c, &o, 0).expect("session");
@@ -436,10 +559,10 @@ mod tests {
         disable(&c, "王窗口", 2).expect("disable");
         assert_eq!(session(&c, &s.token, 3).expect("q"), None);
         assert_eq!(
-            login(&c, "王窗口", "correct horse 1", 4),
+            login_pw(&c, "王窗口", "correct horse 1", 4),
             Err(LoginError::Disabled)
         );
         reset(&c, "王窗口", "another horse 1", 5).expect("reset");
-        assert!(login(&c, "王窗口", "another horse 1", 6).is_ok());
+        assert!(login_pw(&c, "王窗口", "another horse 1", 6).is_ok());
     }
 }

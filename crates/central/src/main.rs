@@ -120,6 +120,13 @@ enum OfficerCmd {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Turn on sign-in codes from an authenticator app (TOTP): prints the otpauth line and
+    /// its QR code to scan, once; `--off` turns them off
+    Totp {
+        name: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Every account
     List {
         #[arg(long)]
@@ -397,6 +404,10 @@ fn audited(cmd: &Cmd) -> Option<(&'static str, String)> {
         Cmd::Officer(OfficerCmd::Disable { name }) => ("officer disable", format!("name={name}")),
         Cmd::Officer(OfficerCmd::Reset { name, .. }) => ("officer reset", format!("name={name}")),
         Cmd::Officer(OfficerCmd::List { .. }) => ("officer list", String::new()),
+        Cmd::Officer(OfficerCmd::Totp { name, off }) => (
+            "officer totp",
+            format!("name={name}{}", if *off { " off" } else { "" }),
+        ),
         Cmd::Import { bundle, .. } => (
             "import",
             format!(
@@ -503,6 +514,18 @@ fn officer_cmd(data: &std::path::Path, cmd: OfficerCmd) -> Result<()> {
             println!(
                 "officer {}: new password set, account enabled and unlocked",
                 o.name
+            );
+        }
+        OfficerCmd::Totp { name, off: true } => {
+            let o = accounts::disable_totp(&c, &name)?;
+            println!("officer {}: sign-in codes turned off", o.name);
+        }
+        OfficerCmd::Totp { name, off: false } => {
+            let line = accounts::enable_totp(&c, &name)?;
+            let qr = onevisit_central::enroll_qr::Qr::new(&line)?;
+            println!(
+                "{}\n{line}\nScan it with an authenticator app; from now on {name} signs in with the app's 6-digit code too.",
+                qr.to_text()
             );
         }
         OfficerCmd::List { json } => {

@@ -320,3 +320,98 @@ fn an_enrollment_qr_code_carries_address_code_pin_and_site() {
         .arg(d.join("no/such/folder/x.png")));
     assert!(!ok && err.contains("x.png"), "{err}");
 }
+
+/// Runs `args` with `input` on standard input.
+fn run_with_input(c: &mut Command, input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn workbench_accounts_from_the_command_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let add = |args: &[&str], pw: &str| {
+        let mut c = central(d);
+        c.args(["officer", "add"]).args(args);
+        run_with_input(&mut c, pw)
+    };
+    let (ok, out, err) = add(
+        &["王窗口", "--role", "window", "--password-stdin"],
+        "a long enough password\n",
+    );
+    assert!(ok && out.contains("王窗口"), "{err}");
+    let (ok, _, err) = add(
+        &["李市监", "--role", "department", "--password-stdin"],
+        "another long password\n",
+    );
+    assert!(!ok && err.contains("--department"), "{err}");
+    let (ok, _, err) = add(
+        &[
+            "李市监",
+            "--role",
+            "department",
+            "--department",
+            "amr",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!ok && err.contains("at least 10"), "{err}");
+    let (ok, _, err) = add(&["李市监", "--role", "window"], "");
+    assert!(!ok && err.contains("--password-stdin"), "{err}");
+    let (ok, _, err) = add(
+        &[
+            "李市监",
+            "--role",
+            "department",
+            "--department",
+            "amr",
+            "--password-stdin",
+        ],
+        "another long password\n",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(central(d).args(["officer", "list", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(ok && v.as_array().unwrap().len() == 2, "{out}");
+    let (ok, out, _) = run(central(d).args(["officer", "totp", "王窗口"]));
+    assert!(ok && out.contains("otpauth://totp/"), "{out}");
+    let (ok, _, _) = run(central(d).args(["officer", "disable", "李市监"]));
+    assert!(ok);
+    let mut c = central(d);
+    c.args(["officer", "reset", "李市监", "--password-stdin"]);
+    assert!(run_with_input(&mut c, "a brand new password\n").0);
+    // The passwords are nowhere in the audit log; the commands are.
+    let rows = audit_rows(d);
+    let text = serde_json::to_string(&rows).unwrap();
+    assert!(
+        !text.contains("password\\n") && !text.contains("long enough"),
+        "{text}"
+    );
+    for cmd in [
+        "officer add",
+        "officer totp",
+        "officer disable",
+        "officer reset",
+    ] {
+        assert!(rows.iter().any(|r| r["command"] == cmd), "{cmd}");
+    }
+}

@@ -142,7 +142,11 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     b.type_into("input[name=username]", "王窗口");
     b.type_into("input[name=password]", "not the password");
     b.click("form[action='/login'] button");
-    assert!(b.text().contains("用户名或密码不正确"), "{}", b.text());
+    assert!(
+        b.text().contains("用户名、密码或动态口令不正确"),
+        "{}",
+        b.text()
+    );
 
     // The window: the inbox, the case, 受理, and one joint inspection.
     login(&b, &base, "王窗口");

@@ -427,8 +427,9 @@ async fn login(
     }
     let name = form.get("username").unwrap_or_default().to_owned();
     let password = form.get("password").unwrap_or_default().to_owned();
+    let code = form.get("totp").map(str::to_owned);
     with_db(&st, move |c| {
-        match accounts::login(c, &name, &password, now) {
+        match accounts::login(c, &name, &password, code.as_deref(), now) {
             Ok(officer) => {
                 let s = accounts::start_session(c, &officer, now)?;
                 crate::audit::record(c, &officer.name, "web login", "", "ok", now)?;
@@ -452,7 +453,7 @@ async fn login(
                         )
                     }
                     accounts::LoginError::Disabled => "该账号已停用，请联系管理员。".to_owned(),
-                    _ => "用户名或密码不正确。".to_owned(),
+                    _ => "用户名、密码或动态口令不正确。".to_owned(),
                 };
                 Ok(login_form(&msg, StatusCode::UNAUTHORIZED))
             }
