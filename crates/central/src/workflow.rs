@@ -165,6 +165,65 @@ fn open_to_window(c: &CaseRef) -> Result<(), WorkError> {
     Ok(())
 }
 
+/// The window's decision on a case it has not decided yet (new, or back with corrections):
+/// `apply` makes the change, then the audit row, all in one immediate transaction.
+fn window_decides(
+    conn: &mut Connection,
+    who: &Officer,
+    case: &str,
+    command: &str,
+    now: i64,
+    apply: impl FnOnce(&Connection, &CaseRef) -> Result<(), WorkError>,
+) -> Result<String, WorkError> {
+    require(who, Role::Window, "the comprehensive window (综合窗口)")?;
+    let tx = immediate(conn)?;
+    let c = case_ref(&tx, case)?;
+    open_to_window(&c)?;
+    apply(&tx, &c)?;
+    crate::audit::append(&tx, &who.name, command, &c.number, "ok", now)?;
+    tx.commit()?;
+    Ok(c.number)
+}
+
+/// The window's decision on record: its stage and note, who and when, the due date, and
+/// whether the case waits for the window again (only after a request for corrections).
+struct Stage<'a> {
+    stage: &'a str,
+    note: Option<&'a str>,
+    due: Option<String>,
+    finished: bool,
+}
+
+fn set_stage(
+    tx: &Connection,
+    c: &CaseRef,
+    st: Stage,
+    who: &Officer,
+    now: i64,
+) -> Result<(), WorkError> {
+    tx.execute(
+        "INSERT INTO case_work (case_id, stage, note, decided_by, decided_at, due, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(case_id) DO UPDATE SET stage = excluded.stage, note = excluded.note,
+           decided_by = excluded.decided_by, decided_at = excluded.decided_at,
+           due = COALESCE(excluded.due, case_work.due), finished_at = excluded.finished_at",
+        params![
+            c.id,
+            st.stage,
+            st.note,
+            who.name,
+            now,
+            st.due,
+            st.finished.then_some(now)
+        ],
+    )?;
+    tx.execute(
+        "UPDATE cases SET window_open = ?2 WHERE id = ?1",
+        params![c.id, st.stage == "correction"],
+    )?;
+    Ok(())
+}
+
 /// 受理: the window accepts the whole theme; each item becomes a task for its department, due
 /// by its time limit; the case is due when its last item is.
 pub fn accept(
@@ -176,43 +235,38 @@ pub fn accept(
     today: NaiveDate,
     now: i64,
 ) -> Result<String, WorkError> {
-    require(who, Role::Window, "the comprehensive window (综合窗口)")?;
     if items.is_empty() {
         return Err(WorkError::Missing(
             "the case has no approval items: publish the catalog its theme is in",
         ));
     }
-    let tx = immediate(conn)?;
-    let c = case_ref(&tx, case)?;
-    open_to_window(&c)?;
-    let mut last = today;
-    for it in items {
-        let d = due(calendar, today, it.days);
-        last = last.max(d);
-        tx.execute(
-            "INSERT INTO tasks (case_id, item, item_name, department, needs_inspection, status, due)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6)",
-            params![c.id, it.id, it.name, it.department, it.inspection, d.to_string()],
-        )?;
-    }
-    tx.execute(
-        "INSERT INTO case_work (case_id, stage, decided_by, decided_at, due)
-         VALUES (?1, 'accepted', ?2, ?3, ?4)
-         ON CONFLICT(case_id) DO UPDATE SET stage = 'accepted', note = NULL,
-           decided_by = excluded.decided_by, decided_at = excluded.decided_at, due = excluded.due",
-        params![c.id, who.name, now, last.to_string()],
-    )?;
-    tell(
-        &tx,
-        &c,
-        "in_review",
-        Some(&format!("已受理，{last} 前办结")),
-        now,
-        &who.name,
-    )?;
-    crate::audit::append(&tx, &who.name, "web accept", &c.number, "ok", now)?;
-    tx.commit()?;
-    Ok(c.number)
+    window_decides(conn, who, case, "web accept", now, |tx, c| {
+        let mut last = today;
+        for it in items {
+            let d = due(calendar, today, it.days);
+            last = last.max(d);
+            tx.execute(
+                "INSERT INTO tasks (case_id, item, item_name, department, needs_inspection, status, due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6)",
+                params![c.id, it.id, it.name, it.department, it.inspection, d.to_string()],
+            )?;
+        }
+        let st = Stage {
+            stage: "accepted",
+            note: None,
+            due: Some(last.to_string()),
+            finished: false,
+        };
+        set_stage(tx, c, st, who, now)?;
+        tell(
+            tx,
+            c,
+            "in_review",
+            Some(&format!("已受理，{last} 前办结")),
+            now,
+            &who.name,
+        )
+    })
 }
 
 /// 补正: what must be corrected (materials or fields) and why, said once and in full; the
@@ -225,7 +279,6 @@ pub fn ask_correction(
     why: &str,
     now: i64,
 ) -> Result<String, WorkError> {
-    require(who, Role::Window, "the comprehensive window (综合窗口)")?;
     let what: Vec<&str> = what
         .iter()
         .map(|s| s.trim())
@@ -239,21 +292,17 @@ pub fn ask_correction(
     if why.trim().is_empty() {
         return Err(WorkError::Missing("say why they must be corrected"));
     }
-    let tx = immediate(conn)?;
-    let c = case_ref(&tx, case)?;
-    open_to_window(&c)?;
     let note = format!("请补正：{}。{}", what.join("、"), why.trim());
-    tx.execute(
-        "INSERT INTO case_work (case_id, stage, note, decided_by, decided_at)
-         VALUES (?1, 'correction', ?2, ?3, ?4)
-         ON CONFLICT(case_id) DO UPDATE SET stage = 'correction', note = excluded.note,
-           decided_by = excluded.decided_by, decided_at = excluded.decided_at",
-        params![c.id, note, who.name, now],
-    )?;
-    tell(&tx, &c, "needs_correction", Some(&note), now, &who.name)?;
-    crate::audit::append(&tx, &who.name, "web correction", &c.number, "ok", now)?;
-    tx.commit()?;
-    Ok(c.number)
+    window_decides(conn, who, case, "web correction", now, |tx, c| {
+        let st = Stage {
+            stage: "correction",
+            note: Some(&note),
+            due: None,
+            finished: false,
+        };
+        set_stage(tx, c, st, who, now)?;
+        tell(tx, c, "needs_correction", Some(&note), now, &who.name)
+    })
 }
 
 /// 不予受理, with the legal reason the citizen is given.
@@ -264,35 +313,29 @@ pub fn refuse(
     legal_reason: &str,
     now: i64,
 ) -> Result<String, WorkError> {
-    require(who, Role::Window, "the comprehensive window (综合窗口)")?;
     let reason = legal_reason.trim();
     if reason.is_empty() {
         return Err(WorkError::Missing(
             "a refusal needs its legal reason: the citizen is told it",
         ));
     }
-    let tx = immediate(conn)?;
-    let c = case_ref(&tx, case)?;
-    open_to_window(&c)?;
-    tx.execute(
-        "INSERT INTO case_work (case_id, stage, note, decided_by, decided_at, finished_at)
-         VALUES (?1, 'refused', ?2, ?3, ?4, ?4)
-         ON CONFLICT(case_id) DO UPDATE SET stage = 'refused', note = excluded.note,
-           decided_by = excluded.decided_by, decided_at = excluded.decided_at,
-           finished_at = excluded.finished_at",
-        params![c.id, reason, who.name, now],
-    )?;
-    tell(
-        &tx,
-        &c,
-        "rejected",
-        Some(&format!("不予受理：{reason}")),
-        now,
-        &who.name,
-    )?;
-    crate::audit::append(&tx, &who.name, "web refuse", &c.number, "ok", now)?;
-    tx.commit()?;
-    Ok(c.number)
+    window_decides(conn, who, case, "web refuse", now, |tx, c| {
+        let st = Stage {
+            stage: "refused",
+            note: Some(reason),
+            due: None,
+            finished: true,
+        };
+        set_stage(tx, c, st, who, now)?;
+        tell(
+            tx,
+            c,
+            "rejected",
+            Some(&format!("不予受理：{reason}")),
+            now,
+            &who.name,
+        )
+    })
 }
 
 /// One joint inspection for every department whose item needs one: scheduled by the window.
@@ -585,6 +628,110 @@ pub fn decide_task(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts;
+
+    fn world() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let c = crate::db::open(dir.path()).expect("db");
+        c.execute_batch(
+            "INSERT INTO devices (id, site, public_key, enrolled_at) VALUES ('d', 's', 'k', 0);
+             INSERT INTO cases (id, number, device_id, site, theme, manifest, manifest_sha256,
+               state, submitted_at, received_at, source)
+             VALUES ('c1', '2026-000001', 'd', 's', 't', '{}', '', 'committed', 0, 0, 'online');",
+        )
+        .expect("case");
+        (dir, c)
+    }
+
+    fn officer(c: &Connection, name: &str, role: &str, dep: Option<&str>) -> Officer {
+        accounts::add(c, name, role, dep, "a long password", 0).expect("officer")
+    }
+
+    #[test]
+    fn each_does_only_their_part() {
+        let (_d, mut c) = world();
+        let window = officer(&c, "窗口", "window", None);
+        let amr = officer(&c, "市监", "department", Some("amr"));
+        let fire = officer(&c, "消防", "department", Some("fire"));
+        let items = [
+            ItemSpec {
+                id: "permit".into(),
+                name: "许可".into(),
+                department: "amr".into(),
+                days: 3,
+                inspection: true,
+            },
+            ItemSpec {
+                id: "check".into(),
+                name: "检查".into(),
+                department: "fire".into(),
+                days: 5,
+                inspection: true,
+            },
+        ];
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).expect("date");
+        assert_eq!(
+            accept(&mut c, &amr, "c1", &items, None, today, 1),
+            Err(WorkError::NotAllowed("the comprehensive window (综合窗口)"))
+        );
+        assert!(matches!(
+            refuse(&mut c, &window, "c1", " ", 1),
+            Err(WorkError::Missing(_))
+        ));
+        assert_eq!(
+            accept(&mut c, &window, "c1", &items, None, today, 1).as_deref(),
+            Ok("2026-000001")
+        );
+        // Once accepted, the window cannot decide again.
+        assert!(matches!(
+            refuse(&mut c, &window, "c1", "x", 2),
+            Err(WorkError::Stage(_))
+        ));
+        let task = |dep: &str| -> i64 {
+            c.query_row("SELECT id FROM tasks WHERE department = ?1", [dep], |r| {
+                r.get(0)
+            })
+            .expect("task")
+        };
+        let (t_amr, t_fire) = (task("amr"), task("fire"));
+        // Another department's task, or the window deciding one: refused.
+        assert!(matches!(
+            decide_task(&mut c, &fire, t_amr, true, "", 3),
+            Err(WorkError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            decide_task(&mut c, &window, t_amr, true, "", 3),
+            Err(WorkError::NotAllowed(_))
+        ));
+        // Not before the one inspection; recorded once, by a department taking part.
+        assert_eq!(
+            decide_task(&mut c, &amr, t_amr, true, "", 3),
+            Err(WorkError::InspectionFirst)
+        );
+        assert!(matches!(
+            record_inspection(&mut c, &amr, "c1", true, "ok", 3),
+            Err(WorkError::Missing(_))
+        ));
+        schedule_inspection(&mut c, &window, "c1", "2026-12-10 09:30", 3).expect("schedule");
+        record_inspection(&mut c, &fire, "c1", true, "符合", 4).expect("record");
+        assert!(matches!(
+            record_inspection(&mut c, &amr, "c1", true, "again", 4),
+            Err(WorkError::Stage(_))
+        ));
+        let d = decide_task(&mut c, &amr, t_amr, true, "准予", 5).expect("amr");
+        assert!(!d.case_done);
+        assert!(matches!(
+            decide_task(&mut c, &fire, t_fire, false, "", 6),
+            Err(WorkError::Missing(_))
+        ));
+        let d = decide_task(&mut c, &fire, t_fire, false, "疏散通道不足", 6).expect("fire");
+        assert_eq!(d.result.as_deref(), Some("rejected"));
+        let reason: String = c
+            .query_row("SELECT reason FROM cases WHERE id = 'c1'", [], |r| r.get(0))
+            .expect("reason");
+        assert!(reason.contains("检查：疏散通道不足"), "{reason}");
+        assert!(matches!(crate::audit::verify(&c).expect("audit"), Ok(n) if n >= 6));
+    }
 
     #[test]
     fn due_dates_count_working_days() {

@@ -593,17 +593,17 @@ pub fn case_view(
     Ok(Some(v))
 }
 
-/// The case's id and the stored file of attachment `idx`, if the case has it.
+/// The id and number of the case that has attachment `idx`, if it has it.
 pub fn attachment(
     conn: &Connection,
     case: &str,
     idx: u32,
-) -> rusqlite::Result<Option<(String, String, String)>> {
+) -> rusqlite::Result<Option<(String, String)>> {
     conn.query_row(
-        "SELECT c.id, c.number, a.name FROM attachments a JOIN cases c ON c.id = a.case_id
+        "SELECT c.id, c.number FROM attachments a JOIN cases c ON c.id = a.case_id
          WHERE (c.id = ?1 OR c.number = ?1) AND a.idx = ?2 AND c.state = 'committed'",
         params![case, idx],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
 }

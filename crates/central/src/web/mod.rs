@@ -5,7 +5,11 @@
 //! a redirect (so a reload never posts twice). Each action goes through [`crate::workflow`],
 //! which checks who may do it and writes the change and its audit row in one transaction.
 
+mod cases;
 pub mod data;
+mod fleet;
+mod form;
+mod reports;
 pub mod session;
 
 use std::path::PathBuf;
@@ -14,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,8 +26,8 @@ use chrono::NaiveDate;
 use onevisit_domain::{Calendar, Catalog};
 use rusqlite::Connection;
 
-use crate::accounts::{self, Officer, Role};
-use crate::workflow::{self, WorkError};
+use crate::accounts::{self, Role};
+pub use form::Form;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Session};
 
 /// What the pages need: the data folder (a connection per request, in a blocking thread), the
@@ -81,20 +85,23 @@ pub fn router(state: WebState) -> Router {
         .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/inbox", get(inbox))
-        .route("/tasks", get(tasks))
-        .route("/fleet", get(fleet))
-        .route("/fleet/{action}", post(fleet_action))
-        .route("/fleet/{id}/revoke", post(revoke))
-        .route("/cases/{number}", get(case_page))
-        .route("/cases/{number}/reveal", post(reveal))
-        .route("/cases/{number}/attachments/{idx}", get(attachment))
-        .route("/cases/{number}/{action}", post(case_action))
-        .route("/cases/{number}/inspection/record", post(record_inspection))
-        .route("/tasks/{id}/decide", post(decide_task))
-        .route("/followups", get(followups))
-        .route("/figures", get(figures))
-        .route("/followups/{number}/close", post(close_followup))
+        .route("/inbox", get(cases::inbox))
+        .route("/tasks", get(cases::tasks))
+        .route("/cases/{number}", get(cases::case_page))
+        .route("/cases/{number}/reveal", post(cases::reveal))
+        .route("/cases/{number}/attachments/{idx}", get(cases::attachment))
+        .route("/cases/{number}/{action}", post(cases::case_action))
+        .route(
+            "/cases/{number}/inspection/record",
+            post(cases::record_inspection),
+        )
+        .route("/tasks/{id}/decide", post(cases::decide_task))
+        .route("/followups", get(reports::followups))
+        .route("/followups/{number}/close", post(reports::close_followup))
+        .route("/figures", get(reports::figures))
+        .route("/fleet", get(fleet::fleet))
+        .route("/fleet/enroll", post(fleet::enroll))
+        .route("/fleet/{id}/revoke", post(fleet::revoke))
         .route("/static/workbench.css", get(css))
         .with_state(state)
 }
@@ -262,90 +269,92 @@ fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
-/// A parsed `application/x-www-form-urlencoded` body (repeated names kept in order).
-pub struct Form(Vec<(String, String)>);
-
-impl Form {
-    pub fn parse(body: &[u8]) -> Form {
-        let text = String::from_utf8_lossy(body);
-        Form(
-            text.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(k), decode(v))
-                })
-                .collect(),
-        )
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
+/// What a signed-in officer's request works with: the connection, the session, the request's
+/// headers, the catalog (parsed once per version) and the time.
+pub struct Ctx<'a> {
+    pub c: &'a mut Connection,
+    pub s: Session,
+    pub headers: &'a HeaderMap,
+    data: &'a std::path::Path,
+    cache: &'a CatalogCache,
+    pub now: i64,
 }
 
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
+impl Ctx<'_> {
+    fn catalog(&self) -> Loaded {
+        self.cache.get(self.c, self.data)
     }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
-/// A signed-in officer's post: the session, and its CSRF token checked. A post without the
-/// right token is refused and audited.
-fn posted(
-    conn: &mut Connection,
-    headers: &HeaderMap,
-    form: &Form,
-    now: i64,
-    what: &str,
-) -> Result<Result<Session, Response>, Problem> {
-    let Some(s) = session(conn, headers, now)? else {
-        return Ok(Err(to_login()));
-    };
-    if !s.csrf_ok(form.get("csrf")) {
+    fn today(&self) -> NaiveDate {
+        today(self.now)
+    }
+
+    fn data(&self) -> &std::path::Path {
+        self.data
+    }
+
+    /// An audit row under the signed-in officer's name.
+    fn audit(&mut self, command: &str, args: &str, outcome: &str) -> Result<(), Problem> {
         crate::audit::record(
-            conn,
-            &s.officer.name,
-            what,
-            "csrf token missing or wrong",
-            "refused",
-            now,
+            self.c,
+            &self.s.officer.name,
+            command,
+            args,
+            outcome,
+            self.now,
         )?;
-        return Ok(Err(Problem::forbidden(
-            "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请回到页面重新操作。",
-        )
-        .into_response()));
+        Ok(())
     }
-    Ok(Ok(s))
+
+    fn nav(&self, here: &str, catalog: Option<&Catalog>) -> Option<Nav> {
+        Some(nav(&self.s, here, catalog))
+    }
+}
+
+/// A page for a signed-in officer; the login page for anyone else.
+async fn signed_in(
+    st: &WebState,
+    headers: HeaderMap,
+    f: impl FnOnce(&mut Ctx) -> Result<Response, Problem> + Send + 'static,
+) -> Result<Response, Problem> {
+    let (now, data, cache) = ((st.now)(), st.data.clone(), st.catalogs.clone());
+    with_db(st, move |c| {
+        let Some(s) = session(c, &headers, now)? else {
+            return Ok(to_login());
+        };
+        f(&mut Ctx {
+            c,
+            s,
+            headers: &headers,
+            data: &data,
+            cache: &cache,
+            now,
+        })
+    })
+    .await
+}
+
+/// A form posted by a signed-in officer, its CSRF token checked first: a post without the
+/// session's token changes nothing and is audited as refused (under `what`).
+async fn posting(
+    st: &WebState,
+    headers: HeaderMap,
+    body: Bytes,
+    what: impl Into<String>,
+    f: impl FnOnce(&mut Ctx, &Form) -> Result<Response, Problem> + Send + 'static,
+) -> Result<Response, Problem> {
+    let form = Form::parse(&body);
+    let what = what.into();
+    signed_in(st, headers, move |cx| {
+        if !cx.s.csrf_ok(form.get("csrf")) {
+            cx.audit(&what, "csrf token missing or wrong", "refused")?;
+            return Err(Problem::forbidden(
+                "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请回到页面重新操作。",
+            ));
+        }
+        f(cx, &form)
+    })
+    .await
 }
 
 async fn css() -> impl IntoResponse {
@@ -359,17 +368,13 @@ async fn css() -> impl IntoResponse {
 }
 
 async fn home(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
-    let now = (st.now)();
-    with_db(&st, move |c| {
-        Ok(match session(c, &headers, now)? {
-            None => to_login(),
-            Some(s) => Redirect::to(match s.officer.role {
-                Role::Window | Role::Supervisor => "/inbox",
-                Role::Department => "/tasks",
-                Role::Admin => "/fleet",
-            })
-            .into_response(),
+    signed_in(&st, headers, |cx| {
+        Ok(Redirect::to(match cx.s.officer.role {
+            Role::Window | Role::Supervisor => "/inbox",
+            Role::Department => "/tasks",
+            Role::Admin => "/fleet",
         })
+        .into_response())
     })
     .await
 }
@@ -467,14 +472,8 @@ async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web logout")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        accounts::end_session(c, &s.token)?;
+    posting(&st, headers, body, "web logout", |cx, _| {
+        accounts::end_session(cx.c, &cx.s.token)?;
         let mut r = Redirect::to("/login").into_response();
         r.headers_mut().append(
             header::SET_COOKIE,
@@ -483,728 +482,6 @@ async fn logout(
         Ok(r)
     })
     .await
-}
-
-#[derive(Template)]
-#[template(path = "inbox.html")]
-struct InboxPage {
-    nav: Option<Nav>,
-    flash: String,
-    inbox: data::Inbox,
-    theme: String,
-}
-
-#[derive(serde::Deserialize)]
-struct InboxQuery {
-    theme: Option<String>,
-    page: Option<i64>,
-}
-
-async fn inbox(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Query(q): Query<InboxQuery>,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        if !matches!(s.officer.role, Role::Window | Role::Supervisor) {
-            return Err(Problem::forbidden("收件箱只对综合窗口和督办人员开放。"));
-        }
-        let loaded = cache.get(c, &data_dir);
-        let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-        let theme = q.theme.unwrap_or_default();
-        let inbox = data::inbox(c, cat, cal, Some(&theme), q.page.unwrap_or(1), today(now))?;
-        Ok(html(
-            InboxPage {
-                nav: Some(nav(&s, "/inbox", cat)),
-                flash: String::new(),
-                inbox,
-                theme,
-            }
-            .render(),
-        ))
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "tasks.html")]
-struct TasksPage {
-    nav: Option<Nav>,
-    flash: String,
-    department: String,
-    tasks: Vec<data::TaskRow>,
-}
-
-async fn tasks(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        if s.officer.role != Role::Department {
-            return Err(Problem::forbidden("待办事项只对部门审批人员开放。"));
-        }
-        let loaded = cache.get(c, &data_dir);
-        let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-        let tasks = data::department_tasks(c, &s.officer, cat, cal, today(now))?;
-        let nav = nav(&s, "/tasks", cat);
-        Ok(html(
-            TasksPage {
-                department: nav.department.clone(),
-                nav: Some(nav),
-                flash: String::new(),
-                tasks,
-            }
-            .render(),
-        ))
-    })
-    .await
-}
-
-/// A new enrollment code, shown once.
-pub struct Enrolled {
-    site: String,
-    code: String,
-    line: String,
-    qr_png: String,
-}
-
-#[derive(Template)]
-#[template(path = "fleet.html")]
-struct FleetPage {
-    nav: Option<Nav>,
-    flash: String,
-    csrf: String,
-    devices: Vec<data::DeviceView>,
-    may_manage: bool,
-    enrolled: Option<Enrolled>,
-    default_url: String,
-}
-
-fn fleet_page(
-    c: &Connection,
-    s: &Session,
-    headers: &HeaderMap,
-    flash: String,
-    enrolled: Option<Enrolled>,
-    now: i64,
-) -> Result<Response, Problem> {
-    if !matches!(s.officer.role, Role::Admin | Role::Supervisor) {
-        return Err(Problem::forbidden("终端管理只对管理员和督办人员开放。"));
-    }
-    // Kiosks usually reach the server at the address the officer's browser used.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("HOST:8443");
-    let page = FleetPage {
-        devices: data::fleet(c, now)?,
-        may_manage: s.officer.role == Role::Admin,
-        nav: Some(nav(s, "/fleet", None)),
-        flash,
-        csrf: s.csrf.clone(),
-        enrolled,
-        default_url: format!("https://{host}"),
-    };
-    Ok(html(page.render()))
-}
-
-async fn fleet(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
-    let now = (st.now)();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        fleet_page(c, &s, &headers, String::new(), None, now)
-    })
-    .await
-}
-
-async fn fleet_action(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(action): Path<String>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web enroll-code")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        if s.officer.role != Role::Admin || action != "enroll" {
-            return Err(Problem::forbidden("只有管理员可以登记新终端。"));
-        }
-        let site = form.get("site").unwrap_or_default().trim().to_owned();
-        let url = form.get("url").unwrap_or_default().trim().to_owned();
-        if site.is_empty() || !url.starts_with("https://") {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "无法生成",
-                "请填写受理点名称，以及以 https:// 开头的地址。",
-            ));
-        }
-        let keys = crate::keys::Keys::load_or_create(&data_dir)?;
-        let code = crate::admin::enroll_code(c, &site, now)?;
-        let line = onevisit_sync::enroll::EnrollPayload {
-            central: url,
-            code: code.clone(),
-            pin: keys.fingerprint()?,
-            site: site.clone(),
-        }
-        .to_line();
-        let png = crate::enroll_qr::Qr::new(&line)?.png_bytes()?;
-        crate::audit::record(
-            c,
-            &s.officer.name,
-            "web enroll-code",
-            &format!("site={site}"),
-            "ok",
-            now,
-        )?;
-        let enrolled = Enrolled {
-            site,
-            code,
-            line,
-            qr_png: onevisit_sync::auth::b64(&png),
-        };
-        fleet_page(
-            c,
-            &s,
-            &headers,
-            "登记码已生成，仅显示这一次。".into(),
-            Some(enrolled),
-            now,
-        )
-    })
-    .await
-}
-
-async fn revoke(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web revoke")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        if s.officer.role != Role::Admin {
-            return Err(Problem::forbidden("只有管理员可以停用终端。"));
-        }
-        crate::admin::revoke(c, &id, now)?;
-        crate::audit::record(
-            c,
-            &s.officer.name,
-            "web revoke",
-            &format!("device={id}"),
-            "ok",
-            now,
-        )?;
-        fleet_page(c, &s, &headers, format!("终端 {id} 已停用。"), None, now)
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "case.html")]
-struct CasePage {
-    nav: Option<Nav>,
-    flash: String,
-    csrf: String,
-    c: data::CaseView,
-    window_may_decide: bool,
-    window_may_schedule: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct CaseQuery {
-    done: Option<String>,
-}
-
-/// Renders a case for `who`, or refuses (and audits) a department reviewer's look at a case
-/// that is not theirs.
-#[allow(clippy::too_many_arguments)]
-fn render_case(
-    c: &mut Connection,
-    data_dir: &std::path::Path,
-    cache: &CatalogCache,
-    s: &Session,
-    number: &str,
-    reveal: bool,
-    flash: String,
-    now: i64,
-) -> Result<Response, Problem> {
-    let loaded = cache.get(c, data_dir);
-    let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-    let Some(view) = data::case_view(c, &s.officer, number, cat, cal, today(now), reveal)? else {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "没有这个办件",
-            format!("办件 {number} 不存在，或尚未上传完毕。"),
-        ));
-    };
-    if !data::may_open(c, &s.officer, &view.id)? {
-        crate::audit::record(
-            c,
-            &s.officer.name,
-            "web open-case",
-            &view.number,
-            "refused",
-            now,
-        )?;
-        return Err(Problem::forbidden("这个办件没有本部门的事项。"));
-    }
-    if reveal {
-        crate::audit::record(c, &s.officer.name, "web reveal", &view.number, "ok", now)?;
-    }
-    let o = &s.officer;
-    let page = CasePage {
-        window_may_decide: o.role == Role::Window
-            && matches!(view.stage.as_str(), "new" | "correction"),
-        window_may_schedule: o.role == Role::Window
-            && view.stage == "accepted"
-            && view.needs_inspection
-            && !view.inspection.as_ref().is_some_and(|i| i.recorded),
-        nav: Some(nav(s, "", cat)),
-        flash,
-        csrf: s.csrf.clone(),
-        c: view,
-    };
-    Ok(html(page.render()))
-}
-
-fn flash_of(done: Option<&str>) -> String {
-    match done {
-        Some("accept") => "已受理：各事项已分送部门并联审批。",
-        Some("correct") => "已一次性告知补正内容，申请人将在终端“我的办件”中看到。",
-        Some("refuse") => "已作出不予受理决定。",
-        Some("inspection") => "联合现场核查已预约，各参加部门可见。",
-        Some("inspected") => "核查结论已记录，所有需要核查的事项共用这一结论。",
-        Some("decided") => "审批意见已记录。",
-        Some("together") => "全部事项已办结：结果已一并告知申请人。",
-        _ => "",
-    }
-    .to_owned()
-}
-
-async fn case_page(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-    Query(q): Query<CaseQuery>,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        render_case(
-            c,
-            &data_dir,
-            &cache,
-            &s,
-            &number,
-            false,
-            flash_of(q.done.as_deref()),
-            now,
-        )
-    })
-    .await
-}
-
-async fn reveal(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web reveal")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        render_case(
-            c,
-            &data_dir,
-            &cache,
-            &s,
-            &number,
-            true,
-            "已显示完整身份信息；此次查看已记入审计日志。".into(),
-            now,
-        )
-    })
-    .await
-}
-
-async fn attachment(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path((number, idx)): Path<(String, u32)>,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        let Some((case_id, number, name)) = data::attachment(c, &number, idx)? else {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "没有这份扫描件",
-                "办件或扫描件不存在。",
-            ));
-        };
-        if !data::may_open(c, &s.officer, &case_id)? {
-            crate::audit::record(
-                c,
-                &s.officer.name,
-                "web view-scan",
-                &format!("{number} #{idx}"),
-                "refused",
-                now,
-            )?;
-            return Err(Problem::forbidden("这个办件没有本部门的事项。"));
-        }
-        let path = crate::intake::attachment_path(&data_dir, &case_id, idx);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
-        crate::audit::record(
-            c,
-            &s.officer.name,
-            "web view-scan",
-            &format!("{number} #{idx}"),
-            "ok",
-            now,
-        )?;
-        let kind = if bytes.starts_with(b"%PDF") {
-            "application/pdf"
-        } else if bytes.starts_with(b"\x89PNG") {
-            "image/png"
-        } else if bytes.starts_with(b"\xff\xd8") {
-            "image/jpeg"
-        } else {
-            "application/octet-stream"
-        };
-        let _ = name;
-        Ok((
-            [
-                (header::CONTENT_TYPE, kind),
-                (header::CACHE_CONTROL, "no-store"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-                (header::CONTENT_DISPOSITION, "inline"),
-            ],
-            bytes,
-        )
-            .into_response())
-    })
-    .await
-}
-
-/// A workflow refusal as the officer reads it.
-fn work_problem(e: WorkError) -> Problem {
-    match e {
-        WorkError::Db(d) => Problem::internal(d),
-        WorkError::NotAllowed(_) => Problem::forbidden(e.to_string()),
-        WorkError::NoCase(_) | WorkError::NoTask(_) => {
-            Problem::new(StatusCode::NOT_FOUND, "找不到", e.to_string())
-        }
-        _ => Problem::new(StatusCode::CONFLICT, "无法办理", e.to_string()),
-    }
-}
-
-async fn case_action(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path((number, action)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, &format!("web {action}"))? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        let o: &Officer = &s.officer;
-        let r = match action.as_str() {
-            "accept" => {
-                let loaded = cache.get(c, &data_dir);
-                let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-                let m = manifest(c, &number)?;
-                let items = m.map(|m| data::items_of(cat, &m)).unwrap_or_default();
-                workflow::accept(c, o, &number, &items, cal, today(now), now)
-            }
-            "correct" => workflow::ask_correction(
-                c,
-                o,
-                &number,
-                &form.all("what"),
-                form.get("why").unwrap_or_default(),
-                now,
-            ),
-            "refuse" => {
-                workflow::refuse(c, o, &number, form.get("reason").unwrap_or_default(), now)
-            }
-            "inspection" => workflow::schedule_inspection(
-                c,
-                o,
-                &number,
-                &form.get("when").unwrap_or_default().replace('T', " "),
-                now,
-            ),
-            _ => return Err(Problem::new(StatusCode::NOT_FOUND, "没有这个操作", action)),
-        };
-        let n = r.map_err(work_problem)?;
-        Ok(Redirect::to(&format!("/cases/{n}?done={action}")).into_response())
-    })
-    .await
-}
-
-fn manifest(
-    c: &Connection,
-    number: &str,
-) -> Result<Option<onevisit_sync::proto::CaseManifest>, Problem> {
-    use rusqlite::OptionalExtension;
-    let m: Option<String> = c
-        .query_row(
-            "SELECT manifest FROM cases WHERE id = ?1 OR number = ?1",
-            [number],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(m.and_then(|m| serde_json::from_str(&m).ok()))
-}
-
-async fn record_inspection(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web record-inspection")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        let passed = form.get("passed") == Some("yes");
-        let n = workflow::record_inspection(
-            c,
-            &s.officer,
-            &number,
-            passed,
-            form.get("conclusion").unwrap_or_default(),
-            now,
-        )
-        .map_err(work_problem)?;
-        Ok(Redirect::to(&format!("/cases/{n}?done=inspected")).into_response())
-    })
-    .await
-}
-
-async fn decide_task(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let form = Form::parse(&body);
-    let data_dir = st.data.clone();
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web decide")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        let approve = form.get("decision") == Some("approve");
-        let d = workflow::decide_task(
-            c,
-            &s.officer,
-            id,
-            approve,
-            form.get("note").unwrap_or_default(),
-            now,
-        )
-        .map_err(work_problem)?;
-        if d.case_done {
-            crate::notify::results_together(
-                &data_dir,
-                c,
-                &d.number,
-                d.result.as_deref().unwrap_or(""),
-                now,
-            );
-        }
-        Ok(Redirect::to(&format!(
-            "/cases/{}?done={}",
-            d.number,
-            if d.case_done { "together" } else { "decided" }
-        ))
-        .into_response())
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "followups.html")]
-struct FollowupsPage {
-    nav: Option<Nav>,
-    flash: String,
-    csrf: String,
-    open: Vec<data::FollowupRow>,
-    closed: Vec<data::FollowupRow>,
-}
-
-fn followups_page(
-    c: &Connection,
-    data_dir: &std::path::Path,
-    cache: &CatalogCache,
-    s: &Session,
-    flash: String,
-    now: i64,
-) -> Result<Response, Problem> {
-    if !matches!(s.officer.role, Role::Window | Role::Supervisor) {
-        return Err(Problem::forbidden("差评整改只对综合窗口和督办人员开放。"));
-    }
-    let loaded = cache.get(c, data_dir);
-    let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-    let page = FollowupsPage {
-        open: data::followups(c, cat, cal, today(now), true)?,
-        closed: data::followups(c, cat, cal, today(now), false)?,
-        nav: Some(nav(s, "/followups", cat)),
-        flash,
-        csrf: s.csrf.clone(),
-    };
-    Ok(html(page.render()))
-}
-
-async fn followups(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        followups_page(c, &data_dir, &cache, &s, String::new(), now)
-    })
-    .await
-}
-
-async fn close_followup(
-    State(st): State<WebState>,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    let form = Form::parse(&body);
-    with_db(&st, move |c| {
-        let s = match posted(c, &headers, &form, now, "web close-followup")? {
-            Ok(s) => s,
-            Err(r) => return Ok(r),
-        };
-        let n = workflow::close_followup(
-            c,
-            &s.officer,
-            &number,
-            form.get("action").unwrap_or_default(),
-            now,
-        )
-        .map_err(work_problem)?;
-        followups_page(
-            c,
-            &data_dir,
-            &cache,
-            &s,
-            format!("办件 {n} 的差评整改已办结。"),
-            now,
-        )
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "figures.html")]
-struct FiguresPage {
-    nav: Option<Nav>,
-    flash: String,
-    f: data::Figures,
-}
-
-async fn figures(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
-    let now = (st.now)();
-    let data_dir = st.data.clone();
-    let cache = st.catalogs.clone();
-    with_db(&st, move |c| {
-        let Some(s) = session(c, &headers, now)? else {
-            return Ok(to_login());
-        };
-        if s.officer.role == Role::Department {
-            return Err(Problem::forbidden("统计只对综合窗口、督办和管理人员开放。"));
-        }
-        let loaded = cache.get(c, &data_dir);
-        let (cat, cal) = (loaded.0.as_ref(), loaded.1.as_ref());
-        let f = data::figures(c, cat, cal, now)?;
-        Ok(html(
-            FiguresPage {
-                nav: Some(nav(&s, "/figures", cat)),
-                flash: String::new(),
-                f,
-            }
-            .render(),
-        ))
-    })
-    .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forms_decode_repeated_names_and_escapes() {
-        let f = Form::parse(b"csrf=ab&what=%E8%90%A5%E4%B8%9A&what=a+b&why=%ZZ&empty=");
-        assert_eq!(f.get("csrf"), Some("ab"));
-        assert_eq!(f.all("what"), vec!["营业".to_owned(), "a b".to_owned()]);
-        assert_eq!(f.get("why"), Some("%ZZ"));
-        assert_eq!(f.get("empty"), Some(""));
-        assert_eq!(f.get("missing"), None);
-        assert_eq!(Form::parse(b"x=%4").get("x"), Some("%4"));
-        // A % before a multi-byte character is kept, not a panic.
-        assert_eq!(Form::parse("x=%营".as_bytes()).get("x"), Some("%营"));
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! The fleet, for administrators (supervisors may look): every kiosk with its last heartbeat,
+//! enrollment codes with their QR codes, and revoking a kiosk.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+
+use super::{Ctx, Nav, Problem, WebState, data, html, posting, signed_in};
+use crate::accounts::Role;
+
+/// A new enrollment code, shown once.
+pub struct Enrolled {
+    site: String,
+    code: String,
+    line: String,
+    qr_png: String,
+}
+
+#[derive(Template)]
+#[template(path = "fleet.html")]
+struct FleetPage {
+    nav: Option<Nav>,
+    flash: String,
+    csrf: String,
+    devices: Vec<data::DeviceView>,
+    may_manage: bool,
+    enrolled: Option<Enrolled>,
+    default_url: String,
+}
+
+fn fleet_page(cx: &Ctx, flash: String, enrolled: Option<Enrolled>) -> Result<Response, Problem> {
+    if !matches!(cx.s.officer.role, Role::Admin | Role::Supervisor) {
+        return Err(Problem::forbidden("终端管理只对管理员和督办人员开放。"));
+    }
+    // Kiosks usually reach the server at the address the officer's browser used.
+    let host = cx
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("HOST:8443");
+    let page = FleetPage {
+        devices: data::fleet(cx.c, cx.now)?,
+        may_manage: cx.s.officer.role == Role::Admin,
+        nav: cx.nav("/fleet", None),
+        flash,
+        csrf: cx.s.csrf.clone(),
+        enrolled,
+        default_url: format!("https://{host}"),
+    };
+    Ok(html(page.render()))
+}
+
+fn admin_only(cx: &Ctx, what: &'static str) -> Result<(), Problem> {
+    if cx.s.officer.role != Role::Admin {
+        return Err(Problem::forbidden(what));
+    }
+    Ok(())
+}
+
+pub async fn fleet(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
+    signed_in(&st, headers, |cx| fleet_page(cx, String::new(), None)).await
+}
+
+pub async fn enroll(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    posting(&st, headers, body, "web enroll-code", |cx, form| {
+        admin_only(cx, "只有管理员可以登记新终端。")?;
+        let site = form.get("site").unwrap_or_default().trim().to_owned();
+        let url = form.get("url").unwrap_or_default().trim().to_owned();
+        if site.is_empty() || !url.starts_with("https://") {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "无法生成",
+                "请填写受理点名称，以及以 https:// 开头的地址。",
+            ));
+        }
+        let keys = crate::keys::Keys::load_or_create(cx.data())?;
+        let code = crate::admin::enroll_code(cx.c, &site, cx.now)?;
+        let line = onevisit_sync::enroll::EnrollPayload {
+            central: url,
+            code: code.clone(),
+            pin: keys.fingerprint()?,
+            site: site.clone(),
+        }
+        .to_line();
+        let png = crate::enroll_qr::Qr::new(&line)?.png_bytes()?;
+        cx.audit("web enroll-code", &format!("site={site}"), "ok")?;
+        let enrolled = Enrolled {
+            site,
+            code,
+            line,
+            qr_png: onevisit_sync::auth::b64(&png),
+        };
+        fleet_page(cx, "登记码已生成，仅显示这一次。".into(), Some(enrolled))
+    })
+    .await
+}
+
+pub async fn revoke(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    posting(&st, headers, body, "web revoke", move |cx, _| {
+        admin_only(cx, "只有管理员可以停用终端。")?;
+        crate::admin::revoke(cx.c, &id, cx.now)?;
+        cx.audit("web revoke", &format!("device={id}"), "ok")?;
+        fleet_page(cx, format!("终端 {id} 已停用。"), None)
+    })
+    .await
+}
