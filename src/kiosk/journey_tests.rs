@@ -1284,6 +1284,30 @@ fn a_promised_material_is_on_the_receipt_and_under_my_cases() {
     let rows = kit.k().get_my_cases();
     let row = slint::Model::row_data(&rows, 0).unwrap();
     assert!(row.owed.contains("招牌结构安全说明"), "{}", row.owed);
+
+    // The window asks for corrections: "my cases" says so, with what and why, and a reprint
+    // of the receipt carries it.
+    let why = "请补正：房屋租赁合同。合同缺少出租方签字。";
+    {
+        let app = kit.app.borrow();
+        let mut store = app.cases.store().unwrap();
+        assert!(
+            store
+                .set_remote_status(&case_id, "needs_correction", Some(why), 1)
+                .unwrap()
+        );
+    }
+    {
+        let mut app = kit.app.borrow_mut();
+        app.send(UiEvent::Home);
+        app.send(UiEvent::OpenMyCases);
+        app.person_read(super::screenshots::sample_person());
+    }
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    let row = slint::Model::row_data(&kit.k().get_my_cases(), 0).unwrap();
+    assert_eq!((row.status.as_str(), row.reason.as_str()), ("需补正", why));
+    let reprint = kit.app.borrow().receipt_data(&case_id, true).unwrap();
+    assert_eq!(reprint.correction.as_deref(), Some(why));
     let _ = std::fs::remove_dir_all(&kit.dir);
 }
 

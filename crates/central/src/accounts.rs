@@ -54,6 +54,15 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::Window => "comprehensive window",
+            Role::Department => "department reviewer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "administrator",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Role::Window => "综合窗口",

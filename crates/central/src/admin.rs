@@ -178,6 +178,22 @@ pub fn set_status(
     if state != IntakeState::Committed {
         bail!("case {number} has not finished arriving yet (attachments still uploading)");
     }
+    // A case the workbench has taken up follows its rules (`workflow.rs`): from here only the
+    // results' collection is recorded.
+    let in_workbench: Option<String> = tx
+        .query_row(
+            "SELECT stage FROM case_work WHERE case_id = ?1",
+            [&case_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(stage) = in_workbench
+        && st != CaseStatus::ReadyForPickup
+    {
+        bail!(
+            "case {number} is in the workbench ({stage}): decide it there (https://<this server>:8443/cases/{number}); here only ready_for_pickup can be recorded"
+        );
+    }
     tx.execute(
         "UPDATE cases SET status = ?2, reason = ?3 WHERE id = ?1",
         params![case_id, st.as_str(), reason],

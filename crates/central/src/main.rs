@@ -37,11 +37,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the kiosk API over HTTPS
+    /// Serve the kiosk API over HTTPS, and the officers' workbench at https://HOST:8443/
     Serve {
         /// Address to listen on
         #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
         listen: String,
+        /// The county's SMS gateway, as a program run with the citizen's phone number as its
+        /// argument and the message on standard input (exit 0 when sent). Without it, each
+        /// message is appended to DIR/notifications.log
+        #[arg(long, value_name = "PROGRAM")]
+        notify_command: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -454,7 +459,18 @@ fn run(cli: Cli) -> Result<()> {
 fn execute(cli: Cli, officer: &str) -> Result<()> {
     let data = &cli.data;
     match cli.command {
-        Cmd::Serve { listen, limits } => serve(data, &listen, &limits)?,
+        Cmd::Serve {
+            listen,
+            limits,
+            notify_command,
+        } => {
+            if let Some(p) = notify_command {
+                // SAFETY: set before the server's threads start; nothing else reads the
+                // environment concurrently at this point.
+                unsafe { std::env::set_var(onevisit_central::notify::COMMAND_ENV, p) };
+            }
+            serve(data, &listen, &limits)?
+        }
         Cmd::EnrollCode { site, qr, url } => enroll_code(data, &site, qr.as_deref(), url)?,
         Cmd::TechnicianPin { site } => {
             let mut line = String::new();

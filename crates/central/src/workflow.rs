@@ -682,6 +682,10 @@ mod tests {
             accept(&mut c, &window, "c1", &items, None, today, 1).as_deref(),
             Ok("2026-000001")
         );
+        // Nor can the command line decide around the workbench; it records only pickup.
+        let e = crate::admin::set_status(&mut c, "c1", "rejected", Some("x"), 2, "cli")
+            .expect_err("the workbench decides");
+        assert!(e.to_string().contains("workbench"), "{e}");
         // Once accepted, the window cannot decide again.
         assert!(matches!(
             refuse(&mut c, &window, "c1", "x", 2),

@@ -155,6 +155,16 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     let t = b.text();
     assert!(t.contains(&number) && t.contains("我要开饭店"), "{t}");
     shot(&b, "inbox");
+    // English for an officer who asks; Chinese again after.
+    b.go(&format!("{base}/lang/en"));
+    let t = b.text();
+    assert!(
+        t.contains("The window's inbox") && t.contains("Open a restaurant"),
+        "{t}"
+    );
+    shot(&b, "inbox-en");
+    b.go(&format!("{base}/lang/zh"));
+    assert!(b.text().contains("综合窗口收件箱"));
     b.click(&format!("a[href='/cases/{number}']"));
     let t = b.text();
     for want in [

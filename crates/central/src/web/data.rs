@@ -9,6 +9,7 @@ use onevisit_domain::{Calendar, Catalog, mask};
 use onevisit_sync::proto::{CaseManifest, CaseStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::lang::{self, t};
 use crate::accounts::{Officer, Role};
 use crate::workflow::{self, ItemSpec};
 
@@ -34,20 +35,21 @@ pub fn local_date(ms: i64) -> NaiveDate {
 
 /// A status as officers read it: the kiosk's words, except that "received" (the citizen's
 /// 已受理: it reached the county) is not yet the window's acceptance.
-fn status_zh(s: Option<&str>) -> String {
+fn status_label(s: Option<&str>) -> String {
     match s.and_then(CaseStatus::parse) {
-        None | Some(CaseStatus::Received) => "已收到".to_owned(),
+        None | Some(CaseStatus::Received) => t("已收到", "received").to_owned(),
+        Some(s) if lang::en() => s.as_str().replace('_', " "),
         Some(s) => s.zh().to_owned(),
     }
 }
 
-pub fn stage_zh(stage: &str) -> &'static str {
+pub fn stage_label(stage: &str) -> &'static str {
     match stage {
-        "accepted" => "已受理，部门审批中",
-        "correction" => "待补正",
-        "refused" => "不予受理",
-        "done" => "已办结",
-        _ => "新件，待受理",
+        "accepted" => t("已受理，部门审批中", "accepted, with the departments"),
+        "correction" => t("待补正", "waiting for corrections"),
+        "refused" => t("不予受理", "refused"),
+        "done" => t("已办结", "done"),
+        _ => t("新件，待受理", "new, to accept"),
     }
 }
 
@@ -55,13 +57,13 @@ pub fn stage_zh(stage: &str) -> &'static str {
 pub fn theme_name(catalog: Option<&Catalog>, id: &str) -> String {
     catalog
         .and_then(|c| c.theme(id))
-        .map_or_else(|| id.to_owned(), |t| t.name.zh.clone())
+        .map_or_else(|| id.to_owned(), |t| lang::text(&t.name))
 }
 
 pub fn department_name(catalog: Option<&Catalog>, id: &str) -> String {
     catalog
         .and_then(|c| c.departments.get(id))
-        .map_or_else(|| id.to_owned(), |d| d.name.zh.clone())
+        .map_or_else(|| id.to_owned(), |d| lang::text(&d.name))
 }
 
 #[derive(Debug, Clone)]
@@ -127,7 +129,7 @@ pub fn inbox(
                 theme: theme_name(catalog, &r.get::<_, String>(1)?),
                 site: r.get(2)?,
                 received: local(received),
-                stage: stage_zh(stage.as_deref().unwrap_or("new")),
+                stage: stage_label(stage.as_deref().unwrap_or("new")),
                 left: workflow::working_days_left(calendar, today, due),
                 owed,
             })
@@ -138,7 +140,7 @@ pub fn inbox(
         .map(|c| {
             c.themes
                 .iter()
-                .map(|t| (t.id.clone(), t.name.zh.clone()))
+                .map(|t| (t.id.clone(), lang::text(&t.name)))
                 .collect()
         })
         .unwrap_or_default();
@@ -170,11 +172,11 @@ pub struct TaskRow {
     pub mine: bool,
 }
 
-fn task_status_zh(s: &str) -> &'static str {
+fn task_status(s: &str) -> &'static str {
     match s {
-        "approved" => "准予许可",
-        "refused" => "不予许可",
-        _ => "审批中",
+        "approved" => t("准予许可", "approved"),
+        "refused" => t("不予许可", "refused"),
+        _ => t("审批中", "in review"),
     }
 }
 
@@ -195,11 +197,16 @@ fn task_row(
         id: r.get(0)?,
         number: r.get(1)?,
         theme: theme_name(catalog, &r.get::<_, String>(2)?),
-        item: r.get(3)?,
+        item: {
+            let (id, name): (String, String) = (r.get(10)?, r.get(3)?);
+            catalog
+                .and_then(|c| c.items.get(&id))
+                .map_or(name, |i| lang::text(&i.name))
+        },
         mine: who.role == Role::Department && who.department.as_deref() == Some(&department),
         department: department_name(catalog, &department),
         waiting: status == "waiting",
-        status: task_status_zh(&status),
+        status: task_status(&status),
         note: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         due,
         left,
@@ -209,7 +216,7 @@ fn task_row(
 }
 
 const TASK_COLUMNS: &str = "t.id, c.number, c.theme, t.item_name, t.department, t.status, t.note,
-     t.due, t.decided_by, t.needs_inspection";
+     t.due, t.decided_by, t.needs_inspection, t.item";
 
 /// A department's tasks still waiting, the nearest deadline first.
 pub fn department_tasks(
@@ -333,25 +340,39 @@ pub fn items_of(catalog: Option<&Catalog>, m: &CaseManifest) -> Vec<ItemSpec> {
 fn drop_reason(catalog: &Catalog, r: &DropReason) -> String {
     match r {
         DropReason::VerifiedOnline { source } => match source {
-            Some(s) => format!("部门在线核验（{}）", s.zh),
-            None => "部门在线核验".to_owned(),
+            Some(s) => format!(
+                "{}（{}）",
+                t("部门在线核验", "verified online"),
+                lang::text(s)
+            ),
+            None => t("部门在线核验", "verified online").to_owned(),
         },
-        DropReason::ReadFromIdCard => "读取身份证，无需提交".to_owned(),
-        DropReason::CoveredBy { material } => format!(
-            "已由“{}”代替",
-            catalog
+        DropReason::ReadFromIdCard => t("读取身份证，无需提交", "read from the ID card").to_owned(),
+        DropReason::CoveredBy { material } => {
+            let name = catalog
                 .materials
                 .get(material)
-                .map_or(material.as_str(), |m| m.name.zh.as_str())
-        ),
-        DropReason::IssuedInChain { item } => format!(
-            "由本主题内“{}”的结果提供",
-            catalog
+                .map_or_else(|| material.clone(), |m| lang::text(&m.name));
+            if lang::en() {
+                format!("covered by “{name}”")
+            } else {
+                format!("已由“{name}”代替")
+            }
+        }
+        DropReason::IssuedInChain { item } => {
+            let name = catalog
                 .items
                 .get(item)
-                .map_or(item.as_str(), |i| i.name.zh.as_str())
-        ),
-        DropReason::NotApplicable { .. } => "按情形无需提交".to_owned(),
+                .map_or_else(|| item.clone(), |i| lang::text(&i.name));
+            if lang::en() {
+                format!("issued by “{name}” in this theme")
+            } else {
+                format!("由本主题内“{name}”的结果提供")
+            }
+        }
+        DropReason::NotApplicable { .. } => {
+            t("按情形无需提交", "not needed in this situation").to_owned()
+        }
     }
 }
 
@@ -463,7 +484,7 @@ pub fn case_view(
         .query_map([&id], |r| {
             Ok(HistoryRow {
                 at: local(r.get(0)?),
-                status: status_zh(Some(&r.get::<_, String>(1)?)),
+                status: status_label(Some(&r.get::<_, String>(1)?)),
                 reason: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 actor: r.get(3)?,
             })
@@ -486,9 +507,9 @@ pub fn case_view(
         theme: theme_name(catalog, &theme),
         site,
         received: local(received),
-        stage_label: stage_zh(&stage),
+        stage_label: stage_label(&stage),
         stage,
-        status: status_zh(status.as_deref()),
+        status: status_label(status.as_deref()),
         note: note.unwrap_or_default(),
         due: due.to_string(),
         left: workflow::working_days_left(calendar, today, due),
@@ -540,16 +561,21 @@ pub fn case_view(
         })
         .collect();
     v.items = items_of(catalog, &m);
+    for i in v.items.iter_mut() {
+        if let Some(it) = catalog.and_then(|c| c.items.get(&i.id)) {
+            i.name = lang::text(&it.name);
+        }
+    }
     v.item_departments = v
         .items
         .iter()
         .map(|i| department_name(catalog, &i.department))
         .collect();
-    let labels: BTreeMap<&str, &str> = catalog
+    let labels: BTreeMap<&str, String> = catalog
         .map(|c| {
             c.fields
                 .iter()
-                .map(|f| (f.key.as_str(), f.label.zh.as_str()))
+                .map(|f| (f.key.as_str(), lang::text(&f.label)))
                 .collect()
         })
         .unwrap_or_default();
@@ -557,9 +583,7 @@ pub fn case_view(
         .form
         .iter()
         .map(|(k, val)| Labeled {
-            label: labels
-                .get(k.as_str())
-                .map_or(k.clone(), |l| (*l).to_owned()),
+            label: labels.get(k.as_str()).cloned().unwrap_or_else(|| k.clone()),
             value: val.clone(),
         })
         .collect();
@@ -570,22 +594,22 @@ pub fn case_view(
         .map(|(k, a)| {
             let q = questions.and_then(|t| t.questions.iter().find(|q| &q.key == k));
             Labeled {
-                label: q.map_or(k.clone(), |q| q.text.zh.clone()),
+                label: q.map_or(k.clone(), |q| lang::text(&q.text)),
                 value: q
                     .and_then(|q| q.option(a))
-                    .map_or(a.clone(), |o| o.label.zh.clone()),
+                    .map_or(a.clone(), |o| lang::text(&o.label)),
             }
         })
         .collect();
     if let Some(c) = catalog
         && let Ok(p) = onevisit_domain::plan::plan(c, &m.theme, &m.answers)
     {
-        v.materials = p.materials.iter().map(|x| x.name.zh.clone()).collect();
+        v.materials = p.materials.iter().map(|x| lang::text(&x.name)).collect();
         v.dropped = p
             .dropped
             .iter()
             .map(|d| Labeled {
-                label: d.name.zh.clone(),
+                label: lang::text(&d.name),
                 value: drop_reason(c, &d.reason),
             })
             .collect();
@@ -636,21 +660,28 @@ pub fn fleet(conn: &Connection, now: i64) -> anyhow::Result<Vec<DeviceView>> {
                     }
                 }
                 if h.paper_near_end {
-                    problems.push("打印纸将用完".into());
+                    problems.push(t("打印纸将用完", "paper low").into());
                 }
                 match h.tamper.as_deref() {
                     None | Some("closed") | Some("missing") => {}
-                    Some(t) => problems.push(format!("机柜：{t}")),
+                    Some(state) => problems.push(format!("{}{state}", t("机柜：", "cabinet: "))),
                 }
                 if let Some(at) = h.help_requested_at {
-                    problems.push(format!("群众呼叫工作人员（{}）", local(at)));
+                    problems.push(format!(
+                        "{}（{}）",
+                        t("群众呼叫工作人员", "a citizen called staff"),
+                        local(at)
+                    ));
                 }
             }
             DeviceView {
                 id: d.id,
                 site: d.site,
                 silent: d.revoked_at.is_none() && d.last_seen.is_none_or(|t| now - t > 3_600_000),
-                last_seen: d.last_seen.map(local).unwrap_or_else(|| "从未".into()),
+                last_seen: d
+                    .last_seen
+                    .map(local)
+                    .unwrap_or_else(|| t("从未", "never").into()),
                 version: hb
                     .as_ref()
                     .map(|h| h.app_version.clone())
@@ -891,21 +922,25 @@ pub fn figures(
         .fold(1.0, f64::max);
     let mut days = Vec::new();
     let mut days_labels = Vec::new();
-    for (i, (t, v)) in per_theme.iter().enumerate() {
+    for (i, (theme, v)) in per_theme.iter().enumerate() {
         let y0 = i as u32 * 66;
-        days_labels.push((y0 + 14, theme_name(catalog, t)));
+        days_labels.push((y0 + 14, theme_name(catalog, theme)));
         let bars = [
             (
                 "before",
-                "改革前（计算）",
+                t("改革前（计算）", "before (computed)"),
                 if v.3 > 0 { v.0 / v.3 as f64 } else { 0.0 },
             ),
             (
                 "after",
-                "改革后（计算）",
+                t("改革后（计算）", "after (computed)"),
                 if v.3 > 0 { v.1 / v.3 as f64 } else { 0.0 },
             ),
-            ("real", "实际", if v.4 > 0 { v.2 / v.4 as f64 } else { 0.0 }),
+            (
+                "real",
+                t("实际", "realised"),
+                if v.4 > 0 { v.2 / v.4 as f64 } else { 0.0 },
+            ),
         ];
         for (j, (class, label, d)) in bars.into_iter().enumerate() {
             days.push(Bar {
@@ -914,7 +949,7 @@ pub fn figures(
                 w: ((d / widest) * 320.0).round() as u32,
                 h: 11,
                 label: label.to_owned(),
-                value: format!("{d:.1} 个工作日"),
+                value: format!("{d:.1} {}", t("个工作日", "working days")),
                 class,
             });
         }

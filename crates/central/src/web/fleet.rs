@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
+use super::lang::{self, t};
 use super::{Ctx, Nav, Problem, WebState, data, html, posting, signed_in};
 use crate::accounts::Role;
 
@@ -22,6 +23,7 @@ pub struct Enrolled {
 #[template(path = "fleet.html")]
 struct FleetPage {
     nav: Option<Nav>,
+    en: bool,
     flash: String,
     csrf: String,
     devices: Vec<data::DeviceView>,
@@ -32,7 +34,10 @@ struct FleetPage {
 
 fn fleet_page(cx: &Ctx, flash: String, enrolled: Option<Enrolled>) -> Result<Response, Problem> {
     if !matches!(cx.s.officer.role, Role::Admin | Role::Supervisor) {
-        return Err(Problem::forbidden("终端管理只对管理员和督办人员开放。"));
+        return Err(Problem::forbidden(t(
+            "终端管理只对管理员和督办人员开放。",
+            "Kiosks are for administrators and supervisors.",
+        )));
     }
     // Kiosks usually reach the server at the address the officer's browser used.
     let host = cx
@@ -48,6 +53,7 @@ fn fleet_page(cx: &Ctx, flash: String, enrolled: Option<Enrolled>) -> Result<Res
         devices: data::fleet(cx.c, cx.now)?,
         may_manage: cx.s.officer.role == Role::Admin,
         nav: cx.nav("/fleet", None),
+        en: lang::en(),
         flash,
         csrf: cx.s.csrf.clone(),
         enrolled,
@@ -73,14 +79,23 @@ pub async fn enroll(
     body: Bytes,
 ) -> Result<Response, Problem> {
     posting(&st, headers, body, "web enroll-code", |cx, form| {
-        admin_only(cx, "只有管理员可以登记新终端。")?;
+        admin_only(
+            cx,
+            t(
+                "只有管理员可以登记新终端。",
+                "Only administrators enroll kiosks.",
+            ),
+        )?;
         let site = form.get("site").unwrap_or_default().trim().to_owned();
         let url = form.get("url").unwrap_or_default().trim().to_owned();
         if site.is_empty() || !url.starts_with("https://") {
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
-                "无法生成",
-                "请填写受理点名称，以及以 https:// 开头的地址。",
+                t("无法生成", "Not made"),
+                t(
+                    "请填写受理点名称，以及以 https:// 开头的地址。",
+                    "Give the site's name and an address starting with https://.",
+                ),
             ));
         }
         let keys = crate::keys::Keys::load_or_create(cx.data())?;
@@ -100,7 +115,11 @@ pub async fn enroll(
             line,
             qr_png: onevisit_sync::auth::b64(&png),
         };
-        fleet_page(cx, "登记码已生成，仅显示这一次。".into(), Some(enrolled))
+        let flash = t(
+            "登记码已生成，仅显示这一次。",
+            "The code is made; it is shown this once.",
+        );
+        fleet_page(cx, flash.into(), Some(enrolled))
     })
     .await
 }
@@ -112,10 +131,17 @@ pub async fn revoke(
     body: Bytes,
 ) -> Result<Response, Problem> {
     posting(&st, headers, body, "web revoke", move |cx, _| {
-        admin_only(cx, "只有管理员可以停用终端。")?;
+        admin_only(
+            cx,
+            t(
+                "只有管理员可以停用终端。",
+                "Only administrators revoke kiosks.",
+            ),
+        )?;
         crate::admin::revoke(cx.c, &id, cx.now)?;
         cx.audit("web revoke", &format!("device={id}"), "ok")?;
-        fleet_page(cx, format!("终端 {id} 已停用。"), None)
+        let flash = format!("{id}: {}", t("终端已停用。", "revoked."));
+        fleet_page(cx, flash, None)
     })
     .await
 }

@@ -9,6 +9,7 @@ mod cases;
 pub mod data;
 mod fleet;
 mod form;
+pub mod lang;
 mod reports;
 pub mod session;
 
@@ -103,6 +104,7 @@ pub fn router(state: WebState) -> Router {
         .route("/fleet/enroll", post(fleet::enroll))
         .route("/fleet/{id}/revoke", post(fleet::revoke))
         .route("/static/workbench.css", get(css))
+        .route("/lang/{code}", get(choose_language))
         .with_state(state)
 }
 
@@ -126,13 +128,20 @@ impl Problem {
         tracing::error!("workbench: {e}");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "系统出错",
-            "请稍后再试；问题持续请联系系统管理员（详情在服务器日志中）。",
+            lang::t("系统出错", "System error"),
+            lang::t(
+                "请稍后再试；问题持续请联系系统管理员（详情在服务器日志中）。",
+                "Please try again later; if it persists, tell the administrator (details are in the server's log).",
+            ),
         )
     }
 
     fn forbidden(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::FORBIDDEN, "无权访问", detail)
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            lang::t("无权访问", "Not allowed"),
+            detail,
+        )
     }
 }
 
@@ -152,6 +161,7 @@ impl From<anyhow::Error> for Problem {
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     nav: Option<Nav>,
+    en: bool,
     flash: String,
     title: &'a str,
     detail: &'a str,
@@ -161,6 +171,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let page = ErrorPage {
             nav: None,
+            en: lang::en(),
             flash: String::new(),
             title: self.title,
             detail: &self.detail,
@@ -201,21 +212,21 @@ fn nav(s: &Session, here: &str, catalog: Option<&Catalog>) -> Nav {
     let o = &s.officer;
     let mut links = Vec::new();
     if matches!(o.role, Role::Window | Role::Supervisor) {
-        links.push(("/inbox", "收件箱"));
-        links.push(("/followups", "好差评整改"));
+        links.push(("/inbox", lang::t("收件箱", "Inbox")));
+        links.push(("/followups", lang::t("好差评整改", "Rating follow-ups")));
     }
     if o.role == Role::Department {
-        links.push(("/tasks", "本部门待办"));
+        links.push(("/tasks", lang::t("本部门待办", "Our tasks")));
     }
     if matches!(o.role, Role::Admin | Role::Supervisor) {
-        links.push(("/fleet", "自助终端"));
+        links.push(("/fleet", lang::t("自助终端", "Kiosks")));
     }
     if matches!(o.role, Role::Window | Role::Supervisor | Role::Admin) {
-        links.push(("/figures", "统计"));
+        links.push(("/figures", lang::t("统计", "Figures")));
     }
     Nav {
         name: o.name.clone(),
-        role: o.role.zh(),
+        role: if lang::en() { o.role.en() } else { o.role.zh() },
         department: o
             .department
             .as_deref()
@@ -233,13 +244,16 @@ fn open(data: &std::path::Path) -> rusqlite::Result<Connection> {
     Ok(c)
 }
 
-/// Runs `f` with a connection on a blocking thread.
+/// Runs `f` with a connection on a blocking thread, in the request's language (`lang.rs`).
 async fn with_db<R: Send + 'static>(
     st: &WebState,
+    headers: &HeaderMap,
     f: impl FnOnce(&mut Connection) -> Result<R, Problem> + Send + 'static,
 ) -> Result<R, Problem> {
     let data = st.data.clone();
+    let en = lang::from_headers(headers);
     tokio::task::spawn_blocking(move || {
+        lang::set(en);
         let mut c = open(&data)?;
         f(&mut c)
     })
@@ -318,7 +332,7 @@ async fn signed_in(
     f: impl FnOnce(&mut Ctx) -> Result<Response, Problem> + Send + 'static,
 ) -> Result<Response, Problem> {
     let (now, data, cache) = ((st.now)(), st.data.clone(), st.catalogs.clone());
-    with_db(st, move |c| {
+    with_db(st, &headers.clone(), move |c| {
         let Some(s) = session(c, &headers, now)? else {
             return Ok(to_login());
         };
@@ -349,7 +363,10 @@ async fn posting(
         if !cx.s.csrf_ok(form.get("csrf")) {
             cx.audit(&what, "csrf token missing or wrong", "refused")?;
             return Err(Problem::forbidden(
-                "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请回到页面重新操作。",
+                lang::t(
+                    "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请回到页面重新操作。",
+                    "The form has expired or did not come from this site (no valid CSRF token). Go back to the page and try again.",
+                ),
             ));
         }
         f(cx, &form)
@@ -365,6 +382,17 @@ async fn css() -> impl IntoResponse {
         ],
         include_str!("../../templates/workbench.css"),
     )
+}
+
+/// The officer's choice of language, kept in a cookie for a year.
+async fn choose_language(axum::extract::Path(code): axum::extract::Path<String>) -> Response {
+    let en = code == "en";
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(lang::COOKIE, if en { "en" } else { "zh" }, 365 * 86_400),
+    );
+    r
 }
 
 async fn home(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
@@ -383,6 +411,7 @@ async fn home(State(st): State<WebState>, headers: HeaderMap) -> Result<Response
 #[template(path = "login.html")]
 struct LoginPage {
     nav: Option<Nav>,
+    en: bool,
     flash: String,
     csrf: String,
     error: String,
@@ -392,6 +421,7 @@ fn login_form(error: &str, status: StatusCode) -> Response {
     let csrf = onevisit_sync::hex(&onevisit_sync::random_bytes::<16>());
     let page = LoginPage {
         nav: None,
+        en: lang::en(),
         flash: String::new(),
         csrf: csrf.clone(),
         error: error.to_owned(),
@@ -405,8 +435,14 @@ fn login_form(error: &str, status: StatusCode) -> Response {
     r
 }
 
-async fn login_page() -> Response {
-    login_form("", StatusCode::OK)
+async fn login_page(headers: HeaderMap) -> Response {
+    let en = lang::from_headers(&headers);
+    tokio::task::spawn_blocking(move || {
+        lang::set(en);
+        login_form("", StatusCode::OK)
+    })
+    .await
+    .unwrap_or_else(|e| Problem::internal(e).into_response())
 }
 
 async fn login(
@@ -419,21 +455,20 @@ async fn login(
     let cookie = session::cookie(&headers, LOGIN_COOKIE)
         .unwrap_or_default()
         .to_owned();
-    if cookie.is_empty()
-        || !session::same(
-            form.get("csrf").unwrap_or_default().as_bytes(),
-            cookie.as_bytes(),
-        )
-    {
-        return Ok(login_form(
-            "登录页已过期，请重新输入。",
-            StatusCode::FORBIDDEN,
-        ));
-    }
     let name = form.get("username").unwrap_or_default().to_owned();
     let password = form.get("password").unwrap_or_default().to_owned();
     let code = form.get("totp").map(str::to_owned);
-    with_db(&st, move |c| {
+    let posted_csrf = form.get("csrf").unwrap_or_default().to_owned();
+    with_db(&st, &headers, move |c| {
+        if cookie.is_empty() || !session::same(posted_csrf.as_bytes(), cookie.as_bytes()) {
+            return Ok(login_form(
+                lang::t(
+                    "登录页已过期，请重新输入。",
+                    "The sign-in page had expired; please sign in again.",
+                ),
+                StatusCode::FORBIDDEN,
+            ));
+        }
         match accounts::login(c, &name, &password, code.as_deref(), now) {
             Ok(officer) => {
                 let s = accounts::start_session(c, &officer, now)?;
@@ -457,8 +492,16 @@ async fn login(
                             data::local(until_ms)
                         )
                     }
-                    accounts::LoginError::Disabled => "该账号已停用，请联系管理员。".to_owned(),
-                    _ => "用户名、密码或动态口令不正确。".to_owned(),
+                    accounts::LoginError::Disabled => lang::t(
+                        "该账号已停用，请联系管理员。",
+                        "This account is disabled; ask the administrator.",
+                    )
+                    .to_owned(),
+                    _ => lang::t(
+                        "用户名、密码或动态口令不正确。",
+                        "Wrong name, password or code.",
+                    )
+                    .to_owned(),
                 };
                 Ok(login_form(&msg, StatusCode::UNAUTHORIZED))
             }

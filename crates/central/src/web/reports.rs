@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
+use super::lang::{self, t};
 use super::{Ctx, Nav, Problem, WebState, data, html, posting, signed_in};
 use crate::accounts::Role;
 use crate::workflow;
@@ -15,6 +16,7 @@ use crate::workflow;
 #[template(path = "followups.html")]
 struct FollowupsPage {
     nav: Option<Nav>,
+    en: bool,
     flash: String,
     csrf: String,
     open: Vec<data::FollowupRow>,
@@ -23,7 +25,10 @@ struct FollowupsPage {
 
 fn followups_page(cx: &Ctx, flash: String) -> Result<Response, Problem> {
     if !matches!(cx.s.officer.role, Role::Window | Role::Supervisor) {
-        return Err(Problem::forbidden("差评整改只对综合窗口和督办人员开放。"));
+        return Err(Problem::forbidden(t(
+            "差评整改只对综合窗口和督办人员开放。",
+            "Rating follow-ups are for the window and supervisors.",
+        )));
     }
     let l = cx.catalog();
     let (cat, cal) = (l.0.as_ref(), l.1.as_ref());
@@ -31,6 +36,7 @@ fn followups_page(cx: &Ctx, flash: String) -> Result<Response, Problem> {
         open: data::followups(cx.c, cat, cal, cx.today(), true)?,
         closed: data::followups(cx.c, cat, cal, cx.today(), false)?,
         nav: cx.nav("/followups", cat),
+        en: lang::en(),
         flash,
         csrf: cx.s.csrf.clone(),
     };
@@ -55,7 +61,8 @@ pub async fn close_followup(
         let action = form.get("action").unwrap_or_default();
         let n = workflow::close_followup(cx.c, &o, &number, action, cx.now)
             .map_err(super::cases::work_problem)?;
-        followups_page(cx, format!("办件 {n} 的差评整改已办结。"))
+        let flash = format!("{n}: {}", t("差评整改已办结。", "the follow-up is closed."));
+        followups_page(cx, flash)
     })
     .await
 }
@@ -64,6 +71,7 @@ pub async fn close_followup(
 #[template(path = "figures.html")]
 struct FiguresPage {
     nav: Option<Nav>,
+    en: bool,
     flash: String,
     f: data::Figures,
 }
@@ -71,7 +79,10 @@ struct FiguresPage {
 pub async fn figures(State(st): State<WebState>, headers: HeaderMap) -> Result<Response, Problem> {
     signed_in(&st, headers, |cx| {
         if cx.s.officer.role == Role::Department {
-            return Err(Problem::forbidden("统计只对综合窗口、督办和管理人员开放。"));
+            return Err(Problem::forbidden(t(
+                "统计只对综合窗口、督办和管理人员开放。",
+                "Figures are for the window, supervisors and administrators.",
+            )));
         }
         let l = cx.catalog();
         let (cat, cal) = (l.0.as_ref(), l.1.as_ref());
@@ -79,6 +90,7 @@ pub async fn figures(State(st): State<WebState>, headers: HeaderMap) -> Result<R
         Ok(html(
             FiguresPage {
                 nav: cx.nav("/figures", cat),
+                en: lang::en(),
                 flash: String::new(),
                 f,
             }
