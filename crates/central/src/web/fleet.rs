@@ -99,7 +99,10 @@ pub async fn enroll(
             ));
         }
         let keys = crate::keys::Keys::load_or_create(cx.data())?;
-        let code = crate::admin::enroll_code(cx.c, &site, cx.now)?;
+        let now = cx.now;
+        let code = cx.changing("web enroll-code", &format!("site={site}"), |tx| {
+            Ok(crate::admin::enroll_code(tx, &site, now)?)
+        })?;
         let line = onevisit_sync::enroll::EnrollPayload {
             central: url,
             code: code.clone(),
@@ -108,7 +111,6 @@ pub async fn enroll(
         }
         .to_line();
         let png = crate::enroll_qr::Qr::new(&line)?.png_bytes()?;
-        cx.audit("web enroll-code", &format!("site={site}"), "ok")?;
         let enrolled = Enrolled {
             site,
             code,
@@ -138,8 +140,10 @@ pub async fn revoke(
                 "Only administrators revoke kiosks.",
             ),
         )?;
-        crate::admin::revoke(cx.c, &id, cx.now)?;
-        cx.audit("web revoke", &format!("device={id}"), "ok")?;
+        let now = cx.now;
+        cx.changing("web revoke", &format!("device={id}"), |tx| {
+            Ok(crate::admin::revoke(tx, &id, now)?)
+        })?;
         let flash = format!("{id}: {}", t("终端已停用。", "revoked."));
         fleet_page(cx, flash, None)
     })

@@ -320,6 +320,22 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A change and its audit row, in one immediate transaction: both or neither.
+    fn changing<R>(
+        &mut self,
+        command: &str,
+        args: &str,
+        change: impl FnOnce(&Connection) -> Result<R, Problem>,
+    ) -> Result<R, Problem> {
+        let tx = self
+            .c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let r = change(&tx)?;
+        crate::audit::append(&tx, &self.s.officer.name, command, args, "ok", self.now)?;
+        tx.commit()?;
+        Ok(r)
+    }
+
     fn nav(&self, here: &str, catalog: Option<&Catalog>) -> Option<Nav> {
         Some(nav(&self.s, here, catalog))
     }
@@ -471,8 +487,10 @@ async fn login(
         }
         match accounts::login(c, &name, &password, code.as_deref(), now) {
             Ok(officer) => {
-                let s = accounts::start_session(c, &officer, now)?;
-                crate::audit::record(c, &officer.name, "web login", "", "ok", now)?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let s = accounts::start_session(&tx, &officer, now)?;
+                crate::audit::append(&tx, &officer.name, "web login", "", "ok", now)?;
+                tx.commit()?;
                 let mut r = Redirect::to("/").into_response();
                 r.headers_mut().append(
                     header::SET_COOKIE,
