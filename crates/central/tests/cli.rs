@@ -16,7 +16,11 @@ fn anonymous(dir: &std::path::Path) -> Command {
 }
 
 fn run(c: &mut Command) -> (bool, String, String) {
-    let o = c.output().unwrap();
+    outcome(c.output().unwrap())
+}
+
+/// Whether it succeeded, and what it printed on stdout and stderr.
+fn outcome(o: std::process::Output) -> (bool, String, String) {
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -336,12 +340,7 @@ fn run_with_input(c: &mut Command, input: &str) -> (bool, String, String) {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let o = child.wait_with_output().unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    outcome(child.wait_with_output().unwrap())
 }
 
 #[test]
