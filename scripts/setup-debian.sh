@@ -30,6 +30,9 @@ runtime_kiosk=(libinput10 libudev1 libgbm1 libdrm2 libxkbcommon0)
 # The central system's workbench tests drive a real browser: headless Chromium through
 # WebDriver (chromedriver), started by the tests themselves on loopback.
 browser=(chromium chromium-driver)
+# The central system's tests on its PostgreSQL backend, and its cluster load test: the tests
+# run initdb and pg_ctl themselves in a temporary folder on loopback (no system service).
+database=(postgresql)
 # Building: libclang-dev because the V4L2 camera bindings are generated at build time.
 build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
@@ -53,7 +56,7 @@ list() {
     runtime) echo "${runtime[@]}" ;;
     runtime-desktop) echo "${runtime[@]}" "${runtime_desktop[@]}" ;;
     runtime-kiosk) echo "${runtime[@]}" "${runtime_kiosk[@]}" ;;
-    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" ;;
+    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" ;;
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;

@@ -24,7 +24,8 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn code(central: &Path) -> String {
-    let conn = onevisit_central::db::open(central).unwrap();
+    let conn =
+        onevisit_central::db::open(&onevisit_central::sql::Location::folder(central)).unwrap();
     onevisit_central::admin::enroll_code(&conn, "城关镇便民服务中心", onevisit_central::now_ms())
         .unwrap()
 }

@@ -22,7 +22,8 @@ fn main() {
     let central = onevisit_central::spawn(data, "127.0.0.1:0").expect("central");
     let t = Instant::now();
     {
-        let mut conn = onevisit_central::db::open(data).expect("db");
+        let mut conn =
+            onevisit_central::db::open(&onevisit_central::sql::Location::folder(data)).expect("db");
         let keys = onevisit_central::keys::Keys::load_or_create(data).expect("keys");
         let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
         onevisit_central::catalog::publish_dir(&conn, data, &keys, &catalog, 0, 365)
@@ -69,7 +70,7 @@ fn main() {
                 .to_string();
                 let id = format!("{i:08x}-0000-4000-8000-000000000000");
                 let at = 1_764_000_000_000i64 + i as i64 * 60_000;
-                ins.execute(rusqlite::params![
+                ins.execute(onevisit_central::params![
                     id,
                     format!("2026-{i:06}"),
                     theme,

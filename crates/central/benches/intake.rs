@@ -90,7 +90,9 @@ fn main() {
     });
     let took = start.elapsed().as_secs_f64();
     let n = per * kiosks;
-    let conn = onevisit_central::db::open(central_dir.path()).unwrap();
+    let conn =
+        onevisit_central::db::open(&onevisit_central::sql::Location::folder(central_dir.path()))
+            .unwrap();
     let committed: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM cases WHERE state = 'committed'",

@@ -5,7 +5,8 @@
 //! Failed logins lock an account with back-off: five in a row lock it for a minute, each
 //! further failure doubles that, up to an hour; a right password unlocks it.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use serde::Serialize;
 
 /// PBKDF2 rounds for officers' passwords (OWASP's figure for PBKDF2-HMAC-SHA256).
@@ -101,8 +102,8 @@ pub enum AccountError {
     Db(String),
 }
 
-impl From<rusqlite::Error> for AccountError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for AccountError {
+    fn from(e: crate::sql::Error) -> Self {
         AccountError::Db(e.to_string())
     }
 }
@@ -152,7 +153,7 @@ pub fn base32(bytes: &[u8]) -> String {
 
 /// Turns TOTP on for an officer: a new secret (kept hex-encoded), returned as the
 /// `otpauth://` line an authenticator app takes (shown once).
-pub fn enable_totp(conn: &Connection, name: &str) -> Result<String, AccountError> {
+pub fn enable_totp(conn: &Conn, name: &str) -> Result<String, AccountError> {
     let o = by_name(conn, name)?;
     let secret: [u8; 20] = onevisit_sync::random_bytes();
     conn.execute(
@@ -166,7 +167,7 @@ pub fn enable_totp(conn: &Connection, name: &str) -> Result<String, AccountError
     ))
 }
 
-pub fn disable_totp(conn: &Connection, name: &str) -> Result<Officer, AccountError> {
+pub fn disable_totp(conn: &Conn, name: &str) -> Result<Officer, AccountError> {
     let o = by_name(conn, name)?;
     conn.execute(
         "UPDATE officers SET totp_secret = NULL WHERE id = ?1",
@@ -195,8 +196,8 @@ pub enum LoginError {
     Db(String),
 }
 
-impl From<rusqlite::Error> for LoginError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for LoginError {
+    fn from(e: crate::sql::Error) -> Self {
         LoginError::Db(e.to_string())
     }
 }
@@ -217,18 +218,13 @@ fn check_name(name: &str) -> Result<&str, AccountError> {
     Ok(n)
 }
 
-fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
+fn officer_row(r: &crate::sql::Row) -> crate::sql::Result<Officer> {
     let role: String = r.get(2)?;
     Ok(Officer {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: Role::parse(&role).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                2,
-                rusqlite::types::Type::Text,
-                format!("unknown role {role:?}").into(),
-            )
-        })?,
+        role: Role::parse(&role)
+            .ok_or_else(|| crate::sql::Error::Other(format!("unknown officer role {role:?}")))?,
         department: r.get(3)?,
         disabled: r.get::<_, Option<i64>>(4)?.is_some(),
     })
@@ -237,7 +233,7 @@ fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
 const OFFICER_COLUMNS: &str = "id, name, role, department, disabled_at";
 
 pub fn add(
-    conn: &Connection,
+    conn: &Conn,
     name: &str,
     role: &str,
     department: Option<&str>,
@@ -267,7 +263,7 @@ pub fn add(
     by_name(conn, name)
 }
 
-pub fn by_name(conn: &Connection, name: &str) -> Result<Officer, AccountError> {
+pub fn by_name(conn: &Conn, name: &str) -> Result<Officer, AccountError> {
     conn.query_row(
         &format!("SELECT {OFFICER_COLUMNS} FROM officers WHERE name = ?1"),
         [name.trim()],
@@ -277,7 +273,7 @@ pub fn by_name(conn: &Connection, name: &str) -> Result<Officer, AccountError> {
     .ok_or_else(|| AccountError::Unknown(name.to_owned()))
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Officer>, AccountError> {
+pub fn list(conn: &Conn) -> Result<Vec<Officer>, AccountError> {
     let mut st = conn.prepare(&format!(
         "SELECT {OFFICER_COLUMNS} FROM officers ORDER BY role, name"
     ))?;
@@ -286,7 +282,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Officer>, AccountError> {
 }
 
 /// Disables an account and ends its sessions.
-pub fn disable(conn: &Connection, name: &str, now: i64) -> Result<Officer, AccountError> {
+pub fn disable(conn: &Conn, name: &str, now: i64) -> Result<Officer, AccountError> {
     let o = by_name(conn, name)?;
     conn.execute(
         "UPDATE officers SET disabled_at = ?2 WHERE id = ?1",
@@ -297,12 +293,7 @@ pub fn disable(conn: &Connection, name: &str, now: i64) -> Result<Officer, Accou
 }
 
 /// A new password: the account is enabled and unlocked again, and its sessions end.
-pub fn reset(
-    conn: &Connection,
-    name: &str,
-    password: &str,
-    _now: i64,
-) -> Result<Officer, AccountError> {
+pub fn reset(conn: &Conn, name: &str, password: &str, _now: i64) -> Result<Officer, AccountError> {
     let o = by_name(conn, name)?;
     let hash = hash_password(password)?;
     conn.execute(
@@ -325,7 +316,7 @@ fn decoy() -> &'static str {
 /// A login with the password and, for an officer who turned TOTP on, the code of their
 /// authenticator app (a wrong or missing code counts as a wrong password).
 pub fn login(
-    conn: &Connection,
+    conn: &Conn,
     name: &str,
     password: &str,
     code: Option<&str>,
@@ -398,10 +389,10 @@ pub struct NewSession {
 }
 
 pub fn start_session(
-    conn: &Connection,
+    conn: &Conn,
     officer: &Officer,
     now: i64,
-) -> Result<NewSession, rusqlite::Error> {
+) -> Result<NewSession, crate::sql::Error> {
     let token = onevisit_sync::hex(&onevisit_sync::random_bytes::<32>());
     let csrf = onevisit_sync::hex(&onevisit_sync::random_bytes::<32>());
     conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?1", [now])?;
@@ -422,10 +413,10 @@ pub fn start_session(
 /// The officer and CSRF token of a live session; `None` for an unknown, expired or disabled
 /// one.
 pub fn session(
-    conn: &Connection,
+    conn: &Conn,
     token: &str,
     now: i64,
-) -> Result<Option<(Officer, String)>, rusqlite::Error> {
+) -> Result<Option<(Officer, String)>, crate::sql::Error> {
     conn.query_row(
         "SELECT o.id, o.name, o.role, o.department, o.disabled_at, s.csrf
          FROM web_sessions s JOIN officers o ON o.id = s.officer_id
@@ -436,7 +427,7 @@ pub fn session(
     .optional()
 }
 
-pub fn end_session(conn: &Connection, token: &str) -> Result<(), rusqlite::Error> {
+pub fn end_session(conn: &Conn, token: &str) -> Result<(), crate::sql::Error> {
     conn.execute(
         "DELETE FROM web_sessions WHERE token_sha256 = ?1",
         [onevisit_sync::sha256_hex(token.as_bytes())],
@@ -448,13 +439,13 @@ pub fn end_session(conn: &Connection, token: &str) -> Result<(), rusqlite::Error
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Connection) {
+    fn db() -> (tempfile::TempDir, Conn) {
         let dir = tempfile::tempdir().expect("tmp");
-        let conn = crate::db::open(dir.path()).expect("db");
+        let conn = crate::db::open(&crate::sql::Location::folder(dir.path())).expect("db");
         (dir, conn)
     }
 
-    fn login_pw(c: &Connection, name: &str, pw: &str, now: i64) -> Result<Officer, LoginError> {
+    fn login_pw(c: &Conn, name: &str, pw: &str, now: i64) -> Result<Officer, LoginError> {
         login(c, name, pw, None, now)
     }
 

@@ -6,11 +6,12 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use anyhow::{Context, Result, bail};
 use onevisit_domain::mask;
 use onevisit_sync::auth;
 use onevisit_sync::proto::{CaseManifest, CaseStatus, IntakeState};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::keys::Keys;
@@ -20,22 +21,22 @@ pub const CODE_TTL_MS: i64 = 7 * 86_400_000;
 
 /// Sets the technician PIN of `site`'s kiosks (they take it with their next heartbeat). Only
 /// its slow salted hash is kept.
-pub fn set_technician_pin(conn: &Connection, site: &str, pin: &str, now: i64) -> Result<()> {
+pub fn set_technician_pin(conn: &Conn, site: &str, pin: &str, now: i64) -> Result<()> {
     if site.trim().is_empty() {
         bail!("the site name must not be empty");
     }
     onevisit_sync::pin::check_new(pin).map_err(|e| anyhow::anyhow!(e))?;
     let salt: [u8; 16] = onevisit_sync::random_bytes();
     let hash = onevisit_sync::pin::hash(pin, &salt, onevisit_sync::pin::ITERATIONS);
-    conn.execute(
-        "INSERT INTO technician_pins (site, pin_hash, set_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(site) DO UPDATE SET pin_hash = excluded.pin_hash, set_at = excluded.set_at",
-        rusqlite::params![site.trim(), hash, now],
+    conn.upsert(
+        "UPDATE technician_pins SET pin_hash = ?2, set_at = ?3 WHERE site = ?1",
+        "INSERT INTO technician_pins (site, pin_hash, set_at) VALUES (?1, ?2, ?3)",
+        crate::params![site.trim(), hash, now],
     )?;
     Ok(())
 }
 
-pub fn enroll_code(conn: &Connection, site: &str, now: i64) -> Result<String> {
+pub fn enroll_code(conn: &Conn, site: &str, now: i64) -> Result<String> {
     if site.trim().is_empty() {
         bail!("the site name must not be empty");
     }
@@ -79,16 +80,16 @@ pub struct CaseRow {
     pub attachments: Vec<AttachmentRow>,
 }
 
-pub fn list_cases(conn: &Connection) -> Result<Vec<CaseRow>> {
+pub fn list_cases(conn: &Conn) -> Result<Vec<CaseRow>> {
     cases_where(conn, None)
 }
 
 /// Every case, or the one whose number or kiosk UUID is `id`.
-pub fn cases_where(conn: &Connection, id: Option<&str>) -> Result<Vec<CaseRow>> {
+pub fn cases_where(conn: &Conn, id: Option<&str>) -> Result<Vec<CaseRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, number, site, device_id, theme, state, status, reason, manifest, submitted_at,
                 received_at, committed_at, source FROM cases
-         WHERE ?1 IS NULL OR id = ?1 OR number = ?1 ORDER BY received_at, number",
+         WHERE CAST(?1 AS TEXT) IS NULL OR id = ?1 OR number = ?1 ORDER BY received_at, number",
     )?;
     let mut rows: Vec<CaseRow> = stmt
         .query_map([id], |r| {
@@ -118,7 +119,7 @@ pub fn cases_where(conn: &Connection, id: Option<&str>) -> Result<Vec<CaseRow>> 
         })?
         .collect::<Result<_, _>>()?;
     let mut att = conn.prepare(
-        "SELECT idx, name, size, sha256, offset FROM attachments WHERE case_id = ?1 ORDER BY idx",
+        "SELECT idx, name, size, sha256, \"offset\" FROM attachments WHERE case_id = ?1 ORDER BY idx",
     )?;
     for row in &mut rows {
         row.attachments = att
@@ -138,7 +139,7 @@ pub fn cases_where(conn: &Connection, id: Option<&str>) -> Result<Vec<CaseRow>> 
 
 /// Records an officer's decision. `id` is the case number or the kiosk's case UUID.
 pub fn set_status(
-    conn: &mut Connection,
+    conn: &mut Conn,
     id: &str,
     status: &str,
     reason: Option<&str>,
@@ -216,7 +217,7 @@ pub struct DeviceRow {
     pub heartbeat: Option<serde_json::Value>,
 }
 
-pub fn devices(conn: &Connection) -> Result<Vec<DeviceRow>> {
+pub fn devices(conn: &Conn) -> Result<Vec<DeviceRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, site, enrolled_at, revoked_at, last_seen, heartbeat FROM devices ORDER BY enrolled_at",
     )?;
@@ -236,7 +237,7 @@ pub fn devices(conn: &Connection) -> Result<Vec<DeviceRow>> {
     Ok(rows)
 }
 
-pub fn revoke(conn: &Connection, id: &str, now: i64) -> Result<()> {
+pub fn revoke(conn: &Conn, id: &str, now: i64) -> Result<()> {
     let n = conn.execute(
         "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
         params![id, now],
@@ -254,7 +255,7 @@ pub fn catalog_path(data: &Path, version: u64) -> PathBuf {
 /// Checks a catalog folder with the kiosk's own loader, signs it as the next version (valid
 /// for [`crate::catalog::DEFAULT_VALID_DAYS`]), and makes it available to kiosks. Returns the
 /// version. See [`crate::catalog`] for signing offline.
-pub fn publish(conn: &Connection, data: &Path, keys: &Keys, dir: &Path, now: i64) -> Result<u64> {
+pub fn publish(conn: &Conn, data: &Path, keys: &Keys, dir: &Path, now: i64) -> Result<u64> {
     crate::catalog::publish_dir(
         conn,
         data,
@@ -283,7 +284,7 @@ pub struct ImportReport {
 /// changed ([`crate::import`]). Running the import again, or the kiosk sending the same case
 /// online later, changes nothing.
 pub fn import(
-    conn: &mut Connection,
+    conn: &mut Conn,
     data: &Path,
     keys: &Keys,
     path: &Path,
@@ -296,7 +297,7 @@ pub fn import(
 /// [`import`] from an open file (or anything that reads like one). It is read once, front to
 /// back: a reader that cannot seek is all it needs.
 pub fn import_from<R: Read>(
-    conn: &mut Connection,
+    conn: &mut Conn,
     data: &Path,
     keys: &Keys,
     file: R,

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -23,7 +25,6 @@ use onevisit_sync::proto::{
     self, CLOCK_SKEW, CaseManifest, CatalogInfo, EnrollRequest, EnrollResponse, Heartbeat,
     HeartbeatReply, IntakeState, STATUS_CHECKSUM_MISMATCH, StatusChange, StatusPage, header,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::db::Db;
@@ -32,47 +33,27 @@ use crate::hashstate::Resumable;
 use crate::intake;
 use crate::limits::{self, Limits, RateLimiter};
 
-/// Read-only connections, so reads never queue behind the writer's commits.
+/// Connections that only read, so reads never queue behind the writer's commits.
 pub struct Readers {
-    dir: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    pool: Arc<crate::sql::Pool>,
 }
 
 impl Readers {
-    pub fn new(dir: PathBuf) -> Readers {
+    pub fn new(at: crate::sql::Location) -> Readers {
         Readers {
-            dir,
-            pool: Mutex::new(Vec::new()),
+            pool: crate::sql::Pool::new(at, true),
         }
     }
 
     async fn read<R, F>(self: &Arc<Self>, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<R, ApiError> + Send + 'static,
     {
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().ok().and_then(|mut p| p.pop());
-            let conn = match conn {
-                Some(c) => c,
-                None => {
-                    let c = Connection::open_with_flags(
-                        me.dir.join("central.db"),
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-                    )?;
-                    c.busy_timeout(std::time::Duration::from_secs(10))?;
-                    c
-                }
-            };
-            let r = f(&conn);
-            if let Ok(mut p) = me.pool.lock() {
-                p.push(conn);
-            }
-            r
-        })
-        .await
-        .map_err(|_| ApiError::internal("a database reader failed"))?
+        tokio::task::spawn_blocking(move || me.pool.with(|c| f(c)))
+            .await
+            .map_err(|_| ApiError::internal("a database reader failed"))?
     }
 }
 
@@ -82,6 +63,8 @@ type UploadLocks = Mutex<HashMap<(String, u32), Arc<tokio::sync::Mutex<()>>>>;
 pub struct Inner {
     pub db: Db,
     pub readers: Arc<Readers>,
+    /// Where the database and data folder are (the workbench opens its own connections).
+    pub at: crate::sql::Location,
     pub data: PathBuf,
     pub fingerprint: String,
     pub catalog_key: String,
@@ -103,7 +86,7 @@ pub struct AppState(pub Arc<Inner>);
 impl AppState {
     pub fn new(
         db: Db,
-        data: PathBuf,
+        at: crate::sql::Location,
         fingerprint: String,
         catalog_key: String,
         export_key: String,
@@ -115,8 +98,9 @@ impl AppState {
             busy: Arc::new(tokio::sync::Semaphore::new(limits.max_requests.max(1))),
             limits,
             db,
-            readers: Arc::new(Readers::new(data.clone())),
-            data,
+            data: at.data.clone(),
+            readers: Arc::new(Readers::new(at.clone())),
+            at,
             fingerprint,
             catalog_key,
             export_key,
@@ -623,15 +607,14 @@ pub async fn sweep_loop(st: AppState) {
         };
         let data = st.0.data.clone();
         let n = ids.len();
-        let files = tokio::task::spawn_blocking(move || -> Result<usize, rusqlite::Error> {
-            let c = Connection::open_with_flags(
-                data.join("central.db"),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )?;
-            let wall = std::time::SystemTime::now()
-                .checked_sub(stale)
-                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-            Ok(limits::sweep_files(&c, &data, &ids, wall))
+        let readers = st.0.readers.clone();
+        let files = tokio::task::spawn_blocking(move || -> Result<usize, crate::sql::Error> {
+            readers.pool.with(|c| {
+                let wall = std::time::SystemTime::now()
+                    .checked_sub(stale)
+                    .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                Ok(limits::sweep_files(c, &data, &ids, wall))
+            })
         })
         .await;
         if n > 0 || matches!(files, Ok(Ok(k)) if k > 0) {
@@ -985,7 +968,7 @@ async fn upload(
     st.0.db
         .call(move |c| {
             let n = c.execute(
-                "UPDATE attachments SET offset = ?3, hash_state = ?4 WHERE case_id = ?1 AND idx = ?2",
+                "UPDATE attachments SET \"offset\" = ?3, hash_state = ?4 WHERE case_id = ?1 AND idx = ?2",
                 params![id, idx, new as i64, hash],
             )?;
             if n == 0 {

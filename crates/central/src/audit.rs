@@ -5,7 +5,8 @@
 //! Arguments are summarised without personal data: case numbers and device ids, never
 //! names, ID numbers or free text such as a rejection's reason.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -55,14 +56,14 @@ fn hash(
 /// Appends a row. Runs in its own immediate transaction, so two officers at once (or the
 /// server's writer) cannot both take the same place in the chain.
 pub fn record(
-    conn: &mut Connection,
+    conn: &mut Conn,
     officer: &str,
     command: &str,
     args: &str,
     outcome: &str,
     now: i64,
-) -> Result<Entry, rusqlite::Error> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+) -> Result<Entry, crate::sql::Error> {
+    let tx = conn.transaction_with_behavior(crate::sql::TransactionBehavior::Immediate)?;
     let e = append(&tx, officer, command, args, outcome, now)?;
     tx.commit()?;
     Ok(e)
@@ -71,13 +72,13 @@ pub fn record(
 /// Appends a row inside the caller's transaction, which must be immediate (it holds the write
 /// lock from its start): the change and its audit row then commit together or not at all.
 pub fn append(
-    tx: &Connection,
+    tx: &Conn,
     officer: &str,
     command: &str,
     args: &str,
     outcome: &str,
     now: i64,
-) -> Result<Entry, rusqlite::Error> {
+) -> Result<Entry, crate::sql::Error> {
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -104,7 +105,7 @@ pub fn append(
     })
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Entry>, rusqlite::Error> {
+pub fn list(conn: &Conn) -> Result<Vec<Entry>, crate::sql::Error> {
     conn.prepare(
         "SELECT seq, at, officer, command, args, outcome, prev_hash, hash FROM audit_log ORDER BY seq",
     )?
@@ -131,7 +132,7 @@ pub struct Broken {
 }
 
 /// Checks the whole chain: `Ok(rows)` when intact.
-pub fn verify(conn: &Connection) -> Result<Result<usize, Broken>, rusqlite::Error> {
+pub fn verify(conn: &Conn) -> Result<Result<usize, Broken>, crate::sql::Error> {
     let rows = list(conn)?;
     let mut prev = GENESIS.to_owned();
     for (want_seq, e) in (1i64..).zip(rows.iter()) {
@@ -170,7 +171,7 @@ mod tests {
     #[test]
     fn rows_chain_and_cannot_be_changed_through_sqlite() {
         let t = tempfile::TempDir::new().unwrap();
-        let mut c = crate::db::open(t.path()).unwrap();
+        let mut c = crate::db::open(&crate::sql::Location::folder(t.path())).unwrap();
         record(&mut c, "王科员", "cases list", "", "ok", 1).unwrap();
         let e = record(&mut c, "王科员", "devices revoke", "kiosk-1", "ok", 2).unwrap();
         assert_eq!(verify(&c).unwrap(), Ok(2));

@@ -18,12 +18,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::params;
+use crate::sql::Conn;
 use anyhow::{Context, Result, bail};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use onevisit_domain::{Calendar, Catalog, SourceFile};
 use onevisit_sync::auth;
 use onevisit_sync::bundle::{self, CatalogBundle, Envelope};
-use rusqlite::{Connection, params};
 
 use crate::keys::{self, Keys};
 
@@ -131,7 +132,7 @@ pub fn rotate(old: &SigningKey, new: &VerifyingKey, now: i64) -> Envelope {
 }
 
 /// The newest version published, 0 if none.
-pub fn latest(conn: &Connection) -> Result<u64> {
+pub fn latest(conn: &Conn) -> Result<u64> {
     Ok(
         conn.query_row("SELECT COALESCE(MAX(version), 0) FROM catalogs", [], |r| {
             r.get::<_, i64>(0)
@@ -142,7 +143,7 @@ pub fn latest(conn: &Connection) -> Result<u64> {
 /// Checks the catalog folder `dir`, signs it with this server's key as the next version, and
 /// offers it to kiosks. Returns the version.
 pub fn publish_dir(
-    conn: &Connection,
+    conn: &Conn,
     data: &Path,
     keys: &Keys,
     dir: &Path,
@@ -163,7 +164,7 @@ pub fn publish_dir(
 /// Checks a signed bundle as a kiosk will and offers it to kiosks; the private key is not
 /// needed. Returns the version.
 pub fn publish_signed(
-    conn: &Connection,
+    conn: &Conn,
     data: &Path,
     keys: &Keys,
     bytes: &[u8],
@@ -236,7 +237,7 @@ pub fn publish_signed(
 /// The latest published catalog and its calendar, as the workbench plans cases with: read
 /// from the bundle this server wrote when it published (checked then; not again here, so an
 /// expired catalog still describes the cases made under it). `None` before any is published.
-pub fn current(conn: &Connection, data: &Path) -> Result<Option<(Catalog, Option<Calendar>)>> {
+pub fn current(conn: &Conn, data: &Path) -> Result<Option<(Catalog, Option<Calendar>)>> {
     let version = latest(conn)?;
     if version == 0 {
         return Ok(None);

@@ -42,8 +42,8 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> ApiError {
+impl From<crate::sql::Error> for ApiError {
+    fn from(e: crate::sql::Error) -> ApiError {
         tracing::error!("database: {e}");
         ApiError::internal("the central database failed; the request can be retried")
     }

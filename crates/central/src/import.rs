@@ -13,11 +13,12 @@ use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension, TransactionBehavior};
 use anyhow::{Context, Result, anyhow};
 use onevisit_sync::auth;
 use onevisit_sync::export::{self, CaseSink, ExportError, ExportHeader, ExportedCase};
 use onevisit_sync::proto::IntakeState;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::admin::ImportReport;
 use crate::intake;
@@ -191,7 +192,7 @@ impl CaseSink for Spool {
 
 /// Imports the bundle that `file` reads, front to back, once. See the module.
 pub fn import_from<R: Read>(
-    conn: &mut Connection,
+    conn: &mut Conn,
     data: &Path,
     keys: &Keys,
     file: R,
@@ -239,7 +240,7 @@ pub fn import_from<R: Read>(
 
 /// Moves a verified spool into the case store: all of it, or (on any refusal) none of it.
 fn commit(
-    conn: &mut Connection,
+    conn: &mut Conn,
     data: &Path,
     spool: &Spool,
     header: &ExportHeader,
@@ -296,7 +297,7 @@ fn commit(
             std::fs::rename(&from, &dest)
                 .with_context(|| format!("moving {} to {}", from.display(), dest.display()))?;
             tx.execute(
-                "UPDATE attachments SET offset = size WHERE case_id = ?1 AND idx = ?2",
+                "UPDATE attachments SET \"offset\" = size WHERE case_id = ?1 AND idx = ?2",
                 params![id, i],
             )?;
         }

@@ -4,12 +4,13 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use chrono::{Datelike, TimeZone, Utc};
 use onevisit_sync::proto::{
     CaseManifest, CaseReceipt, IntakeState, MAX_ATTACHMENT, UploadState, check_manifest,
     valid_case_id,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -96,7 +97,7 @@ pub fn manifest_hash(m: &CaseManifest) -> String {
     onevisit_sync::sha256_hex(&serde_json::to_vec(m).unwrap_or_default())
 }
 
-pub fn receipt(conn: &Connection, case_id: &str) -> Result<CaseReceipt, ApiError> {
+pub fn receipt(conn: &Conn, case_id: &str) -> Result<CaseReceipt, ApiError> {
     let (number, state): (String, IntakeState) = conn
         .query_row(
             "SELECT number, state FROM cases WHERE id = ?1",
@@ -106,7 +107,7 @@ pub fn receipt(conn: &Connection, case_id: &str) -> Result<CaseReceipt, ApiError
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no case {case_id}")))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT idx, offset, size FROM attachments WHERE case_id = ?1 ORDER BY idx",
+        "SELECT idx, \"offset\", size FROM attachments WHERE case_id = ?1 ORDER BY idx",
     )?;
     let attachments = stmt
         .query_map([case_id], |r| {
@@ -124,15 +125,16 @@ pub fn receipt(conn: &Connection, case_id: &str) -> Result<CaseReceipt, ApiError
     })
 }
 
-fn next_number(conn: &Connection, now: i64) -> Result<String, ApiError> {
+fn next_number(conn: &Conn, now: i64) -> Result<String, ApiError> {
     let year = Utc
         .timestamp_millis_opt(now)
         .single()
         .map_or(1970, |t| t.year());
     let name = format!("case-{year}");
-    conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?1, 1)
-         ON CONFLICT(name) DO UPDATE SET value = value + 1",
+    // A row lock on the counter: two nodes taking numbers at once take them one at a time.
+    conn.upsert(
+        "UPDATE counters SET value = value + 1 WHERE name = ?1",
+        "INSERT INTO counters (name, value) VALUES (?1, 1)",
         [&name],
     )?;
     let n: i64 = conn.query_row("SELECT value FROM counters WHERE name = ?1", [&name], |r| {
@@ -145,7 +147,7 @@ fn next_number(conn: &Connection, now: i64) -> Result<String, ApiError> {
 /// again. `true` when it was created now.
 #[allow(clippy::too_many_arguments)]
 pub fn create(
-    conn: &Connection,
+    conn: &Conn,
     device_id: &str,
     site: &str,
     case_id: &str,
@@ -236,12 +238,9 @@ pub fn verify_file(path: &Path, size: u64, sha256: &str) -> Result<bool, std::io
 }
 
 /// Attachments of a case: (index, size, sha256, offset).
-pub fn attachments(
-    conn: &Connection,
-    case_id: &str,
-) -> Result<Vec<(u32, u64, String, u64)>, ApiError> {
+pub fn attachments(conn: &Conn, case_id: &str) -> Result<Vec<(u32, u64, String, u64)>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT idx, size, sha256, offset FROM attachments WHERE case_id = ?1 ORDER BY idx",
+        "SELECT idx, size, sha256, \"offset\" FROM attachments WHERE case_id = ?1 ORDER BY idx",
     )?;
     let rows = stmt
         .query_map([case_id], |r| {
@@ -257,12 +256,7 @@ pub fn attachments(
 }
 
 /// Marks a fully received, verified case committed: it is "received" for the officers.
-pub fn commit(
-    conn: &Connection,
-    case_id: &str,
-    now: i64,
-    actor: &str,
-) -> Result<CaseReceipt, ApiError> {
+pub fn commit(conn: &Conn, case_id: &str, now: i64, actor: &str) -> Result<CaseReceipt, ApiError> {
     let (state, device): (IntakeState, String) = conn
         .query_row(
             "SELECT state, device_id FROM cases WHERE id = ?1",
@@ -297,9 +291,9 @@ pub fn commit(
 }
 
 /// Starts an attachment over (its bytes did not hash as declared).
-pub fn reset_attachment(conn: &Connection, case_id: &str, idx: u32) -> Result<(), ApiError> {
+pub fn reset_attachment(conn: &Conn, case_id: &str, idx: u32) -> Result<(), ApiError> {
     conn.execute(
-        "UPDATE attachments SET offset = 0 WHERE case_id = ?1 AND idx = ?2",
+        "UPDATE attachments SET \"offset\" = 0 WHERE case_id = ?1 AND idx = ?2",
         params![case_id, idx],
     )?;
     Ok(())

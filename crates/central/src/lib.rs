@@ -22,8 +22,9 @@ pub mod officer;
 pub mod private;
 pub mod replay;
 pub mod serve;
+pub mod sql;
 pub mod web;
 pub mod workflow;
 
 pub use limits::Limits;
-pub use serve::{Running, bind, bind_with, now_ms, spawn, spawn_with};
+pub use serve::{Running, bind, bind_at, bind_with, now_ms, spawn, spawn_at, spawn_with};

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use rusqlite::{Connection, params};
+use crate::params;
+use crate::sql::Conn;
 
 use crate::error::ApiError;
 
@@ -122,12 +123,7 @@ impl Limits {
 }
 
 /// 429 when the kiosk already sent `per_day` new cases in the last 24 hours.
-pub fn check_quota(
-    conn: &Connection,
-    device_id: &str,
-    now: i64,
-    per_day: u32,
-) -> Result<(), ApiError> {
+pub fn check_quota(conn: &Conn, device_id: &str, now: i64, per_day: u32) -> Result<(), ApiError> {
     if per_day == 0 {
         return Ok(());
     }
@@ -210,7 +206,7 @@ impl RateLimiter {
 
 /// Deletes the rows of cases still receiving with no progress since `cutoff` (ms); returns
 /// their ids so the caller removes their files after the deletion is committed.
-pub fn sweep_rows(conn: &Connection, cutoff: i64) -> Result<Vec<String>, rusqlite::Error> {
+pub fn sweep_rows(conn: &Conn, cutoff: i64) -> Result<Vec<String>, crate::sql::Error> {
     let ids: Vec<String> = conn
         .prepare(
             "SELECT id FROM cases WHERE state = 'receiving'
@@ -230,7 +226,7 @@ pub fn sweep_rows(conn: &Connection, cutoff: i64) -> Result<Vec<String>, rusqlit
 
 /// Removes the files of swept cases, and attachment folders of no case at all (a chunk
 /// written as its case was swept) once they are older than `cutoff`.
-pub fn sweep_files(conn: &Connection, data: &Path, ids: &[String], cutoff: SystemTime) -> usize {
+pub fn sweep_files(conn: &Conn, data: &Path, ids: &[String], cutoff: SystemTime) -> usize {
     let root = data.join("attachments");
     let mut removed = 0;
     for id in ids {
@@ -260,11 +256,11 @@ pub fn sweep_files(conn: &Connection, data: &Path, ids: &[String], cutoff: Syste
 /// One clean-up pass on its own connection: what the server does every `sweep_every`.
 /// Returns the ids of the cases removed.
 pub fn sweep(
-    conn: &mut Connection,
+    conn: &mut Conn,
     data: &Path,
     now: i64,
     stale_after: Duration,
-) -> Result<Vec<String>, rusqlite::Error> {
+) -> Result<Vec<String>, crate::sql::Error> {
     let cutoff = now - stale_after.as_millis() as i64;
     let tx = conn.transaction()?;
     let ids = sweep_rows(&tx, cutoff)?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use onevisit_central::officer::{self, escape};
+use onevisit_central::sql::Location;
 use onevisit_central::{Limits, admin, audit, catalog, db, keys, keys::Keys, now_ms};
 
 #[derive(Debug, Parser)]
@@ -24,6 +25,11 @@ struct Cli {
         default_value = "central-data"
     )]
     data: PathBuf,
+    /// The database, when not SQLite in the data folder: postgres://USER:PASSWORD@HOST/DB
+    /// (several nodes then share it, and share the data folder's keys and attachments).
+    /// Or set ONEVISIT_DATABASE, which keeps the password out of the process list
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     /// More log output (-v info, -vv debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -317,6 +323,11 @@ fn main() -> ExitCode {
     // Everything this process creates (database, -wal, attachments, keys) is private.
     onevisit_central::private::restrict_umask();
     let cli = Cli::parse();
+    let _ = DATABASE.set(cli.database.clone().or_else(|| {
+        std::env::var("ONEVISIT_DATABASE")
+            .ok()
+            .filter(|u| !u.is_empty())
+    }));
     let level = ["warn", "info", "debug"][cli.verbose.min(2) as usize];
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
@@ -333,9 +344,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn conn(data: &Path) -> Result<rusqlite::Connection> {
+/// `--database`, read once in `main`: every command's connection goes there.
+static DATABASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+fn location(data: &Path) -> Result<Location> {
+    Ok(Location::new(
+        data,
+        DATABASE.get().and_then(|d| d.as_deref()),
+    )?)
+}
+
+fn conn(data: &Path) -> Result<onevisit_central::sql::Conn> {
     onevisit_central::private::dir(data).with_context(|| format!("creating {}", data.display()))?;
-    db::open(data).with_context(|| format!("opening the database in {}", data.display()))
+    let at = location(data)?;
+    db::open(&at).with_context(|| format!("opening the database {}", at.describe()))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -613,11 +635,13 @@ fn default_url() -> String {
 fn serve(data: &std::path::Path, listen: &str, limits: &LimitArgs) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let bound = onevisit_central::bind_with(data, listen, limits.limits()).await?;
+        let at = location(data)?;
+        let bound = onevisit_central::bind_at(&at, listen, limits.limits()).await?;
         eprintln!(
-            "onevisit-central: serving https://{} (data {}), certificate SHA-256 {}",
+            "onevisit-central: serving https://{} (data {}, database {}), certificate SHA-256 {}",
             bound.addr,
             data.display(),
+            at.describe(),
             bound.fingerprint
         );
         bound

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::sql::{Conn, OptionalExtension};
 
 /// Where the reference notifier writes.
 pub const LOG: &str = "notifications.log";
@@ -93,7 +93,7 @@ pub fn mask_phone(p: &str) -> String {
 
 /// The one message when a case's results go out together. A failure to send is logged, not
 /// raised: the decision stands and the kiosk shows it either way.
-pub fn results_together(data: &Path, conn: &Connection, number: &str, status: &str, now: i64) {
+pub fn results_together(data: &Path, conn: &Conn, number: &str, status: &str, now: i64) {
     let phone: Option<String> = conn
         .query_row(
             "SELECT manifest FROM cases WHERE number = ?1",

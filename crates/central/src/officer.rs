@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::params;
+use crate::sql::Conn;
 use anyhow::{Result, bail};
 use onevisit_sync::proto::CaseManifest;
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::admin::{self, CaseRow};
@@ -73,7 +74,7 @@ pub struct CaseDetail {
     pub history: Vec<HistoryRow>,
 }
 
-pub fn show_case(conn: &Connection, id: &str) -> Result<CaseDetail> {
+pub fn show_case(conn: &Conn, id: &str) -> Result<CaseDetail> {
     let Some(case) = admin::cases_where(conn, Some(id))?.into_iter().next() else {
         bail!("no case {id}; `onevisit-central cases list` shows them");
     };

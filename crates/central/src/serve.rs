@@ -17,6 +17,7 @@ use crate::api::{AppState, router};
 use crate::db::{self, Db};
 use crate::keys::Keys;
 use crate::limits::Limits;
+use crate::sql::Location;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -37,14 +38,24 @@ pub async fn bind(data: &Path, listen: &str) -> Result<Bound> {
 
 /// [`bind`] with resource limits other than the defaults.
 pub async fn bind_with(data: &Path, listen: &str, limits: Limits) -> Result<Bound> {
+    bind_at(&Location::folder(data), listen, limits).await
+}
+
+/// [`bind_with`] for a database that may be elsewhere (PostgreSQL, shared by nodes).
+pub async fn bind_at(at: &Location, listen: &str, limits: Limits) -> Result<Bound> {
+    let data = &at.data;
     crate::private::dir(data).with_context(|| format!("creating {}", data.display()))?;
     let keys = Keys::load_or_create(data)?;
-    let conn =
-        db::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
+    // On a blocking thread: the PostgreSQL client runs its own small runtime inside.
+    let opening = at.clone();
+    let conn = tokio::task::spawn_blocking(move || db::open(&opening))
+        .await
+        .context("opening the database")?
+        .with_context(|| format!("opening the database {}", at.describe()))?;
     let fingerprint = keys.fingerprint()?;
     let state = AppState::new(
-        Db::start(conn).context("starting the database thread")?,
-        data.to_owned(),
+        Db::start(at, conn).context("starting the database threads")?,
+        at.clone(),
         fingerprint.clone(),
         keys.catalog_public.clone(),
         onevisit_sync::auth::b64(
@@ -72,7 +83,7 @@ impl Bound {
         let acceptor = TlsAcceptor::from(self.tls);
         let limits = self.state.0.limits.clone();
         let sweeper = tokio::spawn(crate::api::sweep_loop(self.state.clone()));
-        let web = crate::web::WebState::new(self.state.0.data.clone(), self.state.0.now);
+        let web = crate::web::WebState::new(self.state.0.at.clone(), self.state.0.now);
         let app = router(self.state).merge(crate::web::router(web));
         let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
         let mut refused: u64 = 0;
@@ -165,11 +176,16 @@ pub fn spawn(data: &Path, listen: &str) -> Result<Running> {
 
 /// [`spawn`] with resource limits other than the defaults.
 pub fn spawn_with(data: &Path, listen: &str, limits: Limits) -> Result<Running> {
+    spawn_at(&Location::folder(data), listen, limits)
+}
+
+/// [`spawn_with`] for a database that may be elsewhere.
+pub fn spawn_at(at: &Location, listen: &str, limits: Limits) -> Result<Running> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let bound = rt.block_on(bind_with(data, listen, limits))?;
+    let bound = rt.block_on(bind_at(at, listen, limits))?;
     let (addr, fingerprint) = (bound.addr, bound.fingerprint.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

@@ -7,9 +7,10 @@
 //! Every change is one immediate transaction with its audit row and, where the citizen must
 //! know, a status change the kiosk fetches. Who may do what is checked here, not in the pages.
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension, TransactionBehavior};
 use chrono::NaiveDate;
 use onevisit_domain::Calendar;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::accounts::{Officer, Role};
@@ -40,8 +41,8 @@ pub enum WorkError {
     Db(String),
 }
 
-impl From<rusqlite::Error> for WorkError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for WorkError {
+    fn from(e: crate::sql::Error) -> Self {
         WorkError::Db(e.to_string())
     }
 }
@@ -95,7 +96,7 @@ pub fn working_days_left(calendar: Option<&Calendar>, today: NaiveDate, due: Nai
     sign * n
 }
 
-fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, WorkError> {
+fn immediate(conn: &mut Conn) -> Result<crate::sql::Transaction<'_>, WorkError> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
@@ -107,7 +108,7 @@ struct CaseRef {
     stage: String,
 }
 
-fn case_ref(tx: &Connection, id: &str) -> Result<CaseRef, WorkError> {
+fn case_ref(tx: &Conn, id: &str) -> Result<CaseRef, WorkError> {
     let row: Option<(String, String, String, String, Option<String>)> = tx
         .query_row(
             "SELECT c.id, c.number, c.device_id, c.state, w.stage FROM cases c
@@ -132,7 +133,7 @@ fn case_ref(tx: &Connection, id: &str) -> Result<CaseRef, WorkError> {
 
 /// What the citizen's kiosk shows: a status and why.
 fn tell(
-    tx: &Connection,
+    tx: &Conn,
     c: &CaseRef,
     status: &str,
     reason: Option<&str>,
@@ -168,12 +169,12 @@ fn open_to_window(c: &CaseRef) -> Result<(), WorkError> {
 /// The window's decision on a case it has not decided yet (new, or back with corrections):
 /// `apply` makes the change, then the audit row, all in one immediate transaction.
 fn window_decides(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     command: &str,
     now: i64,
-    apply: impl FnOnce(&Connection, &CaseRef) -> Result<(), WorkError>,
+    apply: impl FnOnce(&Conn, &CaseRef) -> Result<(), WorkError>,
 ) -> Result<String, WorkError> {
     require(who, Role::Window, "the comprehensive window (综合窗口)")?;
     let tx = immediate(conn)?;
@@ -194,19 +195,12 @@ struct Stage<'a> {
     finished: bool,
 }
 
-fn set_stage(
-    tx: &Connection,
-    c: &CaseRef,
-    st: Stage,
-    who: &Officer,
-    now: i64,
-) -> Result<(), WorkError> {
-    tx.execute(
+fn set_stage(tx: &Conn, c: &CaseRef, st: Stage, who: &Officer, now: i64) -> Result<(), WorkError> {
+    tx.upsert(
+        "UPDATE case_work SET stage = ?2, note = ?3, decided_by = ?4, decided_at = ?5,
+           due = COALESCE(?6, due), finished_at = ?7 WHERE case_id = ?1",
         "INSERT INTO case_work (case_id, stage, note, decided_by, decided_at, due, finished_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT(case_id) DO UPDATE SET stage = excluded.stage, note = excluded.note,
-           decided_by = excluded.decided_by, decided_at = excluded.decided_at,
-           due = COALESCE(excluded.due, case_work.due), finished_at = excluded.finished_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             c.id,
             st.stage,
@@ -227,7 +221,7 @@ fn set_stage(
 /// 受理: the window accepts the whole theme; each item becomes a task for its department, due
 /// by its time limit; the case is due when its last item is.
 pub fn accept(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     items: &[ItemSpec],
@@ -272,7 +266,7 @@ pub fn accept(
 /// 补正: what must be corrected (materials or fields) and why, said once and in full; the
 /// citizen sees it at the kiosk and on a reprinted receipt.
 pub fn ask_correction(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     what: &[String],
@@ -307,7 +301,7 @@ pub fn ask_correction(
 
 /// 不予受理, with the legal reason the citizen is given.
 pub fn refuse(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     legal_reason: &str,
@@ -340,7 +334,7 @@ pub fn refuse(
 
 /// One joint inspection for every department whose item needs one: scheduled by the window.
 pub fn schedule_inspection(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     when: &str,
@@ -376,11 +370,11 @@ pub fn schedule_inspection(
     if recorded.flatten().is_some() {
         return Err(WorkError::Stage("inspected".into()));
     }
-    tx.execute(
+    tx.upsert(
+        "UPDATE inspections SET scheduled_for = ?2, departments = ?3, scheduled_by = ?4
+         WHERE case_id = ?1",
         "INSERT INTO inspections (case_id, scheduled_for, departments, scheduled_by)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(case_id) DO UPDATE SET scheduled_for = excluded.scheduled_for,
-           scheduled_by = excluded.scheduled_by",
+         VALUES (?1, ?2, ?3, ?4)",
         params![c.id, when, departments.join(","), who.name],
     )?;
     crate::audit::append(
@@ -398,7 +392,7 @@ pub fn schedule_inspection(
 /// The inspection's conclusion, recorded once by one of its departments and reused by every
 /// item that needed it.
 pub fn record_inspection(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     passed: bool,
@@ -458,7 +452,7 @@ pub const POOR_RATING: i64 = 2;
 
 /// Closes the follow-up of a poor rating with what was done about it.
 pub fn close_followup(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     case: &str,
     action: &str,
@@ -476,19 +470,21 @@ pub fn close_followup(
     let tx = immediate(conn)?;
     let c = case_ref(&tx, case)?;
     let rating: Option<i64> = tx.query_row(
-        "SELECT json_extract(manifest, '$.rating') FROM cases WHERE id = ?1",
+        &format!(
+            "SELECT {} FROM cases WHERE id = ?1",
+            tx.json_field("manifest", "rating", true)
+        ),
         [&c.id],
         |r| r.get(0),
     )?;
     if rating.is_none_or(|r| r > POOR_RATING) {
         return Err(WorkError::Stage("not rated poorly".into()));
     }
-    let closed = tx.execute(
-        "INSERT INTO followups (case_id, action, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(case_id) DO NOTHING",
+    let closed = tx.insert_or_ignore(
+        "INSERT INTO followups (case_id, action, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4)",
         params![c.id, action, who.name, now],
     )?;
-    if closed == 0 {
+    if !closed {
         return Err(WorkError::Stage("followed up already".into()));
     }
     crate::audit::append(&tx, &who.name, "web close-followup", &c.number, "ok", now)?;
@@ -508,7 +504,7 @@ pub struct Decided {
 
 /// A department decides its item. When it is the last, every result goes out at once.
 pub fn decide_task(
-    conn: &mut Connection,
+    conn: &mut Conn,
     who: &Officer,
     task: i64,
     approve: bool,
@@ -630,9 +626,9 @@ mod tests {
     use super::*;
     use crate::accounts;
 
-    fn world() -> (tempfile::TempDir, Connection) {
+    fn world() -> (tempfile::TempDir, Conn) {
         let dir = tempfile::tempdir().expect("tmp");
-        let c = crate::db::open(dir.path()).expect("db");
+        let c = crate::db::open(&crate::sql::Location::folder(dir.path())).expect("db");
         c.execute_batch(
             "INSERT INTO devices (id, site, public_key, enrolled_at) VALUES ('d', 's', 'k', 0);
              INSERT INTO cases (id, number, device_id, site, theme, manifest, manifest_sha256,
@@ -643,7 +639,7 @@ mod tests {
         (dir, c)
     }
 
-    fn officer(c: &Connection, name: &str, role: &str, dep: Option<&str>) -> Officer {
+    fn officer(c: &Conn, name: &str, role: &str, dep: Option<&str>) -> Officer {
         accounts::add(c, name, role, dep, "a long password", 0).expect("officer")
     }
 

@@ -15,7 +15,7 @@ use onevisit_sync::proto::MAX_CHUNK;
 
 /// What an observer could see of the central system's state.
 fn snapshot(dir: &Path) -> String {
-    let conn = db::open(dir).unwrap();
+    let conn = db::open(&common::location(dir)).unwrap();
     let cases = serde_json::to_string(&admin::list_cases(&conn).unwrap()).unwrap();
     let devices = serde_json::to_string(&admin::devices(&conn).unwrap()).unwrap();
     let statuses: i64 = conn
@@ -371,7 +371,12 @@ fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     );
 
     // A revoked device is refused, clearly, and changes nothing either.
-    admin::revoke(&db::open(w.central_dir.path()).unwrap(), &c.id.device_id, 1).unwrap();
+    admin::revoke(
+        &db::open(&common::location(w.central_dir.path())).unwrap(),
+        &c.id.device_id,
+        1,
+    )
+    .unwrap();
     let before = snapshot(w.central_dir.path());
     let r = c.send("PATCH", &path, &h, &data[..1000], true);
     assert_eq!(r.status, 401);
@@ -477,7 +482,7 @@ fn usb_export_import_then_online_acknowledgement_without_duplicates() {
         );
     }
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
-    let mut conn = db::open(w.central_dir.path()).unwrap();
+    let mut conn = db::open(&common::location(w.central_dir.path())).unwrap();
     let data = w.central_dir.path();
     let r = admin::import(&mut conn, data, &keys, &s.path, 20).unwrap();
     assert_eq!((r.cases, r.imported, r.already), (3, 3, 0));
@@ -542,7 +547,7 @@ fn a_partly_uploaded_case_is_completed_by_the_usb_bundle() {
     .unwrap();
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
     let r = admin::import(
-        &mut db::open(w.central_dir.path()).unwrap(),
+        &mut db::open(&common::location(w.central_dir.path())).unwrap(),
         w.central_dir.path(),
         &keys,
         &s.path,
@@ -560,7 +565,7 @@ fn catalogs_are_signed_checked_and_activated_atomically() {
     let w = World::new();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
-    let conn = db::open(w.central_dir.path()).unwrap();
+    let conn = db::open(&common::location(w.central_dir.path())).unwrap();
     let now = onevisit_central::now_ms();
     let v = admin::publish(&conn, w.central_dir.path(), &keys, &repo, now).unwrap();
     assert_eq!(v, 1);
@@ -610,7 +615,12 @@ fn an_expired_enrollment_code_is_refused_with_what_to_do() {
     let url = w.central.url();
     // Made eight days ago: codes live seven.
     let made = onevisit_central::now_ms() - 8 * 24 * 3_600_000;
-    let code = admin::enroll_code(&db::open(w.central_dir.path()).unwrap(), "乡", made).unwrap();
+    let code = admin::enroll_code(
+        &db::open(&common::location(w.central_dir.path())).unwrap(),
+        "乡",
+        made,
+    )
+    .unwrap();
     let e = rt()
         .block_on(driver::provision(
             dir.path(),

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod common;
+
 /// The binary on `dir`, run by a named officer (officers' commands need a name).
 fn central(dir: &std::path::Path) -> Command {
     let mut c = anonymous(dir);
@@ -12,6 +14,10 @@ fn central(dir: &std::path::Path) -> Command {
 fn anonymous(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_onevisit-central"));
     c.arg("--data").arg(dir).env_remove("ONEVISIT_OFFICER");
+    match common::location(dir).database {
+        Some(url) => c.env("ONEVISIT_DATABASE", url),
+        None => c.env_remove("ONEVISIT_DATABASE"),
+    };
     c
 }
 
@@ -205,7 +211,12 @@ fn every_officers_command_is_audited_and_tampering_is_found() {
     assert!(ok && out.contains("intact: 8 rows"), "{out}{err}");
 
     // The database refuses changes; an insider who drops the trigger is found by verify.
-    let conn = rusqlite::Connection::open(d.join("central.db")).unwrap();
+    let conn = onevisit_central::db::open(&common::location(d)).unwrap();
+    let on = if common::on_postgres() {
+        " ON audit_log"
+    } else {
+        ""
+    };
     assert!(
         conn.execute("UPDATE audit_log SET officer = '张' WHERE seq = 4", [])
             .is_err()
@@ -214,10 +225,10 @@ fn every_officers_command_is_audited_and_tampering_is_found() {
         conn.execute("DELETE FROM audit_log WHERE seq = 4", [])
             .is_err()
     );
-    conn.execute_batch(
-        "DROP TRIGGER audit_log_no_update;
-         UPDATE audit_log SET officer = '张' WHERE seq = 4;",
-    )
+    conn.execute_batch(&format!(
+        "DROP TRIGGER audit_log_no_update{on};
+         UPDATE audit_log SET officer = '张' WHERE seq = 4;"
+    ))
     .unwrap();
     let (ok, _, err) = run(anonymous(d).args(["audit", "verify"]));
     assert!(!ok, "tampering not found");
@@ -237,8 +248,10 @@ fn every_officers_command_is_audited_and_tampering_is_found() {
         !ok && (err.contains("row 4") || err.contains("row 5")),
         "{err}"
     );
-    conn.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
-        .unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER audit_log_no_delete{on}; DELETE FROM audit_log WHERE seq = 2;"
+    ))
+    .unwrap();
     let (ok, _, err) = run(anonymous(d).args(["audit", "verify"]));
     assert!(!ok && err.contains("row 2"), "{err}");
 }
@@ -247,7 +260,7 @@ fn every_officers_command_is_audited_and_tampering_is_found() {
 fn what_a_kiosk_sent_is_escaped_on_the_officers_terminal() {
     let dir = tempfile::TempDir::new().unwrap();
     let d = dir.path();
-    let conn = onevisit_central::db::open(d).unwrap();
+    let conn = onevisit_central::db::open(&common::location(d)).unwrap();
     conn.execute(
         "INSERT INTO devices (id, site, public_key, enrolled_at) VALUES ('kiosk-1', '城关镇', 'k', 1)",
         [],

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 /// Everything an observer could see of the central system: its cases and status history, and
 /// every folder and file under its data folder with each file's SHA-256.
 fn snapshot(dir: &Path) -> String {
-    let conn = db::open(dir).unwrap();
+    let conn = db::open(&common::location(dir)).unwrap();
     let cases = serde_json::to_string(&admin::list_cases(&conn).unwrap()).unwrap();
     let statuses: i64 = conn
         .query_row("SELECT COUNT(*) FROM status_changes", [], |r| r.get(0))
@@ -136,7 +136,7 @@ fn import(w: &World, bytes: &[u8]) -> anyhow::Result<admin::ImportReport> {
     let path = stick.path().join("onevisit-export.ovx");
     std::fs::write(&path, bytes).unwrap();
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
-    let mut conn = db::open(w.central_dir.path()).unwrap();
+    let mut conn = db::open(&common::location(w.central_dir.path())).unwrap();
     admin::import(&mut conn, w.central_dir.path(), &keys, &path, 50)
 }
 
@@ -361,7 +361,7 @@ fn a_stick_that_returns_other_bytes_on_a_second_read_cannot_inject_cases() {
         None,
     );
     let keys = Keys::load_or_create(data).unwrap();
-    let mut conn = db::open(data).unwrap();
+    let mut conn = db::open(&common::location(data)).unwrap();
     let stick = ChangingStick::new(good.clone(), evil.clone());
     match admin::import_from(&mut conn, data, &keys, stick, 60) {
         // Whatever was verified is what is imported…

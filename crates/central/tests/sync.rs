@@ -23,7 +23,7 @@ fn clean_link_delivers_every_case_once_and_status_comes_back() {
     assert_eq!(w.central_cases().len(), 3);
 
     // An officer decides; the kiosk learns it at the next sync.
-    let mut conn = onevisit_central::db::open(w.central_dir.path()).unwrap();
+    let mut conn = onevisit_central::db::open(&common::location(w.central_dir.path())).unwrap();
     let number = w.store().get(&ids[0]).unwrap().central_number.unwrap();
     onevisit_central::admin::set_status(
         &mut conn,

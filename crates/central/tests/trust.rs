@@ -202,7 +202,12 @@ fn unknown_revoked_and_forged_requests_get_the_same_401() {
     h.push(("tus-resumable", "1.0.0".into()));
     let (head_status, _) = c.raw("HEAD", &format!("/v1/cases/{CASE}/attachments/0"), &h, b"");
     let key = c.key.clone();
-    onevisit_central::admin::revoke(&db::open(w.central_dir.path()).unwrap(), &me, 1).unwrap();
+    onevisit_central::admin::revoke(
+        &db::open(&common::location(w.central_dir.path())).unwrap(),
+        &me,
+        1,
+    )
+    .unwrap();
     let revoked = send(&mut c, &key, &me);
     assert_eq!(unknown.0, 401);
     assert_eq!(head_status, 401);
@@ -227,7 +232,7 @@ fn a_catalog_signed_offline_is_published_without_the_private_key() {
     assert!(server.catalog.is_none(), "the key is not made again");
     assert_eq!(server.catalog_public, public);
     assert!(!keys::catalog_key_path(data).exists());
-    let conn = db::open(data).unwrap();
+    let conn = db::open(&common::location(data)).unwrap();
     let e = catalog::publish_dir(&conn, data, &server, &sample_catalog(), 1, 30).unwrap_err();
     assert!(e.to_string().contains("catalog sign"), "{e}");
 
@@ -268,7 +273,7 @@ fn a_catalog_key_rotation_reaches_kiosks_through_the_server() {
     let old = keys::read_signing_key(&old_file).unwrap();
     let new = keys::new_signing_key_file(&offline.path().join("new.key")).unwrap();
     let now = onevisit_central::now_ms();
-    let conn = db::open(data).unwrap();
+    let conn = db::open(&common::location(data)).unwrap();
     let server = Keys::load_or_create(data).unwrap();
 
     // The new key alone is not trusted, by the server or (so) by any kiosk.

@@ -72,7 +72,7 @@ fn restaurant() -> NewCase {
 }
 
 fn audit_has(dir: &Path, officer: &str, command: &str, outcome: &str) -> bool {
-    let c = db::open(dir).expect("db");
+    let c = db::open(&common::location(dir)).expect("db");
     audit::list(&c)
         .expect("audit")
         .iter()
@@ -84,7 +84,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
     let w = World::new();
     let dir = w.central_dir.path();
     {
-        let conn = db::open(dir).expect("db");
+        let conn = db::open(&common::location(dir)).expect("db");
         let keys = onevisit_central::keys::Keys::load_or_create(dir).expect("keys");
         let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
         onevisit_central::catalog::publish_dir(
@@ -280,7 +280,7 @@ fn a_restaurant_from_inbox_to_results_together_in_the_browser() {
         Some("approved")
     );
     // Every step is in the audit log, and the chain holds.
-    let c = db::open(dir).expect("db");
+    let c = db::open(&common::location(dir)).expect("db");
     assert!(matches!(audit::verify(&c).expect("verify"), Ok(n) if n > 10));
     for cmd in [
         "web accept",

@@ -98,7 +98,7 @@ fn county(
 ) {
     let cdir = kit.dir.join("central");
     let central = onevisit_central::spawn(&cdir, "127.0.0.1:0").unwrap();
-    let conn = onevisit_central::db::open(&cdir).unwrap();
+    let conn = onevisit_central::db::open(&onevisit_central::sql::Location::folder(&cdir)).unwrap();
     let code = onevisit_central::admin::enroll_code(
         &conn,
         "城关镇便民服务中心",

@@ -1,12 +1,12 @@
 //! The cases: the window's inbox, a department's tasks, one case, and every decision on it.
 //! Each decision goes through [`crate::workflow`] and answers with a redirect to the case.
 
+use crate::sql::{Conn, OptionalExtension};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::lang::{self, t};
 use super::{Ctx, Nav, Problem, WebState, data, html, posting, signed_in};
@@ -357,10 +357,7 @@ fn to_case(number: &str, done: &str) -> Response {
     Redirect::to(&format!("/cases/{number}?done={done}")).into_response()
 }
 
-fn manifest(
-    c: &Connection,
-    number: &str,
-) -> Result<Option<onevisit_sync::proto::CaseManifest>, Problem> {
+fn manifest(c: &Conn, number: &str) -> Result<Option<onevisit_sync::proto::CaseManifest>, Problem> {
     let m: Option<String> = c
         .query_row(
             "SELECT manifest FROM cases WHERE id = ?1 OR number = ?1",

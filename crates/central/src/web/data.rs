@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::params;
+use crate::sql::{Conn, OptionalExtension};
 use chrono::{NaiveDate, TimeZone};
 use onevisit_domain::plan::DropReason;
 use onevisit_domain::{Calendar, Catalog, mask};
 use onevisit_sync::proto::{CaseManifest, CaseStatus};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::lang::{self, t};
 use crate::accounts::{Officer, Role};
@@ -89,19 +90,19 @@ pub struct Inbox {
 /// The window's inbox: committed cases it has not decided (new, or waiting for corrections),
 /// oldest first, one page, optionally one theme.
 pub fn inbox(
-    conn: &Connection,
+    conn: &Conn,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     theme: Option<&str>,
     page: i64,
     today: NaiveDate,
-) -> rusqlite::Result<Inbox> {
+) -> crate::sql::Result<Inbox> {
     let theme = theme.filter(|t| !t.is_empty());
     // The partial indexes hold only the cases waiting for the window (`db.rs`, migration 4).
     let filter = if theme.is_some() {
         "c.window_open = 1 AND c.state = 'committed' AND c.theme = ?1"
     } else {
-        "c.window_open = 1 AND c.state = 'committed' AND ?1 IS NULL"
+        "c.window_open = 1 AND c.state = 'committed' AND CAST(?1 AS TEXT) IS NULL"
     };
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM cases c WHERE {filter}"),
@@ -181,12 +182,12 @@ fn task_status(s: &str) -> &'static str {
 }
 
 fn task_row(
-    r: &rusqlite::Row<'_>,
+    r: &crate::sql::Row,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     today: NaiveDate,
     who: &Officer,
-) -> rusqlite::Result<TaskRow> {
+) -> crate::sql::Result<TaskRow> {
     let status: String = r.get(5)?;
     let due: String = r.get(7)?;
     let department: String = r.get(4)?;
@@ -220,12 +221,12 @@ const TASK_COLUMNS: &str = "t.id, c.number, c.theme, t.item_name, t.department, 
 
 /// A department's tasks still waiting, the nearest deadline first.
 pub fn department_tasks(
-    conn: &Connection,
+    conn: &Conn,
     who: &Officer,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     today: NaiveDate,
-) -> rusqlite::Result<Vec<TaskRow>> {
+) -> crate::sql::Result<Vec<TaskRow>> {
     let Some(dep) = who.department.as_deref() else {
         return Ok(Vec::new());
     };
@@ -239,7 +240,7 @@ pub fn department_tasks(
 
 /// Whether `who` may open the case: the window, supervisors and administrators may; a
 /// department reviewer only a case with a task of their department.
-pub fn may_open(conn: &Connection, who: &Officer, case_id: &str) -> rusqlite::Result<bool> {
+pub fn may_open(conn: &Conn, who: &Officer, case_id: &str) -> crate::sql::Result<bool> {
     if who.role != Role::Department {
         return Ok(true);
     }
@@ -379,14 +380,14 @@ fn drop_reason(catalog: &Catalog, r: &DropReason) -> String {
 /// One case as an officer opens it. `reveal` shows the name and ID number in full.
 #[allow(clippy::too_many_arguments)]
 pub fn case_view(
-    conn: &Connection,
+    conn: &Conn,
     who: &Officer,
     case: &str,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     today: NaiveDate,
     reveal: bool,
-) -> rusqlite::Result<Option<CaseView>> {
+) -> crate::sql::Result<Option<CaseView>> {
     type Row = (
         String,
         String,
@@ -619,10 +620,10 @@ pub fn case_view(
 
 /// The id and number of the case that has attachment `idx`, if it has it.
 pub fn attachment(
-    conn: &Connection,
+    conn: &Conn,
     case: &str,
     idx: u32,
-) -> rusqlite::Result<Option<(String, String)>> {
+) -> crate::sql::Result<Option<(String, String)>> {
     conn.query_row(
         "SELECT c.id, c.number FROM attachments a JOIN cases c ON c.id = a.case_id
          WHERE (c.id = ?1 OR c.number = ?1) AND a.idx = ?2 AND c.state = 'committed'",
@@ -646,7 +647,7 @@ pub struct DeviceView {
 }
 
 /// Every kiosk with what its last heartbeat said.
-pub fn fleet(conn: &Connection, now: i64) -> anyhow::Result<Vec<DeviceView>> {
+pub fn fleet(conn: &Conn, now: i64) -> anyhow::Result<Vec<DeviceView>> {
     Ok(crate::admin::devices(conn)?
         .into_iter()
         .map(|d| {
@@ -711,18 +712,19 @@ pub struct FollowupRow {
 
 /// Poor ratings: the open follow-ups (oldest first), or the latest closed ones.
 pub fn followups(
-    conn: &Connection,
+    conn: &Conn,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     today: NaiveDate,
     open: bool,
-) -> rusqlite::Result<Vec<FollowupRow>> {
+) -> crate::sql::Result<Vec<FollowupRow>> {
     let days = catalog.map_or(5, |c| c.county.followup_days);
+    let rating = conn.json_field("c.manifest", "rating", true);
     let sql = format!(
-        "SELECT c.number, c.theme, c.site, json_extract(c.manifest, '$.rating'), c.received_at,
+        "SELECT c.number, c.theme, c.site, {rating}, c.received_at,
                 f.action, f.closed_by
          FROM cases c LEFT JOIN followups f ON f.case_id = c.id
-         WHERE json_extract(c.manifest, '$.rating') <= {} AND c.state = 'committed'
+         WHERE {rating} <= {} AND c.state = 'committed'
            AND f.case_id IS {} NULL
          ORDER BY {} LIMIT 200",
         workflow::POOR_RATING,
@@ -800,11 +802,11 @@ fn avg(sum: f64, n: usize) -> String {
 
 /// Figures of the last twelve months of cases, per theme and month.
 pub fn figures(
-    conn: &Connection,
+    conn: &Conn,
     catalog: Option<&Catalog>,
     calendar: Option<&Calendar>,
     now: i64,
-) -> rusqlite::Result<Figures> {
+) -> crate::sql::Result<Figures> {
     use std::collections::HashMap;
     let since = now - 366 * 86_400_000;
     #[derive(Default)]
@@ -823,12 +825,13 @@ pub fn figures(
     /// Computed days and materials, before and after, per (theme, answers).
     type Computed = Option<(f64, f64, f64, f64)>;
     let mut plans: HashMap<(String, String), Computed> = HashMap::new();
-    let mut st = conn.prepare(
-        "SELECT c.theme, c.received_at, json_extract(c.manifest, '$.answers'),
+    let mut st = conn.prepare(&format!(
+        "SELECT c.theme, c.received_at, {},
                 (SELECT COUNT(*) FROM attachments a WHERE a.case_id = c.id), w.finished_at, w.stage
          FROM cases c LEFT JOIN case_work w ON w.case_id = c.id
          WHERE c.state = 'committed' AND c.received_at >= ?1",
-    )?;
+        conn.json_field("c.manifest", "answers", false)
+    ))?;
     let mut rows = st.query([since])?;
     while let Some(r) = rows.next()? {
         let theme: String = r.get(0)?;

@@ -16,6 +16,7 @@ pub mod session;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::sql::Conn;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
@@ -25,25 +26,26 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use onevisit_domain::{Calendar, Catalog};
-use rusqlite::Connection;
 
 use crate::accounts::{self, Role};
 pub use form::Form;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Session};
 
-/// What the pages need: the data folder (a connection per request, in a blocking thread), the
-/// clock, and the published catalog, parsed once per version.
+/// What the pages need: the data folder, the database's connections (one per request, in a
+/// blocking thread), the clock, and the published catalog, parsed once per version.
 #[derive(Clone)]
 pub struct WebState {
     pub data: PathBuf,
+    pool: Arc<crate::sql::Pool>,
     pub now: fn() -> i64,
     pub catalogs: Arc<CatalogCache>,
 }
 
 impl WebState {
-    pub fn new(data: PathBuf, now: fn() -> i64) -> WebState {
+    pub fn new(at: crate::sql::Location, now: fn() -> i64) -> WebState {
         WebState {
-            data,
+            data: at.data.clone(),
+            pool: crate::sql::Pool::new(at, false),
             now,
             catalogs: Arc::default(),
         }
@@ -57,7 +59,7 @@ type Loaded = Arc<(Option<Catalog>, Option<Calendar>)>;
 pub struct CatalogCache(Mutex<Option<(u64, Loaded)>>);
 
 impl CatalogCache {
-    fn get(&self, conn: &Connection, data: &std::path::Path) -> Loaded {
+    fn get(&self, conn: &Conn, data: &std::path::Path) -> Loaded {
         let version = crate::catalog::latest(conn).unwrap_or(0);
         if let Ok(g) = self.0.lock()
             && let Some((v, l)) = g.as_ref()
@@ -145,8 +147,8 @@ impl Problem {
     }
 }
 
-impl From<rusqlite::Error> for Problem {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for Problem {
+    fn from(e: crate::sql::Error) -> Self {
         Problem::internal(e)
     }
 }
@@ -237,25 +239,17 @@ fn nav(s: &Session, here: &str, catalog: Option<&Catalog>) -> Nav {
     }
 }
 
-fn open(data: &std::path::Path) -> rusqlite::Result<Connection> {
-    let c = Connection::open(data.join("central.db"))?;
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
-    c.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(c)
-}
-
 /// Runs `f` with a connection on a blocking thread, in the request's language (`lang.rs`).
 async fn with_db<R: Send + 'static>(
     st: &WebState,
     headers: &HeaderMap,
-    f: impl FnOnce(&mut Connection) -> Result<R, Problem> + Send + 'static,
+    f: impl FnOnce(&mut Conn) -> Result<R, Problem> + Send + 'static,
 ) -> Result<R, Problem> {
-    let data = st.data.clone();
+    let pool = st.pool.clone();
     let en = lang::from_headers(headers);
     tokio::task::spawn_blocking(move || {
         lang::set(en);
-        let mut c = open(&data)?;
-        f(&mut c)
+        pool.with(f)
     })
     .await
     .map_err(Problem::internal)?
@@ -266,7 +260,7 @@ fn today(now: i64) -> NaiveDate {
 }
 
 /// The session of a request, or a redirect to the login page.
-fn session(conn: &Connection, headers: &HeaderMap, now: i64) -> Result<Option<Session>, Problem> {
+fn session(conn: &Conn, headers: &HeaderMap, now: i64) -> Result<Option<Session>, Problem> {
     let Some(token) = session::cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -286,7 +280,7 @@ fn to_login() -> Response {
 /// What a signed-in officer's request works with: the connection, the session, the request's
 /// headers, the catalog (parsed once per version) and the time.
 pub struct Ctx<'a> {
-    pub c: &'a mut Connection,
+    pub c: &'a mut Conn,
     pub s: Session,
     pub headers: &'a HeaderMap,
     data: &'a std::path::Path,
@@ -325,11 +319,11 @@ impl Ctx<'_> {
         &mut self,
         command: &str,
         args: &str,
-        change: impl FnOnce(&Connection) -> Result<R, Problem>,
+        change: impl FnOnce(&Conn) -> Result<R, Problem>,
     ) -> Result<R, Problem> {
         let tx = self
             .c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(crate::sql::TransactionBehavior::Immediate)?;
         let r = change(&tx)?;
         crate::audit::append(&tx, &self.s.officer.name, command, args, "ok", self.now)?;
         tx.commit()?;
@@ -487,7 +481,7 @@ async fn login(
         }
         match accounts::login(c, &name, &password, code.as_deref(), now) {
             Ok(officer) => {
-                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let tx = c.transaction_with_behavior(crate::sql::TransactionBehavior::Immediate)?;
                 let s = accounts::start_session(&tx, &officer, now)?;
                 crate::audit::append(&tx, &officer.name, "web login", "", "ok", now)?;
                 tx.commit()?;

@@ -4,11 +4,13 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod pg;
 pub mod webdriver;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use onevisit_central::sql::Location;
 use onevisit_central::{Limits, Running, admin, db};
 use onevisit_netsim::{Config, Proxy};
 use onevisit_store::{Applicant, NewCase, NewMaterial, Store};
@@ -21,6 +23,34 @@ pub struct World {
     pub central: Running,
 }
 
+/// Whether this run tests the PostgreSQL backend: `ONEVISIT_TEST_DATABASE=postgres` (`make
+/// test` runs the central system's tests once on each backend).
+pub fn on_postgres() -> bool {
+    std::env::var("ONEVISIT_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// Where the central system under test with data folder `dir` keeps its database: SQLite in
+/// the folder, or a new database of its own on this process's PostgreSQL cluster (the same
+/// one for every call with the same folder).
+pub fn location(dir: &Path) -> Location {
+    static DATABASES: std::sync::Mutex<BTreeMap<PathBuf, String>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    if !on_postgres() {
+        return Location::folder(dir);
+    }
+    let mut dbs = DATABASES.lock().unwrap();
+    let url = dbs
+        .entry(dir.to_owned())
+        .or_insert_with(pg::database)
+        .clone();
+    Location::new(dir, Some(&url)).unwrap()
+}
+
+/// The central system on `dir`, on the backend under test.
+pub fn spawn(dir: &Path, limits: Limits) -> Running {
+    onevisit_central::spawn_at(&location(dir), "127.0.0.1:0", limits).unwrap()
+}
+
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -29,7 +59,7 @@ pub fn rt() -> tokio::runtime::Runtime {
 }
 
 pub fn code(central_dir: &Path, site: &str) -> String {
-    let conn = db::open(central_dir).unwrap();
+    let conn = db::open(&location(central_dir)).unwrap();
     admin::enroll_code(&conn, site, onevisit_central::now_ms()).unwrap()
 }
 
@@ -43,8 +73,7 @@ impl World {
     pub fn with_limits(limits: Limits) -> World {
         let central_dir = TempDir::new().unwrap();
         let kiosk_dir = TempDir::new().unwrap();
-        let central =
-            onevisit_central::spawn_with(central_dir.path(), "127.0.0.1:0", limits).unwrap();
+        let central = spawn(central_dir.path(), limits);
         let w = World {
             central_dir,
             kiosk_dir,
@@ -112,8 +141,15 @@ impl World {
         rt().block_on(s.run(rx))
     }
 
+    /// The central system's cases, read on a thread of their own (callers may be inside a
+    /// runtime, where the PostgreSQL client may not block).
     pub fn central_cases(&self) -> Vec<admin::CaseRow> {
-        admin::list_cases(&db::open(self.central_dir.path()).unwrap()).unwrap()
+        let at = location(self.central_dir.path());
+        std::thread::scope(|s| {
+            s.spawn(|| admin::list_cases(&db::open(&at).unwrap()).unwrap())
+                .join()
+                .unwrap()
+        })
     }
 }
 
