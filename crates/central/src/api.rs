@@ -380,6 +380,28 @@ impl AppState {
             tracing::warn!(device = %device_id, "a signed request was played again; refused");
             return Err(unauthorized());
         }
+        if self.0.at.engine() == crate::sql::Engine::Postgres {
+            // The other nodes' requests too: the database remembers every node's nonces.
+            let (d, n, until) = (
+                device_id.clone(),
+                nonce.clone(),
+                time + proto::MAX_CLOCK_SKEW_MS,
+            );
+            let first = self
+                .0
+                .db
+                .call(move |c| {
+                    Ok(c.insert_or_ignore(
+                        "INSERT INTO nonces (device_id, nonce, expires_at) VALUES (?1, ?2, ?3)",
+                        params![d, n, until],
+                    )?)
+                })
+                .await?;
+            if !first {
+                tracing::warn!(device = %device_id, "a signed request was played again at another node; refused");
+                return Err(unauthorized());
+            }
+        }
         Ok(Device {
             id: device_id,
             site,
@@ -592,11 +614,15 @@ pub async fn sweep_loop(st: AppState) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let cutoff = (st.0.now)() - stale.as_millis() as i64;
+        let now = (st.0.now)();
+        let cutoff = now - stale.as_millis() as i64;
         let ids = match st
             .0
             .db
-            .call(move |c| Ok(limits::sweep_rows(c, cutoff)?))
+            .call(move |c| {
+                limits::sweep_nonces(c, now)?;
+                Ok(limits::sweep_rows(c, cutoff)?)
+            })
             .await
         {
             Ok(ids) => ids,
@@ -899,7 +925,7 @@ async fn upload(
         checksum,
     } = upload_headers(&headers)?;
     let lock = st.lock(&id, idx);
-    let _guard = lock.lock().await;
+    let guard = lock.lock_owned().await;
     let (state, length, current, hashed) = attachment_row(&st, &dev, &id, idx).await?;
     if state == IntakeState::Committed || at != current {
         let (code, msg) = if state == IntakeState::Committed {
@@ -936,54 +962,134 @@ async fn upload(
         ));
     }
     st.0.limits.check_disk(&st.0.data, len)?;
-    let path = intake::attachment_path(&st.0.data, &id, idx);
-    let hash = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-        if let Some(dir) = path.parent() {
-            crate::private::dir(dir)?;
-        }
-        let mut f = crate::private::options()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)?;
-        // The hash of the bytes before this chunk, saved with the offset; hashed from the
-        // file only when there is none (an older server, a damaged row).
-        let mut h = match hashed.as_deref().and_then(Resumable::from_bytes) {
-            Some(h) if h.len() == at => h,
-            _ => hash_prefix(&mut f, at)?,
+    // From here the chunk is written and recorded even if the kiosk's connection drops:
+    // a write cut off half-way would leave a lease held and the bytes unrecorded.
+    let new = at + len;
+    let task_st = st.clone();
+    tokio::spawn(async move {
+        let (st, _guard) = (task_st, guard);
+        // `lock` keeps one writer per attachment in this process; across nodes, the
+        // database gives one of them a lease on it.
+        let lease = match st.0.at.engine() {
+            crate::sql::Engine::Postgres => Some(claim(&st, &id, idx, at).await?),
+            crate::sql::Engine::Sqlite => None,
         };
-        // Bytes past the recorded offset are from an interrupted write: drop them.
-        f.set_len(at)?;
-        f.seek(SeekFrom::Start(at))?;
-        f.write_all(&body)?;
-        f.sync_data()?;
-        h.update(&body);
-        Ok(h.to_bytes())
+        let path = intake::attachment_path(&st.0.data, &id, idx);
+        let hash = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            if let Some(dir) = path.parent() {
+                crate::private::dir(dir)?;
+            }
+            let mut f = crate::private::options()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)?;
+            // The hash of the bytes before this chunk, saved with the offset; hashed from the
+            // file only when there is none (an older server, a damaged row).
+            let mut h = match hashed.as_deref().and_then(Resumable::from_bytes) {
+                Some(h) if h.len() == at => h,
+                _ => hash_prefix(&mut f, at)?,
+            };
+            // Bytes past the recorded offset are from an interrupted write: drop them.
+            f.set_len(at)?;
+            f.seek(SeekFrom::Start(at))?;
+            f.write_all(&body)?;
+            f.sync_data()?;
+            h.update(&body);
+            Ok(h.to_bytes())
+        })
+        .await
+        .map_err(|_| ApiError::internal("the write task failed"))??;
+        let now = (st.0.now)();
+        st.0.db
+            .call(move |c| {
+                let n = c.execute(
+                    "UPDATE attachments SET \"offset\" = ?3, hash_state = ?4, writer = NULL,
+                       writer_until = NULL
+                     WHERE case_id = ?1 AND idx = ?2 AND (CAST(?5 AS TEXT) IS NULL OR writer = ?5)",
+                    params![id, idx, new as i64, hash, lease],
+                )?;
+                if n == 0 && lease.is_some() {
+                    return Err(upload_busy());
+                }
+                if n == 0 {
+                    // Swept as abandoned while this chunk was on its way.
+                    return Err(ApiError::not_found(format!(
+                        "no attachment {idx} of case {id}: create the case first"
+                    )));
+                }
+                c.execute(
+                    "UPDATE cases SET touched_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                Ok(())
+            })
+            .await
     })
     .await
     .map_err(|_| ApiError::internal("the write task failed"))??;
-    let new = at + len;
-    let now = (st.0.now)();
-    st.0.db
-        .call(move |c| {
-            let n = c.execute(
-                "UPDATE attachments SET \"offset\" = ?3, hash_state = ?4 WHERE case_id = ?1 AND idx = ?2",
-                params![id, idx, new as i64, hash],
-            )?;
-            if n == 0 {
-                // Swept as abandoned while this chunk was on its way.
-                return Err(ApiError::not_found(format!(
-                    "no attachment {idx} of case {id}: create the case first"
-                )));
-            }
-            c.execute("UPDATE cases SET touched_at = ?2 WHERE id = ?1", params![id, now])?;
-            Ok(())
-        })
-        .await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut r, new, None);
     Ok(r)
+}
+
+/// How long a node may take to write one chunk before another may: long enough for a slow
+/// shared disk, short enough that a node that died mid-chunk holds up the kiosk only briefly.
+const LEASE_MS: i64 = 60_000;
+
+/// Takes the lease on writing attachment `idx` at byte `at`: refused while another node holds
+/// it, or once the upload has moved past `at`.
+async fn claim(st: &AppState, id: &str, idx: u32, at: u64) -> Result<String, ApiError> {
+    let token = onevisit_sync::hex(&onevisit_sync::random_bytes::<16>());
+    let now = (st.0.now)();
+    let (id, mine) = (id.to_owned(), token.clone());
+    st.0.db
+        .call(move |c| {
+            let n = c.execute(
+                "UPDATE attachments SET writer = ?4, writer_until = ?5
+                 WHERE case_id = ?1 AND idx = ?2 AND \"offset\" = ?3
+                   AND (writer IS NULL OR writer_until < ?6)",
+                params![id, idx, at as i64, mine, now + LEASE_MS, now],
+            )?;
+            if n == 0 {
+                let current: Option<i64> = c
+                    .query_row(
+                        "SELECT \"offset\" FROM attachments WHERE case_id = ?1 AND idx = ?2",
+                        params![id, idx],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                return Err(match current {
+                    // Another node has just moved it on: the kiosk continues from there.
+                    Some(cur) if cur != at as i64 => ApiError::new(
+                        409,
+                        "offset_mismatch",
+                        format!("the upload is at byte {cur}, not {at}; continue from there"),
+                    )
+                    .header(header::UPLOAD_OFFSET, cur)
+                    .header(header::TUS_RESUMABLE, proto::TUS_VERSION),
+                    Some(_) => upload_busy(),
+                    None => ApiError::not_found(format!(
+                        "no attachment {idx} of case {id}: create the case first"
+                    )),
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(token)
+}
+
+/// Another node is writing this attachment, or has just moved it on: the kiosk waits and asks
+/// where the upload stands.
+fn upload_busy() -> ApiError {
+    ApiError::new(
+        503,
+        "upload_in_progress",
+        "another request is writing this attachment; ask for its offset and continue shortly",
+    )
+    .header("retry-after", 1)
 }
 
 /// SHA-256 state of a file's first `n` bytes (fewer if it is shorter: commit then finds the

@@ -192,6 +192,19 @@ const SQLITE_MIGRATIONS: &[&str] = &[
         closed_by TEXT NOT NULL,
         closed_at INTEGER NOT NULL
      );",
+    // 5: the lease on writing an attachment (`api.rs`, `claim`): taken by a node only when
+    // several share a PostgreSQL database, kept here so both schemas stay the same.
+    // `nonces`: signed requests' nonces, so that nodes sharing a database refuse a request
+    // played again at another node (`api.rs`); one node alone remembers them in memory.
+    "ALTER TABLE attachments ADD COLUMN writer TEXT;
+     ALTER TABLE attachments ADD COLUMN writer_until INTEGER;
+     CREATE TABLE nonces (
+        device_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (device_id, nonce)
+     );
+     CREATE INDEX nonces_by_expiry ON nonces(expires_at);",
 ];
 
 /// The same schema on PostgreSQL, as one migration per release from the first that ran on it.
@@ -200,7 +213,8 @@ const SQLITE_MIGRATIONS: &[&str] = &[
 /// read with `->>`. `writer_lock` holds the one row an immediate transaction locks
 /// (`sql::Conn::transaction_with_behavior`). Only SQL that openGauss and KingbaseES also
 /// accept (`docs/central-cluster.md`).
-const PG_MIGRATIONS: &[&str] = &["CREATE TABLE enroll_codes (
+const PG_MIGRATIONS: &[&str] = &[
+    "CREATE TABLE enroll_codes (
         code_id TEXT PRIMARY KEY,
         code TEXT NOT NULL,
         site TEXT NOT NULL,
@@ -355,7 +369,20 @@ const PG_MIGRATIONS: &[&str] = &["CREATE TABLE enroll_codes (
         action TEXT NOT NULL,
         closed_by TEXT NOT NULL,
         closed_at BIGINT NOT NULL
-     );"];
+     );",
+    // 2: the lease on writing an attachment (`api.rs`, `claim`), so two nodes never write
+    // the same attachment at once; the nonces of signed requests, so a request played again
+    // at another node is refused.
+    "ALTER TABLE attachments ADD COLUMN writer TEXT;
+     ALTER TABLE attachments ADD COLUMN writer_until BIGINT;
+     CREATE TABLE nonces (
+        device_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (device_id, nonce)
+     );
+     CREATE INDEX nonces_by_expiry ON nonces(expires_at);",
+];
 
 /// Opens the database, creating and migrating it. SQLite: `central.db` in the data folder,
 /// which is made 0700 and the database 0600 (SQLite gives its `-wal` and `-shm` files the

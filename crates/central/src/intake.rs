@@ -157,14 +157,34 @@ pub fn create(
     source: &str,
 ) -> Result<(CaseReceipt, bool), ApiError> {
     check_case_id(case_id)?;
-    let existing: Option<(String, String)> = conn
-        .query_row(
+    let manifest = serde_json::to_string(m).map_err(|e| ApiError::internal(e.to_string()))?;
+    // The case's key decides, not a lock in one process: of two nodes inserting the same
+    // case at once, the database lets one in and refuses the other, which then answers as
+    // for a case sent again. Only the one let in takes a number, so none is skipped; until
+    // then the row holds a placeholder no number can equal.
+    let inserted = conn.insert_or_ignore(
+        "INSERT INTO cases (id, number, device_id, site, theme, manifest, manifest_sha256, state,
+                            submitted_at, received_at, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'receiving', ?8, ?9, ?10)",
+        params![
+            case_id,
+            format!("pending-{case_id}"),
+            device_id,
+            site,
+            m.theme,
+            manifest,
+            hash,
+            m.submitted_at,
+            now,
+            source
+        ],
+    )?;
+    if !inserted {
+        let (dev, sha): (String, String) = conn.query_row(
             "SELECT device_id, manifest_sha256 FROM cases WHERE id = ?1",
             [case_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((dev, sha)) = existing {
+        )?;
         if dev != device_id {
             return Err(ApiError::new(
                 409,
@@ -184,23 +204,9 @@ pub fn create(
         return Ok((receipt(conn, case_id)?, false));
     }
     let number = next_number(conn, now)?;
-    let manifest = serde_json::to_string(m).map_err(|e| ApiError::internal(e.to_string()))?;
     conn.execute(
-        "INSERT INTO cases (id, number, device_id, site, theme, manifest, manifest_sha256, state,
-                            submitted_at, received_at, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'receiving', ?8, ?9, ?10)",
-        params![
-            case_id,
-            number,
-            device_id,
-            site,
-            m.theme,
-            manifest,
-            hash,
-            m.submitted_at,
-            now,
-            source
-        ],
+        "UPDATE cases SET number = ?2 WHERE id = ?1",
+        params![case_id, number],
     )?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO attachments (case_id, idx, name, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -278,14 +284,19 @@ pub fn commit(conn: &Conn, case_id: &str, now: i64, actor: &str) -> Result<CaseR
                 format!("attachments not fully uploaded: {}", missing.join(", ")),
             ));
         }
-        conn.execute(
-            "UPDATE cases SET state = 'committed', committed_at = ?2, status = 'received' WHERE id = ?1",
+        // Conditional, so of two nodes committing the same case at once only one records it
+        // received: the other's update waits for the first's row and then finds it committed.
+        let changed = conn.execute(
+            "UPDATE cases SET state = 'committed', committed_at = ?2, status = 'received'
+             WHERE id = ?1 AND state <> 'committed'",
             params![case_id, now],
         )?;
-        conn.execute(
-            "INSERT INTO status_changes (case_id, device_id, status, at, actor) VALUES (?1, ?2, 'received', ?3, ?4)",
-            params![case_id, device, now, actor],
-        )?;
+        if changed == 1 {
+            conn.execute(
+                "INSERT INTO status_changes (case_id, device_id, status, at, actor) VALUES (?1, ?2, 'received', ?3, ?4)",
+                params![case_id, device, now, actor],
+            )?;
+        }
     }
     receipt(conn, case_id)
 }

@@ -206,6 +206,12 @@ impl RateLimiter {
 
 /// Deletes the rows of cases still receiving with no progress since `cutoff` (ms); returns
 /// their ids so the caller removes their files after the deletion is committed.
+/// Forgets the nonces of signed requests whose time is past the clock-skew window: such a
+/// request is refused for its time, so its nonce need not be kept (`api.rs`).
+pub fn sweep_nonces(conn: &Conn, now: i64) -> Result<usize, crate::sql::Error> {
+    conn.execute("DELETE FROM nonces WHERE expires_at < ?1", [now])
+}
+
 pub fn sweep_rows(conn: &Conn, cutoff: i64) -> Result<Vec<String>, crate::sql::Error> {
     let ids: Vec<String> = conn
         .prepare(

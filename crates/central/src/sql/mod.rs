@@ -43,13 +43,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// A value the database refused for a constraint (a second row with the same key).
-    pub fn is_constraint(&self) -> bool {
+    /// A row refused because another has the same key (primary key or `UNIQUE`).
+    pub fn is_unique_violation(&self) -> bool {
         match self {
-            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.code == rusqlite::ErrorCode::ConstraintViolation
-            }
-            Error::Postgres(e) => e.code().is_some_and(|c| c.code().starts_with("23")),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            ),
+            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
             _ => false,
         }
     }
@@ -209,7 +211,7 @@ impl Conn {
                 self.execute_batch("RELEASE insert_or_ignore")?;
                 Ok(true)
             }
-            Err(e) if e.is_constraint() => {
+            Err(e) if e.is_unique_violation() => {
                 self.execute_batch("ROLLBACK TO insert_or_ignore; RELEASE insert_or_ignore")?;
                 Ok(false)
             }

@@ -32,6 +32,18 @@ impl Client {
         Client { link, id, key }
     }
 
+    /// The same kiosk talking to another node (of the same county, so the same certificate).
+    pub fn to(&self, url: &str) -> Client {
+        Client {
+            link: Link::new(
+                Endpoint::parse(url).unwrap(),
+                Some(self.id.fingerprint.clone()),
+            ),
+            id: self.id.clone(),
+            key: self.key.clone(),
+        }
+    }
+
     pub fn send(
         &mut self,
         method: &str,
@@ -40,6 +52,18 @@ impl Client {
         body: &[u8],
         sign: bool,
     ) -> Response {
+        self.try_send(method, path, extra, body, sign).unwrap()
+    }
+
+    /// [`Client::send`], with a connection cut as an `Err`.
+    pub fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, String)],
+        body: &[u8],
+        sign: bool,
+    ) -> Result<Response, String> {
         let t = onevisit_sync::driver::wall_ms();
         let mut h: Vec<(&str, String)> = extra.to_vec();
         if sign {
@@ -55,7 +79,6 @@ impl Client {
             ));
         }
         rt().block_on(self.link.send(method, path, &h, body.to_vec()))
-            .unwrap()
     }
 
     pub fn put_case(&mut self, id: &str, size: u64, sha: &str) -> Response {

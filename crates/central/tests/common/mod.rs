@@ -33,18 +33,20 @@ pub fn on_postgres() -> bool {
 /// the folder, or a new database of its own on this process's PostgreSQL cluster (the same
 /// one for every call with the same folder).
 pub fn location(dir: &Path) -> Location {
-    static DATABASES: std::sync::Mutex<BTreeMap<PathBuf, String>> =
-        std::sync::Mutex::new(BTreeMap::new());
-    if !on_postgres() {
+    let mut dbs = DATABASES.lock().unwrap();
+    if !on_postgres() && !dbs.contains_key(dir) {
         return Location::folder(dir);
     }
-    let mut dbs = DATABASES.lock().unwrap();
     let url = dbs
         .entry(dir.to_owned())
         .or_insert_with(pg::database)
         .clone();
     Location::new(dir, Some(&url)).unwrap()
 }
+
+/// The PostgreSQL database of each data folder under test.
+static DATABASES: std::sync::Mutex<BTreeMap<PathBuf, String>> =
+    std::sync::Mutex::new(BTreeMap::new());
 
 /// The central system on `dir`, on the backend under test.
 pub fn spawn(dir: &Path, limits: Limits) -> Running {
@@ -71,7 +73,20 @@ impl World {
 
     /// The same, with the central system's resource limits set.
     pub fn with_limits(limits: Limits) -> World {
+        World::in_folder(TempDir::new().unwrap(), limits)
+    }
+
+    /// The same on PostgreSQL, whichever backend the run tests: for tests of several nodes.
+    pub fn on_postgres() -> World {
         let central_dir = TempDir::new().unwrap();
+        DATABASES
+            .lock()
+            .unwrap()
+            .insert(central_dir.path().to_owned(), pg::database());
+        World::in_folder(central_dir, Limits::default())
+    }
+
+    fn in_folder(central_dir: TempDir, limits: Limits) -> World {
         let kiosk_dir = TempDir::new().unwrap();
         let central = spawn(central_dir.path(), limits);
         let w = World {
