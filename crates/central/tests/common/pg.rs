@@ -8,7 +8,7 @@
 //! package creates.
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,6 +21,8 @@ struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+/// One that syncs to disk, for benchmarks that compare with SQLite's `synchronous=FULL`.
+static DURABLE: OnceLock<Cluster> = OnceLock::new();
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// The newest PostgreSQL's programs installed.
@@ -61,8 +63,12 @@ impl Cluster {
         c
     }
 
-    fn start() -> Cluster {
-        let dir = std::env::temp_dir().join(format!("onevisit-pg-{}", std::process::id()));
+    fn start(durable: bool) -> Cluster {
+        let dir = std::env::temp_dir().join(format!(
+            "onevisit-pg-{}{}",
+            std::process::id(),
+            if durable { "-durable" } else { "" }
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("cluster folder");
         // SAFETY: geteuid has no preconditions.
@@ -115,9 +121,11 @@ impl Cluster {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // Tests need no fsync (`-F`): a power cut is not what they test.
         let options = format!(
-            "-h 127.0.0.1 -p {port} -k {} -F -c max_connections=300 -c shared_buffers=32MB",
-            cluster.dir.display()
+            "-h 127.0.0.1 -p {port} -k {} {} -c max_connections=300 -c shared_buffers=64MB",
+            cluster.dir.display(),
+            if durable { "" } else { "-F" }
         );
         let out = cluster
             .command("pg_ctl")
@@ -134,7 +142,7 @@ impl Cluster {
             String::from_utf8_lossy(&out.stdout),
             std::fs::read_to_string(cluster.dir.join("log")).unwrap_or_default()
         );
-        // SAFETY: `stop` is an `extern "C" fn()` that only reads the initialised cluster.
+        // SAFETY: `stop` is an `extern "C" fn()` that only reads the initialised clusters.
         unsafe { libc::atexit(stop) };
         cluster
     }
@@ -145,7 +153,7 @@ impl Cluster {
 }
 
 extern "C" fn stop() {
-    if let Some(c) = CLUSTER.get() {
+    for c in [CLUSTER.get(), DURABLE.get()].into_iter().flatten() {
         let _ = c
             .command("pg_ctl")
             .arg("-D")
@@ -158,7 +166,15 @@ extern "C" fn stop() {
 
 /// A new, empty database on this process's cluster: its URL.
 pub fn database() -> String {
-    let c = CLUSTER.get_or_init(Cluster::start);
+    create(CLUSTER.get_or_init(|| Cluster::start(false)))
+}
+
+/// The same on a cluster that syncs every commit to disk.
+pub fn durable_database() -> String {
+    create(DURABLE.get_or_init(|| Cluster::start(true)))
+}
+
+fn create(c: &Cluster) -> String {
     let name = format!("t{}", NEXT.fetch_add(1, Ordering::Relaxed));
     let mut admin = postgres::Client::connect(&c.url("postgres"), postgres::NoTls)
         .expect("connect to the test cluster");
@@ -166,9 +182,4 @@ pub fn database() -> String {
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create a test database");
     c.url(&name)
-}
-
-/// The cluster's folder (its log is `log` there).
-pub fn folder() -> &'static Path {
-    &CLUSTER.get_or_init(Cluster::start).dir
 }
