@@ -2,7 +2,6 @@
 //! anything: bad input gets a 4xx and leaves the database and files as they were.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -65,6 +64,8 @@ pub struct Inner {
     pub readers: Arc<Readers>,
     /// Where the database and data folder are (the workbench opens its own connections).
     pub at: crate::sql::Location,
+    /// Where attachments' bytes are kept.
+    pub blobs: Arc<dyn crate::blobs::Blobs>,
     pub data: PathBuf,
     pub fingerprint: String,
     pub catalog_key: String,
@@ -100,6 +101,7 @@ impl AppState {
             db,
             data: at.data.clone(),
             readers: Arc::new(Readers::new(at.clone())),
+            blobs: Arc::new(crate::blobs::Folder::new(&at.data)),
             at,
             fingerprint,
             catalog_key,
@@ -634,7 +636,7 @@ pub async fn sweep_loop(st: AppState) {
                 continue;
             }
         };
-        let data = st.0.data.clone();
+        let blobs = st.0.blobs.clone();
         let n = ids.len();
         let readers = st.0.readers.clone();
         let files = tokio::task::spawn_blocking(move || -> Result<usize, crate::sql::Error> {
@@ -642,7 +644,7 @@ pub async fn sweep_loop(st: AppState) {
                 let wall = std::time::SystemTime::now()
                     .checked_sub(stale)
                     .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-                Ok(limits::sweep_files(c, &data, &ids, wall))
+                Ok(limits::sweep_files(c, &*blobs, &ids, wall))
             })
         })
         .await;
@@ -977,30 +979,15 @@ async fn upload(
             crate::sql::Engine::Postgres => Some(claim(&st, &id, idx, at).await?),
             crate::sql::Engine::Sqlite => None,
         };
-        let path = intake::attachment_path(&st.0.data, &id, idx);
-        let hash = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-            if let Some(dir) = path.parent() {
-                crate::private::dir(dir)?;
-            }
-            let mut f = crate::private::options()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .open(&path)?;
-            // The hash of the bytes before this chunk, saved with the offset; hashed from the
-            // file only when there is none (an older server, a damaged row).
-            let mut h = match hashed.as_deref().and_then(Resumable::from_bytes) {
-                Some(h) if h.len() == at => h,
-                _ => hash_prefix(&mut f, at)?,
-            };
-            // Bytes past the recorded offset are from an interrupted write: drop them.
-            f.set_len(at)?;
-            f.seek(SeekFrom::Start(at))?;
-            f.write_all(&body)?;
-            f.sync_data()?;
-            h.update(&body);
-            Ok(h.to_bytes())
+        let blobs = st.0.blobs.clone();
+        let (bid, prior) = (
+            id.clone(),
+            hashed.as_deref().and_then(Resumable::from_bytes),
+        );
+        let hash = tokio::task::spawn_blocking(move || {
+            blobs
+                .write_chunk(&bid, idx, at, &body, prior)
+                .map(|h| h.to_bytes())
         })
         .await
         .map_err(|_| ApiError::internal("the write task failed"))??;
@@ -1095,25 +1082,6 @@ fn upload_busy() -> ApiError {
     .header("retry-after", 1)
 }
 
-/// SHA-256 state of a file's first `n` bytes (fewer if it is shorter: commit then finds the
-/// mismatch and the attachment starts over).
-fn hash_prefix(f: &mut std::fs::File, n: u64) -> std::io::Result<Resumable> {
-    f.seek(SeekFrom::Start(0))?;
-    let mut h = Resumable::default();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut left = n;
-    while left > 0 {
-        let want = buf.len().min(left as usize);
-        let got = f.read(&mut buf[..want])?;
-        if got == 0 {
-            break;
-        }
-        h.update(&buf[..got]);
-        left -= got as u64;
-    }
-    Ok(h)
-}
-
 async fn commit(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -1150,7 +1118,7 @@ async fn commit(
         // Verify every complete attachment's whole-file hash before the case counts: from
         // the hash carried forward as its bytes arrived, or, without one (bytes from an
         // older server), by reading the file.
-        let data = st.0.data.clone();
+        let blobs = st.0.blobs.clone();
         let vid = id.clone();
         let bad = tokio::task::spawn_blocking(move || -> std::io::Result<Option<u32>> {
             for (i, size, sha, off) in &atts {
@@ -1163,9 +1131,7 @@ async fn commit(
                     .filter(|h| h.len() == *size);
                 let good = match carried {
                     Some(h) => h.hex() == *sha,
-                    None => {
-                        intake::verify_file(&intake::attachment_path(&data, &vid, *i), *size, sha)?
-                    }
+                    None => blobs.verify(&vid, *i, *size, sha)?,
                 };
                 if !good {
                     return Ok(Some(*i));

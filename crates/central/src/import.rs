@@ -21,6 +21,7 @@ use onevisit_sync::export::{self, CaseSink, ExportError, ExportHeader, ExportedC
 use onevisit_sync::proto::IntakeState;
 
 use crate::admin::ImportReport;
+use crate::blobs::{Blobs, Folder};
 use crate::intake;
 use crate::keys::Keys;
 
@@ -235,13 +236,14 @@ pub fn import_from<R: Read>(
     let site = device
         .map(|(_, s)| s)
         .ok_or_else(|| anyhow!("device {} is not enrolled here", header.device_id))?;
-    commit(conn, data, &spool, &header, &site, now)
+    // The spool is on the data disk, so a folder store takes its files by renaming them.
+    commit(conn, &Folder::new(data), &spool, &header, &site, now)
 }
 
 /// Moves a verified spool into the case store: all of it, or (on any refusal) none of it.
 fn commit(
     conn: &mut Conn,
-    data: &Path,
+    blobs: &dyn Blobs,
     spool: &Spool,
     header: &ExportHeader,
     site: &str,
@@ -281,7 +283,8 @@ fn commit(
         if receipt.state == IntakeState::Committed {
             report.already += 1;
         } else {
-            intake::check_attachment_dir(data, &case.case_id)
+            blobs
+                .check_case(&case.case_id)
                 .map_err(|e| refused(&case.case_id, e))?;
             todo.push((n, case.case_id, m.attachments.len() as u32, created));
         }
@@ -290,21 +293,17 @@ fn commit(
     // cases committed in the same transaction. Should this fail midway, the transaction rolls
     // back; files already moved hold verified bytes that nothing refers to yet.
     for (n, id, count, created) in &todo {
-        let dir = data.join("attachments").join(id);
         for i in 0..*count {
-            let dest = intake::attachment_dest(data, id, i).map_err(|e| refused(id, e))?;
-            let from = spool.attachment_file(*n, i);
-            std::fs::rename(&from, &dest)
-                .with_context(|| format!("moving {} to {}", from.display(), dest.display()))?;
+            blobs.adopt(id, i, &spool.attachment_file(*n, i))?;
             tx.execute(
                 "UPDATE attachments SET \"offset\" = size WHERE case_id = ?1 AND idx = ?2",
                 params![id, i],
             )?;
         }
         if *count > 0 {
-            File::open(&dir)
-                .and_then(|d| d.sync_all())
-                .with_context(|| format!("syncing {}", dir.display()))?;
+            blobs
+                .sync_case(id)
+                .with_context(|| format!("syncing the attachments of case {id}"))?;
         }
         intake::commit(&tx, id, now, "usb-import").map_err(|e| refused(id, e))?;
         if *created {
@@ -312,12 +311,6 @@ fn commit(
         } else {
             report.completed += 1;
         }
-    }
-    if !todo.is_empty() {
-        let root = data.join("attachments");
-        File::open(&root)
-            .and_then(|d| d.sync_all())
-            .with_context(|| format!("syncing {}", root.display()))?;
     }
     tx.commit()?;
     Ok(report)

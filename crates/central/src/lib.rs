@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod blobs;
 pub mod catalog;
 pub mod db;
 pub mod enroll_qr;

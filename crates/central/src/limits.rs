@@ -230,29 +230,20 @@ pub fn sweep_rows(conn: &Conn, cutoff: i64) -> Result<Vec<String>, crate::sql::E
     Ok(ids)
 }
 
-/// Removes the files of swept cases, and attachment folders of no case at all (a chunk
-/// written as its case was swept) once they are older than `cutoff`.
-pub fn sweep_files(conn: &Conn, data: &Path, ids: &[String], cutoff: SystemTime) -> usize {
-    let root = data.join("attachments");
-    let mut removed = 0;
-    for id in ids {
-        if std::fs::remove_dir_all(root.join(id)).is_ok() {
-            removed += 1;
-        }
-    }
-    let Ok(dirs) = std::fs::read_dir(&root) else {
-        return removed;
-    };
-    for d in dirs.flatten() {
-        let name = d.file_name().to_string_lossy().into_owned();
-        let old = d
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t < cutoff);
+/// Removes the attachments of swept cases, and those of no case at all (a chunk written as
+/// its case was swept) once they are older than `cutoff`.
+pub fn sweep_files(
+    conn: &Conn,
+    blobs: &dyn crate::blobs::Blobs,
+    ids: &[String],
+    cutoff: SystemTime,
+) -> usize {
+    let mut removed = ids.iter().filter(|id| blobs.remove_case(id)).count();
+    for (case, written) in blobs.cases() {
         let known = conn
-            .query_row("SELECT 1 FROM cases WHERE id = ?1", [&name], |_| Ok(()))
+            .query_row("SELECT 1 FROM cases WHERE id = ?1", [&case], |_| Ok(()))
             .is_ok();
-        if old && !known && std::fs::remove_dir_all(d.path()).is_ok() {
+        if written < cutoff && !known && blobs.remove_case(&case) {
             removed += 1;
         }
     }
@@ -274,7 +265,7 @@ pub fn sweep(
     let wall = SystemTime::now()
         .checked_sub(stale_after)
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    sweep_files(conn, data, &ids, wall);
+    sweep_files(conn, &crate::blobs::Folder::new(data), &ids, wall);
     Ok(ids)
 }
 

@@ -83,7 +83,11 @@ impl Bound {
         let acceptor = TlsAcceptor::from(self.tls);
         let limits = self.state.0.limits.clone();
         let sweeper = tokio::spawn(crate::api::sweep_loop(self.state.clone()));
-        let web = crate::web::WebState::new(self.state.0.at.clone(), self.state.0.now);
+        let web = crate::web::WebState::new(
+            self.state.0.at.clone(),
+            self.state.0.blobs.clone(),
+            self.state.0.now,
+        );
         let app = router(self.state).merge(crate::web::router(web));
         let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
         let mut refused: u64 = 0;

@@ -28,15 +28,23 @@ fn manifest(n: usize) -> Vec<u8> {
     common::client::manifest(a.len() as u64, &sha256_hex(&a))
 }
 
-/// Sends every case through `c` until each is committed, whatever the other node does at the
-/// same time and however often the link is cut. Returns the case numbers it was given.
-fn deliver_all(mut c: Client) -> Vec<String> {
+/// Sends every case until each is committed, whatever the other sender does at the same time
+/// and however often the link is cut. Each request goes to the next of `nodes` in turn, as a
+/// load balancer may send them: a HEAD to one node, the PATCH after it to another. Returns
+/// the case numbers it was given.
+fn deliver_all(mut nodes: Vec<Client>) -> Vec<String> {
+    let mut turn = 0usize;
+    let mut next = move || {
+        turn += 1;
+        turn % 2
+    };
     let mut numbers = Vec::new();
     for n in 0..CASES {
         let id = case_id(n);
         let data = attachment(n);
         let number = loop {
-            let Ok(r) = c.try_send("PUT", &format!("/v1/cases/{id}"), &[], &manifest(n), true)
+            let Ok(r) =
+                nodes[next()].try_send("PUT", &format!("/v1/cases/{id}"), &[], &manifest(n), true)
             else {
                 continue; // cut: send it again
             };
@@ -49,7 +57,7 @@ fn deliver_all(mut c: Client) -> Vec<String> {
             let mut offset = 0u64;
             // Upload from wherever the central system says it stands.
             while (offset as usize) < data.len() {
-                let Ok(h) = c.try_send(
+                let Ok(h) = nodes[next()].try_send(
                     "HEAD",
                     &format!("/v1/cases/{id}/attachments/0"),
                     &[("tus-resumable", "1.0.0".into())],
@@ -67,12 +75,13 @@ fn deliver_all(mut c: Client) -> Vec<String> {
                 let chunk = &data[offset as usize..end];
                 let extra = common::client::patch_headers(offset, chunk);
                 let path = format!("/v1/cases/{id}/attachments/0");
-                if let Ok(r) = c.try_send("PATCH", &path, &extra, chunk, true) {
+                if let Ok(r) = nodes[next()].try_send("PATCH", &path, &extra, chunk, true) {
                     // 204 taken; 409 the other node got there first; 503 it is writing now.
                     assert!(matches!(r.status, 204 | 409 | 503), "PATCH: {}", r.status);
                 }
             }
-            let Ok(r) = c.try_send("POST", &format!("/v1/cases/{id}/commit"), &[], &[], true)
+            let Ok(r) =
+                nodes[next()].try_send("POST", &format!("/v1/cases/{id}/commit"), &[], &[], true)
             else {
                 continue;
             };
@@ -112,17 +121,17 @@ fn the_same_cases_sent_to_two_nodes_at_once_arrive_exactly_once() {
     let pa = Proxy::start(w.central.addr, &cert, &key, cuts()).unwrap();
     let pb = Proxy::start(b.addr, &cert, &key, cuts()).unwrap();
     let kiosk = Client::new(&w);
-    let (ca, cb) = (kiosk.to(&pa.url()), kiosk.to(&pb.url()));
-
+    // Two senders of the same cases at once, one starting at each node.
     let start = Arc::new(Barrier::new(2));
-    let run = |c: Client, start: Arc<Barrier>| {
+    let run = |first: &Proxy, second: &Proxy, start: Arc<Barrier>| {
+        let nodes = vec![kiosk.to(&first.url()), kiosk.to(&second.url())];
         std::thread::spawn(move || {
             start.wait();
-            deliver_all(c)
+            deliver_all(nodes)
         })
     };
-    let ta = run(ca, start.clone());
-    let tb = run(cb, start);
+    let ta = run(&pa, &pb, start.clone());
+    let tb = run(&pb, &pa, start);
     let (na, nb) = (ta.join().unwrap(), tb.join().unwrap());
     assert_eq!(na, nb, "both nodes answered with the same case numbers");
     assert!(

@@ -255,9 +255,11 @@ pub async fn attachment(
                 "This case has no item of your department.",
             )));
         }
-        let path = crate::intake::attachment_path(cx.data(), &case_id, idx);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
+        let bytes = cx
+            .blobs()
+            .read(&case_id, idx)
+            .map_err(|e| Problem::internal(format!("case {number}, scan {idx}: {e}")))?
+            .unwrap_or_default();
         cx.audit("web view-scan", &what, "ok")?;
         let kind = if bytes.starts_with(b"%PDF") {
             "application/pdf"

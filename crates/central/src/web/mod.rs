@@ -37,15 +37,21 @@ use session::{LOGIN_COOKIE, SESSION_COOKIE, Session};
 pub struct WebState {
     pub data: PathBuf,
     pool: Arc<crate::sql::Pool>,
+    blobs: Arc<dyn crate::blobs::Blobs>,
     pub now: fn() -> i64,
     pub catalogs: Arc<CatalogCache>,
 }
 
 impl WebState {
-    pub fn new(at: crate::sql::Location, now: fn() -> i64) -> WebState {
+    pub fn new(
+        at: crate::sql::Location,
+        blobs: Arc<dyn crate::blobs::Blobs>,
+        now: fn() -> i64,
+    ) -> WebState {
         WebState {
             data: at.data.clone(),
             pool: crate::sql::Pool::new(at, false),
+            blobs,
             now,
             catalogs: Arc::default(),
         }
@@ -284,6 +290,7 @@ pub struct Ctx<'a> {
     pub s: Session,
     pub headers: &'a HeaderMap,
     data: &'a std::path::Path,
+    blobs: &'a dyn crate::blobs::Blobs,
     cache: &'a CatalogCache,
     pub now: i64,
 }
@@ -299,6 +306,10 @@ impl Ctx<'_> {
 
     fn data(&self) -> &std::path::Path {
         self.data
+    }
+
+    fn blobs(&self) -> &dyn crate::blobs::Blobs {
+        self.blobs
     }
 
     /// An audit row under the signed-in officer's name.
@@ -342,6 +353,7 @@ async fn signed_in(
     f: impl FnOnce(&mut Ctx) -> Result<Response, Problem> + Send + 'static,
 ) -> Result<Response, Problem> {
     let (now, data, cache) = ((st.now)(), st.data.clone(), st.catalogs.clone());
+    let blobs = st.blobs.clone();
     with_db(st, &headers.clone(), move |c| {
         let Some(s) = session(c, &headers, now)? else {
             return Ok(to_login());
@@ -351,6 +363,7 @@ async fn signed_in(
             s,
             headers: &headers,
             data: &data,
+            blobs: &*blobs,
             cache: &cache,
             now,
         })
