@@ -214,6 +214,9 @@ fn secret32(path: &Path) -> Result<[u8; 32]> {
 impl Keys {
     /// Loads the keys in `data`, making any that are missing.
     pub fn load_or_create(data: &Path) -> Result<Keys> {
+        // Nodes of a cluster starting together on a new, shared data folder: one creates the
+        // keys while the others wait, then all load the same ones (flock holds over NFS v4).
+        let _creating = KeysLock::take(data)?;
         let (catalog, catalog_public) = load_catalog(data)?;
         let export = StaticSecret::from(secret32(&data.join("keys/export.x25519"))?);
         let cert_pem = data.join("tls/cert.pem");
@@ -285,5 +288,31 @@ impl Keys {
         .with_single_cert(self.certs()?, key)
         .context("the TLS certificate and key do not match")?;
         Ok(Arc::new(cfg))
+    }
+}
+
+/// An exclusive lock on `DATA/keys.lock` while keys are loaded or created; released on drop
+/// (closing the file).
+struct KeysLock {
+    _file: std::fs::File,
+}
+
+impl KeysLock {
+    fn take(data: &Path) -> Result<KeysLock> {
+        use std::os::fd::AsRawFd;
+        crate::private::dir(data).with_context(|| format!("creating {}", data.display()))?;
+        let path = data.join("keys.lock");
+        let f = crate::private::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        // SAFETY: a valid open descriptor, owned by `f` for the lock's whole life.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("locking {}", path.display()));
+        }
+        Ok(KeysLock { _file: f })
     }
 }

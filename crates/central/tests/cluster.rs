@@ -204,3 +204,82 @@ fn a_request_played_again_at_another_node_is_refused() {
     assert_eq!(send(&mut a), 200, "the first time");
     assert_eq!(send(&mut to_b), 401, "played again at the other node");
 }
+
+#[test]
+fn an_officer_signed_in_at_one_node_works_at_another() {
+    let w = World::on_postgres();
+    let dir = w.central_dir.path();
+    let b = common::spawn(dir, Limits::default());
+    let at = location(dir);
+    std::thread::spawn(move || {
+        let c = db::open(&at).unwrap();
+        onevisit_central::accounts::add(&c, "王窗口", "window", None, "correct-horse-battery-9", 1)
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    let link = |url: &str| {
+        onevisit_sync::driver::http::Link::new(
+            onevisit_sync::driver::http::Endpoint::parse(url).unwrap(),
+            Some(w.central.fingerprint.clone()),
+        )
+    };
+    // Signing in at the first node (the login form's CSRF cookie and field agree).
+    let form =
+        "csrf=0123abcd&username=%E7%8E%8B%E7%AA%97%E5%8F%A3&password=correct-horse-battery-9";
+    let r = common::rt()
+        .block_on(link(&w.central.url()).send(
+            "POST",
+            "/login",
+            &[
+                ("content-type", "application/x-www-form-urlencoded".into()),
+                ("cookie", "ov_login=0123abcd".into()),
+            ],
+            form.as_bytes().to_vec(),
+        ))
+        .unwrap();
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    let session = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("ov_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    // The inbox at the other node, with that session.
+    let r = common::rt()
+        .block_on(link(&b.url()).send(
+            "GET",
+            "/inbox",
+            &[("cookie", format!("ov_session={session}"))],
+            Vec::new(),
+        ))
+        .unwrap();
+    let page = String::from_utf8_lossy(&r.body);
+    assert_eq!(r.status, 200, "{page}");
+    assert!(
+        page.contains("王窗口"),
+        "signed in at the other node: {page}"
+    );
+}
+
+#[test]
+fn nodes_starting_together_on_a_new_data_folder_serve_one_certificate() {
+    let dir = tempfile::TempDir::new().unwrap();
+    common::use_postgres(dir.path());
+    let start = Arc::new(Barrier::new(3));
+    let nodes: Vec<_> = (0..3)
+        .map(|_| {
+            let (start, d) = (start.clone(), dir.path().to_owned());
+            std::thread::spawn(move || {
+                start.wait();
+                common::spawn(&d, Limits::default())
+            })
+        })
+        .collect();
+    let running: Vec<_> = nodes.into_iter().map(|t| t.join().unwrap()).collect();
+    let prints: BTreeSet<&str> = running.iter().map(|r| r.fingerprint.as_str()).collect();
+    assert_eq!(prints.len(), 1, "{prints:?}");
+}

@@ -44,6 +44,15 @@ pub fn location(dir: &Path) -> Location {
     Location::new(dir, Some(&url)).unwrap()
 }
 
+/// Gives the central system on `dir` a new PostgreSQL database, whichever backend the run
+/// tests: for tests of several nodes.
+pub fn use_postgres(dir: &Path) {
+    DATABASES
+        .lock()
+        .unwrap()
+        .insert(dir.to_owned(), pg::database());
+}
+
 /// The PostgreSQL database of each data folder under test.
 static DATABASES: std::sync::Mutex<BTreeMap<PathBuf, String>> =
     std::sync::Mutex::new(BTreeMap::new());
@@ -79,10 +88,7 @@ impl World {
     /// The same on PostgreSQL, whichever backend the run tests: for tests of several nodes.
     pub fn on_postgres() -> World {
         let central_dir = TempDir::new().unwrap();
-        DATABASES
-            .lock()
-            .unwrap()
-            .insert(central_dir.path().to_owned(), pg::database());
+        use_postgres(central_dir.path());
         World::in_folder(central_dir, Limits::default())
     }
 
