@@ -87,7 +87,8 @@ fn provision_sync_and_export_from_the_command_line() {
     assert_eq!(summary["cases"], 1);
     let path = PathBuf::from(summary["path"].as_str().unwrap());
     let keys = onevisit_central::keys::Keys::load_or_create(&cdir).unwrap();
-    let mut conn = onevisit_central::db::open(&cdir).unwrap();
+    let mut conn =
+        onevisit_central::db::open(&onevisit_central::sql::Location::folder(&cdir)).unwrap();
     let r = onevisit_central::admin::import(&mut conn, &cdir, &keys, &path, 1).unwrap();
     assert_eq!(r.imported, 1);
     let (ok, out, _) = run(bin(&kdir).args(["sync", "--once", "--json"]));
@@ -153,7 +154,7 @@ fn a_sync_killed_mid_upload_resumes_instead_of_starting_over() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let conn = onevisit_central::db::open(&cdir).unwrap();
+    let conn = onevisit_central::db::open(&onevisit_central::sql::Location::folder(&cdir)).unwrap();
     let received = || -> u64 {
         onevisit_central::admin::list_cases(&conn)
             .unwrap()
@@ -304,7 +305,8 @@ fn the_county_pushes_a_technician_pin_with_the_heartbeat() {
         run(bin(&kdir).args(["provision", "--central", &central.url(), "--code", &code]));
     assert!(ok, "{err}");
     {
-        let conn = onevisit_central::db::open(&cdir).unwrap();
+        let conn =
+            onevisit_central::db::open(&onevisit_central::sql::Location::folder(&cdir)).unwrap();
         let bad =
             onevisit_central::admin::set_technician_pin(&conn, "城关镇便民服务中心", "12ab", 1);
         assert!(bad.unwrap_err().to_string().contains("4 to 12 digits"));
