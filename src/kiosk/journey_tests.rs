@@ -1348,3 +1348,37 @@ fn photos_and_drawings_are_kept_in_grey_or_colour_not_black_and_white() {
     );
     let _ = std::fs::remove_dir_all(&kit.dir);
 }
+
+#[test]
+fn a_misread_passport_zone_is_read_again_not_taken() {
+    let kit = kit("mrz-misread");
+    kit.press("开始办理");
+    kit.press("我要开饭店");
+    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
+        let label = labels_of_question(&kit, i, v);
+        kit.press(&label);
+    }
+    kit.press("下一步：核验身份");
+    assert_eq!(kit.k().get_screen(), UiScreen::Identify);
+    // Doc 9303's specimen passport, issued by China: every check digit holds, but the reader
+    // took `CHN` for `CH6` in the issuing state (no check digit covers it).
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    let l2 = "L898902C36CHN7408122F1204159ZE184226B<<<<<10";
+    let misread =
+        onevisit_mrz::parse(&["P<CH6ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2], today).unwrap();
+    assert_eq!(misread.failed_checks, ["issuer"]);
+    kit.app.borrow_mut().mrz_read(&misread);
+    super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
+    assert_eq!(kit.k().get_screen(), UiScreen::Identify, "not taken");
+    assert!(
+        kit.k().get_notice().contains("重新放置证件"),
+        "asks for it again: {}",
+        kit.k().get_notice()
+    );
+    let app = kit.app.borrow();
+    let name = app.session.form().get("applicant_name").cloned();
+    assert!(
+        name.as_deref().is_none_or(str::is_empty),
+        "nothing filled in: {name:?}"
+    );
+}

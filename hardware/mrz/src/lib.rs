@@ -1,10 +1,13 @@
 //! Machine-readable zones: passports (TD3, 2 × 44), ID cards (TD1, 3 × 30) and the mainland
 //! residents' permit for travel to Hong Kong and Macau (one 30-character line starting `CS`).
-//! Every check digit is verified and reported by name. Also the framing serial MRZ readers
-//! put around the lines.
+//! Every check digit is verified and reported by name, and so is every field the check digits
+//! do not cover (`fields.rs`): the issuing state's and the nationality's codes, the sex, dates
+//! that exist, names and fillers. Also the framing serial MRZ readers put around the lines.
 
+mod fields;
 mod framing;
 
+pub use fields::{icao_codes, is_icao_code};
 pub use framing::Framer;
 
 use chrono::{Datelike, NaiveDate};
@@ -38,12 +41,32 @@ pub enum Format {
     Cs,
 }
 
-/// The outcome of one check digit.
+/// The outcome of one check: a check digit, or a field's own rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// `document_number`, `birth`, `expiry`, `personal_number`, `optional`, `composite`.
+    /// Check digits: `document_number`, `birth`, `expiry`, `personal_number`, `composite`.
+    /// Fields' rules: `document_type`, `issuer`, `nationality`, `sex`, `names`, `filler`,
+    /// and `document_number`, `personal_number`, `birth`, `expiry` again (their characters,
+    /// dates that exist).
     pub field: &'static str,
+    pub kind: CheckKind,
     pub valid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    CheckDigit,
+    /// A rule of the field's own: a known code, a sex, a date that exists, fillers.
+    Field,
+}
+
+fn rule(field: &'static str, valid: bool) -> Check {
+    Check {
+        field,
+        kind: CheckKind::Field,
+        valid,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,7 +85,7 @@ pub struct Mrz {
     pub names: Vec<String>,
     pub checks_valid: bool,
     pub checks: Vec<Check>,
-    /// The fields whose check failed.
+    /// The fields that failed a check (each once, in the zone's order of checks).
     pub failed_checks: Vec<&'static str>,
 }
 
@@ -123,7 +146,11 @@ fn check(name: &'static str, field: &str, digit: char) -> Check {
         (Some(_), None) => digit == '<' && field.chars().all(|c| c == '<'),
         _ => false,
     };
-    Check { field: name, valid }
+    Check {
+        field: name,
+        kind: CheckKind::CheckDigit,
+        valid,
+    }
 }
 
 fn strip(s: &str) -> String {
@@ -157,17 +184,28 @@ fn yymmdd(s: &str, birth: bool, today: NaiveDate) -> Option<String> {
 }
 
 fn finish(mut m: Mrz) -> Mrz {
-    m.failed_checks = m
-        .checks
-        .iter()
-        .filter(|c| !c.valid)
-        .map(|c| c.field)
-        .collect();
+    for c in m.checks.iter().filter(|c| !c.valid) {
+        if !m.failed_checks.contains(&c.field) {
+            m.failed_checks.push(c.field);
+        }
+    }
     m.checks_valid = m.failed_checks.is_empty();
     m
 }
 
+/// The rules of the fields every format has: a date that exists for birth and expiry.
+fn dates(birth: &Option<String>, expiry: &Option<String>) -> [Check; 2] {
+    [
+        rule("birth", birth.is_some()),
+        rule("expiry", expiry.is_some()),
+    ]
+}
+
 fn td3(l1: &str, l2: &str, today: NaiveDate) -> Mrz {
+    let (birth, expiry) = (
+        yymmdd(&l2[13..19], true, today),
+        yymmdd(&l2[21..27], false, today),
+    );
     let composite_field = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..43]);
     finish(Mrz {
         format: Format::Td3,
@@ -176,62 +214,108 @@ fn td3(l1: &str, l2: &str, today: NaiveDate) -> Mrz {
         names: names(&l1[5..44]),
         document_number: strip(&l2[0..9]),
         nationality: strip(&l2[10..13]),
-        birth: yymmdd(&l2[13..19], true, today),
+        birth: birth.clone(),
         sex: l2[20..21].to_owned(),
-        expiry: yymmdd(&l2[21..27], false, today),
-        checks: vec![
+        expiry: expiry.clone(),
+        checks: [
             check("document_number", &l2[0..9], l2.as_bytes()[9] as char),
             check("birth", &l2[13..19], l2.as_bytes()[19] as char),
             check("expiry", &l2[21..27], l2.as_bytes()[27] as char),
             check("personal_number", &l2[28..42], l2.as_bytes()[42] as char),
             check("composite", &composite_field, l2.as_bytes()[43] as char),
-        ],
+            rule("document_type", fields::is_document_code(&l1[0..2], b"P")),
+            rule("issuer", fields::is_icao_code(&l1[2..5])),
+            rule("names", fields::is_name_field(&l1[5..44])),
+            rule("document_number", fields::is_filled_right(&l2[0..9], false)),
+            rule("nationality", fields::is_icao_code(&l2[10..13])),
+            rule("sex", fields::is_sex(&l2[20..21])),
+            rule(
+                "personal_number",
+                fields::is_filled_right(&l2[28..42], true),
+            ),
+        ]
+        .into_iter()
+        .chain(dates(&birth, &expiry))
+        .collect(),
         checks_valid: false,
         failed_checks: Vec::new(),
     })
 }
 
 fn td1(l1: &str, l2: &str, l3: &str, today: NaiveDate) -> Mrz {
+    let (birth, expiry) = (
+        yymmdd(&l2[0..6], true, today),
+        yymmdd(&l2[8..14], false, today),
+    );
     let composite_field = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
     finish(Mrz {
         format: Format::Td1,
         document_type: strip(&l1[0..2]),
         issuer: strip(&l1[2..5]),
         document_number: strip(&l1[5..14]),
-        birth: yymmdd(&l2[0..6], true, today),
+        birth: birth.clone(),
         sex: l2[7..8].to_owned(),
-        expiry: yymmdd(&l2[8..14], false, today),
+        expiry: expiry.clone(),
         nationality: strip(&l2[15..18]),
         names: names(l3),
-        checks: vec![
+        checks: [
             check("document_number", &l1[5..14], l1.as_bytes()[14] as char),
             check("birth", &l2[0..6], l2.as_bytes()[6] as char),
             check("expiry", &l2[8..14], l2.as_bytes()[14] as char),
             check("composite", &composite_field, l2.as_bytes()[29] as char),
-        ],
+            rule("document_type", fields::is_document_code(&l1[0..2], b"IAC")),
+            rule("issuer", fields::is_icao_code(&l1[2..5])),
+            // A number longer than nine goes on in the optional data after a `<` check
+            // digit (Doc 9303 Part 5): then only its first nine characters are seen here.
+            rule(
+                "document_number",
+                fields::is_filled_right(&l1[5..14], false)
+                    || (l1.as_bytes()[14] == b'<'
+                        && l1[5..14].bytes().all(|c| c.is_ascii_alphanumeric())),
+            ),
+            rule("sex", fields::is_sex(&l2[7..8])),
+            rule("nationality", fields::is_icao_code(&l2[15..18])),
+            rule("names", fields::is_name_field(l3)),
+        ]
+        .into_iter()
+        .chain(dates(&birth, &expiry))
+        .collect(),
         checks_valid: false,
         failed_checks: Vec::new(),
     })
 }
 
 fn cs(l: &str, today: NaiveDate) -> Mrz {
+    let (birth, expiry) = (
+        yymmdd(&l[21..27], true, today),
+        yymmdd(&l[13..19], false, today),
+    );
     let composite_field = format!("{}{}{}", &l[2..12], &l[13..20], &l[21..28]);
     finish(Mrz {
         format: Format::Cs,
         document_type: "CS".into(),
         issuer: "CHN".into(),
         document_number: strip(&l[2..11]),
-        expiry: yymmdd(&l[13..19], false, today),
-        birth: yymmdd(&l[21..27], true, today),
+        expiry: expiry.clone(),
+        birth: birth.clone(),
         sex: String::new(),
         nationality: "CHN".into(),
         names: Vec::new(),
-        checks: vec![
+        checks: [
             check("document_number", &l[2..11], l.as_bytes()[11] as char),
             check("expiry", &l[13..19], l.as_bytes()[19] as char),
             check("birth", &l[21..27], l.as_bytes()[27] as char),
             check("composite", &composite_field, l.as_bytes()[29] as char),
-        ],
+            rule("document_number", fields::is_filled_right(&l[2..11], false)),
+            // The permit's three fillers, between its fields.
+            rule(
+                "filler",
+                [12, 20, 28].iter().all(|&i| l.as_bytes()[i] == b'<'),
+            ),
+        ]
+        .into_iter()
+        .chain(dates(&birth, &expiry))
+        .collect(),
         checks_valid: false,
         failed_checks: Vec::new(),
     })

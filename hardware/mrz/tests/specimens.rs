@@ -2,7 +2,7 @@
 //! printed in the standard, not computed by our own slicing.
 
 use chrono::NaiveDate;
-use onevisit_mrz::{Format, parse};
+use onevisit_mrz::{CheckKind, Format, cs_line, parse};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
@@ -40,7 +40,12 @@ fn td3_specimen_passes_every_check() {
     assert_eq!(m.birth.as_deref(), Some("1974-08-12"));
     assert_eq!(m.expiry.as_deref(), Some("2012-04-15"));
     assert_eq!(m.names, ["ERIKSSON", "ANNA MARIA"]);
-    let names: Vec<_> = m.checks.iter().map(|c| (c.field, c.valid)).collect();
+    let names: Vec<_> = m
+        .checks
+        .iter()
+        .filter(|c| c.kind == CheckKind::CheckDigit)
+        .map(|c| (c.field, c.valid))
+        .collect();
     assert_eq!(
         names,
         [
@@ -63,9 +68,13 @@ fn td3_specimen_composite_digit_is_checked() {
     // The personal number (ZE184226B, check 1) lies inside the composite.
     let l2 = with(TD3[1], 30, '5');
     assert_eq!(failed(&[TD3[0], &l2]), ["personal_number", "composite"]);
-    // Nationality (10..13) and sex (20) lie outside every check.
-    let l2 = with(with(TD3[1], 10, 'X').as_str(), 20, 'M');
+    // Nationality (10..13) and sex (20) lie outside every check digit: another valid code
+    // and sex pass; only the fields' own rules catch a misread.
+    let l2 = TD3[1].replace("UTO", "CHN");
+    let l2 = with(&l2, 20, 'M');
     assert_eq!(failed(&[TD3[0], &l2]), Vec::<&str>::new());
+    let l2 = with(TD3[1], 10, 'X');
+    assert_eq!(failed(&[TD3[0], &l2]), ["nationality"]);
 }
 
 #[test]
@@ -100,7 +109,52 @@ fn td1_specimen_composite_covers_line_one_and_two() {
         failed(&[&l1, TD1[1], TD1[2]]),
         ["document_number", "composite"]
     );
-    // Nationality (15..18) and sex (7) are outside every check.
-    let l2 = with(with(TD1[1], 15, 'X').as_str(), 7, 'M');
+    // Nationality (15..18) and sex (7) are outside every check digit.
+    let l2 = with(&TD1[1].replace("UTO", "HKG"), 7, 'M');
     assert!(failed(&[TD1[0], &l2, TD1[2]]).is_empty());
+    let l2 = with(TD1[1], 7, '5');
+    assert_eq!(failed(&[TD1[0], &l2, TD1[2]]), ["sex"]);
+}
+
+/// What a misreading reader produces that every check digit lets through: each is named by
+/// its field in `failed_checks`, and nothing else is.
+#[test]
+fn field_rules_catch_what_check_digits_miss() {
+    let td3 = |l1: &str, l2: &str| failed(&[l1, l2]);
+    let (l1, l2) = (TD3[0].replace("UTO", "CHN"), TD3[1].replace("UTO", "CHN"));
+    assert!(td3(&l1, &l2).is_empty(), "China's passport, as printed");
+    // `CHN` read as `CH6`, in the nationality and in the issuing state.
+    assert_eq!(td3(&l1, &l2.replace("CHN", "CH6")), ["nationality"]);
+    assert_eq!(td3(&l1.replace("CHN", "CH6"), &l2), ["issuer"]);
+    // `F` read as `5`, `<` left as `<` (unspecified) is fine.
+    assert_eq!(td3(&l1, &with(&l2, 20, '5')), ["sex"]);
+    assert!(td3(&l1, &with(&l2, 20, '<')).is_empty());
+    // An `O` read as `0` in a name; a name that starts with a filler.
+    assert_eq!(td3(&l1.replace("ERIKSSON", "ERIKSS0N"), &l2), ["names"]);
+    assert_eq!(td3(&with(&l1, 5, '<'), &l2), ["names"]);
+    // A passport whose type letter is not `P`.
+    assert_eq!(td3(&with(&l1, 0, 'V'), &l2), ["document_type"]);
+    // Germany's one-letter code, as printed, is a code.
+    assert!(td3(&l1.replace("CHN", "D<<"), &l2.replace("CHN", "D<<")).is_empty());
+    // ICAO's own codes: stateless, United Nations.
+    assert!(td3(&l1, &l2.replace("CHN", "XXA")).is_empty());
+    assert!(td3(&l1.replace("CHN", "UNO"), &l2).is_empty());
+}
+
+#[test]
+fn dates_that_do_not_exist_fail_though_their_check_digits_hold() {
+    // A travel permit built with correct check digits over impossible dates.
+    let ok = cs_line("C12345678", "300101", "900815");
+    assert!(failed(&[&ok]).is_empty(), "{ok}");
+    assert_eq!(
+        failed(&[&cs_line("C12345678", "300101", "900231")]),
+        ["birth"]
+    );
+    assert_eq!(
+        failed(&[&cs_line("C12345678", "301301", "900815")]),
+        ["expiry"]
+    );
+    // A filler between its fields read as something else.
+    let l = with(&ok, 12, 'K');
+    assert!(failed(&[&l]).contains(&"filler"), "{:?}", failed(&[&l]));
 }

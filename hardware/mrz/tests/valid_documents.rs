@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use onevisit_mrz::{Format, check_digit, parse};
+use onevisit_mrz::{CheckKind, Format, check_digit, icao_codes, parse};
 use proptest::prelude::*;
 
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
@@ -39,6 +39,12 @@ fn filler(s: &str, len: usize) -> String {
     format!("{s:<<len$}")
 }
 
+/// An issuing state's or nationality's code as printed: `CHN`, `D<<`.
+fn code() -> impl Strategy<Value = String> {
+    let codes: Vec<String> = icao_codes().map(|c| format!("{c:<<3}")).collect();
+    prop::sample::select(codes)
+}
+
 fn names(len: usize) -> impl Strategy<Value = String> {
     ("[A-Z]{1,12}", "[A-Z]{1,10}").prop_map(move |(s, g)| filler(&format!("{s}<<{g}"), len))
 }
@@ -67,7 +73,7 @@ fn spans(spec: &[(usize, &'static [&'static str])]) -> Vec<&'static [&'static st
 fn td3() -> impl Strategy<Value = Doc> {
     (
         field(9),
-        "[A-Z]{3}",
+        code(),
         yymmdd(),
         "[MF<]",
         yymmdd(),
@@ -108,7 +114,7 @@ fn td3() -> impl Strategy<Value = Doc> {
 fn td1() -> impl Strategy<Value = Doc> {
     (
         field(9),
-        "[A-Z]{3}",
+        code(),
         yymmdd(),
         "[MF<]",
         yymmdd(),
@@ -211,9 +217,18 @@ proptest! {
         lines[li] = String::from_utf8(chars).unwrap();
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let m = parse(&refs, today()).unwrap();
+        // The check digits over that character fail, and no other (the fields' own rules
+        // may fail too: `field_rules_catch_what_check_digits_miss` in specimens.rs).
         let want: BTreeSet<&str> = doc.covers[li][at].iter().copied().collect();
-        let got: BTreeSet<&str> = m.failed_checks.iter().copied().collect();
+        let got: BTreeSet<&str> = m
+            .checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::CheckDigit && !c.valid)
+            .map(|c| c.field)
+            .collect();
         prop_assert_eq!(&got, &want, "line {} position {}: {:?}", li + 1, at, lines);
-        prop_assert_eq!(m.checks_valid, want.is_empty());
+        if !want.is_empty() {
+            prop_assert!(!m.checks_valid);
+        }
     }
 }
