@@ -984,13 +984,34 @@ async fn upload(
             id.clone(),
             hashed.as_deref().and_then(Resumable::from_bytes),
         );
-        let hash = tokio::task::spawn_blocking(move || {
+        let written = tokio::task::spawn_blocking(move || {
             blobs
                 .write_chunk(&bid, idx, at, &body, prior)
                 .map(|h| h.to_bytes())
         })
         .await
-        .map_err(|_| ApiError::internal("the write task failed"))??;
+        .map_err(|_| ApiError::internal("the write task failed"))
+        .and_then(|r| r.map_err(ApiError::from));
+        let hash = match (written, &lease) {
+            (Ok(h), _) => h,
+            (Err(e), None) => return Err(e),
+            (Err(e), Some(token)) => {
+                // Not written: the next try, here or at another node, need not wait out
+                // the lease.
+                let (rid, token) = (id.clone(), token.clone());
+                let _ =
+                    st.0.db
+                        .call(move |c| {
+                            Ok(c.execute(
+                                "UPDATE attachments SET writer = NULL, writer_until = NULL
+                             WHERE case_id = ?1 AND idx = ?2 AND writer = ?3",
+                                params![rid, idx, token],
+                            )?)
+                        })
+                        .await;
+                return Err(e);
+            }
+        };
         let now = (st.0.now)();
         st.0.db
             .call(move |c| {

@@ -19,9 +19,11 @@ use crate::intake;
 /// The attachments' store. Methods block (callers run them on blocking threads); ids passed
 /// in have passed `intake::check_case_id`.
 pub trait Blobs: Send + Sync {
-    /// Writes `bytes` at byte `at` of attachment `idx` of `case`, dropping anything stored
-    /// past `at` (the rest of a write cut off before it was recorded), and returns once they
-    /// are on disk. `prior` is the SHA-256 state of the first `at` bytes when the database
+    /// Writes `bytes` at byte `at` of attachment `idx` of `case`, and returns once they are
+    /// on disk. Bytes stored past `at` (from a write cut off before it was recorded) are left
+    /// to be written over: the attachment's bytes at each offset are fixed (its SHA-256 is
+    /// declared), so a write repeated late — by a node whose lease ran out mid-write — puts
+    /// back the same bytes, where cutting the file to `at` would drop another node's. `prior` is the SHA-256 state of the first `at` bytes when the database
     /// has it; the state after `bytes` comes back.
     fn write_chunk(
         &self,
@@ -97,7 +99,6 @@ impl Blobs for Folder {
             Some(h) if h.len() == at => h,
             _ => hash_prefix(&mut f, at)?,
         };
-        f.set_len(at)?;
         f.seek(SeekFrom::Start(at))?;
         f.write_all(bytes)?;
         f.sync_data()?;

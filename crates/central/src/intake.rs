@@ -79,6 +79,15 @@ pub fn attachment_dest(data: &Path, case_id: &str, idx: u32) -> Result<PathBuf, 
 /// Validates a manifest: 422 for what it says, 413 for sizes beyond the limits.
 pub fn validate(m: &CaseManifest) -> Result<(), ApiError> {
     check_manifest(m).map_err(|e| ApiError::new(422, "invalid_case", e))?;
+    // No text holds a NUL character: PostgreSQL's text and JSON refuse it, and no form
+    // field, name or answer has one; refused alike on both engines.
+    if serde_json::to_value(m).is_ok_and(|v| has_nul(&v)) {
+        return Err(ApiError::new(
+            422,
+            "invalid_case",
+            "a text in the case holds a NUL character",
+        ));
+    }
     if let Some(a) = m.attachments.iter().find(|a| a.size > MAX_ATTACHMENT) {
         return Err(ApiError::new(
             413,
@@ -90,6 +99,16 @@ pub fn validate(m: &CaseManifest) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+fn has_nul(v: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => s.contains('\0'),
+        J::Array(a) => a.iter().any(has_nul),
+        J::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// SHA-256 of the manifest's canonical JSON: the same case sent twice hashes the same.

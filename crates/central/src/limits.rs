@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::params;
-use crate::sql::Conn;
+use crate::sql::{Conn, OptionalExtension};
 
 use crate::error::ApiError;
 
@@ -204,30 +204,38 @@ impl RateLimiter {
     }
 }
 
-/// Deletes the rows of cases still receiving with no progress since `cutoff` (ms); returns
-/// their ids so the caller removes their files after the deletion is committed.
 /// Forgets the nonces of signed requests whose time is past the clock-skew window: such a
 /// request is refused for its time, so its nonce need not be kept (`api.rs`).
 pub fn sweep_nonces(conn: &Conn, now: i64) -> Result<usize, crate::sql::Error> {
     conn.execute("DELETE FROM nonces WHERE expires_at < ?1", [now])
 }
 
+/// Deletes the rows of cases still receiving with no progress since `cutoff` (ms); returns
+/// their ids so the caller removes their files after the deletion is committed.
 pub fn sweep_rows(conn: &Conn, cutoff: i64) -> Result<Vec<String>, crate::sql::Error> {
-    let ids: Vec<String> = conn
+    let stale: Vec<String> = conn
         .prepare(
             "SELECT id FROM cases WHERE state = 'receiving'
              AND COALESCE(touched_at, received_at) < ?1",
         )?
         .query_map([cutoff], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    for id in &ids {
-        conn.execute("DELETE FROM attachments WHERE case_id = ?1", [id])?;
-        conn.execute(
-            "DELETE FROM cases WHERE id = ?1 AND state = 'receiving'",
-            [id],
+    let mut swept = Vec::with_capacity(stale.len());
+    for id in stale {
+        // Checked again under the row's lock: another node may have committed the case, or
+        // taken a chunk of it, since the list was read. Then it stays, files and all.
+        let still = conn.execute(
+            "UPDATE cases SET state = state WHERE id = ?1 AND state = 'receiving'
+             AND COALESCE(touched_at, received_at) < ?2",
+            params![id, cutoff],
         )?;
+        if still == 1 {
+            conn.execute("DELETE FROM attachments WHERE case_id = ?1", [&id])?;
+            conn.execute("DELETE FROM cases WHERE id = ?1", [&id])?;
+            swept.push(id);
+        }
     }
-    Ok(ids)
+    Ok(swept)
 }
 
 /// Removes the attachments of swept cases, and those of no case at all (a chunk written as
@@ -239,12 +247,19 @@ pub fn sweep_files(
     cutoff: SystemTime,
 ) -> usize {
     let mut removed = ids.iter().filter(|id| blobs.remove_case(id)).count();
-    for (case, written) in blobs.cases() {
+    for (case, _) in blobs.cases().into_iter().filter(|(_, t)| *t < cutoff) {
+        // Only a case the database answers it does not have: a failed query (a database
+        // that went away mid-pass) stops the pass rather than count as "no such case".
         let known = conn
             .query_row("SELECT 1 FROM cases WHERE id = ?1", [&case], |_| Ok(()))
-            .is_ok();
-        if written < cutoff && !known && blobs.remove_case(&case) {
-            removed += 1;
+            .optional();
+        match known {
+            Ok(None) if blobs.remove_case(&case) => removed += 1,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("clean-up of attachment folders stopped: {e}");
+                break;
+            }
         }
     }
     removed

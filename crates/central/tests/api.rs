@@ -193,6 +193,21 @@ fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         true,
     );
     check(
+        "a NUL character in a form field",
+        422,
+        "PUT",
+        "/v1/cases/1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+        json(),
+        &String::from_utf8(manifest(5, &sha))
+            .unwrap()
+            .replace(
+                "\"form\":{}",
+                "\"form\":{\"shop_name\":\"测试\\u0000饭店\"}",
+            )
+            .into_bytes(),
+        true,
+    );
+    check(
         "oversized attachment",
         413,
         "PUT",

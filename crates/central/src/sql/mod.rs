@@ -300,9 +300,11 @@ pub struct Transaction<'c> {
 }
 
 impl Transaction<'_> {
+    /// A failed `COMMIT` leaves `done` unset, so dropping the transaction rolls it back.
     pub fn commit(mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
         self.done = true;
-        self.conn.execute_batch("COMMIT")
+        Ok(())
     }
 }
 
@@ -558,16 +560,25 @@ impl Pool {
                 }
             }
         };
+        // Gives the slot back however `f` ends, a panic included (the blocking pool catches
+        // those): else the pool would count a connection that no longer exists.
+        struct Slot<'p>(&'p Pool);
+        impl Drop for Slot<'_> {
+            fn drop(&mut self) {
+                self.0.lock().open -= 1;
+                self.0.freed.notify_one();
+            }
+        }
+        let slot = Slot(self);
         let r = f(&mut conn);
-        let mut st = self.lock();
         if r.is_ok() && conn.healthy() {
-            st.idle.push(conn);
+            std::mem::forget(slot);
+            self.lock().idle.push(conn);
+            self.freed.notify_one();
         } else {
-            st.open -= 1;
-            drop(st);
+            drop(slot);
             close(conn);
         }
-        self.freed.notify_one();
         r
     }
 }
