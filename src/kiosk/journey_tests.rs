@@ -479,8 +479,8 @@ fn elderly_mode_makes_everything_larger() {
 }
 
 /// Walks to the form with a card read, for the keyboard tests.
-fn to_form(kit: &Kit) -> Devices {
-    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
+/// The restaurant theme's questions answered, on to the identification screen.
+fn to_identify(kit: &Kit) {
     kit.press("开始办理");
     kit.press("我要开饭店");
     for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
@@ -488,6 +488,11 @@ fn to_form(kit: &Kit) -> Devices {
         kit.press(&label);
     }
     kit.press("下一步：核验身份");
+}
+
+fn to_form(kit: &Kit) -> Devices {
+    let mut devices = Devices::start(crate::config::Source::Simulated).unwrap();
+    to_identify(kit);
     kit.until(Some(&mut devices), |_| true);
     devices.place_sample_card();
     kit.until(Some(&mut devices), |k| k.screen() == Screen::Form);
@@ -559,13 +564,7 @@ fn handwriting_puts_the_written_character_into_the_field() {
 #[test]
 fn the_id_number_layout_only_produces_valid_characters() {
     let kit = kit("id-layout");
-    kit.press("开始办理");
-    kit.press("我要开饭店");
-    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
-        let label = labels_of_question(&kit, i, v);
-        kit.press(&label);
-    }
-    kit.press("下一步：核验身份");
+    to_identify(&kit);
     kit.app.borrow_mut().send(UiEvent::ManualEntry);
     super::view::show(&kit.app.borrow(), &kit.window, kit.app.borrow().now());
     kit.press_scrolling("身份证号码");
@@ -1352,13 +1351,7 @@ fn photos_and_drawings_are_kept_in_grey_or_colour_not_black_and_white() {
 #[test]
 fn a_misread_passport_zone_is_read_again_not_taken() {
     let kit = kit("mrz-misread");
-    kit.press("开始办理");
-    kit.press("我要开饭店");
-    for (i, v) in ["no", "rented", "yes", "no"].iter().enumerate() {
-        let label = labels_of_question(&kit, i, v);
-        kit.press(&label);
-    }
-    kit.press("下一步：核验身份");
+    to_identify(&kit);
     assert_eq!(kit.k().get_screen(), UiScreen::Identify);
     // Doc 9303's specimen passport, issued by China: every check digit holds, but the reader
     // took `CHN` for `CH6` in the issuing state (no check digit covers it).
