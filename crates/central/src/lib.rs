@@ -1,8 +1,9 @@
 //! The reference central system for OneVisit kiosks: what a county runs to receive cases.
 //!
-//! SQLite (embedded, zero setup) holds devices, cases, status history and catalogs;
-//! attachments are files under `attachments/`. The API is `docs/api/openapi.yaml`, under
-//! `/v1`; the officers' workbench (`web`) is served at `/` on the same listener.
+//! SQLite (embedded, zero setup) or PostgreSQL (several nodes, `sql/`) holds devices, cases,
+//! status history and catalogs; attachments go through `blobs.rs` (files under
+//! `attachments/`). The API is `docs/api/openapi.yaml`, under `/v1`; the officers' workbench
+//! (`web`) is served at `/` on the same listener.
 
 pub mod accounts;
 pub mod admin;

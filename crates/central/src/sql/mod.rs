@@ -28,8 +28,9 @@ pub enum Engine {
 pub enum Error {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Shown whole, cause included (`pg::message`); not chained, so it is not said twice.
     #[error("PostgreSQL: {}", pg::message(.0))]
-    Postgres(#[from] postgres::Error),
+    Postgres(postgres::Error),
     #[error("the query returned no rows")]
     NoRows,
     #[error("column {column} holds {found}, not {wanted}")]
@@ -54,6 +55,12 @@ impl Error {
             Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
             _ => false,
         }
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
     }
 }
 

@@ -148,10 +148,10 @@ pub fn redact(url: &str) -> String {
         return url.to_owned();
     };
     match rest.split_once('@') {
-        Some((user, host)) => {
-            let user = user.split_once(':').map_or(user, |(u, _)| u);
-            format!("{scheme}://{user}:***@{host}")
-        }
+        Some((user, host)) => match user.split_once(':') {
+            Some((u, _)) => format!("{scheme}://{u}:***@{host}"),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     }
 }
@@ -295,6 +295,7 @@ mod tests {
             "postgres://central:***@db.example:5432/onevisit"
         );
         assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact("postgres://central@db/x"), "postgres://central@db/x");
     }
 
     #[test]

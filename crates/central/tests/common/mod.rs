@@ -1,5 +1,6 @@
-//! A county and a kiosk on 127.0.0.1: the real central server (TLS, SQLite, files), a real
-//! kiosk store, the real sync driver, and optionally the fault-injecting proxy between them.
+//! A county and a kiosk on 127.0.0.1: the real central server (TLS, SQLite or PostgreSQL,
+//! files), a real kiosk store, the real sync driver, and optionally the fault-injecting proxy
+//! between them.
 
 #![allow(dead_code)]
 
