@@ -7,12 +7,13 @@ run:
 	scripts/setup-debian.sh run
 	cargo run --locked -- run --simulate
 
-# Runs every test in the workspace; then the central system's tests again on PostgreSQL
-# (a cluster the tests start themselves; crates/central/tests/common/pg.rs).
+# Runs every test in the workspace; then the central system's tests again as a cluster runs
+# it: on PostgreSQL, with attachments in an S3-compatible store (a PostgreSQL cluster and
+# OpenStack Swift the tests start themselves; crates/central/tests/common/pg.rs, swift.rs).
 test:
 	scripts/setup-debian.sh test
 	cargo test --workspace --locked
-	ONEVISIT_TEST_DATABASE=postgres cargo test --locked -p onevisit-central --tests
+	ONEVISIT_TEST_DATABASE=postgres ONEVISIT_TEST_ATTACHMENTS=s3 cargo test --locked -p onevisit-central --tests
 
 # Builds the cabinet binary (Linux KMS/DRM, no X or Wayland). ARCH=arm64 cross-compiles it
 # for the Raspberry Pi: target/aarch64-unknown-linux-gnu/release/onevisit.

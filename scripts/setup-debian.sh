@@ -33,6 +33,10 @@ browser=(chromium chromium-driver)
 # The central system's tests on its PostgreSQL backend, and its cluster load test: the tests
 # run initdb and pg_ctl themselves in a temporary folder on loopback (no system service).
 database=(postgresql)
+# ... and with its attachments in an S3-compatible store: OpenStack Swift's servers with the
+# s3api middleware, which the tests start themselves (crates/central/tests/common/swift.rs).
+# Only the Python package: not the swift-* service packages and their system daemons.
+object_store=(python3-swift)
 # Building: libclang-dev because the V4L2 camera bindings are generated at build time.
 build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
@@ -56,7 +60,7 @@ list() {
     runtime) echo "${runtime[@]}" ;;
     runtime-desktop) echo "${runtime[@]}" "${runtime_desktop[@]}" ;;
     runtime-kiosk) echo "${runtime[@]}" "${runtime_kiosk[@]}" ;;
-    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" ;;
+    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" "${object_store[@]}" ;;
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;

@@ -303,5 +303,22 @@ pub fn import_from<R: Read>(
     file: R,
     now: i64,
 ) -> Result<ImportReport> {
-    crate::import::import_from(conn, data, keys, file, now)
+    let blobs = crate::blobs::Folder::new(data);
+    crate::import::import_from(conn, data, &blobs, keys, file, now)
+}
+
+/// [`import`] into the attachment store `at` names (an S3 bucket, or the data folder).
+pub fn import_at(
+    conn: &mut Conn,
+    at: &crate::sql::Location,
+    keys: &Keys,
+    path: &Path,
+    now: i64,
+) -> Result<ImportReport> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let blobs = crate::blobs::open(at).context("opening the attachment store")?;
+    blobs
+        .ready()
+        .with_context(|| format!("the attachment store {}", blobs.describe()))?;
+    crate::import::import_from(conn, &at.data, &*blobs, keys, file, now)
 }

@@ -85,9 +85,11 @@ pub struct Inner {
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         at: crate::sql::Location,
+        blobs: Arc<dyn crate::blobs::Blobs>,
         fingerprint: String,
         catalog_key: String,
         export_key: String,
@@ -101,7 +103,7 @@ impl AppState {
             db,
             data: at.data.clone(),
             readers: Arc::new(Readers::new(at.clone())),
-            blobs: Arc::new(crate::blobs::Folder::new(&at.data)),
+            blobs,
             at,
             fingerprint,
             catalog_key,

@@ -21,7 +21,7 @@ use onevisit_sync::export::{self, CaseSink, ExportError, ExportHeader, ExportedC
 use onevisit_sync::proto::IntakeState;
 
 use crate::admin::ImportReport;
-use crate::blobs::{Blobs, Folder};
+use crate::blobs::Blobs;
 use crate::intake;
 use crate::keys::Keys;
 
@@ -195,6 +195,7 @@ impl CaseSink for Spool {
 pub fn import_from<R: Read>(
     conn: &mut Conn,
     data: &Path,
+    blobs: &dyn Blobs,
     keys: &Keys,
     file: R,
     now: i64,
@@ -237,7 +238,7 @@ pub fn import_from<R: Read>(
         .map(|(_, s)| s)
         .ok_or_else(|| anyhow!("device {} is not enrolled here", header.device_id))?;
     // The spool is on the data disk, so a folder store takes its files by renaming them.
-    commit(conn, &Folder::new(data), &spool, &header, &site, now)
+    commit(conn, blobs, &spool, &header, &site, now)
 }
 
 /// Moves a verified spool into the case store: all of it, or (on any refusal) none of it.

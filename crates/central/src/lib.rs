@@ -23,6 +23,7 @@ pub mod notify;
 pub mod officer;
 pub mod private;
 pub mod replay;
+pub mod s3;
 pub mod serve;
 pub mod sql;
 pub mod web;

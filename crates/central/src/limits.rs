@@ -247,7 +247,17 @@ pub fn sweep_files(
     cutoff: SystemTime,
 ) -> usize {
     let mut removed = ids.iter().filter(|id| blobs.remove_case(id)).count();
-    for (case, _) in blobs.cases().into_iter().filter(|(_, t)| *t < cutoff) {
+    let cases = match blobs.cases() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(
+                "clean-up of attachments skipped: listing {}: {e}",
+                blobs.describe()
+            );
+            return removed;
+        }
+    };
+    for (case, _) in cases.into_iter().filter(|(_, t)| *t < cutoff) {
         // Only a case the database answers it does not have: a failed query (a database
         // that went away mid-pass) stops the pass rather than count as "no such case".
         let known = conn

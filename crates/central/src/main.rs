@@ -30,6 +30,12 @@ struct Cli {
     /// Or set ONEVISIT_DATABASE, which keeps the password out of the process list
     #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
+    /// Attachments in an S3-compatible bucket instead of the data folder: s3://BUCKET[/PREFIX]
+    /// (for several nodes without a shared folder). Or set ONEVISIT_ATTACHMENTS. The endpoint
+    /// and key come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION (default us-east-1) and AWS_CA_BUNDLE
+    #[arg(long, global = true, value_name = "URL")]
+    attachments: Option<String>,
     /// More log output (-v info, -vv debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -328,6 +334,11 @@ fn main() -> ExitCode {
             .ok()
             .filter(|u| !u.is_empty())
     }));
+    let _ = ATTACHMENTS.set(cli.attachments.clone().or_else(|| {
+        std::env::var("ONEVISIT_ATTACHMENTS")
+            .ok()
+            .filter(|u| !u.is_empty())
+    }));
     let level = ["warn", "info", "debug"][cli.verbose.min(2) as usize];
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEVISIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
@@ -347,11 +358,20 @@ fn main() -> ExitCode {
 /// `--database`, read once in `main`: every command's connection goes there.
 static DATABASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
+/// `--attachments`, likewise.
+static ATTACHMENTS: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 fn location(data: &Path) -> Result<Location> {
-    Ok(Location::new(
-        data,
-        DATABASE.get().and_then(|d| d.as_deref()),
-    )?)
+    let store = match ATTACHMENTS.get().and_then(|d| d.as_deref()) {
+        None => None,
+        Some(url) => Some(
+            onevisit_central::s3::Config::from_url(url, |k| {
+                std::env::var(k).ok().filter(|v| !v.is_empty())
+            })
+            .map_err(anyhow::Error::msg)?,
+        ),
+    };
+    Ok(Location::new(data, DATABASE.get().and_then(|d| d.as_deref()))?.with_attachments(store))
 }
 
 fn conn(data: &Path) -> Result<onevisit_central::sql::Conn> {
@@ -638,10 +658,14 @@ fn serve(data: &std::path::Path, listen: &str, limits: &LimitArgs) -> Result<()>
         let at = location(data)?;
         let bound = onevisit_central::bind_at(&at, listen, limits.limits()).await?;
         eprintln!(
-            "onevisit-central: serving https://{} (data {}, database {}), certificate SHA-256 {}",
+            "onevisit-central: serving https://{} (data {}, database {}{}), certificate SHA-256 {}",
             bound.addr,
             data.display(),
             at.describe(),
+            at.attachments
+                .as_ref()
+                .map(|s| format!(", attachments {}", s.describe()))
+                .unwrap_or_default(),
             bound.fingerprint
         );
         bound
@@ -657,7 +681,7 @@ fn serve(data: &std::path::Path, listen: &str, limits: &LimitArgs) -> Result<()>
 /// `import`: a bundle carried from a kiosk without a link.
 fn import(data: &std::path::Path, bundle: &std::path::Path, json: bool) -> Result<()> {
     let keys = Keys::load_or_create(data)?;
-    let report = admin::import(&mut conn(data)?, data, &keys, bundle, now_ms())?;
+    let report = admin::import_at(&mut conn(data)?, &location(data)?, &keys, bundle, now_ms())?;
     if json {
         return print_json(&report);
     }

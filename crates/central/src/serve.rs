@@ -53,9 +53,16 @@ pub async fn bind_at(at: &Location, listen: &str, limits: Limits) -> Result<Boun
         .context("opening the database")?
         .with_context(|| format!("opening the database {}", at.describe()))?;
     let fingerprint = keys.fingerprint()?;
+    let blobs = crate::blobs::open(at).context("opening the attachment store")?;
+    let ready = blobs.clone();
+    tokio::task::spawn_blocking(move || ready.ready())
+        .await
+        .context("checking the attachment store")?
+        .with_context(|| format!("the attachment store {}", blobs.describe()))?;
     let state = AppState::new(
         Db::start(at, conn).context("starting the database threads")?,
         at.clone(),
+        blobs,
         fingerprint.clone(),
         keys.catalog_public.clone(),
         onevisit_sync::auth::b64(

@@ -499,9 +499,9 @@ fn usb_export_import_then_online_acknowledgement_without_duplicates() {
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
     let mut conn = db::open(&common::location(w.central_dir.path())).unwrap();
     let data = w.central_dir.path();
-    let r = admin::import(&mut conn, data, &keys, &s.path, 20).unwrap();
+    let r = admin::import_at(&mut conn, &common::location(data), &keys, &s.path, 20).unwrap();
     assert_eq!((r.cases, r.imported, r.already), (3, 3, 0));
-    let r = admin::import(&mut conn, data, &keys, &s.path, 21).unwrap();
+    let r = admin::import_at(&mut conn, &common::location(data), &keys, &s.path, 21).unwrap();
     assert_eq!(
         (r.imported, r.already),
         (0, 3),
@@ -518,7 +518,14 @@ fn usb_export_import_then_online_acknowledgement_without_duplicates() {
     let mid = bad.len() / 2;
     bad[mid] ^= 0x40;
     std::fs::write(usb_dir.path().join("bad.ovx"), &bad).unwrap();
-    let e = admin::import(&mut conn, data, &keys, &usb_dir.path().join("bad.ovx"), 22).unwrap_err();
+    let e = admin::import_at(
+        &mut conn,
+        &common::location(data),
+        &keys,
+        &usb_dir.path().join("bad.ovx"),
+        22,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("signature"), "{e}");
 
     // Online, later: acknowledged with the same numbers, no bytes uploaded, nothing doubled.
@@ -561,9 +568,9 @@ fn a_partly_uploaded_case_is_completed_by_the_usb_bundle() {
     )
     .unwrap();
     let keys = Keys::load_or_create(w.central_dir.path()).unwrap();
-    let r = admin::import(
+    let r = admin::import_at(
         &mut db::open(&common::location(w.central_dir.path())).unwrap(),
-        w.central_dir.path(),
+        &common::location(w.central_dir.path()),
         &keys,
         &s.path,
         20,

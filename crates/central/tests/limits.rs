@@ -208,8 +208,8 @@ fn a_full_disk_gives_507_and_loses_nothing_already_accepted() {
         "asking again costs nothing"
     );
     assert_eq!(serde_json::to_string(&w.central_cases()).unwrap(), before);
-    let file = w.central_dir.path().join(format!("attachments/{A}/0.bin"));
-    assert_eq!(std::fs::read(&file).unwrap(), &data[..1000]);
+    let stored = || common::stored_attachment(w.central_dir.path(), A, 0).unwrap();
+    assert_eq!(stored(), &data[..1000]);
     assert_delivered_exactly_once(&w, &done);
 
     // Space again: the upload goes on from where it was, and commits.
@@ -217,7 +217,7 @@ fn a_full_disk_gives_507_and_loses_nothing_already_accepted() {
     assert_eq!(c.patch(A, 1000, &data[1000..]).status, 204);
     let r = c.send("POST", &format!("/v1/cases/{A}/commit"), &[], b"", true);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(std::fs::read(&file).unwrap(), data);
+    assert_eq!(stored(), data);
 }
 
 #[test]
@@ -272,20 +272,15 @@ fn abandoned_uploads_are_swept_and_finished_cases_stay() {
         [A],
     )
     .unwrap();
-    let dir_a = w.central_dir.path().join(format!("attachments/{A}"));
     eventually("the abandoned upload is removed", || {
-        !dir_a.exists() && w.central_cases().iter().all(|c| c.id != A)
+        common::stored_attachment(w.central_dir.path(), A, 0).is_none()
+            && w.central_cases().iter().all(|c| c.id != A)
     });
     let left: Vec<_> = w.central_cases().into_iter().map(|c| c.id).collect();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.contains(&B.to_owned()));
     assert_delivered_exactly_once(&w, &done);
-    assert!(
-        w.central_dir
-            .path()
-            .join(format!("attachments/{B}/0.bin"))
-            .exists()
-    );
+    assert!(common::stored_attachment(w.central_dir.path(), B, 0).is_some());
     // The kiosk that abandoned A can still send it: it starts over.
     assert_eq!(c.put_case(A, 5000, &sha).status, 201);
 }
@@ -337,18 +332,28 @@ fn the_data_folder_is_readable_by_its_owner_only() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
     onevisit_central::admin::publish(&db::open(&common::location(d)).unwrap(), d, &keys, &repo, 1)
         .unwrap();
-    for dir in [
-        d.to_owned(),
-        d.join("attachments"),
-        d.join(format!("attachments/{}", ids[0])),
-        d.join("catalogs"),
-    ] {
+    // Attachments in an S3 store are not files here.
+    let attachments = if common::on_s3() {
+        vec![]
+    } else {
+        vec![
+            d.join("attachments"),
+            d.join(format!("attachments/{}", ids[0])),
+        ]
+    };
+    for dir in [d.to_owned(), d.join("catalogs")]
+        .into_iter()
+        .chain(attachments)
+    {
         assert_eq!(mode(&dir), 0o700, "{}", dir.display());
     }
-    for f in db.map(|f| d.join(f)).into_iter().chain([
-        d.join(format!("attachments/{}/0.bin", ids[0])),
-        d.join("catalogs/1.json"),
-    ]) {
+    let attachment = (!common::on_s3()).then(|| d.join(format!("attachments/{}/0.bin", ids[0])));
+    for f in db
+        .map(|f| d.join(f))
+        .into_iter()
+        .chain([d.join("catalogs/1.json")])
+        .chain(attachment)
+    {
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
     for suffix in ["-wal", "-shm"] {

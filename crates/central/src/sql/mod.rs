@@ -413,6 +413,8 @@ pub struct Location {
     pub data: PathBuf,
     /// `postgres://…` (or `postgresql://…`); `None` for `central.db` in the folder.
     pub database: Option<String>,
+    /// An S3-compatible bucket for attachments; `None` for `attachments/` in the folder.
+    pub attachments: Option<crate::s3::Config>,
 }
 
 impl Location {
@@ -421,7 +423,14 @@ impl Location {
         Location {
             data: data.to_owned(),
             database: None,
+            attachments: None,
         }
+    }
+
+    /// Attachments in an S3-compatible bucket instead of the data folder.
+    pub fn with_attachments(mut self, store: Option<crate::s3::Config>) -> Location {
+        self.attachments = store;
+        self
     }
 
     pub fn new(data: &Path, database: Option<&str>) -> Result<Location> {
@@ -438,6 +447,7 @@ impl Location {
         Ok(Location {
             data: data.to_owned(),
             database: database.map(str::to_owned),
+            attachments: None,
         })
     }
 

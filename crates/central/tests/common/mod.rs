@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod pg;
+pub mod swift;
 pub mod webdriver;
 
 use std::collections::BTreeMap;
@@ -34,15 +35,51 @@ pub fn on_postgres() -> bool {
 /// the folder, or a new database of its own on this process's PostgreSQL cluster (the same
 /// one for every call with the same folder).
 pub fn location(dir: &Path) -> Location {
+    let store = on_s3().then(|| {
+        STORES
+            .lock()
+            .unwrap()
+            .entry(dir.to_owned())
+            .or_insert_with(swift::store)
+            .clone()
+    });
     let mut dbs = DATABASES.lock().unwrap();
     if !on_postgres() && !dbs.contains_key(dir) {
-        return Location::folder(dir);
+        return Location::folder(dir).with_attachments(store);
     }
     let url = dbs
         .entry(dir.to_owned())
         .or_insert_with(pg::database)
         .clone();
-    Location::new(dir, Some(&url)).unwrap()
+    Location::new(dir, Some(&url))
+        .unwrap()
+        .with_attachments(store)
+}
+
+/// Whether this run keeps attachments in an S3-compatible store (OpenStack Swift started
+/// by the test process): `ONEVISIT_TEST_ATTACHMENTS=s3`. Tests of the folder store's own
+/// layout are skipped then.
+pub fn on_s3() -> bool {
+    std::env::var("ONEVISIT_TEST_ATTACHMENTS").is_ok_and(|v| v == "s3")
+}
+
+/// The S3 prefix of each data folder under test.
+static STORES: std::sync::Mutex<BTreeMap<PathBuf, onevisit_central::s3::Config>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// An attachment's bytes as the central system under test on `dir` stores them.
+pub fn stored_attachment(dir: &Path, case: &str, idx: u32) -> Option<Vec<u8>> {
+    let at = location(dir);
+    let case = case.to_owned();
+    // Off any async runtime: the store's client blocks.
+    std::thread::spawn(move || {
+        onevisit_central::blobs::open(&at)
+            .unwrap()
+            .read(&case, idx)
+            .unwrap()
+    })
+    .join()
+    .unwrap()
 }
 
 /// Gives the central system on `dir` a new PostgreSQL database, whichever backend the run
@@ -232,15 +269,11 @@ pub fn assert_delivered_exactly_once(w: &World, ids: &[String]) {
         for (m, a) in local.materials.iter().zip(&c.attachments) {
             assert_eq!(m.sha256, a.sha256);
             assert_eq!(a.received, a.size);
-            let file = w
-                .central_dir
-                .path()
-                .join(format!("attachments/{id}/{}.bin", a.index));
-            let on_disk = if a.size == 0 && !file.exists() {
-                Vec::new()
-            } else {
-                std::fs::read(&file).unwrap()
-            };
+            let on_disk =
+                stored_attachment(w.central_dir.path(), id, a.index).unwrap_or_else(|| {
+                    assert_eq!(a.size, 0, "attachment {id}/{} is stored", a.index);
+                    Vec::new()
+                });
             assert_eq!(
                 onevisit_sync::sha256_hex(&on_disk),
                 a.sha256,

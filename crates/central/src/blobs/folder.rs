@@ -1,62 +1,13 @@
-//! Where attachments' bytes are kept, behind one interface: [`Blobs`]. The server, the
-//! workbench, USB import and the clean-up only ever go through it.
-//!
-//! [`Folder`], the one store today, keeps them as files under `attachments/<case>/<idx>.bin`
-//! in the data folder: on one machine, or shared by a cluster's nodes over NFS. Uploads resume
-//! across nodes because what a chunk needs besides the bytes — the offset and the hash so far
-//! — is in the database, and the database gives one node at a time a lease on writing
-//! (`api.rs`). The interface takes whole chunks at an offset and hands out whole attachments,
-//! so a store that cannot append (S3: one object per chunk, read back in order) fits it too.
+//! Attachments as files under `attachments/<case>/<idx>.bin` in the data folder.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::Blobs;
 use crate::hashstate::Resumable;
 use crate::intake;
-
-/// The attachments' store. Methods block (callers run them on blocking threads); ids passed
-/// in have passed `intake::check_case_id`.
-pub trait Blobs: Send + Sync {
-    /// Writes `bytes` at byte `at` of attachment `idx` of `case`, and returns once they are
-    /// on disk. Bytes stored past `at` (from a write cut off before it was recorded) are left
-    /// to be written over: the attachment's bytes at each offset are fixed (its SHA-256 is
-    /// declared), so a write repeated late — by a node whose lease ran out mid-write — puts
-    /// back the same bytes, where cutting the file to `at` would drop another node's. `prior` is the SHA-256 state of the first `at` bytes when the database
-    /// has it; the state after `bytes` comes back.
-    fn write_chunk(
-        &self,
-        case: &str,
-        idx: u32,
-        at: u64,
-        bytes: &[u8],
-        prior: Option<Resumable>,
-    ) -> std::io::Result<Resumable>;
-
-    /// An attachment's bytes, `None` if nothing was ever stored for it.
-    fn read(&self, case: &str, idx: u32) -> std::io::Result<Option<Vec<u8>>>;
-
-    /// Whether the attachment is exactly `size` bytes hashing to `sha256` (an empty one may
-    /// never have been stored).
-    fn verify(&self, case: &str, idx: u32, size: u64, sha256: &str) -> std::io::Result<bool>;
-
-    /// Checks, creating nothing, that attachments of `case` can be taken in.
-    fn check_case(&self, case: &str) -> Result<(), crate::error::ApiError>;
-
-    /// Takes in a verified file (USB import), by renaming it where the store is on the same
-    /// disk; durable once [`Blobs::sync_case`] returns.
-    fn adopt(&self, case: &str, idx: u32, from: &Path) -> anyhow::Result<()>;
-
-    fn sync_case(&self, case: &str) -> std::io::Result<()>;
-
-    /// Removes every attachment of `case`; `true` if there was something to remove.
-    fn remove_case(&self, case: &str) -> bool;
-
-    /// The cases holding bytes, each with when it was last written (for removing bytes no
-    /// case refers to).
-    fn cases(&self) -> Vec<(String, SystemTime)>;
-}
 
 /// Files under `attachments/` in the data folder.
 pub struct Folder {
@@ -143,16 +94,23 @@ impl Blobs for Folder {
         std::fs::remove_dir_all(self.root().join(case)).is_ok()
     }
 
-    fn cases(&self) -> Vec<(String, SystemTime)> {
-        let Ok(dirs) = std::fs::read_dir(self.root()) else {
-            return Vec::new();
+    fn cases(&self) -> std::io::Result<Vec<(String, SystemTime)>> {
+        let dirs = match std::fs::read_dir(self.root()) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
         };
-        dirs.flatten()
+        Ok(dirs
+            .flatten()
             .filter_map(|d| {
                 let t = d.metadata().and_then(|m| m.modified()).ok()?;
                 Some((d.file_name().to_string_lossy().into_owned(), t))
             })
-            .collect()
+            .collect())
+    }
+
+    fn describe(&self) -> String {
+        self.root().display().to_string()
     }
 }
 
