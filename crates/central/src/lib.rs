@@ -1,8 +1,8 @@
 //! The reference central system for OneVisit kiosks: what a county runs to receive cases.
 //!
 //! SQLite (embedded, zero setup) or PostgreSQL (several nodes, `sql/`) holds devices, cases,
-//! status history and catalogs; attachments go through `blobs.rs` (files under
-//! `attachments/`). The API is `docs/api/openapi.yaml`, under `/v1`; the officers' workbench
+//! status history and catalogs; attachments go through `blobs/` (files under
+//! `attachments/`, or an S3-compatible bucket). The API is `docs/api/openapi.yaml`, under `/v1`; the officers' workbench
 //! (`web`) is served at `/` on the same listener.
 
 pub mod accounts;

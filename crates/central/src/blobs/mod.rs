@@ -78,3 +78,42 @@ pub fn open(at: &crate::sql::Location) -> std::io::Result<Arc<dyn Blobs>> {
         None => Arc::new(Folder::new(&at.data)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Invariant (ARCHITECTURE.md): attachments' bytes go through [`super::Blobs`] only. No
+    /// code outside `blobs/` (and `intake.rs`, which names the folder store's paths) builds a
+    /// path into the attachments folder, so a cluster on S3 has no code path that would
+    /// write to a node's own disk instead.
+    #[test]
+    fn attachments_only_through_the_store() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src];
+        let mut checked = 0;
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                if !p.ends_with("blobs") {
+                    for e in std::fs::read_dir(&p).expect("src") {
+                        files.push(e.expect("entry").path());
+                    }
+                }
+                continue;
+            }
+            if p.extension().is_none_or(|e| e != "rs") || p.ends_with("intake.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).expect("source");
+            for word in [
+                "attachment_path(",
+                "attachment_dest(",
+                "check_attachment_dir(",
+                "join(\"attachments\")",
+                "verify_file(",
+            ] {
+                assert!(!text.contains(word), "{} uses {word}", p.display());
+            }
+            checked += 1;
+        }
+        assert!(checked > 20, "checked {checked} files");
+    }
+}
