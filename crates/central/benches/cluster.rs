@@ -1,5 +1,6 @@
 //! The central system under many kiosks at once, for a fixed time: two nodes sharing one
-//! PostgreSQL database and data folder, then one node on SQLite, side by side. Each simulated
+//! PostgreSQL database and data folder, the same with attachments in an S3-compatible store
+//! (OpenStack Swift), then one node on SQLite, side by side. Each simulated
 //! kiosk (an async task with its own pinned, signed HTTPS connection) sends a heartbeat every
 //! few seconds and submits cases without pause: nine in ten metadata-only, one in ten with a
 //! 1 MB attachment in 256 KB chunks. Afterwards every acknowledged case is checked in the
@@ -11,12 +12,14 @@
 #[path = "../tests/common/pg.rs"]
 #[allow(dead_code)]
 mod pg;
+#[path = "../tests/common/swift.rs"]
+mod swift;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use onevisit_central::sql::Location;
-use onevisit_central::{Limits, db, intake};
+use onevisit_central::{Limits, db};
 use onevisit_sync::auth;
 use onevisit_sync::driver::http::{Endpoint, Link};
 
@@ -228,6 +231,7 @@ fn run(label: &str, at: Location, nodes: usize, kiosks: usize, secs: u64) -> Str
         let at = at.clone();
         std::thread::spawn(move || {
             let c = db::open(&at).unwrap();
+            let store = onevisit_central::blobs::open(&at).unwrap();
             let mut lost = 0;
             for (id, big) in &acked {
                 let received: i64 = c
@@ -246,12 +250,7 @@ fn run(label: &str, at: Location, nodes: usize, kiosks: usize, secs: u64) -> Str
                             |r| Ok((r.get(0)?, r.get(1)?)),
                         )
                         .unwrap();
-                    intake::verify_file(
-                        &intake::attachment_path(&at.data, id, 0),
-                        size as u64,
-                        &sha,
-                    )
-                    .unwrap_or(false)
+                    store.verify(id, 0, size as u64, &sha).unwrap_or(false)
                 };
                 if received != 1 || !whole {
                     lost += 1;
@@ -392,6 +391,11 @@ fn main() {
     let pg_dir = tempfile::TempDir::new().unwrap();
     let at = Location::new(pg_dir.path(), Some(&pg::durable_database())).unwrap();
     println!("{}", run("2 nodes, PostgreSQL", at, 2, kiosks, secs));
+    let s3_dir = tempfile::TempDir::new().unwrap();
+    let at = Location::new(s3_dir.path(), Some(&pg::durable_database()))
+        .unwrap()
+        .with_attachments(Some(swift::store()));
+    println!("{}", run("2 nodes, PostgreSQL + S3", at, 2, kiosks, secs));
     let lite_dir = tempfile::TempDir::new().unwrap();
     println!(
         "{}",
