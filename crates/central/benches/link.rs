@@ -67,7 +67,7 @@ fn main() {
         (up / payload - 1.0) * 100.0
     );
     println!(
-        "requests             {} ({} failed and retried), connections {}",
-        report.stats.requests, report.stats.failures, report.connections
+        "requests             {} ({} failed and retried), connections {} ({} resumed TLS sessions)",
+        report.stats.requests, report.stats.failures, report.connections, report.resumed
     );
 }

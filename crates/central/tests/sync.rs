@@ -200,7 +200,47 @@ fn connections_that_die_after_a_few_kilobytes_still_deliver_everything() {
         p.get(|c| &c.connections) >= 4,
         "each connection carried at most 90 kB"
     );
+    // Each reconnect resumed the TLS session: no certificate over the link again.
+    assert!(r.connections >= 4, "{r:?}");
+    assert_eq!(r.resumed, r.connections - 1, "{r:?}");
     assert_delivered_exactly_once(&w, &ids);
+}
+
+#[test]
+fn the_central_system_lets_a_kiosk_resume_its_tls_session() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = World::new();
+    let config = common::client::any_cert();
+    let kinds = rt().block_on(async {
+        let mut kinds = Vec::new();
+        for _ in 0..3 {
+            let mut tls = common::client::tls_with(&config, w.central.addr)
+                .await
+                .unwrap();
+            // The server sends its session tickets after the handshake; a request and its
+            // answer make sure they have arrived before the connection closes.
+            tls.write_all(b"GET /v1/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut reply = Vec::new();
+            let _ = tls.read_to_end(&mut reply).await;
+            assert!(
+                reply.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
+            kinds.push(tls.get_ref().1.handshake_kind());
+        }
+        kinds
+    });
+    assert_eq!(
+        kinds,
+        [
+            Some(rustls::HandshakeKind::Full),
+            Some(rustls::HandshakeKind::Resumed),
+            Some(rustls::HandshakeKind::Resumed)
+        ]
+    );
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub type Millis = i64;
 pub struct Config {
     /// Bytes per PATCH. The most a cut can waste.
     pub chunk_size: u64,
-    /// First retry delay after a failure; doubles per consecutive failure, up to the cap.
+    /// First retry delay after a failure; doubles per consecutive failure, up to the cap. A
+    /// link lost after progress is tried again at once instead (within a tenth of this).
     pub backoff_base_ms: Millis,
     pub backoff_cap_ms: Millis,
     pub heartbeat_every_ms: Millis,
@@ -419,7 +420,20 @@ impl Engine {
         }
         let mut fx = Vec::new();
         match result {
-            Err(Failure::Transport(e)) => self.transient(now, &request, e, None, &mut fx),
+            Err(Failure::Transport(e)) => {
+                self.transient(now, &request, e, None, &mut fx);
+                // A link lost after the last step forward (a village link's routine cut, a
+                // connection the server closed while idle) is tried again at once: waiting
+                // would cost the kiosk the same time on every cut. From the second failure
+                // in a row the backoff holds, so a link that is down is not hammered.
+                if self.failures == 1 {
+                    let jitter = self.cfg.backoff_base_ms / 10;
+                    self.not_before = now + (self.next_random() % (jitter as u64 + 1)) as Millis;
+                    if let Request::Heartbeat = request {
+                        self.next_heartbeat = self.not_before;
+                    }
+                }
+            }
             Err(Failure::Store(e)) => match request.case_id() {
                 Some(case_id) => {
                     let case_id = case_id.to_owned();

@@ -173,15 +173,29 @@ impl ServerCertVerifier for AnyCert {
 
 /// A TLS connection to the server, for bytes written by hand.
 pub async fn tls(addr: SocketAddr) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    tls_with(&any_cert(), addr).await
+}
+
+/// A client configuration that accepts any certificate (and keeps sessions to resume).
+pub fn any_cert() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
-        .with_no_client_auth();
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+            .with_no_client_auth(),
+    )
+}
+
+/// [`tls`] with a given configuration (a second connection with the same one may resume).
+pub async fn tls_with(
+    config: &Arc<rustls::ClientConfig>,
+    addr: SocketAddr,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let tcp = TcpStream::connect(addr).await?;
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    tokio_rustls::TlsConnector::from(config.clone())
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
 }

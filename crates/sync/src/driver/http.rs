@@ -104,6 +104,18 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
+/// A TLS client that checks the pins, with a new session cache (rustls keeps TLS 1.3
+/// tickets for resumption in memory, per config).
+fn connector(verifier: &Arc<Pinned>) -> TlsConnector {
+    let config = rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
 /// `https://host[:port][/prefix]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -161,6 +173,9 @@ pub struct Link {
     sender: Option<SendRequest<Full<Bytes>>>,
     /// Connections opened (the first, and one after each failure).
     pub connects: u64,
+    /// Of those, how many resumed an earlier TLS session: a reconnect over a slow link then
+    /// carries no certificate. The session was checked against the pins when it was made.
+    pub resumed: u64,
 }
 
 impl Link {
@@ -178,18 +193,13 @@ impl Link {
             seen: Mutex::new(None),
             provider: provider.clone(),
         });
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .dangerous()
-            .with_custom_certificate_verifier(verifier.clone())
-            .with_no_client_auth();
         Link {
             endpoint,
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: connector(&verifier),
             verifier,
             sender: None,
             connects: 0,
+            resumed: 0,
         }
     }
 
@@ -202,11 +212,13 @@ impl Link {
         self.seen().map(|s| s.fingerprint)
     }
 
-    /// Replaces the pins for the connections opened from now on.
-    pub fn set_pins(&self, pins: Vec<String>) {
+    /// Replaces the pins for the connections opened from now on. Sessions kept for
+    /// resumption are dropped: one made with a key no longer pinned must not be resumed.
+    pub fn set_pins(&mut self, pins: Vec<String>) {
         if let Ok(mut p) = self.verifier.pins.lock() {
             *p = pins;
         }
+        self.connector = connector(&self.verifier);
     }
 
     /// The certificate and public-key hashes the server presented last.
@@ -235,6 +247,9 @@ impl Link {
             .await
             .map_err(|_| "the TLS handshake timed out".to_owned())?
             .map_err(|e| format!("TLS: {e}"))?;
+        if tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+            self.resumed += 1;
+        }
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
             .await
             .map_err(|e| format!("HTTP: {e}"))?;

@@ -102,6 +102,8 @@ pub struct SyncReport {
     pub error: Option<String>,
     pub stats: Stats,
     pub connections: u64,
+    /// Of those, how many resumed an earlier TLS session (no certificate sent again).
+    pub resumed: u64,
 }
 
 pub struct Syncer {
@@ -283,6 +285,7 @@ impl Syncer {
         }
         self.report.stats = self.engine.stats().clone();
         self.report.connections = self.link.connects;
+        self.report.resumed = self.link.resumed;
         self.report.still_queued = self.store.pending().map(|p| p.len()).unwrap_or(0);
         if self.report.stats.gave_up && self.report.error.is_none() {
             self.report.error = Some("the central system could not be reached".into());
