@@ -14,7 +14,7 @@ use crate::sql::{Conn, OptionalExtension};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, head, post, put};
@@ -79,12 +79,34 @@ pub struct Inner {
     replay: crate::replay::Replay,
     /// Public-key pins of the current and backup TLS keys, handed to kiosks.
     spki_pins: Vec<String>,
+    /// Bytes of uploads cut short, until the kiosk comes back for them.
+    staged: crate::staged::Staged,
 }
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
+    /// Keeps what arrived of a PATCH cut short (see `staged.rs`). Only its offset header is
+    /// read; the bytes go first after any the request itself asked to have put before them.
+    fn keep_cut_upload(&self, id: &str, idx: &str, headers: &HeaderMap, mut bytes: Vec<u8>) {
+        let (Ok(()), Ok(idx), Ok(up)) = (case_id(id), index(idx), upload_headers(headers)) else {
+            return;
+        };
+        let now = (self.0.now)();
+        let asked = header_str(headers, header::UPLOAD_STAGED).and_then(|v| v.parse().ok());
+        if let Some(n) = asked.filter(|n| *n > 0) {
+            match self.0.staged.take(id, idx, up.offset, n, now) {
+                Some(mut kept) => {
+                    kept.append(&mut bytes);
+                    bytes = kept;
+                }
+                None => return,
+            }
+        }
+        self.0.staged.keep(id, idx, up.offset, bytes, now);
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
@@ -112,6 +134,7 @@ impl AppState {
             locks: Mutex::new(HashMap::new()),
             replay: crate::replay::Replay::new(now()),
             spki_pins: Vec::new(),
+            staged: crate::staged::Staged::default(),
         }))
     }
 
@@ -155,19 +178,40 @@ impl axum::extract::FromRequest<AppState> for Signed {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, ApiError> {
-        let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, proto::MAX_CHUNK as usize)
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    413,
+        use http_body_util::BodyExt;
+        let (mut parts, mut incoming) = req.into_parts();
+        let mut body = Vec::new();
+        while let Some(frame) = incoming.frame().await {
+            let Ok(frame) = frame else {
+                // Cut short (the kiosk's link dropped): an upload's bytes are kept for when
+                // it comes back; nothing else is done with an unsigned part of a request.
+                if parts.method == axum::http::Method::PATCH
+                    && let Ok(Path((id, idx))) =
+                        Path::<(String, String)>::from_request_parts(&mut parts, st).await
+                {
+                    st.keep_cut_upload(&id, &idx, &parts.headers, body);
+                }
+                return Err(ApiError::new(
+                    400,
                     "body",
-                    format!(
-                        "the request body is too large; a chunk may have at most {} bytes",
-                        proto::MAX_CHUNK
-                    ),
-                )
-            })?;
+                    "the request was cut short; send it again",
+                ));
+            };
+            if let Ok(data) = frame.into_data() {
+                if body.len() + data.len() > proto::MAX_CHUNK as usize {
+                    return Err(ApiError::new(
+                        413,
+                        "body",
+                        format!(
+                            "the request body is too large; a chunk may have at most {} bytes",
+                            proto::MAX_CHUNK
+                        ),
+                    ));
+                }
+                body.extend_from_slice(&data);
+            }
+        }
+        let body = Bytes::from(body);
         let dev = st
             .authenticate(&parts.method, &parts.uri, &parts.headers, &body)
             .await?;
@@ -355,7 +399,11 @@ impl AppState {
         // cannot have been signed.
         let mut signed: Vec<(&str, &str)> = Vec::new();
         let mut readable = true;
-        for name in auth::SIGNED_HEADERS {
+        for name in auth::SIGNED_HEADERS
+            .iter()
+            .copied()
+            .chain([header::UPLOAD_STAGED])
+        {
             for v in headers.get_all(name) {
                 match v.to_str() {
                     Ok(v) => signed.push((name, v)),
@@ -915,6 +963,11 @@ async fn offset(
     let (_, length, off, _) = attachment_row(&st, &dev, &id, idx).await?;
     let mut r = StatusCode::OK.into_response();
     tus_headers(&mut r, off, Some(length));
+    let held = st.0.staged.held(&id, idx, off, (st.0.now)());
+    if held > 0 {
+        r.headers_mut()
+            .insert(header::UPLOAD_STAGED, HeaderValue::from(held));
+    }
     Ok(r)
 }
 
@@ -931,6 +984,16 @@ async fn upload(
         offset: at,
         checksum,
     } = upload_headers(&headers)?;
+    let staged = match header_str(&headers, header::UPLOAD_STAGED) {
+        None => 0,
+        Some(v) => v.trim().parse::<u64>().map_err(|_| {
+            ApiError::new(
+                400,
+                "bad_header",
+                format!("{}: {v:?} is not a byte count", header::UPLOAD_STAGED),
+            )
+        })?,
+    };
     let lock = st.lock(&id, idx);
     let guard = lock.lock_owned().await;
     let (state, length, current, hashed) = attachment_row(&st, &dev, &id, idx).await?;
@@ -950,6 +1013,16 @@ async fn upload(
             .header(header::UPLOAD_OFFSET, current)
             .header(header::TUS_RESUMABLE, proto::TUS_VERSION));
     }
+    // The bytes kept from this chunk's cut try, then the rest as sent now.
+    let body = if staged == 0 {
+        body
+    } else {
+        let Some(mut kept) = st.0.staged.take(&id, idx, at, staged, (st.0.now)()) else {
+            return Err(staged_gone(current));
+        };
+        kept.extend_from_slice(&body);
+        Bytes::from(kept)
+    };
     let len = body.len() as u64;
     if at + len > length {
         return Err(ApiError::new(
@@ -962,6 +1035,10 @@ async fn upload(
         ));
     }
     if b64(&Sha256::digest(&body)) != checksum {
+        if staged > 0 {
+            // The kept bytes were not the kiosk's (they are never trusted before this check).
+            return Err(staged_gone(current));
+        }
         return Err(ApiError::new(
             STATUS_CHECKSUM_MISMATCH,
             "checksum_mismatch",
@@ -1045,6 +1122,19 @@ async fn upload(
     let mut r = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut r, new, None);
     Ok(r)
+}
+
+/// The bytes a PATCH asked to have put before its body are not here (another node, a
+/// restart, or they did not match): the kiosk sends the whole chunk.
+fn staged_gone(current: u64) -> ApiError {
+    ApiError::new(
+        409,
+        "staged_gone",
+        "the bytes kept from the cut request are not here; send the whole chunk",
+    )
+    .header(header::UPLOAD_OFFSET, current)
+    .header(header::UPLOAD_STAGED, 0)
+    .header(header::TUS_RESUMABLE, proto::TUS_VERSION)
 }
 
 /// How long a node may take to write one chunk before another may: long enough for a slow

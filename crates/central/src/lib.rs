@@ -26,6 +26,7 @@ pub mod replay;
 pub mod s3;
 pub mod serve;
 pub mod sql;
+pub mod staged;
 pub mod web;
 pub mod workflow;
 

@@ -182,9 +182,16 @@ impl Proxy {
                             sh.counters.connections.fetch_add(1, Ordering::Relaxed);
                             let mut cut = sh.cut_gen.clone();
                             cut.mark_unchanged();
+                            let inner = cut.clone();
                             tokio::select! {
-                                _ = connection(sh.clone(), acc, con, tcp) => {}
-                                _ = cut.changed() => {}
+                                biased;
+                                _ = connection(sh.clone(), acc, con, tcp, inner) => {}
+                                // Mid-body, `connection` handles the cut itself (the server
+                                // gets what crossed); elsewhere this ends the connection.
+                                _ = async {
+                                    let _ = cut.changed().await;
+                                    tokio::time::sleep(Duration::from_millis(50)).await;
+                                } => {}
                             }
                         });
                     }
@@ -309,14 +316,16 @@ fn header_value(head: &[u8], name: &str) -> Option<String> {
     })
 }
 
-/// Reads exactly `n` body bytes (some may already be in `buf`), pacing as it goes.
+/// Reads exactly `n` body bytes (some may already be in `buf`) into `out`, pacing as it
+/// goes: if the future is dropped half-way, `out` holds what crossed the link.
 async fn read_body<R: AsyncRead + Unpin>(
     r: &mut R,
     buf: &mut Vec<u8>,
     n: usize,
     pace_slot: Option<(&Mutex<Instant>, Option<u64>)>,
     counters: &[&AtomicU64],
-) -> std::io::Result<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
     // Counted as they arrive, so a body cut short still counts what came through. Bytes that
     // came in with the head are paced now: the link must not carry them for free.
     let early = buf.len().min(n);
@@ -326,9 +335,10 @@ async fn read_body<R: AsyncRead + Unpin>(
     if let Some((slot, rate)) = pace_slot {
         pace(slot, rate, early).await;
     }
-    while buf.len() < n {
+    out.extend(buf.drain(..early));
+    while out.len() < n {
         let mut tmp = [0u8; 4096];
-        let want = (n - buf.len()).min(tmp.len());
+        let want = (n - out.len()).min(tmp.len());
         let k = r.read(&mut tmp[..want]).await?;
         if k == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
@@ -339,9 +349,9 @@ async fn read_body<R: AsyncRead + Unpin>(
         for c in counters {
             c.fetch_add(k as u64, Ordering::Relaxed);
         }
-        buf.extend_from_slice(&tmp[..k]);
+        out.extend_from_slice(&tmp[..k]);
     }
-    Ok(buf.drain(..n).collect())
+    Ok(())
 }
 
 async fn write_paced<W: AsyncWrite + Unpin>(
@@ -385,6 +395,7 @@ async fn connection(
     acceptor: TlsAcceptor,
     connector: TlsConnector,
     tcp: TcpStream,
+    mut cut: tokio::sync::watch::Receiver<u64>,
 ) -> std::io::Result<()> {
     let mut client = acceptor.accept(tcp).await?;
     let up_tcp = TcpStream::connect(sh.upstream).await?;
@@ -429,17 +440,31 @@ async fn connection(
         } else {
             &[&sh.counters.up_bytes]
         };
-        let body = read_body(
-            &mut client,
-            &mut cbuf,
-            take,
-            Some((&sh.pace_up, sh.cfg.rate)),
-            counters,
-        )
-        .await?;
+        let mut body = Vec::new();
+        // Whole, or cut: by the timer, by a fault, or by the kiosk going away mid-body.
+        let whole = tokio::select! {
+            r = read_body(
+                &mut client,
+                &mut cbuf,
+                take,
+                Some((&sh.pace_up, sh.cfg.rate)),
+                counters,
+                &mut body,
+            ) => r.is_ok(),
+            _ = cut.changed() => false,
+        };
         from_client += body.len() as u64;
-        if take < len {
-            sh.counters.cuts.fetch_add(1, Ordering::Relaxed);
+        if !whole || take < len {
+            if whole {
+                sh.counters.cuts.fetch_add(1, Ordering::Relaxed);
+            }
+            // The kiosk sees the cut at once.
+            drop(client);
+            // What crossed the link before the cut reaches the server, as on a real link;
+            // then both connections close.
+            let _ = server.write_all(&head).await;
+            let _ = server.write_all(&body).await;
+            let _ = server.flush().await;
             return Ok(());
         }
         if let Some(d) = sh.cfg.latency {
@@ -480,7 +505,9 @@ async fn connection(
             let n: usize = header_value(&rhead, "content-length")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
-            read_body(&mut server, &mut sbuf, n, None, &[]).await?
+            let mut b = Vec::new();
+            read_body(&mut server, &mut sbuf, n, None, &[], &mut b).await?;
+            b
         };
         let mut resp = rhead;
         resp.extend_from_slice(&rbody);
@@ -524,8 +551,7 @@ async fn read_chunked<R: AsyncRead + Unpin>(
             16,
         )
         .map_err(std::io::Error::other)?;
-        let data = read_body(r, buf, size + 2, None, &[]).await?;
-        out.extend_from_slice(&data);
+        read_body(r, buf, size + 2, None, &[], &mut out).await?;
         if size == 0 {
             return Ok(out);
         }

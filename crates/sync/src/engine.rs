@@ -26,7 +26,9 @@ pub type Millis = i64;
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Bytes per PATCH. The most a cut can waste.
+    /// Bytes per PATCH. What a cut costs is what had not crossed the link (the server keeps
+    /// the rest, `Upload-Staged`); the whole chunk only where the server cannot offer them (a
+    /// restarted server, another node). Larger chunks mean fewer requests and round trips.
     pub chunk_size: u64,
     /// First retry delay after a failure; doubles per consecutive failure, up to the cap. A
     /// link lost after progress is tried again at once instead (within a tenth of this).
@@ -43,7 +45,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            chunk_size: 64 * 1024,
+            chunk_size: 128 * 1024,
             backoff_base_ms: 500,
             backoff_cap_ms: 5 * 60 * 1000,
             heartbeat_every_ms: 5 * 60 * 1000,
@@ -62,12 +64,15 @@ pub enum Request {
     Create { case_id: String },
     /// `HEAD /v1/cases/{id}/attachments/{index}`.
     Head { case_id: String, index: u32 },
-    /// `PATCH /v1/cases/{id}/attachments/{index}` with bytes `offset .. offset + len`.
+    /// `PATCH /v1/cases/{id}/attachments/{index}` with bytes `offset .. offset + len`, of
+    /// which the first `staged` are not sent: the server kept them from a request cut short
+    /// (`Upload-Staged`). The checksum still covers all `len`.
     Patch {
         case_id: String,
         index: u32,
         offset: u64,
         len: u64,
+        staged: u64,
     },
     /// `POST /v1/cases/{id}/commit`.
     Commit { case_id: String },
@@ -94,6 +99,8 @@ impl Request {
 pub struct Reply {
     pub status: u16,
     pub upload_offset: Option<u64>,
+    /// `Upload-Staged`: bytes past the offset the server kept from a request cut short.
+    pub upload_staged: Option<u64>,
     /// `Retry-After`, already turned into milliseconds from now.
     pub retry_after_ms: Option<Millis>,
     pub body: Vec<u8>,
@@ -211,6 +218,8 @@ struct Upload {
     attachments: Vec<UploadState>,
     /// A PATCH that failed: (index, offset, len), to count what must be sent again.
     lost: Option<(u32, u64, u64)>,
+    /// What the server kept of a cut PATCH: (index, offset, bytes), for the next PATCH there.
+    staged: Option<(u32, u64, u64)>,
     /// Chunk checksum mismatches and hash failures on this case.
     integrity_failures: u32,
 }
@@ -347,6 +356,7 @@ impl Engine {
                     step: Step::Create,
                     attachments: Vec::new(),
                     lost: None,
+                    staged: None,
                     integrity_failures: 0,
                 });
             }
@@ -366,11 +376,19 @@ impl Engine {
                 Step::Next => {
                     // Checked just above: an attachment with bytes still to send exists.
                     let a = u.attachments.iter().find(|a| a.offset < a.length)?;
+                    let left = a.length - a.offset;
+                    // Bytes the server kept from a cut request at this very offset are not
+                    // sent again: the chunk goes on from where they end.
+                    let staged = match u.staged {
+                        Some((i, o, n)) if i == a.index && o == a.offset => n.min(left),
+                        _ => 0,
+                    };
                     Request::Patch {
                         case_id,
                         index: a.index,
                         offset: a.offset,
-                        len: self.cfg.chunk_size.min(a.length - a.offset),
+                        len: self.cfg.chunk_size.max(staged).min(left),
+                        staged,
                     }
                 }
             });
@@ -414,9 +432,9 @@ impl Engine {
         let Some(request) = self.in_flight.take() else {
             return Vec::new();
         };
-        if let Request::Patch { len, .. } = &request {
+        if let Request::Patch { len, staged, .. } = &request {
             // Counted as sent even when cut: the bytes may have left before the cut.
-            self.stats.bytes_sent += len;
+            self.stats.bytes_sent += len - staged;
         }
         let mut fx = Vec::new();
         match result {
@@ -472,13 +490,17 @@ impl Engine {
             }
             Request::Create { .. } => self.created(now, request, reply, fx),
             Request::Head { index, .. } => match (reply.status, reply.upload_offset) {
-                (200..=299, Some(offset)) => self.set_offset(*index, offset),
+                (200..=299, Some(offset)) => {
+                    self.set_offset(*index, offset, reply.upload_staged.unwrap_or(0))
+                }
                 (404, _) => self.restart_case(),
                 (code, _) => self.transient(now, request, format!("HEAD: HTTP {code}"), None, fx),
             },
             Request::Patch { index, len, .. } => match (reply.status, reply.upload_offset) {
                 // Offset mismatch (409): the server says where it is; continue from there.
-                (200..=299 | 409, Some(new)) => self.set_offset(*index, new),
+                (200..=299 | 409, Some(new)) => {
+                    self.set_offset(*index, new, reply.upload_staged.unwrap_or(0))
+                }
                 (404, _) => self.restart_case(),
                 (STATUS_CHECKSUM_MISMATCH, _) => {
                     self.stats.bytes_resent += len;
@@ -636,15 +658,28 @@ impl Engine {
         }
     }
 
-    fn set_offset(&mut self, index: u32, offset: u64) {
+    /// The server's offset for attachment `index`, and how many bytes past it it kept from
+    /// a request cut short.
+    fn set_offset(&mut self, index: u32, offset: u64, staged: u64) {
         let Some(u) = &mut self.current else {
             return;
         };
         if let Some((i, o, l)) = u.lost.take()
             && i == index
         {
-            self.stats.bytes_resent += (o + l).saturating_sub(offset.max(o));
+            let again = (o + l).saturating_sub(offset.max(o));
+            if staged > 0 {
+                // The server kept what crossed the link; the rest is taken not to have left
+                // (it counts when it is sent).
+                self.stats.bytes_sent = self
+                    .stats
+                    .bytes_sent
+                    .saturating_sub(again.saturating_sub(staged));
+            } else {
+                self.stats.bytes_resent += again;
+            }
         }
+        u.staged = (staged > 0).then_some((index, offset, staged));
         if let Some(a) = u.attachments.iter_mut().find(|a| a.index == index) {
             let advanced = offset.min(a.length) > a.offset;
             a.offset = offset.min(a.length);

@@ -361,6 +361,7 @@ impl Syncer {
         Ok(Reply {
             status: resp.status,
             upload_offset: get(header::UPLOAD_OFFSET).and_then(|v| v.parse().ok()),
+            upload_staged: get(header::UPLOAD_STAGED).and_then(|v| v.parse().ok()),
             retry_after_ms,
             body: resp.body,
         })
@@ -440,6 +441,7 @@ impl Syncer {
                 index,
                 offset,
                 len,
+                staged,
             } => {
                 let chunk = {
                     let all = match self.attachments(case_id) {
@@ -460,15 +462,21 @@ impl Syncer {
                         })?
                         .to_vec()
                 };
-                let extra = vec![
+                let mut extra = vec![
                     (header::TUS_RESUMABLE, proto::TUS_VERSION.to_owned()),
                     ("content-type", header::OFFSET_CONTENT_TYPE.to_owned()),
                     (header::UPLOAD_OFFSET, offset.to_string()),
+                    // The whole chunk's, kept bytes included: they count only if it matches.
                     (
                         header::UPLOAD_CHECKSUM,
                         format!("sha256 {}", b64(&Sha256::digest(&chunk))),
                     ),
                 ];
+                let mut chunk = chunk;
+                if *staged > 0 {
+                    extra.push((header::UPLOAD_STAGED, staged.to_string()));
+                    chunk.drain(..(*staged as usize).min(chunk.len()));
+                }
                 self.call(
                     "PATCH",
                     &format!("/v1/cases/{case_id}/attachments/{index}"),

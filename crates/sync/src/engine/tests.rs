@@ -82,6 +82,7 @@ impl Model {
                 index,
                 offset,
                 len,
+                ..
             } => {
                 let Some((_, offsets, _)) = self.cases.get_mut(case_id) else {
                     return Reply::new(404);
@@ -551,4 +552,107 @@ proptest! {
             prop_assert!(s.bytes_resent <= s.failures * 1000);
         }
     }
+}
+
+#[test]
+fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
+    let cfg = Config {
+        chunk_size: 65_536,
+        ..Config::default()
+    };
+    let mut e = Engine::new(cfg, 7, 0, None);
+    e.enqueue("a");
+    let now = 0;
+    let Action::Send(Request::Heartbeat) = e.poll_action(now) else {
+        panic!()
+    };
+    e.handle_reply(
+        now,
+        Ok(Reply {
+            status: 200,
+            body: serde_json::to_vec(&HeartbeatReply::default()).unwrap(),
+            ..Reply::default()
+        }),
+    );
+    let Action::Send(Request::Create { .. }) = e.poll_action(now) else {
+        panic!()
+    };
+    e.handle_reply(
+        now,
+        Ok(Reply {
+            status: 201,
+            body: serde_json::to_vec(&CaseReceipt {
+                case_number: "2026-000001".into(),
+                state: IntakeState::Receiving,
+                attachments: vec![UploadState {
+                    index: 0,
+                    offset: 0,
+                    length: 100_000,
+                }],
+            })
+            .unwrap(),
+            ..Reply::default()
+        }),
+    );
+    let Action::Send(first) = e.poll_action(now) else {
+        panic!()
+    };
+    assert!(matches!(
+        first,
+        Request::Patch {
+            offset: 0,
+            len: 65_536,
+            staged: 0,
+            ..
+        }
+    ));
+    // Cut after 40 000 bytes; the server kept them.
+    e.handle_reply(now, Err(Failure::Transport("cut".into())));
+    let Action::WaitUntil(t) = e.poll_action(now) else {
+        panic!()
+    };
+    let Action::Send(Request::Head { .. }) = e.poll_action(t) else {
+        panic!()
+    };
+    e.handle_reply(
+        t,
+        Ok(Reply {
+            status: 200,
+            upload_offset: Some(0),
+            upload_staged: Some(40_000),
+            ..Reply::default()
+        }),
+    );
+    let Action::Send(next) = e.poll_action(t) else {
+        panic!()
+    };
+    assert_eq!(
+        next,
+        Request::Patch {
+            case_id: "a".into(),
+            index: 0,
+            offset: 0,
+            len: 65_536,
+            staged: 40_000
+        }
+    );
+    e.handle_reply(
+        t,
+        Ok(Reply {
+            status: 204,
+            upload_offset: Some(65_536),
+            ..Reply::default()
+        }),
+    );
+    // The kept bytes were not sent again; the rest went once.
+    assert_eq!((e.stats().bytes_sent, e.stats().bytes_resent), (65_536, 0));
+    let Action::Send(Request::Patch {
+        offset: 65_536,
+        staged: 0,
+        len: 34_464,
+        ..
+    }) = e.poll_action(t)
+    else {
+        panic!()
+    };
 }
