@@ -87,12 +87,35 @@ pub struct Inner {
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
-    /// Keeps what arrived of a PATCH cut short (see `staged.rs`). Only its offset header is
-    /// read; the bytes go first after any the request itself asked to have put before them.
-    fn keep_cut_upload(&self, id: &str, idx: &str, headers: &HeaderMap, mut bytes: Vec<u8>) {
+    /// Keeps what arrived of a PATCH cut short (see `staged.rs`), for an attachment that is
+    /// being received and stands at the request's offset (one indexed read: a request cut
+    /// short cannot be authenticated, so nothing else is taken on trust). The bytes go after
+    /// any the request itself asked to have put before them.
+    async fn keep_cut_upload(&self, id: &str, idx: &str, headers: &HeaderMap, mut bytes: Vec<u8>) {
         let (Ok(()), Ok(idx), Ok(up)) = (case_id(id), index(idx), upload_headers(headers)) else {
             return;
         };
+        if bytes.len() < crate::staged::MIN_KEPT {
+            return;
+        }
+        let (rid, at) = (id.to_owned(), up.offset as i64);
+        let receiving = self
+            .0
+            .readers
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT 1 FROM attachments a JOIN cases c ON c.id = a.case_id
+                     WHERE a.case_id = ?1 AND a.idx = ?2 AND a.\"offset\" = ?3
+                       AND c.state = 'receiving'",
+                    params![rid, idx, at],
+                    |_| Ok(()),
+                )
+                .optional()?)
+            })
+            .await;
+        if !matches!(receiving, Ok(Some(()))) {
+            return;
+        }
         let now = (self.0.now)();
         let asked = header_str(headers, header::UPLOAD_STAGED).and_then(|v| v.parse().ok());
         if let Some(n) = asked.filter(|n| *n > 0) {
@@ -189,7 +212,7 @@ impl axum::extract::FromRequest<AppState> for Signed {
                     && let Ok(Path((id, idx))) =
                         Path::<(String, String)>::from_request_parts(&mut parts, st).await
                 {
-                    st.keep_cut_upload(&id, &idx, &parts.headers, body);
+                    st.keep_cut_upload(&id, &idx, &parts.headers, body).await;
                 }
                 return Err(ApiError::new(
                     400,
@@ -399,11 +422,7 @@ impl AppState {
         // cannot have been signed.
         let mut signed: Vec<(&str, &str)> = Vec::new();
         let mut readable = true;
-        for name in auth::SIGNED_HEADERS
-            .iter()
-            .copied()
-            .chain([header::UPLOAD_STAGED])
-        {
+        for name in auth::SIGNED_HEADERS {
             for v in headers.get_all(name) {
                 match v.to_str() {
                     Ok(v) => signed.push((name, v)),
@@ -1013,17 +1032,7 @@ async fn upload(
             .header(header::UPLOAD_OFFSET, current)
             .header(header::TUS_RESUMABLE, proto::TUS_VERSION));
     }
-    // The bytes kept from this chunk's cut try, then the rest as sent now.
-    let body = if staged == 0 {
-        body
-    } else {
-        let Some(mut kept) = st.0.staged.take(&id, idx, at, staged, (st.0.now)()) else {
-            return Err(staged_gone(current));
-        };
-        kept.extend_from_slice(&body);
-        Bytes::from(kept)
-    };
-    let len = body.len() as u64;
+    let len = staged + body.len() as u64;
     if at + len > length {
         return Err(ApiError::new(
             413,
@@ -1034,6 +1043,18 @@ async fn upload(
             ),
         ));
     }
+    st.0.limits.check_disk(&st.0.data, len)?;
+    // The bytes kept from this chunk's cut try, then the rest as sent now; taken only once
+    // the checks above have passed (a refusal there leaves them for the next try).
+    let body = if staged == 0 {
+        body
+    } else {
+        let Some(mut kept) = st.0.staged.take(&id, idx, at, staged, (st.0.now)()) else {
+            return Err(staged_gone(current));
+        };
+        kept.extend_from_slice(&body);
+        Bytes::from(kept)
+    };
     if b64(&Sha256::digest(&body)) != checksum {
         if staged > 0 {
             // The kept bytes were not the kiosk's (they are never trusted before this check).
@@ -1045,7 +1066,6 @@ async fn upload(
             "the chunk does not match its Upload-Checksum; send it again",
         ));
     }
-    st.0.limits.check_disk(&st.0.data, len)?;
     // From here the chunk is written and recorded even if the kiosk's connection drops:
     // a write cut off half-way would leave a lease held and the bytes unrecorded.
     let new = at + len;

@@ -121,17 +121,7 @@ pub fn canonical(r: &RequestParts) -> Vec<u8> {
         out.push_str(&values.join(","));
         out.push('\n');
     }
-    // Signed when present only, so requests without it sign exactly as before.
-    if let Some((_, v)) = r
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(crate::proto::header::UPLOAD_STAGED))
-    {
-        out.push_str(crate::proto::header::UPLOAD_STAGED);
-        out.push(':');
-        out.push_str(v.trim());
-        out.push('\n');
-    }
+
     out.push_str(&sha256_hex(r.body));
     out.into_bytes()
 }

@@ -496,12 +496,24 @@ impl Engine {
                 (404, _) => self.restart_case(),
                 (code, _) => self.transient(now, request, format!("HEAD: HTTP {code}"), None, fx),
             },
-            Request::Patch { index, len, .. } => match (reply.status, reply.upload_offset) {
+            Request::Patch {
+                index,
+                offset,
+                len,
+                staged,
+                ..
+            } => match (reply.status, reply.upload_offset) {
                 // Offset mismatch (409): the server says where it is; continue from there.
                 (200..=299 | 409, Some(new)) => {
                     self.set_offset(*index, new, reply.upload_staged.unwrap_or(0))
                 }
                 (404, _) => self.restart_case(),
+                // A server that does not keep bytes (an older node) took the body alone:
+                // the whole chunk next time, and not held against the case.
+                (STATUS_CHECKSUM_MISMATCH, _) if *staged > 0 => {
+                    self.stats.bytes_resent += len - staged;
+                    self.set_offset(*index, *offset, 0)
+                }
                 (STATUS_CHECKSUM_MISMATCH, _) => {
                     self.stats.bytes_resent += len;
                     self.integrity_failure(now, "a chunk arrived damaged", fx)
@@ -679,6 +691,12 @@ impl Engine {
                 self.stats.bytes_resent += again;
             }
         }
+        // More kept bytes at the same place is progress too: on a link cut more often than a
+        // chunk can cross, the offset stands still while the kept part grows.
+        let grew = match u.staged {
+            Some((i, o, n)) => i == index && o == offset && staged > n,
+            None => staged > 0,
+        };
         u.staged = (staged > 0).then_some((index, offset, staged));
         if let Some(a) = u.attachments.iter_mut().find(|a| a.index == index) {
             let advanced = offset.min(a.length) > a.offset;
@@ -686,7 +704,7 @@ impl Engine {
             u.step = Step::Next;
             // Only bytes moving forward count as progress: a link that answers HEAD but cuts
             // every PATCH (an MTU black hole) must back off, not spin.
-            if advanced {
+            if advanced || grew {
                 self.made_progress();
             }
         } else {

@@ -32,8 +32,10 @@ pub mod header {
     pub const UPLOAD_LENGTH: &str = "upload-length";
     pub const UPLOAD_CHECKSUM: &str = "upload-checksum";
     /// Bytes past `Upload-Offset` the server kept from a PATCH cut short (on `HEAD` and a
-    /// 409); on a PATCH, how many of them it is to put before the body (signed, and covered
-    /// by the chunk's `Upload-Checksum`, so kept bytes are trusted only once they match).
+    /// 409); on a PATCH, how many of them it is to put before the body. Not in the signed
+    /// string (a server that does not know it must not refuse the request as forged): what
+    /// it selects is checked by the chunk's signed `Upload-Checksum`, which covers the kept
+    /// bytes and the body together.
     pub const UPLOAD_STAGED: &str = "upload-staged";
     pub const RETRY_AFTER: &str = "retry-after";
     pub const OFFSET_CONTENT_TYPE: &str = "application/offset+octet-stream";

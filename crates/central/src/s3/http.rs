@@ -13,6 +13,8 @@ const MAX_BODY: u64 = 80 * 1024 * 1024;
 const MAX_IDLE: usize = 16;
 /// How long a connect, a read or a write may stall before the request fails.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// An idle connection older than this is not used again (servers close theirs after a while).
+const MAX_IDLE_AGE: Duration = Duration::from_secs(10);
 
 /// Where the requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +40,25 @@ impl Endpoint {
                 "{url:?}: give the endpoint as scheme://host[:port] only"
             ));
         }
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (
-                h,
-                p.parse()
-                    .map_err(|_| format!("{url:?}: {p:?} is not a port"))?,
-            ),
-            _ => (rest, if tls { 443 } else { 80 }),
+        let default = if tls { 443 } else { 80 };
+        let port_of = |p: &str| {
+            p.parse::<u16>()
+                .map_err(|_| format!("{url:?}: {p:?} is not a port"))
+        };
+        let (host, port) = if rest.starts_with('[') {
+            // [v6] or [v6]:port
+            let end = rest
+                .find(']')
+                .ok_or_else(|| format!("{url:?}: bad IPv6 address"))?;
+            match &rest[end + 1..] {
+                "" => (&rest[..=end], default),
+                p => (&rest[..=end], port_of(p.strip_prefix(':').unwrap_or(p))?),
+            }
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h, port_of(p)?),
+                None => (rest, default),
+            }
         };
         Ok(Endpoint {
             tls,
@@ -110,7 +124,7 @@ impl Write for Stream {
 pub struct Client {
     endpoint: Endpoint,
     tls: Option<Arc<rustls::ClientConfig>>,
-    idle: Mutex<Vec<Stream>>,
+    idle: Mutex<Vec<(std::time::Instant, Stream)>>,
 }
 
 impl Client {
@@ -142,8 +156,15 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> io::Result<Response> {
-        let reused = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
-        if let Some(stream) = reused {
+        let reused = self
+            .idle
+            .lock()
+            .map(|mut v| {
+                v.retain(|(t, _)| t.elapsed() < MAX_IDLE_AGE);
+                v.pop()
+            })
+            .unwrap_or(None);
+        if let Some((_, stream)) = reused {
             match self.exchange(stream, method, target, headers, body) {
                 Ok(r) => return Ok(r),
                 // The server closed it while it was idle: nothing was done, so try again.
@@ -221,7 +242,17 @@ impl Client {
                 )));
             }
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+            // A server that closed an idle TLS connection without close_notify shows as an
+            // unexpected end here.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::UnexpectedEof
+                        | io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
                 return Err(Failure::Stale(e));
             }
             Err(e) => return Err(Failure::Other(e)),
@@ -278,7 +309,7 @@ impl Client {
             && idle.len() < MAX_IDLE
         {
             drop(reader);
-            idle.push(stream);
+            idle.push((std::time::Instant::now(), stream));
         }
         Ok(r)
     }
@@ -317,7 +348,7 @@ fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
         let size = line.trim().split(';').next().unwrap_or("");
         let size =
             u64::from_str_radix(size, 16).map_err(|_| bad(format!("chunk size {size:?}")))?;
-        if body.len() as u64 + size > MAX_BODY {
+        if size > MAX_BODY - body.len() as u64 {
             return Err(bad("the reply is too large"));
         }
         if size == 0 {
@@ -388,6 +419,9 @@ mod tests {
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("http://h:port").is_err());
         assert!(Endpoint::parse("http://h/bucket").is_err());
+        let e = Endpoint::parse("https://[::1]").unwrap();
+        assert_eq!((e.host.as_str(), e.port), ("[::1]", 443));
+        assert_eq!(Endpoint::parse("http://[::1]:9000").unwrap().port, 9000);
     }
 
     #[test]
@@ -396,5 +430,7 @@ mod tests {
         assert_eq!(read_chunked(&mut r).unwrap(), b"Wikipedia");
         let mut r = io::Cursor::new(b"zz\r\n".to_vec());
         assert!(read_chunked(&mut r).is_err());
+        let mut r = io::Cursor::new(b"ffffffffffffffff\r\n".to_vec());
+        assert!(read_chunked(&mut r).is_err(), "a size near u64::MAX");
     }
 }

@@ -217,13 +217,20 @@ impl Client {
                         .map_or(0, |t| t.timestamp()),
                 });
             }
-            token = match text(&xml, "IsTruncated").as_deref() {
-                Some("true") => text(&xml, "NextContinuationToken"),
-                _ => None,
-            };
-            if token.is_none() {
+            if text(&xml, "IsTruncated").as_deref() != Some("true") {
                 return Ok(out);
             }
+            // A listing cut short without a new way on would silently miss objects.
+            let next = text(&xml, "NextContinuationToken");
+            if next.is_none() || next == token {
+                return Err(Error::Refused {
+                    what: what("list", prefix),
+                    status: r.status,
+                    code: "BadListing".into(),
+                    message: "the listing is truncated but gives no new continuation token".into(),
+                });
+            }
+            token = next;
         }
     }
 

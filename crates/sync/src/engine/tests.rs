@@ -656,3 +656,83 @@ fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
         panic!()
     };
 }
+
+/// On a link cut more often than a chunk can cross, the offset stands still while the kept
+/// part grows: that is progress, so the kiosk keeps coming back at once.
+#[test]
+fn kept_bytes_growing_count_as_progress() {
+    let cfg = Config {
+        chunk_size: 65_536,
+        ..Config::default()
+    };
+    let mut e = Engine::new(cfg, 7, 0, None);
+    e.enqueue("a");
+    let mut now = 0;
+    let Action::Send(Request::Heartbeat) = e.poll_action(now) else {
+        panic!()
+    };
+    e.handle_reply(
+        now,
+        Ok(Reply {
+            status: 200,
+            body: serde_json::to_vec(&HeartbeatReply::default()).unwrap(),
+            ..Reply::default()
+        }),
+    );
+    let Action::Send(Request::Create { .. }) = e.poll_action(now) else {
+        panic!()
+    };
+    e.handle_reply(
+        now,
+        Ok(Reply {
+            status: 201,
+            body: serde_json::to_vec(&CaseReceipt {
+                case_number: "2026-000001".into(),
+                state: IntakeState::Receiving,
+                attachments: vec![UploadState {
+                    index: 0,
+                    offset: 0,
+                    length: 100_000,
+                }],
+            })
+            .unwrap(),
+            ..Reply::default()
+        }),
+    );
+    for kept in [20_000u64, 40_000, 60_000] {
+        let Action::Send(Request::Patch { .. }) = e.poll_action(now) else {
+            panic!()
+        };
+        e.handle_reply(now, Err(Failure::Transport("cut".into())));
+        let t = match e.poll_action(now) {
+            Action::WaitUntil(t) => t,
+            a => panic!("{a:?}"),
+        };
+        assert!(
+            t - now <= 50,
+            "back at once after a cut with progress: {} ms",
+            t - now
+        );
+        now = t;
+        let Action::Send(Request::Head { .. }) = e.poll_action(now) else {
+            panic!()
+        };
+        e.handle_reply(
+            now,
+            Ok(Reply {
+                status: 200,
+                upload_offset: Some(0),
+                upload_staged: Some(kept),
+                ..Reply::default()
+            }),
+        );
+    }
+    let Action::Send(Request::Patch {
+        staged: 60_000,
+        len: 65_536,
+        ..
+    }) = e.poll_action(now)
+    else {
+        panic!()
+    };
+}
