@@ -37,6 +37,8 @@ database=(postgresql)
 # s3api middleware, which the tests start themselves (crates/central/tests/common/swift.rs).
 # Only the Python package: not the swift-* service packages and their system daemons.
 object_store=(python3-swift)
+# The printer simulator's tests read printed barcodes and QR codes back with zbarimg.
+barcode_reader=(zbar-tools)
 # Building: libclang-dev because the V4L2 camera bindings are generated at build time.
 build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
@@ -60,7 +62,7 @@ list() {
     runtime) echo "${runtime[@]}" ;;
     runtime-desktop) echo "${runtime[@]}" "${runtime_desktop[@]}" ;;
     runtime-kiosk) echo "${runtime[@]}" "${runtime_kiosk[@]}" ;;
-    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" "${object_store[@]}" ;;
+    test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" "${object_store[@]}" "${barcode_reader[@]}" ;;
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
     check) echo "${check[@]}" ;;

@@ -448,6 +448,11 @@ pub enum SimCmd {
         /// Paper width in mm (58 or 80)
         #[arg(long, default_value_t = 80, value_parser = paper_mm)]
         width: u32,
+        /// Start outside Chinese mode, with code table PC437 (as a printer set up for Western
+        /// code tables; `ESC t` chooses others, `FS &` turns Chinese mode on). Default: Chinese
+        /// mode (GB18030), as the kiosk's printers
+        #[arg(long)]
+        no_chinese: bool,
     },
     /// A simulated document camera: a folder whose current.jpg is what lies under the camera.
     /// Prints the device name (sim:DIR) to give to `capture snap` or the kiosk. Commands on

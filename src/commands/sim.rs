@@ -24,7 +24,12 @@ pub fn run(cmd: SimCmd) -> Result<ExitCode> {
             delay_ms,
         } => idcard(card.as_deref(), link.as_deref(), fault.as_deref(), delay_ms),
         SimCmd::Mrz { link } => mrz(link.as_deref()),
-        SimCmd::Printer { out, link, width } => printer(&out, link.as_deref(), width),
+        SimCmd::Printer {
+            out,
+            link,
+            width,
+            no_chinese,
+        } => printer(&out, link.as_deref(), width, !no_chinese),
         SimCmd::Camera { images, link } => camera(&images, link.as_deref()),
         SimCmd::Scanner {
             link,
@@ -170,12 +175,17 @@ fn mrz(link: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn printer(out: &Path, link: Option<&Path>, width: u32) -> Result<ExitCode> {
+fn printer(out: &Path, link: Option<&Path>, width: u32, chinese: bool) -> Result<ExitCode> {
     let paper = PaperWidth::from_mm(width).context("--width is 58 or 80")?;
     let glyphs = receipt_font().map_err(anyhow::Error::msg)?;
     let sim = PrinterSim::start(paper.dots(), Box::new(glyphs), out, link)?;
+    sim.set_chinese(chinese);
     announce(&sim.path(), "receipt printer");
-    eprintln!("pages are saved in {}", out.display());
+    eprintln!(
+        "pages are saved in {} (job-NNNN.png); what the printer did not print as sent (unknown \
+         commands, data a barcode refuses) is said here and kept beside the page in job-NNNN.txt",
+        out.display()
+    );
     command_loop(|words| {
         let p = sim.paper();
         let paper = match words {

@@ -20,10 +20,13 @@ pub struct SimOut {
     /// Bytes to send back to the host (status replies, ASB messages).
     pub reply: Vec<u8>,
     pub pages: Vec<Page>,
+    /// What the printer met and did not print as sent (also in each page's log).
+    pub notes: Vec<String>,
 }
 
 pub struct SimPrinter {
     interp: Interpreter,
+    width: u32,
     glyphs: Box<dyn Glyphs + Send>,
     pub paper: Paper,
     asb: bool,
@@ -35,6 +38,7 @@ impl SimPrinter {
     pub fn new(width_dots: u32, glyphs: Box<dyn Glyphs + Send>) -> Self {
         SimPrinter {
             interp: Interpreter::new(width_dots),
+            width: width_dots,
             glyphs,
             paper: Paper::default(),
             asb: false,
@@ -61,6 +65,13 @@ impl SimPrinter {
             4 => bit(p.near_end || p.out, 0x0C) | bit(p.out, 0x60),
             _ => 0,
         }
+    }
+
+    /// The reply to `GS r 1` and `ESC v`: bits 0–1 paper near its end, bits 2–3 out.
+    fn paper_sensor(&self) -> u8 {
+        let p = &self.paper;
+        let bit = |on: bool, mask: u8| if on { mask } else { 0 };
+        bit(p.near_end || p.out, 0x03) | bit(p.out, 0x0C)
     }
 
     fn asb_message(&self) -> [u8; 4] {
@@ -112,6 +123,14 @@ impl SimPrinter {
                 Event::RealTimeStatus(n) => out.reply.push(self.status_byte(n)),
                 Event::AutoStatus(n) => self.asb = n != 0,
                 Event::ClearBuffers => {}
+                Event::TransmitStatus(1 | 49) | Event::PaperSensorStatus => {
+                    out.reply.push(self.paper_sensor())
+                }
+                // Drawer kick connector pin 3 low: no drawer fitted.
+                Event::TransmitStatus(_) | Event::PeripheralStatus => out.reply.push(0x00),
+                Event::PrinterId(n) => out.reply.extend(printer_id(n)),
+                Event::Pulse { .. } | Event::Beep => {}
+                Event::Note(n) => out.notes.push(n),
             }
         }
     }
@@ -159,8 +178,37 @@ impl SimPrinter {
         out
     }
 
+    /// Whether the printer starts (and `ESC @` returns) in Chinese mode (the kiosk's printers
+    /// do) or with code tables (`ESC t`) for bytes 0x80–0xFF. Starts a fresh job.
+    pub fn set_chinese(&mut self, chinese: bool) {
+        self.interp = Interpreter::with_chinese(self.width, chinese);
+    }
+
     /// Bytes waiting for paper.
     pub fn backlog(&self) -> usize {
         self.backlog.len()
+    }
+}
+
+/// The reply to `GS I n`: one byte for the ID types (1–3), a `_`-headed, NUL-ended string for
+/// the printer information (65–69).
+fn printer_id(n: u8) -> Vec<u8> {
+    let text = |s: &str| {
+        let mut v = vec![b'_'];
+        v.extend_from_slice(s.as_bytes());
+        v.push(0);
+        v
+    };
+    match n {
+        1 | 49 => vec![0x20],
+        // Two-byte characters and an auto-cutter.
+        2 | 50 => vec![0x03],
+        3 | 51 => vec![0x10],
+        65 => text("1.0 OneVisit simulator"),
+        66 => text("OneVisit"),
+        67 => text("OV-SIM-80"),
+        68 => text("SIM0001"),
+        69 => text("CHINA GB18030"),
+        _ => Vec::new(),
     }
 }

@@ -65,6 +65,12 @@ fn the_printed_qr_code_decodes_to_the_tracking_url() {
             let bytes = encode(&build(&r, paper), Model { qr });
             let pages = print(&bytes, paper.dots(), &NoGlyphs);
             assert_eq!(pages.len(), 1, "{paper:?} {qr:?}");
+            // Our own encoder sends nothing the printer would not understand.
+            assert!(
+                pages[0].log.is_empty(),
+                "{paper:?} {qr:?}: {:?}",
+                pages[0].log
+            );
             assert_eq!(
                 decode_qr(&pages[0]),
                 vec![r.tracking_url.clone()],

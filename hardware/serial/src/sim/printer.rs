@@ -28,6 +28,13 @@ impl PrinterDevice {
                 format!("job-{:04}.png", self.pages)
             };
             let path = self.out_dir.join(name);
+            if !p.log.is_empty() {
+                // What the printer did not print as sent, beside the page it concerns.
+                let log = path.with_extension("txt");
+                if let Err(e) = std::fs::write(&log, p.log.join("\n") + "\n") {
+                    tracing::warn!(%e, path = %log.display(), "simulated printer could not save a page's log");
+                }
+            }
             match std::fs::write(&path, p.to_png()) {
                 Ok(()) => self.written.push(path),
                 Err(e) => {
@@ -41,6 +48,9 @@ impl PrinterDevice {
 impl Device for PrinterDevice {
     fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<(Vec<u8>, u64)> {
         let out = self.printer.handle_bytes(bytes);
+        for note in &out.notes {
+            tracing::warn!(target: "printer", "simulated printer: {note}");
+        }
         self.save(out.pages);
         if out.reply.is_empty() {
             Vec::new()
@@ -88,6 +98,11 @@ impl PrinterSim {
         let out = s.device.printer.update(paper);
         s.device.save(out.pages);
         s.outbox.extend(out.reply);
+    }
+
+    /// Starts in Chinese mode (`true`, as the kiosk's printers) or with code tables.
+    pub fn set_chinese(&self, chinese: bool) {
+        self.served.lock().device.printer.set_chinese(chinese);
     }
 
     pub fn written(&self) -> Vec<PathBuf> {
