@@ -1,7 +1,9 @@
-//! What another program sends, printed: the byte streams python-escpos 3.1 writes for every
-//! barcode symbology in both `GS k` forms, QR codes native and as images, images by `GS v 0`,
-//! `GS ( L` and `ESC *`, styled and code-table text, and the status, drawer and cut commands
-//! (`tests/streams/`, recorded by `scripts/escpos-streams.py`).
+//! What other programs send, printed: the byte streams of two client libraries nobody here
+//! wrote — python-escpos 3.1 (`tests/streams/`, recorded by `scripts/escpos-streams.py`) and
+//! the JavaScript `@point-of-sale/receipt-printer-encoder` 4.0.1 (`tests/streams/js/`,
+//! `scripts/escpos-streams-js.mjs`) — for every barcode symbology in both `GS k` forms, QR
+//! codes native and as images, images by `GS v 0`, `GS ( L` and `ESC *`, styled and
+//! code-table text, and the status, drawer and cut commands.
 //!
 //! Barcodes and QR codes on the printed pages are read back by a decoder nobody here wrote,
 //! `zbarimg` (Debian's zbar-tools, installed by `scripts/setup-debian.sh test`), and must read
@@ -32,13 +34,25 @@ fn streams() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/streams")
 }
 
-fn manifest() -> Vec<Case> {
-    let text = std::fs::read_to_string(streams().join("manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+/// The libraries' folders under tests/streams: python-escpos, then the JavaScript encoder.
+const LIBRARIES: [&str; 2] = ["", "js"];
+
+fn manifest_in(dir: &str) -> Vec<Case> {
+    let text = std::fs::read_to_string(streams().join(dir).join("manifest.json")).unwrap();
+    let mut cases: Vec<Case> = serde_json::from_str(&text).unwrap();
+    for c in &mut cases {
+        c.file = Path::new(dir).join(&c.file).to_string_lossy().into_owned();
+    }
+    cases
+}
+
+/// Both libraries' cases, files named relative to tests/streams.
+fn all_cases() -> Vec<Case> {
+    LIBRARIES.iter().flat_map(|d| manifest_in(d)).collect()
 }
 
 fn case(file: &str) -> Case {
-    manifest().into_iter().find(|c| c.file == file).unwrap()
+    all_cases().into_iter().find(|c| c.file == file).unwrap()
 }
 
 fn font() -> FontGlyphs {
@@ -84,7 +98,7 @@ fn zbar(page: &Page, name: &str) -> Vec<String> {
     };
     let dir = std::env::temp_dir().join(format!("onevisit-zbar-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let png = dir.join(format!("{name}.png"));
+    let png = dir.join(format!("{}.png", name.replace('/', "-")));
     std::fs::write(&png, padded.to_png()).unwrap();
     let out = Command::new("zbarimg")
         .args(["-q"])
@@ -93,6 +107,15 @@ fn zbar(page: &Page, name: &str) -> Vec<String> {
         .unwrap_or_else(|e| {
             panic!("zbarimg: {e}: install zbar-tools (scripts/setup-debian.sh test does)")
         });
+    let _ = std::fs::remove_file(&png);
+    let _ = std::fs::remove_dir(&dir);
+    // zbarimg exits 4 when it finds no symbol; anything else but 0 is its own failure.
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0 | 4)),
+        "zbarimg failed ({code:?}) on {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)
@@ -102,14 +125,25 @@ fn zbar(page: &Page, name: &str) -> Vec<String> {
 #[test]
 fn every_barcode_and_qr_code_reads_back_with_zbar() {
     let mut checked = 0;
-    let readable = manifest().iter().filter(|c| c.zbarimg.is_some()).count();
-    for c in manifest()
+    let readable = all_cases().iter().filter(|c| c.zbarimg.is_some()).count();
+    for c in all_cases()
         .into_iter()
-        .filter(|c| c.kind == "barcode" || c.kind == "qr")
+        .filter(|c| ["barcode", "qr", "pdf417"].contains(&c.kind.as_str()))
     {
         let pages = print(&c.file);
         assert_eq!(pages.len(), c.pages, "{}", c.file);
         let page = &pages[0];
+        if c.file == "js/barcode_code39_defaults.bin" {
+            // The encoder's defaults (GS w 3): 13 Code 39 characters of 45 dots are 582 dots,
+            // wider than the 576-dot print area; a printer skips such a barcode, and so do we.
+            assert!(
+                page.log.iter().any(|l| l.contains("582 dots wide")),
+                "{}: {:?}",
+                c.file,
+                page.log
+            );
+            continue;
+        }
         match &c.zbarimg {
             Some(line) => {
                 let read = zbar(page, &c.file);
@@ -117,17 +151,19 @@ fn every_barcode_and_qr_code_reads_back_with_zbar() {
                 assert!(page.log.is_empty(), "{}: {:?}", c.file, page.log);
                 checked += 1;
             }
-            // GS1 DataBar: not drawn, and said so.
+            // GS1 DataBar and PDF417: not drawn, and said so.
             None => assert!(
-                page.log.iter().any(|l| l.contains("does not draw")),
+                page.log
+                    .iter()
+                    .any(|l| l.contains("does not draw") || l.contains("not simulated")),
                 "{}: {:?}",
                 c.file,
                 page.log
             ),
         }
     }
-    assert_eq!(checked, readable);
-    assert!(checked >= 23);
+    assert_eq!(checked, readable - 1);
+    assert!(checked >= 23 + 16);
 }
 
 /// Dark rows of the page, as (first, last) of each band of consecutive dark rows.
@@ -219,6 +255,10 @@ fn picture() -> (u32, u32, Vec<bool>) {
 fn images_print_dot_for_dot_in_every_form() {
     let (w, h, dark) = picture();
     for (file, sx, sy) in [
+        ("js/image_column.bin", 1, 1),
+        ("js/image_column_generic.bin", 1, 1),
+        ("js/image_raster.bin", 1, 1),
+        ("js/image_raster_center.bin", 1, 1),
         ("image_raster.bin", 1, 1),
         ("image_graphics.bin", 1, 1),
         ("image_column.bin", 1, 1),
@@ -248,6 +288,48 @@ fn images_print_dot_for_dot_in_every_form() {
         let want = dark.iter().filter(|&&d| d).count() as u32 * sx * sy;
         assert_eq!(black as u32, want, "{file}");
     }
+    // The encoder's stretched copy (200 × 360, in two GS v 0 of 255 and 105 rows): one picture
+    // without a seam.
+    let page = &print("js/image_raster_tall.bin")[0];
+    let b = bands(page);
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].1 - b[0].0 + 1, 360);
+}
+
+#[test]
+fn the_javascript_encoders_text_prints_as_meant() {
+    // It leaves Chinese mode (FS .) itself, so its code-table text prints right on the kiosk's
+    // printers too; its italic (ESC 4, a Star command) is said, not misread.
+    for file in ["js/text_codepage_auto.bin", "js/text_codepage_forced.bin"] {
+        let page = &print(file)[0];
+        let text = page.text.join("\n");
+        assert!(text.contains("Café Ünïcödé £ ± °"), "{file}: {text}");
+        assert!(text.contains("Привет"), "{file}: {text}");
+        assert!(page.log.is_empty(), "{file}: {:?}", page.log);
+    }
+    for file in [
+        "js/text_styles.bin",
+        "js/text_layout.bin",
+        "js/text_custom_size.bin",
+        "js/misc.bin",
+    ] {
+        let page = &print(file)[0];
+        assert!(
+            page.log.iter().all(|l| l.contains("ESC 4")),
+            "{file}: {:?}",
+            page.log
+        );
+        assert!(!page.text.is_empty(), "{file}");
+    }
+    assert_eq!(print("js/cuts.bin").len(), case("js/cuts.bin").pages);
+    let mut it = Interpreter::new(WIDTH);
+    let bytes = std::fs::read(streams().join("js/cashdraw.bin")).unwrap();
+    let pulses = it
+        .handle_bytes(&bytes, &font())
+        .into_iter()
+        .filter(|e| matches!(e, Event::Pulse { .. }))
+        .count();
+    assert_eq!(pulses, 3);
 }
 
 #[test]
@@ -358,9 +440,12 @@ fn write_stream_pages_when_asked() {
     // -- --ignored`
     let dir = std::env::var("ONEVISIT_STREAM_PNG_DIR").expect("set ONEVISIT_STREAM_PNG_DIR");
     std::fs::create_dir_all(&dir).unwrap();
-    for c in manifest() {
+    for c in all_cases() {
         for (i, p) in print(&c.file).iter().enumerate() {
-            let name = format!("{}-{i}.png", c.file.trim_end_matches(".bin"));
+            let name = format!(
+                "{}-{i}.png",
+                c.file.trim_end_matches(".bin").replace('/', "-")
+            );
             std::fs::write(Path::new(&dir).join(name), p.to_png()).unwrap();
         }
     }

@@ -22,6 +22,8 @@ pub enum Symbology {
     Code93,
     Code128,
     Gs1_128,
+    /// `GS k 79`: Code 128 with the printer choosing the code sets.
+    Code128Auto,
 }
 
 impl Symbology {
@@ -38,6 +40,7 @@ impl Symbology {
             72 => Symbology::Code93,
             73 => Symbology::Code128,
             74 => Symbology::Gs1_128,
+            79 => Symbology::Code128Auto,
             _ => return None,
         })
     }
@@ -64,6 +67,7 @@ impl fmt::Display for Symbology {
             Symbology::Code93 => "CODE93",
             Symbology::Code128 => "CODE128",
             Symbology::Gs1_128 => "GS1-128",
+            Symbology::Code128Auto => "CODE128 (auto)",
         })
     }
 }
@@ -246,7 +250,57 @@ pub fn encode(s: Symbology, data: &[u8]) -> Result<Symbol, Refused> {
         Symbology::Code93 => code93(data),
         Symbology::Code128 => code128(data),
         Symbology::Gs1_128 => gs1_128(data),
+        Symbology::Code128Auto => code128_auto(data),
     }
+}
+
+/// Code 128 with code sets chosen here: C for runs of four or more digits (two a symbol), A for
+/// control characters, B otherwise. The HRI is the data.
+fn code128_auto(data: &[u8]) -> Result<Symbol, Refused> {
+    let s = Symbology::Code128Auto;
+    if data.is_empty() || data.iter().any(|&b| b >= 0x80) {
+        return refuse(s, "takes 1 to 255 ASCII bytes");
+    }
+    let mut escaped = Vec::with_capacity(data.len() + 8);
+    let mut set = 0u8;
+    let mut i = 0;
+    while i < data.len() {
+        let digits = data[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let want = if digits >= 4 || (digits >= 2 && i + digits == data.len() && i == 0) {
+            b'C'
+        } else if data[i] < 0x20 {
+            b'A'
+        } else {
+            b'B'
+        };
+        if want != set {
+            escaped.extend_from_slice(&[b'{', want]);
+            set = want;
+        }
+        if want == b'C' {
+            // Whole pairs in C; an odd digit left over goes on in A or B.
+            let pairs = digits / 2;
+            for k in 0..pairs {
+                let (a, b) = (data[i + 2 * k] - b'0', data[i + 2 * k + 1] - b'0');
+                escaped.push(a * 10 + b);
+            }
+            i += pairs * 2;
+            continue;
+        }
+        if data[i] == b'{' {
+            escaped.push(b'{');
+        }
+        escaped.push(data[i]);
+        i += 1;
+    }
+    let mut symbol = code128(&escaped)
+        .map_err(|Refused(why)| Refused(why.replace("CODE128", "CODE128 (auto)")))?;
+    symbol.symbology = s;
+    symbol.hri = data
+        .iter()
+        .map(|&b| if b < 0x20 { ' ' } else { char::from(b) })
+        .collect();
+    Ok(symbol)
 }
 
 /// Lengths of the GS1 application identifiers whose data has a fixed length (by their first
@@ -269,6 +323,43 @@ fn gs1_fixed_length(ai: &str) -> Option<usize> {
 fn gs1_128(data: &[u8]) -> Result<Symbol, Refused> {
     let s = Symbology::Gs1_128;
     let text = String::from_utf8_lossy(data).into_owned();
+    if !text.starts_with('(') {
+        // The element string as it is (AIs without parentheses, as some clients send it):
+        // FNC1 first, the rest as given; the client has put any separators it needs.
+        if text.is_empty() || !text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+            return refuse(s, "takes printable ASCII");
+        }
+        let mut escaped = b"{C{1".to_vec();
+        let digits_then = |b: &[u8]| b.len() >= 2 && b[0].is_ascii_digit() && b[1].is_ascii_digit();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut set = b'C';
+        while i < bytes.len() {
+            if digits_then(&bytes[i..]) {
+                if set != b'C' {
+                    escaped.extend_from_slice(b"{C");
+                    set = b'C';
+                }
+                escaped.push((bytes[i] - b'0') * 10 + (bytes[i + 1] - b'0'));
+                i += 2;
+            } else {
+                if set != b'B' {
+                    escaped.extend_from_slice(b"{B");
+                    set = b'B';
+                }
+                if bytes[i] == b'{' {
+                    escaped.push(b'{');
+                }
+                escaped.push(bytes[i]);
+                i += 1;
+            }
+        }
+        let mut symbol =
+            code128(&escaped).map_err(|Refused(why)| Refused(why.replace("CODE128", "GS1-128")))?;
+        symbol.symbology = s;
+        symbol.hri = text;
+        return Ok(symbol);
+    }
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut rest = text.as_str();
     while !rest.is_empty() {
@@ -638,13 +729,7 @@ fn code128(data: &[u8]) -> Result<Symbol, Refused> {
     let mut i = 2;
     while i < data.len() {
         let b = data[i];
-        if b == b'{' && set != Set::C
-            || (set == Set::C
-                && b == b'{'
-                && data
-                    .get(i + 1)
-                    .is_some_and(|n| !n.is_ascii_digit() || *n == b'{'))
-        {
+        if b == b'{' {
             let Some(&c) = data.get(i + 1) else {
                 return refuse(s, "ends in the middle of a {x escape");
             };
@@ -828,16 +913,31 @@ mod tests {
     }
 
     #[test]
+    fn code128_auto_chooses_code_sets() {
+        let a = encode(Symbology::Code128Auto, b"QX7K-2M4P").unwrap();
+        assert_eq!(a.hri, "QX7K-2M4P");
+        // Digits in pairs: fewer symbols than the same data in code set B.
+        let digits = encode(Symbology::Code128Auto, b"20250430").unwrap();
+        let b = encode(Symbology::Code128, b"{B20250430").unwrap();
+        assert!(digits.runs.len() < b.runs.len());
+        assert!(encode(Symbology::Code128Auto, b"a{b\x01c12345").is_ok());
+        assert!(encode(Symbology::Code128Auto, &[0xC8]).is_err());
+    }
+
+    #[test]
     fn gs1_128_puts_fnc1_where_fields_end() {
         let g = encode(Symbology::Gs1_128, b"(01)09501101530003(17)261231(10)AB12").unwrap();
         assert_eq!(g.hri, "(01)09501101530003(17)261231(10)AB12");
-        assert!(encode(Symbology::Gs1_128, b"0109501101530003").is_err());
+        // Without parentheses: FNC1 and the element string as sent.
+        let plain = encode(Symbology::Gs1_128, b"01095011015300031726123110AB12").unwrap();
+        assert_eq!(plain.hri, "01095011015300031726123110AB12");
+        assert!(encode(Symbology::Gs1_128, b"").is_err());
         assert!(encode(Symbology::Gs1_128, b"(01").is_err());
     }
 
     #[test]
     fn no_data_panics() {
-        for m in [0u8, 1, 2, 3, 4, 5, 6, 72, 73, 74] {
+        for m in [0u8, 1, 2, 3, 4, 5, 6, 72, 73, 74, 79] {
             let s = Symbology::from_m(m).unwrap();
             for data in [
                 &b""[..],

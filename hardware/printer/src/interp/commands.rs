@@ -303,6 +303,16 @@ impl Interpreter {
                 }
                 Some(total)
             }
+            b'4' => {
+                // Italic on Star and some clone printers; Epson-type printers print upright.
+                if on(arg(2)?) {
+                    self.not_simulated(
+                        out,
+                        "ESC 4 (italic, not an Epson command): printed upright",
+                    );
+                }
+                Some(3)
+            }
             b'B' => {
                 // The buzzer of Chinese printers: ESC B n t.
                 fixed(b, 4)?;
@@ -601,7 +611,12 @@ impl Interpreter {
             (&b[4..4 + n], 4 + n)
         };
         let Some(symbology) = Symbology::from_m(m) else {
-            self.note(out, format!("GS k {m}: a symbology this simulator does not draw (GS1 DataBar, Code 128 auto): skipped"));
+            self.note(
+                out,
+                format!(
+                    "GS k {m}: a symbology this simulator does not draw (GS1 DataBar): skipped"
+                ),
+            );
             return Some(total);
         };
         let data = data.to_vec();
