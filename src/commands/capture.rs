@@ -27,17 +27,21 @@ struct Report {
 }
 
 /// Decodes a photograph into luminance, and RGB when colour is wanted. Only one frame is
-/// held at a time.
+/// held at a time; for grey and text pages only the luminance is ever decoded.
 fn load(path: &Path, want_rgb: bool) -> Result<(Gray, Option<Vec<u8>>)> {
-    let img = image::ImageReader::open(path)
-        .with_context(|| format!("opening {}", path.display()))?
-        .with_guessed_format()?
-        .decode()
+    let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
+    if !want_rgb {
+        let gray = crate::kiosk::frames::luma(&bytes)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("{}: not a readable JPEG or PNG image", path.display()))?;
+        return Ok((gray, None));
+    }
+    let img = image::load_from_memory(&bytes)
         .with_context(|| format!("{}: not a readable JPEG or PNG image", path.display()))?;
     let rgb = img.to_rgb8();
     let (w, h) = rgb.dimensions();
     let gray = Gray::from_rgb(w, h, rgb.as_raw());
-    Ok((gray, want_rgb.then(|| rgb.into_raw())))
+    Ok((gray, Some(rgb.into_raw())))
 }
 
 pub fn run(cmd: CaptureCmd) -> Result<ExitCode> {

@@ -6,6 +6,32 @@ use std::time::Duration;
 
 use onevisit_capture::Gray;
 
+/// A still's luminance. JPEG (what cameras send) through libjpeg-turbo where it is installed,
+/// else the pure-Rust decoder, both keeping only the grey plane (a 12 MP frame is 12 MB, not
+/// the 36 MB of its RGB); other formats (the simulator's PNG pages) through `image`.
+pub fn luma(bytes: &[u8]) -> Result<Gray, String> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        if let Some(decoded) = onevisit_camera::jpeg::luma(bytes) {
+            return decoded
+                .map(|l| Gray {
+                    width: l.width,
+                    height: l.height,
+                    data: l.data,
+                })
+                .map_err(|e| e.to_string());
+        }
+        return onevisit_capture::decode::luma_from_jpeg(bytes).map_err(|e| e.to_string());
+    }
+    let l = image::load_from_memory(bytes)
+        .map_err(|e| format!("not a readable JPEG or PNG image: {e}"))?
+        .to_luma8();
+    Ok(Gray {
+        width: l.width(),
+        height: l.height(),
+        data: l.into_raw(),
+    })
+}
+
 /// Frames for the scan screen: the latest one, when there is a new one.
 pub trait Frames {
     /// A new frame since the last call, if any.
@@ -88,14 +114,8 @@ impl Real {
                 };
                 while stop_rx.try_recv() == Err(std::sync::mpsc::TryRecvError::Empty) {
                     match cam.still() {
-                        Ok(still) => match image::load_from_memory(&still.bytes) {
-                            Ok(img) => {
-                                let l = img.to_luma8();
-                                let g = Gray {
-                                    width: l.width(),
-                                    height: l.height(),
-                                    data: l.into_raw(),
-                                };
+                        Ok(still) => match luma(&still.bytes) {
+                            Ok(g) => {
                                 if tx.send((g, still.bytes)).is_err() {
                                     return;
                                 }

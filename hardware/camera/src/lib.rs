@@ -1,12 +1,14 @@
 //! Where pages come from: a document camera (高拍仪: a plain UVC device, read through V4L2,
 //! MJPEG for full-resolution stills), or a simulated camera that shows image files — for
-//! `cargo run`, tests and USB import. Both hand out encoded stills; decoding and processing
-//! are `onevisit-capture`'s business.
+//! `cargo run`, tests and USB import. Both hand out encoded stills; processing is
+//! `onevisit-capture`'s business, and `jpeg` decodes stills fast where libjpeg-turbo is
+//! installed.
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub mod jpeg;
 mod sim;
 mod v4l2;
 

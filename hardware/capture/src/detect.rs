@@ -82,38 +82,49 @@ pub fn otsu(img: &Gray) -> u8 {
     best_t
 }
 
-/// The largest 4-connected region of `mask`, as a mask, with its size.
+/// The largest 4-connected region of `mask`, as a mask, with its size. Filled a run at a
+/// time (a row's stretch of set pixels, then the runs touching it above and below), so each
+/// pixel costs a comparison rather than a push and a pop.
 fn largest_region(mask: &[bool], w: usize, h: usize) -> (Vec<bool>, usize) {
     let mut label = vec![0u32; mask.len()];
     let (mut best, mut best_size, mut next) = (0u32, 0usize, 1u32);
-    let mut stack = Vec::new();
+    let mut seeds: Vec<(usize, usize)> = Vec::new();
     for start in 0..mask.len() {
         if !mask[start] || label[start] != 0 {
             continue;
         }
         let mut size = 0;
-        label[start] = next;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            size += 1;
-            let (x, y) = (i % w, i / w);
-            let mut visit = |j: usize| {
-                if mask[j] && label[j] == 0 {
-                    label[j] = next;
-                    stack.push(j);
+        seeds.push((start % w, start / w));
+        while let Some((x, y)) = seeds.pop() {
+            let row = y * w;
+            if label[row + x] != 0 {
+                continue;
+            }
+            // The run through (x, y).
+            let mut x0 = x;
+            while x0 > 0 && mask[row + x0 - 1] && label[row + x0 - 1] == 0 {
+                x0 -= 1;
+            }
+            let mut x1 = x + 1;
+            while x1 < w && mask[row + x1] && label[row + x1] == 0 {
+                x1 += 1;
+            }
+            label[row + x0..row + x1].fill(next);
+            size += x1 - x0;
+            // One seed per run of unlabelled set pixels touching it above and below.
+            for ny in [y.wrapping_sub(1), y + 1] {
+                if ny >= h {
+                    continue;
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
+                let nrow = ny * w;
+                let mut open = false;
+                for nx in x0..x1 {
+                    let free = mask[nrow + nx] && label[nrow + nx] == 0;
+                    if free && !open {
+                        seeds.push((nx, ny));
+                    }
+                    open = free;
+                }
             }
         }
         if size > best_size {

@@ -4,6 +4,7 @@
 //! PDF per material with its SHA-256. No camera, file or clock is touched here.
 
 pub mod auto;
+pub mod decode;
 pub mod detect;
 pub mod enhance;
 pub mod gray;

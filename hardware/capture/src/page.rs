@@ -23,6 +23,9 @@ pub enum Mode {
 
 /// Output resolution; 200 dpi is what government archives ask for text documents.
 pub const DPI: f32 = 200.0;
+/// Deflate effort for black-and-white pages: level 3 of 9 keeps a text page within a few KB
+/// of level 6 at a third of the time.
+pub const DEFLATE_LEVEL: u8 = 3;
 const A4: (f32, f32) = (210.0, 297.0);
 const ID1: (f32, f32) = (85.6, 54.0);
 
@@ -108,7 +111,7 @@ pub fn process(
             PageImage::Bilevel {
                 width: b.width,
                 height: b.height,
-                deflated: miniz_oxide::deflate::compress_to_vec_zlib(&b.bits, 6),
+                deflated: miniz_oxide::deflate::compress_to_vec_zlib(&b.bits, DEFLATE_LEVEL),
             }
         }
         (Mode::Colour, Some(rgb)) if rgb.len() == frame.data.len() * 3 => {

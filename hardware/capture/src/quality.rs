@@ -73,20 +73,44 @@ pub fn sharpness(page: &Gray) -> f32 {
     if w < 3 || h < 3 {
         return 0.0;
     }
-    let mut sum = 0f64;
-    let mut sq = 0f64;
-    let mut n = 0f64;
+    // Integer Laplacian (|l| ≤ 1020), summed per row in i64: exact, and cheap enough to run
+    // on every take.
+    let (mut sum, mut sq) = (0i64, 0i64);
+    let d = &img.data;
     for y in 1..h - 1 {
+        let (up, mid, down) = (
+            &d[(y - 1) * w..y * w],
+            &d[y * w..(y + 1) * w],
+            &d[(y + 1) * w..(y + 2) * w],
+        );
+        let (mut rs, mut rq) = (0i32, 0i64);
         for x in 1..w - 1 {
-            let c = |xx: usize, yy: usize| f64::from(img.data[yy * w + xx]);
-            let l = c(x - 1, y) + c(x + 1, y) + c(x, y - 1) + c(x, y + 1) - 4.0 * c(x, y);
-            sum += l;
-            sq += l * l;
-            n += 1.0;
+            let l = i32::from(mid[x - 1])
+                + i32::from(mid[x + 1])
+                + i32::from(up[x])
+                + i32::from(down[x])
+                - 4 * i32::from(mid[x]);
+            rs += l;
+            rq += i64::from(l * l);
         }
+        sum += i64::from(rs);
+        sq += rq;
     }
-    let mean = sum / n;
-    (sq / n - mean * mean) as f32
+    let n = ((w - 2) * (h - 2)) as f64;
+    let mean = sum as f64 / n;
+    (sq as f64 / n - mean * mean) as f32
+}
+
+/// The page's mean grey and the share of its dots at 252 or above (glare), in one pass: sums
+/// per row in u32 (a row of 255s stays far below 2³²), which vectorises.
+pub fn brightness(page: &Gray) -> (f32, f32) {
+    let n = page.data.len().max(1) as f64;
+    let (mut sum, mut bright) = (0u64, 0u64);
+    for row in page.data.chunks(page.width.max(1) as usize) {
+        sum += u64::from(row.iter().map(|&v| u32::from(v)).sum::<u32>());
+        bright += u64::from(row.iter().map(|&v| u32::from(v >= 252)).sum::<u32>());
+    }
+    ((sum as f64 / n) as f32, (bright as f64 / n) as f32)
 }
 
 pub fn judge(detection: Option<&Detection>, page: Option<&Gray>, t: &Thresholds) -> Quality {
@@ -99,11 +123,10 @@ pub fn judge(detection: Option<&Detection>, page: Option<&Gray>, t: &Thresholds)
     if d.touches_border {
         return Quality::CutOff;
     }
-    if page.mean() < t.min_mean {
+    let (mean, glare) = brightness(page);
+    if mean < t.min_mean {
         return Quality::TooDark;
     }
-    let glare =
-        page.data.iter().filter(|&&v| v >= 252).count() as f32 / page.data.len().max(1) as f32;
     if glare > t.max_glare_fraction {
         return Quality::Glare;
     }
@@ -111,4 +134,22 @@ pub fn judge(detection: Option<&Detection>, page: Option<&Gray>, t: &Thresholds)
         return Quality::Blurred;
     }
     Quality::Ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brightness_is_the_mean_and_the_glare_share() {
+        let mut g = Gray::new(37, 11, 100);
+        for (i, v) in g.data.iter_mut().enumerate() {
+            *v = (i * 7 % 256) as u8;
+        }
+        let (mean, glare) = brightness(&g);
+        assert!((mean - g.mean()).abs() < 1e-3);
+        let want = g.data.iter().filter(|&&v| v >= 252).count() as f32 / g.data.len() as f32;
+        assert!((glare - want).abs() < 1e-6);
+        assert_eq!(brightness(&Gray::new(0, 0, 0)), (0.0, 0.0));
+    }
 }

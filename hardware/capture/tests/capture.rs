@@ -132,3 +132,37 @@ fn write_fixture_photos_when_asked() {
         img.save(dir.join(name)).unwrap();
     }
 }
+
+/// The kiosk decodes camera stills with libjpeg-turbo where it is installed, else with the
+/// pure-Rust decoder: both give the same luminance.
+#[test]
+fn both_jpeg_decoders_agree() {
+    let quad = page_quad(6.0, 0.04);
+    let g = frame(&quad);
+    let small = g.downscale(4);
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 92)
+        .encode(
+            &small.data,
+            small.width,
+            small.height,
+            image::ExtendedColorType::L8,
+        )
+        .unwrap();
+    let ours = onevisit_capture::decode::luma_from_jpeg(&bytes).unwrap();
+    assert_eq!((ours.width, ours.height), (small.width, small.height));
+    let Some(turbo) = onevisit_camera::jpeg::luma(&bytes) else {
+        eprintln!("libjpeg-turbo is not installed here: only the pure-Rust decoder checked");
+        return;
+    };
+    let turbo = turbo.unwrap();
+    assert_eq!((turbo.width, turbo.height), (ours.width, ours.height));
+    let worst = turbo
+        .data
+        .iter()
+        .zip(&ours.data)
+        .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
+        .max()
+        .unwrap();
+    assert!(worst <= 2, "the decoders differ by {worst} grey levels");
+}
