@@ -31,9 +31,9 @@ else
 	cargo build --release --locked --no-default-features --features kiosk
 endif
 
-# Benchmarks (not part of the test suite).
+# Benchmarks (not part of the test suite); the capture one runs OpenCV beside ours.
 bench:
-	scripts/setup-debian.sh test
+	scripts/setup-debian.sh bench
 	cargo bench --workspace --locked
 
 setup:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running OneVisit needs on Debian (12 or later), only where it
 # is missing: build tools, the libraries Slint links against, a CJK font, the input engines.
-# Usage: scripts/setup-debian.sh [run|test|kiosk|kiosk-arm64|check|image|image-arm64]
-#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|kiosk|kiosk-arm64|check|image|image-arm64
+# Usage: scripts/setup-debian.sh [run|test|bench|kiosk|kiosk-arm64|check|image|image-arm64]
+#        scripts/setup-debian.sh --list runtime|runtime-desktop|runtime-kiosk|run|test|bench|kiosk|kiosk-arm64|check|image|image-arm64
 # `run` also installs what a desktop window needs; `kiosk` the KMS/DRM build's libraries;
 # `check` what scripts/check-runtime-packages.sh needs. `--list` prints a list and installs
 # nothing: the OS image installs exactly `runtime-kiosk`, and check-runtime-packages.sh proves
@@ -42,6 +42,9 @@ database=(postgresql)
 object_store=(python3-swift)
 # The printer simulator's tests read printed barcodes and QR codes back with zbarimg.
 barcode_reader=(zbar-tools)
+# Benchmarks only (make bench): the capture benchmark runs a classic OpenCV pipeline beside
+# ours (hardware/capture/benches/opencv_pipeline.py); never a dependency of the kiosk.
+bench=(python3 python3-opencv)
 # Building: libclang-dev because the V4L2 camera bindings are generated at build time.
 build=(pkg-config gcc libfontconfig1-dev libxkbcommon-dev libclang-dev)
 build_kiosk=(libinput-dev libudev-dev libgbm-dev libdrm-dev)
@@ -68,12 +71,13 @@ list() {
     test) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" "${object_store[@]}" "${barcode_reader[@]}" ;;
     run) echo "${build[@]}" "${runtime[@]}" "${runtime_desktop[@]}" ;;
     kiosk) echo "${build[@]}" "${build_kiosk[@]}" "${runtime[@]}" "${runtime_kiosk[@]}" ;;
+    bench) echo "${build[@]}" "${runtime[@]}" "${browser[@]}" "${database[@]}" "${object_store[@]}" "${barcode_reader[@]}" "${bench[@]}" ;;
     check) echo "${check[@]}" ;;
     image) echo "${image[@]}" ;;
     image-arm64) echo "${image_arm64[@]}" ;;
     kiosk-arm64) echo "${kiosk_arm64[@]}" ;;
     *)
-      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, kiosk, kiosk-arm64, check, image, image-arm64)" >&2
+      echo "setup: unknown list '$1' (runtime, runtime-desktop, runtime-kiosk, run, test, bench, kiosk, kiosk-arm64, check, image, image-arm64)" >&2
       exit 2
       ;;
   esac

@@ -10,6 +10,9 @@ OpenCV is installed only for this benchmark (Debian's `python3-opencv`, run with
 
 Usage:
     /usr/bin/python3 opencv_pipeline.py JPEG OUT_PNG ITERATIONS
+    /usr/bin/python3 opencv_pipeline.py JPEG OUT_PNG serve
+With `serve` it prints "ready" after the warm-up, then runs one iteration per line it reads
+and prints {"ms": ..} for each; at the end of its input, the summary line below.
 
 Per iteration, timed stage by stage with time.perf_counter():
     decode     cv2.imdecode(bytes, IMREAD_COLOR)      (a camera photo is colour)
@@ -139,12 +142,13 @@ def main(argv):
     if len(argv) != 4:
         fail(USAGE)
     jpeg_path, out_path = argv[1], argv[2]
+    serve = argv[3] == "serve"
     try:
-        iterations = int(argv[3])
+        iterations = 1 if serve else int(argv[3])
     except ValueError:
         iterations = 0
     if iterations < 1:
-        fail(f"ITERATIONS must be a positive integer, not {argv[3]!r}\n{USAGE}")
+        fail(f"ITERATIONS must be a positive integer or 'serve', not {argv[3]!r}\n{USAGE}")
 
     cv2.setNumThreads(1)
     cv2.setUseOptimized(True)
@@ -162,10 +166,22 @@ def main(argv):
 
     stage_runs = []
     totals = []
-    for _ in range(iterations):
-        stages, total, quad, found, png = iteration(buf)
-        stage_runs.append(stages)
-        totals.append(total)
+    if serve:
+        # One iteration per line read, its time printed at once: the caller alternates these
+        # with its own, so both are measured at the same moment of a shared machine.
+        print("ready", flush=True)
+        for _ in sys.stdin:
+            stages, total, quad, found, png = iteration(buf)
+            stage_runs.append(stages)
+            totals.append(total)
+            print(json.dumps({"ms": round(total, 3)}), flush=True)
+        if not totals:
+            fail("serve: no iteration was asked for")
+    else:
+        for _ in range(iterations):
+            stages, total, quad, found, png = iteration(buf)
+            stage_runs.append(stages)
+            totals.append(total)
     peak = rss_mb()
 
     try:
@@ -177,7 +193,7 @@ def main(argv):
     result = {
         "opencv": cv2.__version__,
         "threads": cv2.getNumThreads(),
-        "iterations": iterations,
+        "iterations": len(totals),
         "median_ms": round(statistics.median(totals), 2),
         "min_ms": round(min(totals), 2),
         "stages_ms": {k: round(statistics.median(r[k] for r in stage_runs), 2) for k in stage_runs[0]},
