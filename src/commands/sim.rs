@@ -178,8 +178,7 @@ fn mrz(link: Option<&Path>) -> Result<ExitCode> {
 fn printer(out: &Path, link: Option<&Path>, width: u32, chinese: bool) -> Result<ExitCode> {
     let paper = PaperWidth::from_mm(width).context("--width is 58 or 80")?;
     let glyphs = receipt_font().map_err(anyhow::Error::msg)?;
-    let sim = PrinterSim::start(paper.dots(), Box::new(glyphs), out, link)?;
-    sim.set_chinese(chinese);
+    let sim = PrinterSim::start_in_mode(paper.dots(), Box::new(glyphs), out, link, chinese)?;
     announce(&sim.path(), "receipt printer");
     eprintln!(
         "pages are saved in {} (job-NNNN.png); what the printer did not print as sent (unknown \

@@ -11,18 +11,27 @@ use onevisit_capture::Gray;
 /// the 36 MB of its RGB); other formats (the simulator's PNG pages) through `image`.
 pub fn luma(bytes: &[u8]) -> Result<Gray, String> {
     if bytes.starts_with(&[0xFF, 0xD8]) {
-        if let Some(decoded) = onevisit_camera::jpeg::luma(bytes) {
-            return decoded
-                .map(|l| Gray {
-                    width: l.width,
-                    height: l.height,
-                    data: l.data,
-                })
-                .map_err(|e| e.to_string());
+        // libjpeg-turbo stops at a damaged file (a UVC camera's MJPEG sometimes has stray
+        // bytes); the pure-Rust decoder then reads what it can, as the kiosk always did.
+        if let Some(Ok(l)) = onevisit_camera::jpeg::luma(bytes) {
+            return Ok(Gray {
+                width: l.width,
+                height: l.height,
+                data: l.data,
+            });
         }
         return onevisit_capture::decode::luma_from_jpeg(bytes).map_err(|e| e.to_string());
     }
-    let l = image::load_from_memory(bytes)
+    let side = onevisit_capture::decode::MAX_SIDE as u32;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(side);
+    limits.max_image_height = Some(side);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("not a readable JPEG or PNG image: {e}"))?;
+    reader.limits(limits);
+    let l = reader
+        .decode()
         .map_err(|e| format!("not a readable JPEG or PNG image: {e}"))?
         .to_luma8();
     Ok(Gray {

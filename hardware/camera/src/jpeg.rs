@@ -15,8 +15,11 @@ use thiserror::Error;
 const MAX_SIDE: c_int = 10_000;
 /// `TJPF_GRAY`: one byte a dot, the luminance plane (no colour conversion).
 const TJPF_GRAY: c_int = 6;
-/// `TJFLAG_STOPONWARNING`: a damaged file is an error, not a partly grey picture.
+/// `TJFLAG_STOPONWARNING`: a damaged file is an error here (the caller may then try a more
+/// lenient decoder), not a partly grey picture.
 const TJFLAG_STOPONWARNING: c_int = 8192;
+/// `TJFLAG_LIMITSCANS`: a progressive file of more than 500 scans (a CPU trap) is refused.
+const TJFLAG_LIMITSCANS: c_int = 32768;
 
 type Handle = *mut c_void;
 
@@ -173,7 +176,7 @@ fn decode(api: &Api, bytes: &[u8]) -> Result<Luma, JpegError> {
             w,
             h,
             TJPF_GRAY,
-            TJFLAG_STOPONWARNING,
+            TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS,
         )
     };
     if r != 0 {

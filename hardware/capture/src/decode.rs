@@ -10,9 +10,9 @@ use zune_jpeg::JpegDecoder;
 
 use crate::gray::Gray;
 
-/// The largest frame taken: 50 MP, beyond any document camera (a larger one is refused before
-/// any memory is spent on it).
-const MAX_SIDE: usize = 10_000;
+/// The largest frame taken: 10,000 dots a side, beyond any document camera (a larger one is
+/// refused before any memory is spent on it).
+pub const MAX_SIDE: usize = 10_000;
 
 #[derive(Debug, Error)]
 pub enum DecodeError {

@@ -30,11 +30,16 @@ impl Bilevel {
 pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
     let (w, h) = (page.width as usize, page.height as usize);
     let half = (w.max(h) / 32).max(4);
+    // The u32 sums hold while a window's dots × 255 × 100 and a row of column sums (255 × w ×
+    // h) stay below 2³²: pages up to about 6,500 dots on their long side (A3 at 400 dpi).
+    let window = (2 * half as u64 + 1).pow(2);
+    if window * 255 * 100 >= 1 << 32 || 255 * w as u64 * h as u64 >= 1 << 32 {
+        return bilevel_wide(page, percent);
+    }
     let row_bytes = w.div_ceil(8);
     let mut bits = vec![0u8; row_bytes * h];
     let keep = 100 - percent.min(99);
-    // All in u32: a window of at most (2·half + 1)² dots of 255, times 100, stays far below
-    // 2³² for any page up to A3 at 300 dpi, which lets the compiler vectorise the compare.
+    // All in u32 (checked above), which lets the compiler vectorise the compare.
     // Column sums over rows [top, bottom).
     let mut col = vec![0u32; w];
     let mut prefix = vec![0u32; w + 1];
@@ -105,6 +110,50 @@ pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
     }
 }
 
+/// The same rule in u64, for pages too large for the u32 sums (a long strip).
+fn bilevel_wide(page: &Gray, percent: u32) -> Bilevel {
+    let (w, h) = (page.width as usize, page.height as usize);
+    let half = (w.max(h) / 32).max(4);
+    let row_bytes = w.div_ceil(8);
+    let mut bits = vec![0u8; row_bytes * h];
+    // Column sums over rows [top, bottom): at most 255 × height, well inside u32.
+    let mut col = vec![0u32; w];
+    let mut prefix = vec![0u64; w + 1];
+    let (mut top, mut bottom) = (0usize, 0usize);
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(half), (y + half + 1).min(h));
+        while bottom < y1 {
+            for (c, v) in col.iter_mut().zip(&page.data[bottom * w..(bottom + 1) * w]) {
+                *c += u32::from(*v);
+            }
+            bottom += 1;
+        }
+        while top < y0 {
+            for (c, v) in col.iter_mut().zip(&page.data[top * w..(top + 1) * w]) {
+                *c -= u32::from(*v);
+            }
+            top += 1;
+        }
+        for x in 0..w {
+            prefix[x + 1] = prefix[x] + u64::from(col[x]);
+        }
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(half), (x + half + 1).min(w));
+            let count = ((x1 - x0) * (y1 - y0)) as u64;
+            let sum = prefix[x1] - prefix[x0];
+            let v = u64::from(page.data[y * w + x]);
+            if v * count * 100 < sum * u64::from(100 - percent.min(99)) {
+                bits[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    Bilevel {
+        width: page.width,
+        height: page.height,
+        bits,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +179,17 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_long_white_strip_stays_white() {
+        // 1,654 × 6,614 dots: the window's sum × 100 passes 2³², so the u64 rule is used.
+        let page = Gray::new(1654, 6614, 255);
+        let b = bilevel(&page, 12);
+        assert!(b.bits.iter().all(|&x| x == 0));
+        let mut page = Gray::new(300, 200, 200);
+        page.data[100 * 300 + 150] = 10;
+        assert_eq!(bilevel_wide(&page, 12), bilevel(&page, 12));
     }
 
     proptest::proptest! {

@@ -44,11 +44,15 @@ pub struct ProcessedPage {
     pub pdf_page: Option<PdfPage>,
 }
 
+/// Proportions beyond which an outline is taken as this long (a strip longer than a till
+/// receipt is not a document page, and its image must stay of a page's size).
+const MAX_ASPECT: f32 = 4.0;
+
 /// The paper size a detected outline most likely is: A4 (either way round) or an ID-1 card by
-/// its proportions; otherwise A4's width with the outline's proportions.
+/// its proportions; otherwise A4's width with the outline's proportions (at most 1:4).
 pub fn paper_size(quad: &Quad) -> (f32, f32) {
     let (w, h) = quad.size();
-    let aspect = h / w.max(1.0);
+    let aspect = (h / w.max(1.0)).clamp(1.0 / MAX_ASPECT, MAX_ASPECT);
     let near = |a: f32, b: f32| (a / b - 1.0).abs() < 0.08;
     if near(aspect, A4.1 / A4.0) {
         A4

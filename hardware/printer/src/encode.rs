@@ -118,10 +118,12 @@ pub fn raster(width: u32, height: u32, bits: &[u8]) -> Vec<u8> {
 
 /// CODE128, code set B, with the human-readable text below.
 pub fn barcode128(data: &str, height: u8) -> Vec<u8> {
+    // In code set B a '{' would begin a code-set escape: printers take "{{" for one.
     let payload: Vec<u8> = data
         .bytes()
         .filter(|b| (0x20..0x7F).contains(b))
-        .take(250)
+        .take(125)
+        .flat_map(|b| if b == b'{' { vec![b, b] } else { vec![b] })
         .collect();
     let mut out = vec![
         GS,

@@ -140,7 +140,13 @@ impl SimPrinter {
         let mut i = 0;
         while i < bytes.len() {
             if bytes[i] == 0x10 && bytes.get(i + 1) == Some(&0x04) && i + 2 < bytes.len() {
-                out.reply.push(self.status_byte(bytes[i + 2]));
+                let n = bytes[i + 2];
+                if n == 7 || n == 8 {
+                    // DLE EOT 7 a / 8 a: ink and cutter status, not simulated; four bytes.
+                    i += 4;
+                    continue;
+                }
+                out.reply.push(self.status_byte(n));
                 i += 3;
             } else if bytes[i..].starts_with(&crate::status::CLEAR_BUFFERS) {
                 self.backlog.clear();
@@ -168,6 +174,7 @@ impl SimPrinter {
             let more = self.handle_bytes(&backlog);
             out.reply.extend(more.reply);
             out.pages.extend(more.pages);
+            out.notes.extend(more.notes);
         }
     }
 

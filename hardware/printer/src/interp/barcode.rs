@@ -318,136 +318,143 @@ fn gs1_fixed_length(ai: &str) -> Option<usize> {
     })
 }
 
-/// GS1-128 from `(AI)data(AI)data…`: FNC1 first and after each variable-length field that is
-/// not last; digit pairs in code set C, the rest in B. The HRI keeps the parentheses.
+/// GS1-128 in the printers' syntax: FNC1 first; `(AI)` marks an application identifier (the
+/// parentheses print in the HRI only), and before a new `(AI)` FNC1 ends a variable-length
+/// field unless the data already did; `{1` is an explicit FNC1; `{(`, `{)`, `{*` and `{{` are
+/// those characters as data; `*` asks for the field's check digit (mod 10 of its digits so
+/// far); a space is printed in the HRI but not encoded. Digit pairs go in code set C.
 fn gs1_128(data: &[u8]) -> Result<Symbol, Refused> {
     let s = Symbology::Gs1_128;
-    let text = String::from_utf8_lossy(data).into_owned();
-    if !text.starts_with('(') {
-        // The element string as it is (AIs without parentheses, as some clients send it):
-        // FNC1 first, the rest as given; the client has put any separators it needs.
-        if text.is_empty() || !text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
-            return refuse(s, "takes printable ASCII");
-        }
-        let mut escaped = b"{C{1".to_vec();
-        let digits_then = |b: &[u8]| b.len() >= 2 && b[0].is_ascii_digit() && b[1].is_ascii_digit();
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        let mut set = b'C';
-        while i < bytes.len() {
-            if digits_then(&bytes[i..]) {
-                if set != b'C' {
-                    escaped.extend_from_slice(b"{C");
-                    set = b'C';
-                }
-                escaped.push((bytes[i] - b'0') * 10 + (bytes[i + 1] - b'0'));
-                i += 2;
-            } else {
-                if set != b'B' {
-                    escaped.extend_from_slice(b"{B");
-                    set = b'B';
-                }
-                if bytes[i] == b'{' {
-                    escaped.push(b'{');
-                }
-                escaped.push(bytes[i]);
+    if data.is_empty() || !data.iter().all(|&b| (0x20..0x7F).contains(&b)) {
+        return refuse(s, "takes printable ASCII");
+    }
+    // The element string (None: FNC1) and the HRI.
+    let mut chars: Vec<Option<u8>> = vec![None];
+    let mut hri = String::new();
+    // The current field: its AI (when in parentheses) and its data's digits so far.
+    let mut ai = String::new();
+    let mut field: Vec<u8> = Vec::new();
+    let mut in_ai = false;
+    let mut i = 0;
+    while i < data.len() {
+        let b = data[i];
+        i += 1;
+        match b {
+            b'{' => {
+                let Some(&next) = data.get(i) else {
+                    return refuse(s, "ends in the middle of a {x escape");
+                };
                 i += 1;
+                match next {
+                    b'1' => chars.push(None),
+                    b'(' | b')' | b'*' | b'{' => {
+                        chars.push(Some(next));
+                        hri.push(char::from(next));
+                        field.push(next);
+                    }
+                    _ => return refuse(s, format_args!("{{{} is not an escape", char::from(next))),
+                }
+            }
+            b'(' => {
+                // A new field: end the last one with FNC1 if it was of variable length.
+                let fixed = gs1_fixed_length(&ai).is_some_and(|n| n == field.len());
+                if !ai.is_empty() && !fixed && chars.last() != Some(&None) {
+                    chars.push(None);
+                }
+                ai.clear();
+                field.clear();
+                in_ai = true;
+                hri.push('(');
+            }
+            b')' if in_ai => {
+                if ai.len() < 2 {
+                    return refuse(s, format_args!("({ai}) is not an application identifier"));
+                }
+                in_ai = false;
+                hri.push(')');
+            }
+            b'*' => {
+                let digits: Vec<u8> = field
+                    .iter()
+                    .filter(|d| d.is_ascii_digit())
+                    .map(|d| d - b'0')
+                    .collect();
+                let check = b'0' + mod10(&digits);
+                chars.push(Some(check));
+                hri.push(char::from(check));
+                field.push(check);
+            }
+            b' ' => hri.push(' '),
+            _ if in_ai => {
+                if !b.is_ascii_digit() {
+                    return refuse(s, "an application identifier is digits");
+                }
+                ai.push(char::from(b));
+                chars.push(Some(b));
+                hri.push(char::from(b));
+            }
+            _ => {
+                chars.push(Some(b));
+                hri.push(char::from(b));
+                field.push(b);
             }
         }
-        let mut symbol =
-            code128(&escaped).map_err(|Refused(why)| Refused(why.replace("CODE128", "GS1-128")))?;
-        symbol.symbology = s;
-        symbol.hri = text;
-        return Ok(symbol);
     }
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut rest = text.as_str();
-    while !rest.is_empty() {
-        let Some(r) = rest.strip_prefix('(') else {
-            return refuse(s, "takes (AI)data fields, each AI in parentheses");
-        };
-        let Some(close) = r.find(')') else {
-            return refuse(s, "an AI's parenthesis is not closed");
-        };
-        let ai = &r[..close];
-        let after = &r[close + 1..];
-        let end = after.find('(').unwrap_or(after.len());
-        if ai.len() < 2 || !ai.bytes().all(|b| b.is_ascii_digit()) {
-            return refuse(s, format_args!("({ai}) is not an application identifier"));
-        }
-        fields.push((ai.to_owned(), after[..end].to_owned()));
-        rest = &after[end..];
+    if in_ai {
+        return refuse(s, "an AI's parenthesis is not closed");
     }
-    if fields.is_empty() {
+    if chars.len() < 2 {
         return refuse(s, "no data");
     }
-    // The element string, with None where FNC1 goes.
-    let mut chars: Vec<Option<u8>> = vec![None];
-    for (k, (ai, value)) in fields.iter().enumerate() {
-        chars.extend(ai.bytes().chain(value.bytes()).map(Some));
-        let fixed = gs1_fixed_length(ai).is_some_and(|n| n == value.len());
-        if !fixed && k + 1 < fields.len() {
-            chars.push(None);
-        }
-    }
-    let mut out = String::new();
-    let mut set = None;
-    let mut i = 0;
-    while i < chars.len() {
-        let pair = match (chars.get(i), chars.get(i + 1)) {
-            (Some(Some(a)), Some(Some(b))) if a.is_ascii_digit() && b.is_ascii_digit() => {
-                Some((*a, *b))
-            }
+    // To code sets: digit pairs in C, FNC1 in either, the rest in B.
+    let mut escaped = Vec::new();
+    let mut set = 0u8;
+    let mut k = 0;
+    while k < chars.len() {
+        let pair = match (chars[k], chars.get(k + 1).copied().flatten()) {
+            (Some(a), Some(b)) if a.is_ascii_digit() && b.is_ascii_digit() => Some((a, b)),
             _ => None,
         };
-        match (chars[i], pair) {
+        let want = match (chars[k], pair) {
+            (_, Some(_)) => b'C',
+            (None, _) if set != 0 => set,
+            (None, _) => {
+                // Start in C if digits follow the leading FNC1, as they nearly always do.
+                let digits = chars[k + 1..]
+                    .iter()
+                    .take(2)
+                    .all(|c| c.is_some_and(|c| c.is_ascii_digit()));
+                if digits { b'C' } else { b'B' }
+            }
+            (Some(_), None) => b'B',
+        };
+        if want != set {
+            escaped.extend_from_slice(&[b'{', want]);
+            set = want;
+        }
+        match (chars[k], pair) {
             (_, Some((a, b))) => {
-                if set != Some('Ć') {
-                    out.push('Ć');
-                    set = Some('Ć');
-                }
-                out.push(char::from(a));
-                out.push(char::from(b));
-                i += 2;
+                escaped.push((a - b'0') * 10 + (b - b'0'));
+                k += 2;
             }
             (None, _) => {
-                if set.is_none() {
-                    out.push(
-                        if chars
-                            .get(1)
-                            .is_some_and(|c| c.is_some_and(|c| c.is_ascii_digit()))
-                        {
-                            'Ć'
-                        } else {
-                            'Ɓ'
-                        },
-                    );
-                    set = out.chars().last();
-                }
-                out.push('\u{0179}');
-                i += 1;
+                escaped.extend_from_slice(b"{1");
+                k += 1;
             }
             (Some(c), None) => {
-                if !(0x20..0x7F).contains(&c) {
-                    return refuse(s, format_args!("byte {c:#04x} is not printable ASCII"));
+                if c == b'{' {
+                    escaped.push(b'{');
                 }
-                if set != Some('Ɓ') {
-                    out.push('Ɓ');
-                    set = Some('Ɓ');
-                }
-                out.push(char::from(c));
-                i += 1;
+                escaped.push(c);
+                k += 1;
             }
         }
     }
-    match barcoders::sym::code128::Code128::new(&out) {
-        Ok(c) => Ok(Symbol {
-            symbology: s,
-            runs: runs(&c.encode()),
-            hri: text,
-        }),
-        Err(e) => refuse(s, e),
-    }
+    let mut symbol =
+        code128(&escaped).map_err(|Refused(why)| Refused(why.replace("CODE128", "GS1-128")))?;
+    symbol.symbology = s;
+    symbol.hri = hri;
+    Ok(symbol)
 }
 
 /// UPC-E from 6 digits (number system 0), 7 (with its number system), 8 (with the check
@@ -933,6 +940,16 @@ mod tests {
         assert_eq!(plain.hri, "01095011015300031726123110AB12");
         assert!(encode(Symbology::Gs1_128, b"").is_err());
         assert!(encode(Symbology::Gs1_128, b"(01").is_err());
+        // Epson's own example: a check digit asked for, a space for the eye, an explicit FNC1.
+        let e = encode(Symbology::Gs1_128, b"(01)9501234567890* {1(3102)000400").unwrap();
+        assert_eq!(e.hri, "(01)95012345678903 (3102)000400");
+        // The same with the digit and without the space: the same bars.
+        let same = encode(Symbology::Gs1_128, b"(01)95012345678903{1(3102)000400").unwrap();
+        assert_eq!(e.runs, same.runs);
+        // A variable-length field before another gets its FNC1 without being asked.
+        let auto = encode(Symbology::Gs1_128, b"(10)AB12(17)261231").unwrap();
+        let asked = encode(Symbology::Gs1_128, b"(10)AB12{1(17)261231").unwrap();
+        assert_eq!(auto.runs, asked.runs);
     }
 
     #[test]

@@ -28,7 +28,26 @@ fn fixed(b: &[u8], len: usize) -> Option<usize> {
     (b.len() >= len).then_some(len)
 }
 
+/// A command counted by `pL pH` after its function byte (`ESC (`, `FS (`, `GS (`).
+enum Counted {
+    /// All here: the function byte and the command's length.
+    Whole { f: u8, total: usize },
+    /// Too long to hold: pass over this many bytes.
+    Skip(usize),
+}
+
 impl Interpreter {
+    /// `X ( f pL pH …`: None until all its bytes are here.
+    fn counted(&mut self, b: &[u8], name: &str, out: &mut Vec<Event>) -> Option<Counted> {
+        let f = *b.get(2)?;
+        let total = 5 + le16(*b.get(3)?, *b.get(4)?);
+        Some(if self.complete(b, total, name, out)? {
+            Counted::Whole { f, total }
+        } else {
+            Counted::Skip(total)
+        })
+    }
+
     fn unknown(&mut self, b: &[u8], len: usize, name: &str, out: &mut Vec<Event>) -> Option<usize> {
         // A prefix followed by a control byte (another command's start, a line feed) is a
         // prefix on its own: the next command is not swallowed with it.
@@ -154,17 +173,23 @@ impl Interpreter {
                 Some(3)
             }
             b'd' => {
+                // Prints what is pending and feeds n lines in all (the pending one counts).
                 let n = u32::from(arg(2)?);
+                let pending = !self.line.is_empty();
                 self.flush_line(glyphs);
-                for _ in 0..n {
+                for _ in u32::from(pending)..n {
                     self.print_line(glyphs);
                 }
                 Some(3)
             }
             b'J' => {
+                // Prints what is pending and feeds n dots from its top (at least its height).
                 let n = u32::from(arg(2)?);
-                self.flush_line(glyphs);
-                self.add_rows(n);
+                if self.line.is_empty() {
+                    self.add_rows(n);
+                } else {
+                    self.print_line_feeding(Some(n), glyphs);
+                }
                 Some(3)
             }
             b'$' => {
@@ -276,33 +301,39 @@ impl Interpreter {
             }
             b'?' => fixed(b, 3),
             b'&' => {
-                // ESC & y c1 c2 [x d1…d(y·x)]…: user-defined characters, consumed whole.
+                // ESC & y c1 c2 [x d1…d(y·x)]…: user-defined characters, consumed whole. The
+                // widths come with the data, so the length is known only as far as bytes have
+                // arrived; a definition longer than a printer holds is passed over.
                 let (y, c1, c2) = (usize::from(arg(2)?), arg(3)?, arg(4)?);
                 let mut at = 5;
                 for _ in c1..=c2.max(c1) {
-                    let x = usize::from(*b.get(at)?);
-                    at += 1 + y * x;
+                    let Some(&x) = b.get(at) else {
+                        if at > super::MAX_HELD {
+                            self.note(out, "ESC &: more than a printer holds: skipped".into());
+                            return Some(at);
+                        }
+                        return None;
+                    };
+                    at += 1 + y * usize::from(x);
                 }
-                if b.len() < at {
-                    return None;
+                if !self.complete(b, at, "ESC &", out)? {
+                    return Some(at);
                 }
                 self.not_simulated(out, "ESC & (define user-defined characters)");
                 Some(at)
             }
-            b'(' => {
-                // ESC ( A (beeper) and ESC ( Y: pL pH then that many bytes.
-                let (f, len) = (arg(2)?, le16(arg(3)?, arg(4)?));
-                let total = 5 + len;
-                if !self.complete(b, total, "ESC (", out)? {
-                    return Some(total);
+            // ESC ( A (beeper) and ESC ( Y.
+            b'(' => match self.counted(b, "ESC (", out)? {
+                Counted::Skip(total) => Some(total),
+                Counted::Whole { f, total } => {
+                    if f == b'A' {
+                        out.push(Event::Beep);
+                    } else {
+                        self.not_simulated(out, &format!("ESC ( {}", printable(f)));
+                    }
+                    Some(total)
                 }
-                if f == b'A' {
-                    out.push(Event::Beep);
-                } else {
-                    self.not_simulated(out, &format!("ESC ( {}", char::from(f)));
-                }
-                Some(total)
-            }
+            },
             b'4' => {
                 // Italic on Star and some clone printers; Epson-type printers print upright.
                 if on(arg(2)?) {
@@ -388,15 +419,13 @@ impl Interpreter {
                 self.not_simulated(out, "FS q (define NV bit images)");
                 Some(at)
             }
-            b'(' => {
-                let (f, len) = (arg(2)?, le16(arg(3)?, arg(4)?));
-                let total = 5 + len;
-                if !self.complete(b, total, "FS (", out)? {
-                    return Some(total);
+            b'(' => match self.counted(b, "FS (", out)? {
+                Counted::Skip(total) => Some(total),
+                Counted::Whole { f, total } => {
+                    self.not_simulated(out, &format!("FS ( {}", printable(f)));
+                    Some(total)
                 }
-                self.not_simulated(out, &format!("FS ( {}", printable(f)));
-                Some(total)
-            }
+            },
             _ => self.unknown(b, 2, &format!("FS {}", printable(c)), out),
         }
     }
@@ -429,14 +458,16 @@ impl Interpreter {
                         });
                         Some(5)
                     }
-                    2 | 3 => {
+                    2 => {
                         fixed(b, 5)?;
-                        if f == 3 {
-                            out.push(Event::Beep);
-                        } else {
-                            self.not_simulated(out, "DLE DC4 2 (power off)");
-                        }
+                        self.not_simulated(out, "DLE DC4 2 (power off)");
                         Some(5)
+                    }
+                    // DLE DC4 3 a n r t1 t2: the buzzer.
+                    3 => {
+                        fixed(b, 8)?;
+                        out.push(Event::Beep);
+                        Some(8)
                     }
                     7 => fixed(b, 4),
                     8 => {
@@ -488,45 +519,38 @@ impl Interpreter {
                 self.gs_slash(m, glyphs, out);
                 Some(3)
             }
-            b'(' => {
-                let (f, len) = (arg(2)?, le16(arg(3)?, arg(4)?));
-                match f {
-                    b'L' => self.graphics_cmd(b, 5, len, glyphs, out),
-                    b'k' => {
-                        let total = 5 + len;
-                        if !self.complete(b, total, "GS ( k", out)? {
-                            return Some(total);
-                        }
-                        self.symbol_2d(&b[5..total], glyphs, out);
-                        Some(total)
-                    }
-                    _ => {
-                        let total = 5 + len;
-                        if !self.complete(b, total, "GS (", out)? {
-                            return Some(total);
-                        }
-                        let what = match f {
-                            b'A' => "GS ( A (test print)",
-                            b'C' => "GS ( C (user NV memory)",
-                            b'D' => "GS ( D (real-time command switches)",
-                            b'E' => "GS ( E (user setup)",
-                            b'H' => "GS ( H (transaction responses)",
-                            b'K' => "GS ( K (print control)",
-                            b'M' => "GS ( M (customised settings)",
-                            b'N' => "GS ( N (character colours and shading)",
-                            b'P' => "GS ( P (page mode printable area)",
-                            b'Q' => "GS ( Q (lines and boxes)",
-                            _ => "",
-                        };
-                        if what.is_empty() {
-                            self.note(out, format!("GS ( {} is not a command this printer knows: skipped {total} bytes", printable(f)));
-                        } else {
-                            self.not_simulated(out, what);
-                        }
-                        Some(total)
-                    }
-                }
+            b'(' if arg(2)? == b'L' => {
+                let len = le16(arg(3)?, arg(4)?);
+                self.graphics_cmd(b, 5, len, glyphs, out)
             }
+            b'(' => match self.counted(b, "GS (", out)? {
+                Counted::Skip(total) => Some(total),
+                Counted::Whole { f: b'k', total } => {
+                    self.symbol_2d(&b[5..total], glyphs, out);
+                    Some(total)
+                }
+                Counted::Whole { f, total } => {
+                    let what = match f {
+                        b'A' => "GS ( A (test print)",
+                        b'C' => "GS ( C (user NV memory)",
+                        b'D' => "GS ( D (real-time command switches)",
+                        b'E' => "GS ( E (user setup)",
+                        b'H' => "GS ( H (transaction responses)",
+                        b'K' => "GS ( K (print control)",
+                        b'M' => "GS ( M (customised settings)",
+                        b'N' => "GS ( N (character colours and shading)",
+                        b'P' => "GS ( P (page mode printable area)",
+                        b'Q' => "GS ( Q (lines and boxes)",
+                        _ => "",
+                    };
+                    if what.is_empty() {
+                        self.note(out, format!("GS ( {} is not a command this printer knows: skipped {total} bytes", printable(f)));
+                    } else {
+                        self.not_simulated(out, what);
+                    }
+                    Some(total)
+                }
+            },
             b'8' => {
                 if arg(2)? != b'L' {
                     return self.unknown(b, 3, "GS 8", out);
@@ -578,7 +602,8 @@ impl Interpreter {
             b'T' | b'b' | b'|' => fixed(b, 3),
             b':' | b'c' => Some(2),
             b'^' => fixed(b, 5),
-            b'g' => fixed(b, 5),
+            // GS g 0 m nL nH (initialise a maintenance counter), GS g 2 m nL nH (send it).
+            b'g' => fixed(b, 6),
             _ => self.unknown(b, 2, &format!("GS {}", printable(c)), out),
         }
     }
@@ -591,6 +616,11 @@ impl Interpreter {
         out: &mut Vec<Event>,
     ) -> Option<usize> {
         let m = *b.get(2)?;
+        if (7..=64).contains(&m) || m >= 80 {
+            // Neither form: the data's length cannot be known; a printer skips the command.
+            self.note(out, format!("GS k {m}: not a symbology: skipped 3 bytes"));
+            return Some(3);
+        }
         let (data, total) = if m <= 6 {
             match b[3..].iter().take(256).position(|&x| x == 0) {
                 Some(end) => (&b[3..3 + end], 4 + end),
@@ -707,6 +737,9 @@ impl Interpreter {
             0x50 => self.qr_data = p.get(3..).unwrap_or_default().to_vec(),
             0x51 => {
                 self.flush_line(glyphs);
+                if self.page_full() {
+                    return;
+                }
                 let Some((n, dark)) = glyphs.qr(&self.qr_data, self.state.qr_ec) else {
                     self.note(
                         out,

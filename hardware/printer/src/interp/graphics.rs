@@ -1,7 +1,8 @@
 //! Images: `ESC *` column bands within a line, `GS v 0` rasters, `GS ( L` / `GS 8 L`
 //! graphics (the print buffer and keyed NV graphics), and `GS *` / `GS /` downloaded images.
-//! Every decoder clips to the paper and to a page's length while reading, so no announced
-//! size makes it allocate more than the page could show.
+//! Every decoder clips to the paper's width and to the rows left on the page while reading, so
+//! no announced size makes it allocate more than the page can still show, and nothing is
+//! drawn once the page is at its longest.
 
 use super::{Event, Interpreter, MAX_PAGE_ROWS};
 use crate::glyphs::Glyphs;
@@ -36,9 +37,15 @@ impl Bitmap {
     }
 
     /// Raster data: rows of `row_bytes` bytes, MSB the leftmost dot, each dot `sx` × `sy`.
-    fn raster(data: &[u8], row_bytes: u32, rows: u32, sx: u32, sy: u32, max_w: u32) -> Bitmap {
-        let w = (row_bytes * 8 * sx).min(max_w);
-        let h = (rows * sy).min(MAX_PAGE_ROWS);
+    fn raster(
+        data: &[u8],
+        row_bytes: u32,
+        rows: u32,
+        (sx, sy): (u32, u32),
+        (max_w, max_h): (u32, u32),
+    ) -> Bitmap {
+        let w = row_bytes.saturating_mul(8 * sx).min(max_w);
+        let h = rows.saturating_mul(sy).min(max_h).min(MAX_PAGE_ROWS);
         let mut b = Bitmap::blank(w, h);
         for y in 0..h {
             let src = (y / sy * row_bytes) as usize;
@@ -55,9 +62,18 @@ impl Bitmap {
 
     /// Column data: `cols` columns of `col_bytes` bytes, top dot the MSB of the first byte,
     /// each dot `sx` × `sy`.
-    fn columns(data: &[u8], cols: u32, col_bytes: u32, sx: u32, sy: u32, max_w: u32) -> Bitmap {
-        let w = (cols * sx).min(max_w);
-        let h = (col_bytes * 8 * sy).min(MAX_PAGE_ROWS);
+    fn columns(
+        data: &[u8],
+        cols: u32,
+        col_bytes: u32,
+        (sx, sy): (u32, u32),
+        (max_w, max_h): (u32, u32),
+    ) -> Bitmap {
+        let w = cols.saturating_mul(sx).min(max_w);
+        let h = col_bytes
+            .saturating_mul(8 * sy)
+            .min(max_h)
+            .min(MAX_PAGE_ROWS);
         let mut b = Bitmap::blank(w, h);
         for x in 0..w {
             let col = (x / sx * col_bytes) as usize;
@@ -72,10 +88,10 @@ impl Bitmap {
         b
     }
 
-    fn scaled(&self, sx: u32, sy: u32, max_w: u32) -> Bitmap {
+    fn scaled(&self, (sx, sy): (u32, u32), (max_w, max_h): (u32, u32)) -> Bitmap {
         let (w, h) = (
             (self.width * sx).min(max_w),
-            (self.height * sy).min(MAX_PAGE_ROWS),
+            (self.height * sy).min(max_h).min(MAX_PAGE_ROWS),
         );
         let mut b = Bitmap::blank(w, h);
         for y in 0..h {
@@ -139,8 +155,17 @@ impl Interpreter {
         if !self.complete(b, total, "ESC *", out)? {
             return Some(total);
         }
+        if self.page_full() {
+            return Some(total);
+        }
         let (_, room) = self.area();
-        let bmp = Bitmap::columns(&b[5..total], n, col_bytes, sx, sy, room);
+        let bmp = Bitmap::columns(
+            &b[5..total],
+            n,
+            col_bytes,
+            (sx, sy),
+            (room, self.rows_left()),
+        );
         self.put_dots(bmp, glyphs);
         Some(total)
     }
@@ -170,8 +195,16 @@ impl Interpreter {
         if !self.complete(b, total, "GS v 0", out)? {
             return Some(total);
         }
-        let (sx, sy) = scale_of(b[3]);
-        let bmp = Bitmap::raster(&b[8..total], xb, h, sx, sy, self.width);
+        if self.page_full() {
+            return Some(total);
+        }
+        let bmp = Bitmap::raster(
+            &b[8..total],
+            xb,
+            h,
+            scale_of(b[3]),
+            (self.width, self.rows_left()),
+        );
         self.print_bitmap(&bmp, glyphs);
         Some(total)
     }
@@ -186,16 +219,25 @@ impl Interpreter {
         if !self.complete(b, total, "GS *", out)? {
             return Some(total);
         }
-        self.downloaded = Some(Bitmap::columns(&b[4..total], x * 8, y, 1, 1, self.width));
+        self.downloaded = Some(Bitmap::columns(
+            &b[4..total],
+            x * 8,
+            y,
+            (1, 1),
+            (self.width, MAX_PAGE_ROWS),
+        ));
         Some(total)
     }
 
     /// `GS / m`: prints the downloaded bit image.
     pub(super) fn gs_slash(&mut self, m: u8, glyphs: &dyn Glyphs, out: &mut Vec<Event>) {
-        match self.downloaded.clone() {
+        if self.page_full() {
+            return;
+        }
+        match self.downloaded.take() {
             Some(img) => {
-                let (sx, sy) = scale_of(m);
-                let bmp = img.scaled(sx, sy, self.width);
+                let bmp = img.scaled(scale_of(m), (self.width, self.rows_left()));
+                self.downloaded = Some(img);
                 self.print_bitmap(&bmp, glyphs);
             }
             None => self.note(
@@ -232,6 +274,7 @@ impl Interpreter {
         match f {
             // Print the graphics in the print buffer.
             2 | 50 => match self.graphics.take() {
+                Some(_) if self.page_full() => {}
                 Some(g) => self.print_bitmap(&g, glyphs),
                 None => self.note(out, format!("{name} print: the graphics buffer is empty")),
             },
@@ -247,10 +290,11 @@ impl Interpreter {
                 }
                 let data = &p[10..];
                 let (sx, sy) = (bx.clamp(1, 2), by.clamp(1, 2));
+                let max = (self.width, self.rows_left());
                 let bmp = if f == 112 {
-                    Bitmap::raster(data, w.div_ceil(8), h, sx, sy, self.width)
+                    Bitmap::raster(data, w.div_ceil(8), h, (sx, sy), max)
                 } else {
-                    Bitmap::columns(data, w, h.div_ceil(8), sx, sy, self.width)
+                    Bitmap::columns(data, w, h.div_ceil(8), (sx, sy), max)
                 };
                 self.graphics = Some(bmp);
             }
@@ -274,10 +318,11 @@ impl Interpreter {
             69 if p.len() >= 6 => {
                 let key = [p[2], p[3]];
                 let (sx, sy) = (u32::from(p[4]).clamp(1, 2), u32::from(p[5]).clamp(1, 2));
+                let max = (self.width, self.rows_left());
                 match self.nv_graphics.iter().find(|g| g.key == key) {
+                    Some(_) if self.page_full() => {}
                     Some(g) => {
-                        let bmp =
-                            Bitmap::raster(&g.data, g.width.div_ceil(8), g.height, sx, sy, self.width);
+                        let bmp = Bitmap::raster(&g.data, g.width.div_ceil(8), g.height, (sx, sy), max);
                         self.print_bitmap(&bmp, glyphs);
                     }
                     None => self.note(

@@ -113,10 +113,17 @@ impl Interpreter {
 
     /// LF: prints the line (an empty one feeds one line).
     pub(super) fn print_line(&mut self, glyphs: &dyn Glyphs) {
+        let spacing = self.state.line_spacing;
+        self.print_line_feeding(spacing, glyphs);
+    }
+
+    /// Prints the line and feeds `spacing` dots (or the line's height, if taller); None: the
+    /// default spacing, the line's height and a gap. `ESC J n` prints with a feed of n.
+    pub(super) fn print_line_feeding(&mut self, spacing: Option<u32>, glyphs: &dyn Glyphs) {
         let line = std::mem::take(&mut self.line);
         let content = line.items.iter().map(|p| p.x + p.w).max().unwrap_or(0);
         let tall = line.items.iter().map(|p| p.h).max().unwrap_or(0);
-        let feed = match self.state.line_spacing {
+        let feed = match spacing {
             None => (tall + LINE_GAP).max(BASE + LINE_GAP),
             Some(n) => n.max(tall),
         };

@@ -290,15 +290,28 @@ impl Interpreter {
         }
     }
 
-    /// Records something not printed as sent, at the command starting `at` bytes into `b`.
+    /// Records something not printed as sent, at the command being read. Beyond MAX_LOG on a
+    /// page, one line says so and the rest are neither kept nor sent on.
     fn note(&mut self, out: &mut Vec<Event>, text: String) {
         let text = format!("byte {}: {text}", self.offset);
         if self.log.len() < MAX_LOG {
             self.log.push(text.clone());
+            out.push(Event::Note(text));
         } else if self.log.len() == MAX_LOG {
-            self.log.push("… more notes not kept".into());
+            let more = "… more notes on this page, not kept".to_string();
+            self.log.push(more.clone());
+            out.push(Event::Note(more));
         }
-        out.push(Event::Note(text));
+    }
+
+    /// The page has reached its longest: what would be drawn below is not even rendered.
+    fn page_full(&self) -> bool {
+        self.height() >= MAX_PAGE_ROWS
+    }
+
+    /// Rows left on the page.
+    fn rows_left(&self) -> u32 {
+        MAX_PAGE_ROWS.saturating_sub(self.height())
     }
 
     /// Adds `n` blank rows (fewer at the page's limit) and returns the first one's y.
@@ -367,11 +380,14 @@ impl Interpreter {
             }
         }
         // A command passed over for its size: its announced bytes beyond those here are
-        // skipped as they arrive.
+        // skipped as they arrive. An incomplete command stays where it is (a large raster
+        // arriving 4 KB at a time is not copied again with every piece).
         if at > buf.len() {
             self.skip = at - buf.len();
         } else {
-            self.pending = buf[at..].to_vec();
+            let mut buf = buf;
+            buf.drain(..at);
+            self.pending = buf;
         }
         out
     }

@@ -156,3 +156,50 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn commands_take_exactly_their_bytes() {
+    // DLE DC4 3 a n r t1 t2 (8 bytes), GS g 0 m nL nH (6), GS k with no form (3): nothing of
+    // them prints as text.
+    let (pages, events) =
+        run(b"\x10\x14\x03\x01\x02\x03\x41\x42ok\n\x1dg\x00\x01\x41\x42ok\n\x1dk\x20ok\n\x1dV\x00");
+    assert_eq!(pages[0].text, vec!["ok", "ok", "ok"], "{:?}", pages[0].log);
+    assert!(events.contains(&Event::Beep));
+}
+
+#[test]
+fn esc_j_after_text_feeds_n_in_all() {
+    // A line of text and ESC J 24: 24 rows, not a line's spacing and 24 more.
+    let (pages, _) = run(b"A\x1bJ\x18\x1dV\x00");
+    assert_eq!(pages[0].height, 24);
+    // ESC d 2 after text: two lines in all.
+    let (pages, _) = run(b"A\x1bd\x02\x1dV\x00");
+    assert_eq!(pages[0].height, 60);
+}
+
+#[test]
+fn a_full_page_renders_nothing_more() {
+    let mut it = Interpreter::new(576);
+    let _ = it.handle_bytes(&[0x1b, b'J', 255].repeat(40), &NoGlyphs);
+    assert!(it.page_full());
+    // GS * 255 × 255 then GS / 3 repeated: consumed, not drawn.
+    let mut define = vec![0x1d, b'*', 255, 255];
+    define.extend(std::iter::repeat_n(0xFF, 255 * 255 * 8));
+    let _ = it.handle_bytes(&define, &NoGlyphs);
+    for _ in 0..50 {
+        let _ = it.handle_bytes(&[0x1d, b'/', 3], &NoGlyphs);
+    }
+    assert!(it.pending.is_empty());
+    assert_eq!(it.height(), MAX_PAGE_ROWS);
+}
+
+#[test]
+fn notes_beyond_a_pages_log_are_not_sent_on() {
+    let (pages, events) = run(&[&[0x07u8; 4_000][..], b"\x1dV\x00"].concat());
+    assert_eq!(pages[0].log.len(), MAX_LOG + 1);
+    let notes = events
+        .iter()
+        .filter(|e| matches!(e, Event::Note(_)))
+        .count();
+    assert_eq!(notes, MAX_LOG + 1);
+}

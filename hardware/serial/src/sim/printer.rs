@@ -72,9 +72,23 @@ impl PrinterSim {
         out_dir: &Path,
         link: Option<&Path>,
     ) -> io::Result<Self> {
+        Self::start_in_mode(width_dots, glyphs, out_dir, link, true)
+    }
+
+    /// As `start`, starting in Chinese mode (`true`, as the kiosk's printers) or with code
+    /// tables; set before the link exists, so no client's first bytes meet the other mode.
+    pub fn start_in_mode(
+        width_dots: u32,
+        glyphs: Box<dyn Glyphs + Send>,
+        out_dir: &Path,
+        link: Option<&Path>,
+        chinese: bool,
+    ) -> io::Result<Self> {
         std::fs::create_dir_all(out_dir)?;
+        let mut printer = SimPrinter::new(width_dots, glyphs);
+        printer.set_chinese(chinese);
         let device = PrinterDevice {
-            printer: SimPrinter::new(width_dots, glyphs),
+            printer,
             out_dir: out_dir.to_owned(),
             pages: 0,
             written: Vec::new(),
@@ -98,11 +112,6 @@ impl PrinterSim {
         let out = s.device.printer.update(paper);
         s.device.save(out.pages);
         s.outbox.extend(out.reply);
-    }
-
-    /// Starts in Chinese mode (`true`, as the kiosk's printers) or with code tables.
-    pub fn set_chinese(&self, chinese: bool) {
-        self.served.lock().device.printer.set_chinese(chinese);
     }
 
     pub fn written(&self) -> Vec<PathBuf> {
