@@ -30,22 +30,57 @@ impl Bilevel {
 pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
     let (w, h) = (page.width as usize, page.height as usize);
     let half = (w.max(h) / 32).max(4);
-    // The u32 sums hold while a window's dots × 255 × 100 and a row of column sums (255 × w ×
-    // h) stay below 2³²: pages up to about 6,500 dots on their long side (A3 at 400 dpi).
+    // u32 sums hold while a window's dots × 255 × 100 and a row of column sums (255 × w × h)
+    // stay below 2³² (pages up to about 6,500 dots on their long side, A3 at 400 dpi), and let
+    // the compiler vectorise the compare; a longer strip takes u64.
     let window = (2 * half as u64 + 1).pow(2);
     if window * 255 * 100 >= 1 << 32 || 255 * w as u64 * h as u64 >= 1 << 32 {
-        return bilevel_wide(page, percent);
+        bilevel_in::<u64>(page, percent)
+    } else {
+        bilevel_in::<u32>(page, percent)
     }
+}
+
+/// The integers the window sums are kept in.
+trait Sum:
+    Copy
+    + Default
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + From<u8>
+{
+    fn of(n: usize) -> Self;
+}
+
+impl Sum for u32 {
+    fn of(n: usize) -> Self {
+        n as u32
+    }
+}
+
+impl Sum for u64 {
+    fn of(n: usize) -> Self {
+        n as u64
+    }
+}
+
+fn bilevel_in<T: Sum>(page: &Gray, percent: u32) -> Bilevel {
+    let (w, h) = (page.width as usize, page.height as usize);
+    let half = (w.max(h) / 32).max(4);
     let row_bytes = w.div_ceil(8);
     let mut bits = vec![0u8; row_bytes * h];
-    let keep = 100 - percent.min(99);
-    // All in u32 (checked above), which lets the compiler vectorise the compare.
+    let keep = T::of(100 - percent.min(99) as usize);
+    let hundred = T::of(100);
     // Column sums over rows [top, bottom).
-    let mut col = vec![0u32; w];
-    let mut prefix = vec![0u32; w + 1];
+    let mut col = vec![T::default(); w];
+    let mut prefix = vec![T::default(); w + 1];
     // The window's width per column (narrower at the page's sides).
-    let spans: Vec<u32> = (0..w)
-        .map(|x| ((x + half + 1).min(w) - x.saturating_sub(half)) as u32)
+    let spans: Vec<T> = (0..w)
+        .map(|x| T::of((x + half + 1).min(w) - x.saturating_sub(half)))
         .collect();
     // 0 or 1 per dot, padded to whole bytes of eight.
     let mut dark = vec![0u8; row_bytes * 8];
@@ -54,30 +89,30 @@ pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
         let (y0, y1) = (y.saturating_sub(half), (y + half + 1).min(h));
         while bottom < y1 {
             for (c, v) in col.iter_mut().zip(&page.data[bottom * w..(bottom + 1) * w]) {
-                *c += u32::from(*v);
+                *c += T::from(*v);
             }
             bottom += 1;
         }
         while top < y0 {
             for (c, v) in col.iter_mut().zip(&page.data[top * w..(top + 1) * w]) {
-                *c -= u32::from(*v);
+                *c -= T::from(*v);
             }
             top += 1;
         }
-        let mut run = 0u32;
-        for (p, c) in prefix[1..].iter_mut().zip(&col) {
+        let mut run = T::default();
+        for (p, &c) in prefix[1..].iter_mut().zip(&col) {
             run += c;
             *p = run;
         }
-        let rows = (y1 - y0) as u32;
+        let rows = T::of(y1 - y0);
         let row = &page.data[y * w..(y + 1) * w];
         // Interior columns see the whole window: the same count and two prefix sums a fixed
         // distance apart, which vectorises; the few columns near the sides count their own.
         let (lo, hi) = (half.min(w), w.saturating_sub(half + 1).max(half.min(w)));
-        let full = (2 * half as u32 + 1) * rows * 100;
+        let full = T::of(2 * half + 1) * rows * hundred;
         for (x, d) in dark.iter_mut().enumerate().take(lo) {
             let sum = prefix[(x + half + 1).min(w)] - prefix[x.saturating_sub(half)];
-            *d = u8::from(u32::from(row[x]) * spans[x] * rows * 100 < sum * keep);
+            *d = u8::from(T::from(row[x]) * spans[x] * rows * hundred < sum * keep);
         }
         if lo < hi {
             for (((d, &v), &right), &left) in dark[lo..hi]
@@ -86,12 +121,12 @@ pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
                 .zip(&prefix[lo + half + 1..hi + half + 1])
                 .zip(&prefix[lo - half..hi - half])
             {
-                *d = u8::from(u32::from(v) * full < (right - left) * keep);
+                *d = u8::from(T::from(v) * full < (right - left) * keep);
             }
         }
         for (x, d) in dark.iter_mut().enumerate().take(w).skip(hi) {
             let sum = prefix[(x + half + 1).min(w)] - prefix[x.saturating_sub(half)];
-            *d = u8::from(u32::from(row[x]) * spans[x] * rows * 100 < sum * keep);
+            *d = u8::from(T::from(row[x]) * spans[x] * rows * hundred < sum * keep);
         }
         // Eight 0/1 bytes to one byte, first dot in the top bit: one multiplication moves
         // byte i's bit to bit 63 − i, each to its own position (no carries), and the top byte
@@ -101,50 +136,6 @@ pub fn bilevel(page: &Gray, percent: u32) -> Bilevel {
             let mut le = [0u8; 8];
             le.copy_from_slice(eight);
             *byte = (u64::from_le_bytes(le).wrapping_mul(0x8040_2010_0804_0201) >> 56) as u8;
-        }
-    }
-    Bilevel {
-        width: page.width,
-        height: page.height,
-        bits,
-    }
-}
-
-/// The same rule in u64, for pages too large for the u32 sums (a long strip).
-fn bilevel_wide(page: &Gray, percent: u32) -> Bilevel {
-    let (w, h) = (page.width as usize, page.height as usize);
-    let half = (w.max(h) / 32).max(4);
-    let row_bytes = w.div_ceil(8);
-    let mut bits = vec![0u8; row_bytes * h];
-    // Column sums over rows [top, bottom): at most 255 × height, well inside u32.
-    let mut col = vec![0u32; w];
-    let mut prefix = vec![0u64; w + 1];
-    let (mut top, mut bottom) = (0usize, 0usize);
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(half), (y + half + 1).min(h));
-        while bottom < y1 {
-            for (c, v) in col.iter_mut().zip(&page.data[bottom * w..(bottom + 1) * w]) {
-                *c += u32::from(*v);
-            }
-            bottom += 1;
-        }
-        while top < y0 {
-            for (c, v) in col.iter_mut().zip(&page.data[top * w..(top + 1) * w]) {
-                *c -= u32::from(*v);
-            }
-            top += 1;
-        }
-        for x in 0..w {
-            prefix[x + 1] = prefix[x] + u64::from(col[x]);
-        }
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(half), (x + half + 1).min(w));
-            let count = ((x1 - x0) * (y1 - y0)) as u64;
-            let sum = prefix[x1] - prefix[x0];
-            let v = u64::from(page.data[y * w + x]);
-            if v * count * 100 < sum * u64::from(100 - percent.min(99)) {
-                bits[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
-            }
         }
     }
     Bilevel {
@@ -189,7 +180,7 @@ mod tests {
         assert!(b.bits.iter().all(|&x| x == 0));
         let mut page = Gray::new(300, 200, 200);
         page.data[100 * 300 + 150] = 10;
-        assert_eq!(bilevel_wide(&page, 12), bilevel(&page, 12));
+        assert_eq!(bilevel_in::<u64>(&page, 12), bilevel_in::<u32>(&page, 12));
     }
 
     proptest::proptest! {

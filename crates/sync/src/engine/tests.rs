@@ -554,8 +554,9 @@ proptest! {
     }
 }
 
-#[test]
-fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
+/// An engine with 64 KiB chunks past heartbeat and create, at time 0: case "a" is being
+/// received, its one attachment of 100,000 bytes at offset 0.
+fn receiving_one_attachment() -> Engine {
     let cfg = Config {
         chunk_size: 65_536,
         ..Config::default()
@@ -594,6 +595,13 @@ fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
             ..Reply::default()
         }),
     );
+    e
+}
+
+#[test]
+fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
+    let mut e = receiving_one_attachment();
+    let now = 0;
     let Action::Send(first) = e.poll_action(now) else {
         panic!()
     };
@@ -661,44 +669,8 @@ fn bytes_the_server_kept_from_a_cut_chunk_are_not_sent_again() {
 /// part grows: that is progress, so the kiosk keeps coming back at once.
 #[test]
 fn kept_bytes_growing_count_as_progress() {
-    let cfg = Config {
-        chunk_size: 65_536,
-        ..Config::default()
-    };
-    let mut e = Engine::new(cfg, 7, 0, None);
-    e.enqueue("a");
+    let mut e = receiving_one_attachment();
     let mut now = 0;
-    let Action::Send(Request::Heartbeat) = e.poll_action(now) else {
-        panic!()
-    };
-    e.handle_reply(
-        now,
-        Ok(Reply {
-            status: 200,
-            body: serde_json::to_vec(&HeartbeatReply::default()).unwrap(),
-            ..Reply::default()
-        }),
-    );
-    let Action::Send(Request::Create { .. }) = e.poll_action(now) else {
-        panic!()
-    };
-    e.handle_reply(
-        now,
-        Ok(Reply {
-            status: 201,
-            body: serde_json::to_vec(&CaseReceipt {
-                case_number: "2026-000001".into(),
-                state: IntakeState::Receiving,
-                attachments: vec![UploadState {
-                    index: 0,
-                    offset: 0,
-                    length: 100_000,
-                }],
-            })
-            .unwrap(),
-            ..Reply::default()
-        }),
-    );
     for kept in [20_000u64, 40_000, 60_000] {
         let Action::Send(Request::Patch { .. }) = e.poll_action(now) else {
             panic!()
