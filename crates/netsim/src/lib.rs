@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -183,14 +183,18 @@ impl Proxy {
                             let mut cut = sh.cut_gen.clone();
                             cut.mark_unchanged();
                             let inner = cut.clone();
+                            let mid_body = Arc::new(AtomicBool::new(false));
                             tokio::select! {
                                 biased;
-                                _ = connection(sh.clone(), acc, con, tcp, inner) => {}
+                                _ = connection(sh.clone(), acc, con, tcp, inner, mid_body.clone()) => {}
                                 // Mid-body, `connection` handles the cut itself (the server
-                                // gets what crossed); elsewhere this ends the connection.
+                                // gets what crossed, then it ends); anywhere else the cut ends
+                                // the connection at once, as a real link's would.
                                 _ = async {
                                     let _ = cut.changed().await;
-                                    tokio::time::sleep(Duration::from_millis(50)).await;
+                                    if mid_body.load(Ordering::SeqCst) {
+                                        std::future::pending::<()>().await;
+                                    }
                                 } => {}
                             }
                         });
@@ -396,6 +400,7 @@ async fn connection(
     connector: TlsConnector,
     tcp: TcpStream,
     mut cut: tokio::sync::watch::Receiver<u64>,
+    mid_body: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     let mut client = acceptor.accept(tcp).await?;
     let up_tcp = TcpStream::connect(sh.upstream).await?;
@@ -442,6 +447,7 @@ async fn connection(
         };
         let mut body = Vec::new();
         // Whole, or cut: by the timer, by a fault, or by the kiosk going away mid-body.
+        mid_body.store(true, Ordering::SeqCst);
         let whole = tokio::select! {
             r = read_body(
                 &mut client,
@@ -454,6 +460,9 @@ async fn connection(
             _ = cut.changed() => false,
         };
         from_client += body.len() as u64;
+        if whole {
+            mid_body.store(false, Ordering::SeqCst);
+        }
         if !whole || take < len {
             if whole {
                 sh.counters.cuts.fetch_add(1, Ordering::Relaxed);
